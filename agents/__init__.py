@@ -1,0 +1,1 @@
+"""Search agents behind one ask/tell interface."""

@@ -1,0 +1,11 @@
+"""Accuracy oracles: where a candidate network's accuracy comes from.
+
+Every oracle has one interface (``oracle(archs) -> accuracies``, batched) and a
+``kind`` that says what it is: ``"tabular"`` (a lookup of real training results),
+``"trained"`` (trains the candidate for real on the CPU) or ``"surrogate"`` (a model
+fitted to trained results, with its held-out error reported). None invents numbers.
+"""
+
+from .base import AccuracyOracle, OracleError
+
+__all__ = ["AccuracyOracle", "OracleError"]

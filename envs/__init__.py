@@ -1,0 +1,1 @@
+"""Gymnasium environments over archgym scenarios (``archgym/<Name>-v<N>``)."""

@@ -1,0 +1,79 @@
+"""Workloads: the layer IR, the model zoo, importers and neural search spaces.
+
+Installed as ``archgym.workloads``; always import it by that name.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .layers import (
+    ACTIVATION_OPS,
+    LAYER_TYPES,
+    Activation,
+    Conv2d,
+    DepthwiseConv2d,
+    Elementwise,
+    Gemm,
+    GemmView,
+    GlobalPool,
+    Layer,
+    LayerNorm,
+    Linear,
+    MacLayer,
+    MatMul,
+    PointwiseConv2d,
+    Pool,
+    Softmax,
+    VectorLayer,
+    WorkloadError,
+)
+from .workload import KIND_CODES, LoweredWorkload, Workload
+
+__all__ = [
+    "ACTIVATION_OPS",
+    "LAYER_TYPES",
+    "KIND_CODES",
+    "Activation",
+    "Conv2d",
+    "DepthwiseConv2d",
+    "Elementwise",
+    "Gemm",
+    "GemmView",
+    "GlobalPool",
+    "Layer",
+    "LayerNorm",
+    "Linear",
+    "LoweredWorkload",
+    "MacLayer",
+    "MatMul",
+    "PointwiseConv2d",
+    "Pool",
+    "Softmax",
+    "VectorLayer",
+    "Workload",
+    "WorkloadError",
+    "load",
+    "list_zoo",
+    "from_torch",
+    "from_file",
+]
+
+# The zoo and the importers are imported on first use (the torch importer needs torch).
+_LAZY = {
+    "load": ("zoo", "load"),
+    "list_zoo": ("zoo", "list_zoo"),
+    "ZOO": ("zoo", "ZOO"),
+    "from_torch": ("importers", "from_torch"),
+    "from_file": ("importers", "from_file"),
+    "UnsupportedOpError": ("importers", "UnsupportedOpError"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        mod, attr = _LAZY[name]
+        return getattr(importlib.import_module(f"{__name__}.{mod}"), attr)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,250 @@
+"""``Workload``: an ordered graph of named layers, and its lowered numeric form."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+
+from .layers import LAYER_TYPES, Layer, WorkloadError
+
+__all__ = ["Workload", "LoweredWorkload", "KIND_CODES"]
+
+#: Integer code of each layer kind in the lowered arrays.
+KIND_CODES: dict[str, int] = {
+    "conv": 0,
+    "pointwise": 1,
+    "depthwise": 2,
+    "gemm": 3,
+    "matmul": 4,
+    "pool": 5,
+    "eltwise": 6,
+    "activation": 7,
+    "softmax": 8,
+    "layernorm": 9,
+}
+
+
+@dataclass(frozen=True)
+class LoweredWorkload:
+    """A workload as flat per-layer arrays (shape ``(n_layers,)``), the cost model's input.
+
+    For vector layers ``groups = px = F = W = 0``.
+    """
+
+    name: str
+    layer_names: tuple[str, ...]
+    kind: np.ndarray  # int8, KIND_CODES
+    is_mac: np.ndarray  # bool
+    groups: np.ndarray  # int64
+    px: np.ndarray
+    F: np.ndarray
+    W: np.ndarray
+    macs: np.ndarray  # float64
+    weight_elems: np.ndarray  # float64, stationary parameter operand
+    input_elems: np.ndarray  # float64
+    output_elems: np.ndarray  # float64
+    vector_ops: np.ndarray  # float64
+    is_first: np.ndarray  # bool: reads the workload input from off-chip
+    is_last: np.ndarray  # bool: its output leaves the accelerator
+
+    @property
+    def n_layers(self) -> int:
+        return len(self.layer_names)
+
+
+class Workload:
+    """An ordered graph of named layers (batch 1).
+
+    Args:
+        layers: layers in execution order. A layer with empty ``inputs`` consumes the
+            previous layer's output (the first one consumes the workload input). Names
+            must be unique; unnamed layers are named ``"<kind>_<index>"``.
+        name: the workload's name.
+        meta: free-form information (source, published MACs, input shape, ...).
+
+    Raises:
+        WorkloadError: duplicate names, an input naming an unknown or later layer, or no
+            layers.
+    """
+
+    def __init__(self, layers: Sequence[Layer], name: str = "workload", meta: dict[str, Any] | None = None):
+        if len(layers) == 0:
+            raise WorkloadError(f"workload {name!r}: needs at least one layer")
+        named: list[Layer] = []
+        seen: set[str] = set()
+        for i, layer in enumerate(layers):
+            if not isinstance(layer, Layer):
+                raise WorkloadError(f"workload {name!r}: item {i} is not a Layer but {type(layer).__name__}")
+            lname = layer.name or f"{layer.kind}_{i}"
+            if lname in seen:
+                raise WorkloadError(f"workload {name!r}: duplicate layer name {lname!r}")
+            for src in layer.inputs:
+                if src not in seen:
+                    raise WorkloadError(
+                        f"workload {name!r}: layer {lname!r} takes input {src!r}, which is not an earlier layer"
+                    )
+            seen.add(lname)
+            named.append(layer if layer.name else layer.renamed(lname))
+        self.layers: tuple[Layer, ...] = tuple(named)
+        self.name = name
+        self.meta: dict[str, Any] = dict(meta or {})
+
+    # --- container protocol --------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.layers)
+
+    def __iter__(self) -> Iterator[Layer]:
+        return iter(self.layers)
+
+    def __getitem__(self, key: int | str) -> Layer:
+        if isinstance(key, str):
+            for layer in self.layers:
+                if layer.name == key:
+                    return layer
+            raise KeyError(f"workload {self.name!r} has no layer {key!r}")
+        return self.layers[key]
+
+    def __repr__(self) -> str:
+        return (
+            f"Workload({self.name!r}, layers={len(self)}, macs={self.macs / 1e6:.1f}M, "
+            f"params={self.params / 1e6:.2f}M)"
+        )
+
+    # --- totals ---------------------------------------------------------------------------
+    @cached_property
+    def macs(self) -> int:
+        return sum(layer.macs for layer in self.layers)
+
+    @cached_property
+    def params(self) -> int:
+        return sum(layer.params for layer in self.layers)
+
+    @cached_property
+    def weight_elems(self) -> int:
+        return sum(layer.weight_elems for layer in self.layers)
+
+    @cached_property
+    def activation_elems(self) -> int:
+        """Sum of all layer outputs (elements written once each)."""
+        return sum(layer.output_elems for layer in self.layers)
+
+    @cached_property
+    def peak_activation_elems(self) -> int:
+        """The largest input + output of any one layer (what must be live at once)."""
+        return max(layer.input_elems + layer.output_elems for layer in self.layers)
+
+    @property
+    def num_mac_layers(self) -> int:
+        return sum(1 for layer in self.layers if layer.is_mac)
+
+    def edges(self) -> list[tuple[str, str]]:
+        """``(producer, consumer)`` pairs; ``"input"`` is the workload input."""
+        out: list[tuple[str, str]] = []
+        prev = "input"
+        for layer in self.layers:
+            for src in layer.inputs or (prev,):
+                out.append((src, layer.name))
+            prev = layer.name
+        return out
+
+    # --- views ----------------------------------------------------------------------------
+    def summary(self):  # -> pandas.DataFrame
+        """One row per layer: name, kind, MACs, params, activation sizes, GEMM view."""
+        import pandas as pd
+
+        rows = []
+        for layer in self.layers:
+            g = layer.gemm()
+            rows.append(
+                {
+                    "name": layer.name,
+                    "kind": layer.kind,
+                    "macs": layer.macs,
+                    "params": layer.params,
+                    "input_elems": layer.input_elems,
+                    "output_elems": layer.output_elems,
+                    "groups": g.groups if g else 0,
+                    "px": g.px if g else 0,
+                    "F": g.F if g else 0,
+                    "W": g.W if g else 0,
+                    "vector_ops": layer.vector_ops,
+                }
+            )
+        return pd.DataFrame(rows)
+
+    @cached_property
+    def lowered(self) -> LoweredWorkload:
+        """The flat numeric form the cost model evaluates (computed once, cached)."""
+        n = len(self.layers)
+        kind = np.empty(n, np.int8)
+        is_mac = np.zeros(n, bool)
+        gv = np.zeros((4, n), np.int64)
+        f = np.zeros((5, n), np.float64)
+        consumed: set[str] = set()
+        prev = "input"
+        for i, layer in enumerate(self.layers):
+            kind[i] = KIND_CODES[layer.kind]
+            is_mac[i] = layer.is_mac
+            g = layer.gemm()
+            if g is not None:
+                gv[:, i] = (g.groups, g.px, g.F, g.W)
+            f[:, i] = (layer.macs, layer.weight_elems, layer.input_elems, layer.output_elems, layer.vector_ops)
+            consumed.update(layer.inputs or (prev,))
+            prev = layer.name
+        is_first = np.array([(not layer.inputs) and i == 0 for i, layer in enumerate(self.layers)])
+        is_last = np.array([layer.name not in consumed for layer in self.layers])
+        for arr in (kind, is_mac, gv, f, is_first, is_last):
+            arr.setflags(write=False)
+        return LoweredWorkload(
+            name=self.name,
+            layer_names=tuple(layer.name for layer in self.layers),
+            kind=kind,
+            is_mac=is_mac,
+            groups=gv[0],
+            px=gv[1],
+            F=gv[2],
+            W=gv[3],
+            macs=f[0],
+            weight_elems=f[1],
+            input_elems=f[2],
+            output_elems=f[3],
+            vector_ops=f[4],
+            is_first=is_first,
+            is_last=is_last,
+        )
+
+    # --- plain-data form --------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "meta": self.meta, "layers": [layer.to_dict() for layer in self.layers]}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Workload:
+        """Build a workload from ``{"name": ..., "layers": [{"type": "Conv2d", ...}, ...]}``.
+
+        Raises:
+            WorkloadError: an unknown layer ``type`` (the message lists the known ones) or
+                a bad field.
+        """
+        if not isinstance(data, dict) or "layers" not in data:
+            raise WorkloadError("a workload document needs a 'layers' list")
+        layers: list[Layer] = []
+        for i, item in enumerate(data["layers"]):
+            item = dict(item)
+            tname = item.pop("type", None)
+            if tname not in LAYER_TYPES:
+                raise WorkloadError(
+                    f"layer {i} ({item.get('name', '?')}): unknown type {tname!r}; "
+                    f"known types: {sorted(LAYER_TYPES)}"
+                )
+            for key, val in list(item.items()):
+                if isinstance(val, list):
+                    item[key] = tuple(val)
+            try:
+                layers.append(LAYER_TYPES[tname](**item))
+            except TypeError as exc:
+                raise WorkloadError(f"layer {i} ({item.get('name', '?')}) of type {tname}: {exc}") from None
+        return cls(layers, name=data.get("name", "workload"), meta=data.get("meta"))
