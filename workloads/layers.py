@@ -123,6 +123,11 @@ class Layer:
     def gemm(self) -> GemmView | None:
         return None
 
+    def scalesim_px(self) -> int:
+        """Output pixels per group under SCALE-Sim's geometry (for MAC layers; 0 otherwise)."""
+        g = self.gemm()
+        return g.px if g is not None else 0
+
     def renamed(self, name: str, inputs: tuple[str, ...] | None = None) -> Layer:
         return replace(self, name=name, inputs=self.inputs if inputs is None else tuple(inputs))
 
@@ -242,6 +247,16 @@ class Conv2d(MacLayer):
         oh = (h + 2 * ph - dh * (kh - 1) - 1) // sh + 1
         ow = (w + 2 * pw - dw * (kw - 1) - 1) // sw + 1
         return (oh, ow)
+
+    def scalesim_px(self) -> int:
+        """SCALE-Sim takes the input as already padded and computes the output size as
+        ``ceil((H - F + S) / S)`` (with ``H`` the padded input and ``F`` the dilated kernel)."""
+        (h, w), (kh, kw) = self.input_size, self.kernel_size
+        (sh, sw), (ph, pw), (dh, dw) = self.stride, self.padding, self.dilation
+        fh, fw = dh * (kh - 1) + 1, dw * (kw - 1) + 1
+        oh = -(-(h + 2 * ph - fh + sh) // sh)
+        ow = -(-(w + 2 * pw - fw + sw) // sw)
+        return oh * ow
 
     def gemm(self) -> GemmView:
         oh, ow = self.output_size

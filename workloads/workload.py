@@ -41,6 +41,7 @@ class LoweredWorkload:
     is_mac: np.ndarray  # bool
     groups: np.ndarray  # int64
     px: np.ndarray
+    px_scalesim: np.ndarray  # px under SCALE-Sim's output-size rule
     F: np.ndarray
     W: np.ndarray
     macs: np.ndarray  # float64
@@ -182,7 +183,7 @@ class Workload:
         n = len(self.layers)
         kind = np.empty(n, np.int8)
         is_mac = np.zeros(n, bool)
-        gv = np.zeros((4, n), np.int64)
+        gv = np.zeros((5, n), np.int64)
         f = np.zeros((5, n), np.float64)
         consumed: set[str] = set()
         prev = "input"
@@ -191,7 +192,7 @@ class Workload:
             is_mac[i] = layer.is_mac
             g = layer.gemm()
             if g is not None:
-                gv[:, i] = (g.groups, g.px, g.F, g.W)
+                gv[:, i] = (g.groups, g.px, g.F, g.W, layer.scalesim_px())
             f[:, i] = (layer.macs, layer.weight_elems, layer.input_elems, layer.output_elems, layer.vector_ops)
             consumed.update(layer.inputs or (prev,))
             prev = layer.name
@@ -208,6 +209,7 @@ class Workload:
             px=gv[1],
             F=gv[2],
             W=gv[3],
+            px_scalesim=gv[4],
             macs=f[0],
             weight_elems=f[1],
             input_elems=f[2],

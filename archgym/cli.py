@@ -1,0 +1,117 @@
+"""The ``archgym`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+__all__ = ["main", "build_parser"]
+
+
+def _parse_value(text: str) -> Any:
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            pass
+    return text
+
+
+def _parse_sets(items: Sequence[str] | None) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for item in items or ():
+        if "=" not in item:
+            raise SystemExit(f"--set expects FIELD=VALUE, got {item!r}")
+        key, val = item.split("=", 1)
+        out[key.strip()] = _parse_value(val.strip())
+    return out
+
+
+def _cmd_simulate(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from . import AcceleratorConfig, ConfigError, simulate
+    from .workloads import WorkloadError, from_file, load
+
+    try:
+        cfg = AcceleratorConfig.preset(args.accelerator, **_parse_sets(args.set))
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        wl = from_file(args.workload_file) if args.workload_file else load(args.workload, **_parse_sets(args.option))
+    except (WorkloadError, ValueError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    rep = simulate(cfg, wl, mode=args.mode)
+    print(cfg.describe())
+    print(wl)
+    print()
+    cols = ["name", "kind", "macs", "compute_cycles", "stall_cycles", "overhead_cycles", "latency_ms",
+            "utilization", "energy_mj", "dram_bytes"]
+    table = rep.layers[cols].copy()
+    table["macs"] = (table["macs"] / 1e6).round(3)
+    table = table.rename(columns={"macs": "mmacs"})
+    if not args.all_layers and len(table) > 60:
+        shown = pd.concat([table.head(30), table.tail(30)])
+        print(shown.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+        print(f"... {len(table) - 60} more layers (use --all-layers)")
+    else:
+        print(table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    print()
+    print(rep.summary())
+    if args.csv:
+        rep.layers.to_csv(args.csv, index=False)
+        print(f"per-layer table written to {args.csv}")
+    return 0
+
+
+def _cmd_presets(args: argparse.Namespace) -> int:
+    from . import AcceleratorConfig
+
+    for name in AcceleratorConfig.presets():
+        print(AcceleratorConfig.preset(name).describe())
+    return 0
+
+
+def _cmd_workloads(args: argparse.Namespace) -> int:
+    from .workloads import list_zoo, load
+
+    for name in list_zoo():
+        wl = load(name)
+        print(f"{name:20s} {len(wl):4d} layers  {wl.macs / 1e6:10.1f} M MACs  {wl.params / 1e6:8.2f} M params")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="archgym", description="Accelerator / neural-network co-design gym.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("simulate", help="run the cost model on one accelerator and one workload")
+    s.add_argument("--workload", default="mobilenet_v2", help="a zoo network (see `archgym workloads`)")
+    s.add_argument("--workload-file", default=None, help="a YAML/JSON layer list instead of a zoo network")
+    s.add_argument("--option", action="append", metavar="KEY=VALUE", help="zoo option, e.g. input_size=192")
+    s.add_argument("--accelerator", default="edgetpu", help="a preset (see `archgym presets`)")
+    s.add_argument("--set", action="append", metavar="FIELD=VALUE", help="override a config field, e.g. rows=32")
+    s.add_argument("--mode", default="default", choices=["default", "scalesim"])
+    s.add_argument("--csv", default=None, help="write the per-layer table to this CSV file")
+    s.add_argument("--all-layers", action="store_true", help="print every layer")
+    s.set_defaults(func=_cmd_simulate)
+
+    s = sub.add_parser("presets", help="list the accelerator presets")
+    s.set_defaults(func=_cmd_presets)
+
+    s = sub.add_parser("workloads", help="list the zoo networks")
+    s.set_defaults(func=_cmd_workloads)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,670 @@
+"""The analytical cost model of the systolic-array accelerator, vectorised over designs
+and layers.
+
+A MAC layer is a GEMM view ``(groups, px, F, W)`` (see ``archgym.workloads.layers``).
+Each dataflow maps it onto a ``rows x cols`` array as ``(Sr, Sc, T)`` = spatial rows,
+spatial columns, temporal length:
+
+========  ==========================  =============================
+dataflow  (Sr, Sc, T)                 SCALE-Sim cycles of one fold
+========  ==========================  =============================
+``os``    ``(px, F, ceil(W/lanes))``  ``R + C + T - 2``
+``ws``    ``(ceil(W/lanes), F, px)``  ``2R + C + T - 2``
+``is``    ``(ceil(W/lanes), px, F)``  ``2R + C + T - 2``
+========  ==========================  =============================
+
+with ``folds = ceil(Sr/R) * ceil(Sc/C)`` a group. The MAC lanes of a PE consume the
+reduction dimension ``lanes`` elements at a time (with ``lanes = 1``, the table is
+SCALE-Sim's exactly).
+
+**SCALE-Sim mode** (``mode="scalesim"``) reproduces SCALE-Sim 3's compute cycles: folds
+run one after another, every group (a depthwise channel, an attention head) is a
+separate layer starting from an empty array, a layer takes ``folds * per_fold - 1``
+cycles, and convolutions use SCALE-Sim's geometry (the input taken as already padded,
+output size ``ceil((H - F + S) / S)``). With ``cores > 1`` the fold units are split
+evenly over the cores. Stalls, energy and area come from archgym's own memory and
+technology model in both modes; SCALE-Sim's bandwidth model is not reproduced.
+
+**Default mode** adds what real arrays (and the Edge TPU) do, each term switchable in
+:class:`CostOptions`:
+
+* ``pipeline_folds`` — consecutive folds overlap: the next weight (ws) or input (is)
+  tile is preloaded, or the previous outputs drain (os), while the current fold
+  computes; a fold costs ``max(T, R)`` cycles in steady state and the fill/drain skew
+  (SCALE-Sim's per-fold cycles) is paid once a layer.
+* ``pack_groups`` — small groups (depthwise channels, heads) are packed
+  block-diagonally: ``min(R // Sr, C // Sc)`` groups share one fold when a group fits.
+  Depthwise layers still use a few percent of the array, as on real systolic arrays.
+* ``fused_activation`` — a MAC layer's fused activation runs on the vector unit as the
+  results drain (``max`` of the two).
+* ``op_overhead`` — the fixed time a runtime spends dispatching each op (calibrated,
+  see ``data/technology.yaml``).
+
+**Memory** (both modes). Parameters are cached in the PE-local memories in layer order
+while they fit (as the Edge TPU compiler caches them); the rest stream from off-chip on
+every inference. A layer whose input and output activations do not fit in the cores'
+shared memory spills them off-chip. The network input and output always cross the
+off-chip interface, and that transfer is exposed; all other off-chip traffic is
+double-buffered against compute, so a layer stalls for ``max(0, dram_cycles -
+compute_cycles)``. Core-memory traffic follows the dataflow (SCALE-Sim's SRAM read
+counts: operands re-read once per fold of the other dimension, partial sums re-read
+between reduction folds); PE-level accesses are one a MAC.
+
+**Energy**: MACs x MAC energy (by datatype), PE accesses x bytes x the PE memory's
+per-byte energy, core traffic x the core memory's per-byte energy (both growing as the
+square root of the memory size), vector ops x the vector-op energy, off-chip bytes x
+DRAM energy, and leakage (SRAM bits and MAC logic) over the latency. **Area**: MAC units
+with their PE logic, PE-local and core memories, the vector unit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from .accelerator import DATAFLOWS, DTYPES, AcceleratorConfig, ConfigBatch, as_batch
+from .technology import Technology, load_technology
+
+__all__ = [
+    "CostOptions",
+    "SimReport",
+    "BatchReport",
+    "WorkloadTable",
+    "simulate",
+    "simulate_batch",
+    "area_mm2",
+    "TOTAL_FIELDS",
+]
+
+Mode = Literal["default", "scalesim"]
+
+#: The per-design totals every batch evaluation returns.
+TOTAL_FIELDS: tuple[str, ...] = (
+    "compute_cycles",
+    "stall_cycles",
+    "overhead_cycles",
+    "total_cycles",
+    "latency_ms",
+    "energy_mj",
+    "area_mm2",
+    "utilization",
+    "macs",
+    "pe_accesses",
+    "sram_bytes",
+    "dram_bytes",
+    "weights_onchip",
+    "energy_mac_mj",
+    "energy_pe_mj",
+    "energy_sram_mj",
+    "energy_vector_mj",
+    "energy_dram_mj",
+    "energy_leakage_mj",
+)
+
+
+@dataclass(frozen=True)
+class CostOptions:
+    """Switches of the default mode (all on by default; SCALE-Sim mode turns all off)."""
+
+    pipeline_folds: bool = True
+    pack_groups: bool = True
+    fused_activation: bool = True
+    op_overhead: bool = True
+
+    @classmethod
+    def for_mode(cls, mode: str) -> CostOptions:
+        if mode == "default":
+            return cls()
+        if mode == "scalesim":
+            return cls(pipeline_folds=False, pack_groups=False, fused_activation=False, op_overhead=False)
+        raise ValueError(f"mode must be one of 'default', 'scalesim', got {mode!r}")
+
+
+# ------------------------------------------------------------------------------------------
+# Layer tables
+# ------------------------------------------------------------------------------------------
+
+_LAYER_FIELDS = (
+    "groups", "px", "px_scalesim", "F", "W", "macs", "macs_scalesim", "weight_elems",
+    "input_elems", "output_elems", "vector_ops",
+)
+
+
+@dataclass(frozen=True)
+class WorkloadTable:
+    """One or more workloads as ``(n_workloads, max_layers)`` arrays, zero-padded.
+
+    Build once with :meth:`from_workloads` and pass with a ``workload_index`` to
+    :func:`simulate_batch` to evaluate designs that each run a different workload (a
+    neural-architecture choice) in one vectorised call.
+    """
+
+    names: tuple[str, ...]
+    layer_names: tuple[tuple[str, ...], ...]
+    kind: np.ndarray
+    valid: np.ndarray
+    is_mac: np.ndarray
+    is_first: np.ndarray
+    is_last: np.ndarray
+    cum_weight_elems: np.ndarray
+    arrays: dict[str, np.ndarray] = field(repr=False)
+
+    @property
+    def n_workloads(self) -> int:
+        return len(self.names)
+
+    @property
+    def max_layers(self) -> int:
+        return int(self.valid.shape[1])
+
+    @classmethod
+    def from_workloads(cls, workloads: Sequence[Any]) -> WorkloadTable:
+        lows = [w.lowered for w in workloads]
+        n, L = len(lows), max(lw.n_layers for lw in lows)
+        arrays = {f: np.zeros((n, L)) for f in _LAYER_FIELDS}
+        kind = np.full((n, L), -1, np.int8)
+        valid = np.zeros((n, L), bool)
+        is_mac = np.zeros((n, L), bool)
+        is_first = np.zeros((n, L), bool)
+        is_last = np.zeros((n, L), bool)
+        for i, lw in enumerate(lows):
+            k = lw.n_layers
+            for f in _LAYER_FIELDS:
+                if f == "macs_scalesim":
+                    arrays[f][i, :k] = lw.groups * lw.px_scalesim * lw.F * lw.W
+                else:
+                    arrays[f][i, :k] = getattr(lw, f)
+            kind[i, :k] = lw.kind
+            valid[i, :k] = True
+            is_mac[i, :k] = lw.is_mac
+            is_first[i, :k] = lw.is_first
+            is_last[i, :k] = lw.is_last
+        cum = np.cumsum(arrays["weight_elems"], axis=1)
+        return cls(
+            names=tuple(lw.name for lw in lows),
+            layer_names=tuple(lw.layer_names for lw in lows),
+            kind=kind, valid=valid, is_mac=is_mac, is_first=is_first, is_last=is_last,
+            cum_weight_elems=cum, arrays=arrays,
+        )
+
+
+# ------------------------------------------------------------------------------------------
+# The vectorised core
+# ------------------------------------------------------------------------------------------
+
+
+def _mapping(
+    R: np.ndarray, C: np.ndarray, lanes: np.ndarray, cores: np.ndarray, df: np.ndarray,
+    lay: dict[str, np.ndarray], opts: CostOptions, scalesim: bool,
+) -> dict[str, np.ndarray]:
+    """Cycles and core-memory traffic of each layer on each array; inputs are ``(k, 1)``
+    columns and ``(1 or k, L)`` layer arrays; outputs are ``(k, L)``."""
+    is_os, is_ws = df == 0, df == 1
+    g, F, W = lay["groups"], lay["F"], lay["W"]
+    px = lay["px_scalesim"] if scalesim else lay["px"]
+    is_mac = lay["is_mac"]
+
+    Wl = np.ceil(W / lanes)
+    Sr = np.where(is_os, px, Wl)
+    Sc = np.where(df == 2, px, F)
+    T = np.where(is_os, Wl, np.where(is_ws, px, F))
+    fr = np.ceil(Sr / R)
+    fc = np.ceil(Sc / C)
+    first = np.where(is_os, R + C + T - 2.0, 2.0 * R + C + T - 2.0)
+    if opts.pack_groups:
+        p = np.minimum(np.floor(R / np.maximum(Sr, 1.0)), np.floor(C / np.maximum(Sc, 1.0)))
+        gseq = np.ceil(g / np.clip(np.minimum(p, g), 1.0, None))
+    else:
+        gseq = g
+    units = gseq * fr * fc
+    nseq = np.ceil(units / cores)
+    if opts.pipeline_folds:
+        mac_cyc = (nseq - 1.0) * np.maximum(T, R) + first
+    else:
+        mac_cyc = nseq * first - np.ceil(g / cores)
+    mac_cyc = np.where(is_mac, mac_cyc, 0.0)
+
+    vops = lay["vector_ops"] if opts.fused_activation else np.where(is_mac, 0.0, lay["vector_ops"])
+    vec_cyc = np.ceil(vops / (C * lanes * cores))
+    compute = np.maximum(mac_cyc, vec_cyc)  # a MAC layer without activation has vec_cyc = 0
+
+    # core-memory traffic (elements): SCALE-Sim's read counts per dataflow
+    gpxF = g * px * F
+    if_reads = g * px * W * np.where(df == 2, 1.0, fc)
+    w_reads = g * F * W * np.where(is_os, fr, np.where(is_ws, 1.0, fc))
+    of_writes = gpxF * np.where(is_os, 1.0, fr)
+    psum_reads = np.where(is_os, 0.0, gpxF * (fr - 1.0))
+    sram = np.where(is_mac, if_reads + w_reads + of_writes + psum_reads, lay["input_elems"] + lay["output_elems"])
+    return {"compute": compute, "mac": mac_cyc, "vec": vec_cyc, "sram": sram,
+            "units": np.where(is_mac, units, 0.0), "vops": vops}
+
+
+def _evaluate(
+    cb: ConfigBatch,
+    table: WorkloadTable,
+    widx: np.ndarray | None,
+    opts: CostOptions,
+    scalesim: bool,
+    tech: Technology,
+    per_layer: bool,
+) -> dict[str, np.ndarray]:
+    """Evaluate ``len(cb)`` designs; design ``i`` runs workload ``widx[i]`` of ``table``
+    (or its only workload when ``widx`` is None).
+
+    The array mapping depends only on (rows, cols, lanes, cores, dataflow, workload), so it
+    is computed once per distinct key; per-layer stalls are computed only for designs that
+    move parameters or activations off-chip (all others stall only for the exposed input
+    and output transfer). Returns per-design totals (shape ``(n,)``) and, with
+    ``per_layer``, ``(n, L)`` arrays under keys prefixed ``layer_``.
+    """
+    n, L = len(cb), table.max_layers
+    A = table.arrays
+    f64 = np.float64
+    # --- per-workload constants ------------------------------------------------------------
+    macs_w = (A["macs_scalesim"] if scalesim else A["macs"]).sum(axis=1)
+    n_mac_w = (table.is_mac & table.valid).sum(axis=1).astype(f64)
+    n_vec_w = (~table.is_mac & table.valid).sum(axis=1).astype(f64)
+    w_total_w = A["weight_elems"].sum(axis=1)
+    act = A["input_elems"] + A["output_elems"]
+    io = np.where(table.is_first, A["input_elems"], 0.0) + np.where(table.is_last, A["output_elems"], 0.0)
+    io_w = io.sum(axis=1)
+    act_max_w = act.max(axis=1)
+    if widx is None:
+        wi = np.zeros(n, np.int64)
+    else:
+        wi = np.asarray(widx, np.int64)
+
+    # --- the mapping, once per distinct (array, dataflow, workload) -----------------------------
+    key = np.stack([cb.rows, cb.cols, cb.lanes, cb.cores, cb.dataflow.astype(np.int64), wi], axis=1)
+    ukey, inv = np.unique(key, axis=0, return_inverse=True)
+    inv = inv.reshape(-1)
+    kcol = lambda j: ukey[:, j].astype(f64)[:, None]  # noqa: E731
+    lay_u = {f: a[ukey[:, 5]] for f, a in A.items()}
+    lay_u.update(is_mac=table.is_mac[ukey[:, 5]])
+    m = _mapping(kcol(0), kcol(1), kcol(2), kcol(3), ukey[:, 4][:, None], lay_u, opts, scalesim)
+    compute_u = m["compute"].sum(axis=1)
+    sram_u = m["sram"].sum(axis=1)
+    vops_u = m["vops"].sum(axis=1)
+
+    # --- per-design totals -----------------------------------------------------------------
+    b = cb.dtype_bytes
+    fq = cb.freq_mhz
+    cpb = fq / (cb.bandwidth_gbps * 1000.0)  # cycles per off-chip byte
+    pe_cap = (cb.rows * cb.cols * cb.cores) * cb.pe_mem_kib * 1024.0
+    core_cap = cb.cores * cb.core_mem_kib * 1024.0
+    compute_t = compute_u[inv]
+    macs_t = macs_w[wi]
+    vops_t = vops_u[inv]
+    sram_b_t = sram_u[inv] * b
+    io_b_t = io_w[wi] * b
+    weights_onchip = w_total_w[wi] * b <= pe_cap
+    offchip = ~weights_onchip | (act_max_w[wi] * b > core_cap)
+    stall_t = io_b_t * cpb
+    dram_b_t = io_b_t.copy()
+    if opts.op_overhead:
+        overhead_t = (n_mac_w[wi] * tech.op_overhead_us_mac + n_vec_w[wi] * tech.op_overhead_us_vector) * fq
+    else:
+        overhead_t = np.zeros(n)
+
+    sel = np.arange(n) if per_layer else np.flatnonzero(offchip)
+    if sel.size:
+        # Layers of these designs: parameters stream once the PE memories are full (in layer
+        # order), activations spill when a layer's input + output exceed the core memory.
+        ws = wi[sel]
+        bs, cps = b[sel][:, None], cpb[sel][:, None]
+        resident = table.cum_weight_elems[ws] * bs <= pe_cap[sel][:, None]
+        spill = act[ws] * bs > core_cap[sel][:, None]
+        io_s = io[ws]
+        dram_el = np.where(resident, 0.0, A["weight_elems"][ws]) + np.where(spill, act[ws], io_s)
+        comp_l = m["compute"][inv[sel]]
+        stall_l = np.maximum((dram_el - io_s) * (bs * cps) - comp_l, 0.0) + io_s * (bs * cps)
+        stall_t[sel] = stall_l.sum(axis=1)
+        dram_b_t[sel] = dram_el.sum(axis=1) * b[sel]
+
+    total_t = compute_t + stall_t + overhead_t
+    latency_ms = total_t / (fq * 1e3)
+    peak = (cb.rows * cb.cols * cb.cores * cb.lanes).astype(f64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        util = np.where(compute_t > 0, macs_t / (compute_t * peak), 0.0)
+
+    # --- energy (pJ) ---------------------------------------------------------------------------
+    dt = cb.dtype
+    pe_bytes = cb.pe_mem_kib * 1024.0
+    core_bytes = cb.core_mem_kib * 1024.0
+    e_pe_byte = tech.sram_energy_pj_per_byte(pe_bytes)
+    e_core_byte = tech.sram_energy_pj_per_byte(core_bytes)
+    e_mac = macs_t * tech.mac_energy_pj[dt]
+    e_pe = macs_t * b * e_pe_byte
+    e_sram = sram_b_t * e_core_byte
+    e_vec = vops_t * tech.vector_op_energy_pj[dt]
+    e_dram = dram_b_t * tech.dram_energy_pj_per_byte
+    sram_bits = (cb.rows * cb.cols * cb.cores * pe_bytes + cb.cores * core_bytes) * 8.0
+    leak_w = sram_bits * tech.sram_leakage_pw_per_bit * 1e-12 + (
+        tech.logic_leakage_fraction * tech.mac_energy_pj[dt] * 1e-12 * peak * fq * 1e6
+    )
+    e_leak = leak_w * latency_ms * 1e9  # W * ms -> pJ
+    energy_pj = e_mac + e_pe + e_sram + e_vec + e_dram + e_leak
+
+    out: dict[str, np.ndarray] = {
+        "compute_cycles": compute_t,
+        "stall_cycles": stall_t,
+        "overhead_cycles": overhead_t,
+        "total_cycles": total_t,
+        "latency_ms": latency_ms,
+        "energy_mj": energy_pj * 1e-9,
+        "area_mm2": area_mm2(cb, tech),
+        "utilization": util,
+        "macs": macs_t,
+        "pe_accesses": macs_t.copy(),
+        "sram_bytes": sram_b_t,
+        "dram_bytes": dram_b_t,
+        "weights_onchip": weights_onchip,
+        "energy_mac_mj": e_mac * 1e-9,
+        "energy_pe_mj": e_pe * 1e-9,
+        "energy_sram_mj": e_sram * 1e-9,
+        "energy_vector_mj": e_vec * 1e-9,
+        "energy_dram_mj": e_dram * 1e-9,
+        "energy_leakage_mj": e_leak * 1e-9,
+    }
+    if per_layer:
+        valid = table.valid[wi]
+        col = lambda a: a[:, None]  # noqa: E731
+        comp_l = m["compute"][inv]
+        if opts.op_overhead:
+            oh = np.where(table.is_mac[wi], tech.op_overhead_us_mac, tech.op_overhead_us_vector) * col(fq)
+            overhead_l = np.where(valid, oh, 0.0)
+        else:
+            overhead_l = np.zeros((n, L))
+        layer_total = comp_l + stall_l + overhead_l
+        lat_l = layer_total / col(fq * 1e3)
+        macs_l = (A["macs_scalesim"] if scalesim else A["macs"])[wi]
+        sram_b_l = m["sram"][inv] * col(b)
+        dram_b_l = dram_el * col(b)
+        e_l = (
+            macs_l * col(tech.mac_energy_pj[dt] + b * e_pe_byte)
+            + sram_b_l * col(e_core_byte)
+            + m["vops"][inv] * col(tech.vector_op_energy_pj[dt])
+            + dram_b_l * tech.dram_energy_pj_per_byte
+            + col(leak_w) * lat_l * 1e9
+        )
+        with np.errstate(invalid="ignore", divide="ignore"):
+            util_l = np.where(comp_l > 0, macs_l / (comp_l * col(peak)), 0.0)
+        out.update(
+            layer_compute_cycles=comp_l,
+            layer_mac_cycles=m["mac"][inv],
+            layer_vector_cycles=m["vec"][inv],
+            layer_stall_cycles=stall_l,
+            layer_overhead_cycles=overhead_l,
+            layer_total_cycles=layer_total,
+            layer_latency_ms=lat_l,
+            layer_energy_mj=e_l * 1e-9,
+            layer_utilization=util_l,
+            layer_macs=macs_l,
+            layer_pe_accesses=macs_l,
+            layer_sram_bytes=sram_b_l,
+            layer_dram_bytes=dram_b_l,
+            layer_weights_onchip=resident & valid,
+            layer_spilled=spill & valid,
+            layer_folds=m["units"][inv],
+            layer_valid=valid,
+        )
+    return out
+
+
+def area_mm2(configs: AcceleratorConfig | ConfigBatch | Sequence[AcceleratorConfig], tech: Technology | None = None) -> np.ndarray:
+    """Silicon area (45 nm mm^2) of each design: MAC units with PE logic, PE-local and
+    core memories, vector unit. Depends only on the hardware, not on the workload."""
+    cb = as_batch(configs)
+    tech = tech or load_technology()
+    macs = (cb.rows * cb.cols * cb.cores * cb.lanes).astype(np.float64)
+    a_mac = macs * tech.mac_area_um2[cb.dtype] * tech.pe_logic_overhead
+    a_pe = tech.sram_area_um2(cb.rows * cb.cols * cb.cores * cb.pe_mem_kib * 1024.0)
+    a_core = tech.sram_area_um2(cb.cores * cb.core_mem_kib * 1024.0)
+    a_vec = cb.cores * cb.cols * cb.lanes * tech.vector_lane_area_um2
+    return (a_mac + a_pe + a_core + a_vec) * 1e-6
+
+
+# ------------------------------------------------------------------------------------------
+# Reports and the public entry points
+# ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class BatchReport:
+    """Per-design totals of a batch evaluation: arrays of shape ``(n_designs,)`` under the
+    names of ``TOTAL_FIELDS``; with ``per_layer=True`` also ``(n_designs, n_layers)``
+    arrays under ``layer_<name>``. Index it like a dict, or call :meth:`to_frame`."""
+
+    data: dict[str, np.ndarray]
+    mode: str
+    n_designs: int
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        return self.data[key]
+
+    def __getattr__(self, key: str) -> np.ndarray:
+        data = self.__dict__.get("data", {})
+        if key in data:
+            return data[key]
+        raise AttributeError(key)
+
+    def keys(self) -> list[str]:
+        return list(self.data)
+
+    def to_frame(self):  # -> pandas.DataFrame
+        """One row per design with every total (not the per-layer arrays)."""
+        import pandas as pd
+
+        return pd.DataFrame({k: v for k, v in self.data.items() if not k.startswith("layer_")})
+
+
+@dataclass
+class SimReport:
+    """The result of simulating one design on one workload.
+
+    Attributes:
+        compute_cycles, stall_cycles, overhead_cycles, total_cycles: cycle totals.
+        latency_ms, energy_mj, area_mm2, utilization: totals (``utilization`` is MACs over
+            compute cycles times peak MACs per cycle).
+        layers: per-layer breakdown (pandas DataFrame).
+        config, workload_name, mode: what was simulated.
+        totals: every total as a dict (energy breakdown, traffic at each level, ...).
+    """
+
+    compute_cycles: float
+    stall_cycles: float
+    overhead_cycles: float
+    total_cycles: float
+    latency_ms: float
+    energy_mj: float
+    area_mm2: float
+    utilization: float
+    layers: Any
+    config: AcceleratorConfig
+    workload_name: str
+    mode: str
+    totals: dict[str, float]
+
+    def summary(self) -> str:
+        t = self.totals
+        lines = [
+            f"workload {self.workload_name} on {self.config.name or 'accelerator'} ({self.mode} mode)",
+            f"  latency      {self.latency_ms:10.4f} ms   ({self.total_cycles:,.0f} cycles: compute "
+            f"{self.compute_cycles:,.0f}, stall {self.stall_cycles:,.0f}, op overhead {self.overhead_cycles:,.0f})",
+            f"  energy       {self.energy_mj:10.4f} mJ   (MAC {t['energy_mac_mj']:.4f}, PE {t['energy_pe_mj']:.4f}, "
+            f"SRAM {t['energy_sram_mj']:.4f}, vector {t['energy_vector_mj']:.4f}, DRAM {t['energy_dram_mj']:.4f}, "
+            f"leakage {t['energy_leakage_mj']:.4f})",
+            f"  area         {self.area_mm2:10.3f} mm^2 (45 nm)",
+            f"  utilization  {self.utilization:10.4f}     MACs {t['macs']:,.0f}",
+            f"  traffic      PE {t['pe_accesses']:,.0f} accesses, SRAM {t['sram_bytes']:,.0f} B, "
+            f"DRAM {t['dram_bytes']:,.0f} B; weights on chip: {bool(t['weights_onchip'])}",
+        ]
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return (
+            f"SimReport({self.workload_name!r}, latency_ms={self.latency_ms:.4g}, energy_mj={self.energy_mj:.4g}, "
+            f"area_mm2={self.area_mm2:.4g}, utilization={self.utilization:.3f}, layers={len(self.layers)})"
+        )
+
+
+def _as_table(workload: Any) -> tuple[WorkloadTable, bool]:
+    from .workloads import Layer, Workload
+
+    if isinstance(workload, WorkloadTable):
+        return workload, workload.n_workloads == 1
+    if isinstance(workload, Layer):
+        workload = Workload([workload], name=workload.name or workload.kind)
+    if isinstance(workload, str):
+        from .workloads import load
+
+        workload = load(workload)
+    if isinstance(workload, Workload):
+        return _single_table(workload), True
+    raise TypeError(f"expected a Workload, a Layer, a zoo name or a WorkloadTable, got {type(workload).__name__}")
+
+
+def _single_table(workload: Any) -> WorkloadTable:
+    cached = getattr(workload, "_archgym_table", None)
+    if cached is None:
+        cached = WorkloadTable.from_workloads([workload])
+        workload._archgym_table = cached  # a Workload is immutable; cache its table on it
+    return cached
+
+
+def simulate_batch(
+    configs: AcceleratorConfig | ConfigBatch | Sequence[AcceleratorConfig],
+    workload: Any,
+    mode: Mode = "default",
+    *,
+    workload_index: np.ndarray | None = None,
+    per_layer: bool = False,
+    options: CostOptions | None = None,
+    technology: Technology | None = None,
+    as_frame: bool = False,
+) -> BatchReport | Any:
+    """Evaluate many designs at once.
+
+    Args:
+        configs: a ``ConfigBatch`` (fastest), a sequence of ``AcceleratorConfig`` or one.
+        workload: a ``Workload`` (every design runs it), a sequence of ``Workload`` (one
+            per design), or a ``WorkloadTable`` with ``workload_index``.
+        mode: ``"default"`` or ``"scalesim"`` (see the module docstring).
+        workload_index: ``(n_designs,)`` indices into a ``WorkloadTable``.
+        per_layer: also return ``(n_designs, n_layers)`` arrays.
+        options: override the default mode's switches.
+        technology: override the technology table.
+        as_frame: return a pandas DataFrame of the totals instead of a ``BatchReport``.
+
+    Returns:
+        A ``BatchReport`` whose arrays have shape ``(n_designs,)``.
+    """
+    cb = as_batch(configs)
+    opts = options or CostOptions.for_mode(mode)
+    tech = technology or load_technology()
+    scalesim = mode == "scalesim"
+    if mode not in ("default", "scalesim"):
+        raise ValueError(f"mode must be one of 'default', 'scalesim', got {mode!r}")
+    if isinstance(workload, (list, tuple)):
+        if len(workload) != len(cb):
+            raise ValueError(f"{len(workload)} workloads for {len(cb)} designs: give one workload or one per design")
+        uniq: dict[int, int] = {}
+        wls = []
+        idx = np.empty(len(workload), np.int64)
+        for i, w in enumerate(workload):
+            k = uniq.setdefault(id(w), len(wls))
+            if k == len(wls):
+                wls.append(w)
+            idx[i] = k
+        table, workload_index = WorkloadTable.from_workloads(wls), idx
+    else:
+        table, _single = _as_table(workload)
+    if workload_index is not None:
+        workload_index = np.asarray(workload_index)
+        if workload_index.shape != (len(cb),):
+            raise ValueError(f"workload_index must have shape ({len(cb)},), got {workload_index.shape}")
+    if workload_index is None and table.n_workloads != 1:
+        raise ValueError("a WorkloadTable of several workloads needs a workload_index per design")
+    if workload_index is not None and workload_index.size and (
+        workload_index.min() < 0 or workload_index.max() >= table.n_workloads
+    ):
+        raise ValueError(f"workload_index must be in [0, {table.n_workloads - 1}]")
+    data = _evaluate(cb, table, workload_index, opts, scalesim, tech, per_layer)
+    rep = BatchReport(data=data, mode=mode, n_designs=len(cb))
+    return rep.to_frame() if as_frame else rep
+
+
+def simulate(
+    config: AcceleratorConfig | str,
+    workload: Any,
+    mode: Mode = "default",
+    *,
+    options: CostOptions | None = None,
+    technology: Technology | None = None,
+) -> SimReport:
+    """Simulate one design on one workload (or a single layer).
+
+    Args:
+        config: an ``AcceleratorConfig`` or a preset name.
+        workload: a ``Workload``, a single ``Layer`` or a zoo name.
+        mode: ``"default"`` (realistic) or ``"scalesim"`` (SCALE-Sim-compatible cycles).
+
+    Returns:
+        A ``SimReport`` with the totals and the per-layer DataFrame in ``layers``.
+    """
+    import pandas as pd
+
+    if isinstance(config, str):
+        config = AcceleratorConfig.preset(config)
+    table, _ = _as_table(workload)
+    rep = simulate_batch(config, table, mode, per_layer=True, options=options, technology=technology)
+    d = rep.data
+    n = len(table.layer_names[0])
+    lowered_kind = table.kind[0, :n]
+    from .workloads import KIND_CODES
+
+    kinds = {v: k for k, v in KIND_CODES.items()}
+    layers = pd.DataFrame(
+        {
+            "name": table.layer_names[0],
+            "kind": [kinds[int(k)] for k in lowered_kind],
+            "macs": d["layer_macs"][0, :n],
+            "folds": d["layer_folds"][0, :n],
+            "compute_cycles": d["layer_compute_cycles"][0, :n],
+            "stall_cycles": d["layer_stall_cycles"][0, :n],
+            "overhead_cycles": d["layer_overhead_cycles"][0, :n],
+            "total_cycles": d["layer_total_cycles"][0, :n],
+            "latency_ms": d["layer_latency_ms"][0, :n],
+            "utilization": d["layer_utilization"][0, :n],
+            "energy_mj": d["layer_energy_mj"][0, :n],
+            "pe_accesses": d["layer_pe_accesses"][0, :n],
+            "sram_bytes": d["layer_sram_bytes"][0, :n],
+            "dram_bytes": d["layer_dram_bytes"][0, :n],
+            "weights_onchip": d["layer_weights_onchip"][0, :n],
+            "spilled": d["layer_spilled"][0, :n],
+        }
+    )
+    totals = {k: (bool(v[0]) if v.dtype == bool else float(v[0])) for k, v in d.items() if not k.startswith("layer_")}
+    name = table.names[0]
+    return SimReport(
+        compute_cycles=totals["compute_cycles"],
+        stall_cycles=totals["stall_cycles"],
+        overhead_cycles=totals["overhead_cycles"],
+        total_cycles=totals["total_cycles"],
+        latency_ms=totals["latency_ms"],
+        energy_mj=totals["energy_mj"],
+        area_mm2=totals["area_mm2"],
+        utilization=totals["utilization"],
+        layers=layers,
+        config=config,
+        workload_name=name,
+        mode=mode,
+        totals=totals,
+    )
+
+
+# Re-exported for convenience.
+_ = (DATAFLOWS, DTYPES)
