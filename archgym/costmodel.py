@@ -37,8 +37,9 @@ technology model in both modes; SCALE-Sim's bandwidth model is not reproduced.
   Depthwise layers still use a few percent of the array, as on real systolic arrays.
 * ``fused_activation`` — a MAC layer's fused activation runs on the vector unit as the
   results drain (``max`` of the two).
-* ``op_overhead`` — the fixed time a runtime spends dispatching each op (calibrated,
-  see ``data/technology.yaml``).
+* ``op_overhead`` — the fixed time a runtime spends dispatching each op, by op kind,
+  plus a fixed invoke time per inference (calibrated once against measured Edge TPU
+  latencies, see ``data/technology.yaml`` and ``benchmarks/calibrate.py``).
 
 **Memory** (both modes). Parameters are cached in the PE-local memories in layer order
 while they fit (as the Edge TPU compiler caches them); the rest stream from off-chip on
@@ -150,6 +151,7 @@ class WorkloadTable:
     is_first: np.ndarray
     is_last: np.ndarray
     cum_weight_elems: np.ndarray
+    kind_counts: np.ndarray  # (n_workloads, n_kinds): layers of each kind
     arrays: dict[str, np.ndarray] = field(repr=False)
 
     @property
@@ -183,11 +185,14 @@ class WorkloadTable:
             is_first[i, :k] = lw.is_first
             is_last[i, :k] = lw.is_last
         cum = np.cumsum(arrays["weight_elems"], axis=1)
+        from .workloads.workload import KIND_CODES
+
+        counts = np.stack([((kind == c) & valid).sum(axis=1) for c in range(len(KIND_CODES))], axis=1)
         return cls(
             names=tuple(lw.name for lw in lows),
             layer_names=tuple(lw.layer_names for lw in lows),
             kind=kind, valid=valid, is_mac=is_mac, is_first=is_first, is_last=is_last,
-            cum_weight_elems=cum, arrays=arrays,
+            cum_weight_elems=cum, kind_counts=counts.astype(np.float64), arrays=arrays,
         )
 
 
@@ -265,8 +270,7 @@ def _evaluate(
     f64 = np.float64
     # --- per-workload constants ------------------------------------------------------------
     macs_w = (A["macs_scalesim"] if scalesim else A["macs"]).sum(axis=1)
-    n_mac_w = (table.is_mac & table.valid).sum(axis=1).astype(f64)
-    n_vec_w = (~table.is_mac & table.valid).sum(axis=1).astype(f64)
+    oh_kind = tech.op_overhead_by_kind()
     w_total_w = A["weight_elems"].sum(axis=1)
     act = A["input_elems"] + A["output_elems"]
     io = np.where(table.is_first, A["input_elems"], 0.0) + np.where(table.is_last, A["output_elems"], 0.0)
@@ -305,7 +309,7 @@ def _evaluate(
     stall_t = io_b_t * cpb
     dram_b_t = io_b_t.copy()
     if opts.op_overhead:
-        overhead_t = (n_mac_w[wi] * tech.op_overhead_us_mac + n_vec_w[wi] * tech.op_overhead_us_vector) * fq
+        overhead_t = (table.kind_counts @ oh_kind + tech.invoke_overhead_us)[wi] * fq
     else:
         overhead_t = np.zeros(n)
 
@@ -374,8 +378,9 @@ def _evaluate(
         col = lambda a: a[:, None]  # noqa: E731
         comp_l = m["compute"][inv]
         if opts.op_overhead:
-            oh = np.where(table.is_mac[wi], tech.op_overhead_us_mac, tech.op_overhead_us_vector) * col(fq)
-            overhead_l = np.where(valid, oh, 0.0)
+            oh_l = oh_kind[np.maximum(table.kind[wi], 0)]
+            oh_l[:, 0] += tech.invoke_overhead_us  # the first op carries the per-inference invoke cost
+            overhead_l = np.where(valid, oh_l * col(fq), 0.0)
         else:
             overhead_l = np.zeros((n, L))
         layer_total = comp_l + stall_l + overhead_l

@@ -12,7 +12,24 @@ import yaml
 
 from .accelerator import DTYPES
 
-__all__ = ["Technology", "load_technology"]
+__all__ = ["Technology", "load_technology", "OVERHEAD_GROUPS"]
+
+#: Which dispatch-overhead constant each layer kind uses: dense KxK convolutions,
+#: depthwise convolutions, matrix ops (1x1 convolutions, fully connected, batched matmul),
+#: pooling, element-wise ops, stand-alone activations, other vector ops (softmax, layer
+#: norm).
+OVERHEAD_GROUPS: dict[str, str] = {
+    "conv": "conv",
+    "depthwise": "depthwise",
+    "pointwise": "matrix",
+    "gemm": "matrix",
+    "matmul": "matrix",
+    "pool": "pool",
+    "eltwise": "eltwise",
+    "activation": "activation",
+    "softmax": "vector",
+    "layernorm": "vector",
+}
 
 
 @dataclass(frozen=True)
@@ -32,8 +49,8 @@ class Technology:
     sram_leakage_pw_per_bit: float
     dram_energy_pj_per_byte: float
     logic_leakage_fraction: float
-    op_overhead_us_mac: float
-    op_overhead_us_vector: float
+    op_overhead_us: dict[str, float]
+    invoke_overhead_us: float
     sources: dict[str, str] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict)
 
@@ -44,6 +61,18 @@ class Technology:
 
     def sram_area_um2(self, size_bytes: Any) -> Any:
         return np.asarray(size_bytes, dtype=np.float64) * 8.0 * self.sram_cell_area_um2_per_bit * self.sram_array_overhead
+
+    def op_overhead_by_kind(self) -> np.ndarray:
+        """Dispatch overhead (us) of one op of each layer kind, indexed by ``KIND_CODES``."""
+        from .workloads.workload import KIND_CODES
+
+        out = np.zeros(len(KIND_CODES))
+        for kind, code in KIND_CODES.items():
+            group = OVERHEAD_GROUPS[kind]
+            if group not in self.op_overhead_us:
+                raise ValueError(f"technology.yaml: calibration.op_overhead_us lacks {group!r}")
+            out[code] = self.op_overhead_us[group]
+        return out
 
     def replace(self, **changes: Any) -> Technology:
         from dataclasses import replace
@@ -79,8 +108,8 @@ def load_technology() -> Technology:
         sram_leakage_pw_per_bit=float(sram["leakage_pw_per_bit"]),
         dram_energy_pj_per_byte=float(d["dram_energy_pj_per_byte"]),
         logic_leakage_fraction=float(d["logic_leakage_fraction"]),
-        op_overhead_us_mac=float(cal["mac"]),
-        op_overhead_us_vector=float(cal["vector"]),
+        op_overhead_us={k: float(v) for k, v in cal.items()},
+        invoke_overhead_us=float(d["calibration"]["invoke_overhead_us"]),
         sources=dict(d.get("sources", {})),
         raw=d,
     )

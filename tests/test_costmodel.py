@@ -83,7 +83,8 @@ def test_op_overhead_is_the_calibrated_constant_per_layer():
     cfg = AcceleratorConfig.preset("edgetpu")
     wl = W.Workload([W.Conv2d(8, 8, 1, input_size=4, name="a"), W.Elementwise(128, inputs=("a",), name="b")])
     rep = simulate(cfg, wl)
-    expected = (tech.op_overhead_us_mac + tech.op_overhead_us_vector) * cfg.freq_mhz
+    oh = tech.op_overhead_us
+    expected = (oh["matrix"] + oh["eltwise"] + tech.invoke_overhead_us) * cfg.freq_mhz
     assert rep.overhead_cycles == pytest.approx(expected)
     off = simulate(cfg, wl, options=archgym.CostOptions(op_overhead=False))
     assert off.overhead_cycles == 0 and off.total_cycles == pytest.approx(rep.total_cycles - expected)

@@ -57,6 +57,8 @@ __all__ = [
     "list_zoo",
     "from_torch",
     "from_file",
+    "nb201_workload",
+    "load_hwnasbench",
 ]
 
 # The zoo and the importers are imported on first use (the torch importer needs torch).
@@ -67,6 +69,8 @@ _LAZY = {
     "from_torch": ("importers", "from_torch"),
     "from_file": ("importers", "from_file"),
     "UnsupportedOpError": ("importers", "UnsupportedOpError"),
+    "nb201_workload": ("nb201", "nb201"),
+    "load_hwnasbench": ("nb201", "load_hwnasbench"),
 }
 
 

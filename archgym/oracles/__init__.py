@@ -7,5 +7,6 @@ fitted to trained results, with its held-out error reported). None invents numbe
 """
 
 from .base import AccuracyOracle, OracleError
+from .tabular import NB201Accuracy
 
-__all__ = ["AccuracyOracle", "OracleError"]
+__all__ = ["AccuracyOracle", "OracleError", "NB201Accuracy"]

@@ -1,0 +1,121 @@
+"""Validation of the cost model against measured hardware (HW-NAS-Bench, Coral).
+
+Used by ``benchmarks/calibrate.py`` (fits the global dispatch-overhead constants once)
+and ``benchmarks/validate_edgetpu.py`` (reports the agreement).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .accelerator import AcceleratorConfig, ConfigBatch
+from .costmodel import CostOptions, WorkloadTable, simulate, simulate_batch
+from .technology import OVERHEAD_GROUPS, Technology, load_technology
+
+__all__ = [
+    "CORAL_LATENCY_MS",
+    "OVERHEAD_FEATURES",
+    "MeasuredCells",
+    "measured_nb201_cells",
+    "overhead_features",
+    "predict_nb201",
+    "rank_correlations",
+]
+
+#: Coral's published Edge TPU latencies (int8, 224x224, USB 3.0 accelerator).
+CORAL_LATENCY_MS: dict[str, float] = {"mobilenet_v1": 2.4, "mobilenet_v2": 2.6}
+
+#: The calibrated constants, in the order of the feature columns of
+#: :func:`overhead_features`: the invoke overhead, then one dispatch overhead per group.
+OVERHEAD_FEATURES: tuple[str, ...] = ("invoke", "conv", "depthwise", "matrix", "pool", "eltwise", "activation", "vector")
+
+
+@dataclass(frozen=True)
+class MeasuredCells:
+    """NAS-Bench-201 cells with a measured value, lowered once."""
+
+    index: np.ndarray  # NB201 indices
+    measured: np.ndarray  # the measured column
+    table: WorkloadTable
+    n_layers: np.ndarray  # layers of each lowered network (the naive predictor)
+
+
+def measured_nb201_cells(column: str = "edgetpu_latency", dataset: str = "cifar10",
+                         sample: int | None = None, seed: int = 0) -> MeasuredCells:
+    """Every NB201 cell whose HW-NAS-Bench ``column`` was measured (> 0), lowered for
+    ``dataset`` (CIFAR-10/100 networks are identical but for the classifier); with
+    ``sample``, a seeded random subset of that many cells."""
+    from .workloads.nb201 import load_hwnasbench, nb201
+
+    hw = load_hwnasbench(dataset)
+    col = hw[column].to_numpy(dtype=np.float64)
+    ok = np.isfinite(col) & (col > 0)
+    idx = hw.index.to_numpy()[ok]
+    col = col[ok]
+    if sample is not None and sample < len(idx):
+        pick = np.sort(np.random.default_rng(seed).choice(len(idx), sample, replace=False))
+        idx, col = idx[pick], col[pick]
+    wls = [nb201(int(i), dataset=dataset) for i in idx]
+    return MeasuredCells(
+        index=idx,
+        measured=col,
+        table=WorkloadTable.from_workloads(wls),
+        n_layers=np.array([len(w) for w in wls], dtype=np.float64),
+    )
+
+
+def overhead_features(table: WorkloadTable) -> np.ndarray:
+    """``(n_workloads, len(OVERHEAD_FEATURES))``: 1 for the invoke, then the number of ops
+    of each overhead group."""
+    from .workloads.workload import KIND_CODES
+
+    groups = OVERHEAD_FEATURES[1:]
+    feats = np.zeros((table.n_workloads, len(OVERHEAD_FEATURES)))
+    feats[:, 0] = 1.0
+    for kind, code in KIND_CODES.items():
+        feats[:, 1 + groups.index(OVERHEAD_GROUPS[kind])] += table.kind_counts[:, code]
+    return feats
+
+
+def predict_nb201(cells: MeasuredCells, config: AcceleratorConfig, options: CostOptions | None = None,
+                  technology: Technology | None = None, metric: str = "latency_ms") -> np.ndarray:
+    """The cost model's ``metric`` for every cell on ``config`` (one vectorised call)."""
+    n = cells.table.n_workloads
+    cb = ConfigBatch.from_configs([config]).take(np.zeros(n, np.int64))
+    rep = simulate_batch(cb, cells.table, workload_index=np.arange(n), options=options, technology=technology)
+    return rep[metric]
+
+
+def coral_predictions(config: AcceleratorConfig | None = None, options: CostOptions | None = None,
+                      technology: Technology | None = None) -> dict[str, float]:
+    """Predicted latency (ms) of the Coral calibration networks."""
+    from .workloads import load
+
+    config = config or AcceleratorConfig.preset("edgetpu")
+    return {name: simulate(config, load(name), options=options, technology=technology).latency_ms
+            for name in CORAL_LATENCY_MS}
+
+
+def rank_correlations(pred: np.ndarray, meas: np.ndarray) -> dict[str, float]:
+    """Spearman and Kendall rank correlation, and the error of the best affine fit
+    ``meas ~ a * pred + b`` (mean absolute percentage error and R^2)."""
+    from scipy.stats import kendalltau, spearmanr
+
+    A = np.c_[pred, np.ones_like(pred)]
+    coef, *_ = np.linalg.lstsq(A, meas, rcond=None)
+    fit = A @ coef
+    ss_res = float(np.sum((meas - fit) ** 2))
+    ss_tot = float(np.sum((meas - meas.mean()) ** 2))
+    return {
+        "spearman": float(spearmanr(pred, meas)[0]),
+        "kendall": float(kendalltau(pred, meas)[0]),
+        "affine_mape": float(np.mean(np.abs(fit - meas) / meas)),
+        "affine_r2": 1.0 - ss_res / ss_tot,
+        "affine_slope": float(coef[0]),
+        "affine_intercept": float(coef[1]),
+    }
+
+
+_ = load_technology

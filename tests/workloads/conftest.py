@@ -1,0 +1,208 @@
+"""Shared fixtures for the workload tests: hand-written PyTorch reference networks.
+
+torchvision is not a dependency, so the reference CNNs are written here from their papers /
+reference implementations (BatchNorm after every convolution, as trained). They are built
+on the ``meta`` device: shapes only, no memory and no initialisation cost.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+
+def _build_nets() -> SimpleNamespace:
+    import torch
+    import torch.nn as nn
+
+    def conv_bn(cin: int, cout: int, k: int, s: int = 1, groups: int = 1, act: Any = None) -> nn.Sequential:
+        layers: list[nn.Module] = [
+            nn.Conv2d(cin, cout, k, s, (k - 1) // 2, groups=groups, bias=False),
+            nn.BatchNorm2d(cout),
+        ]
+        if act is not None:
+            layers.append(act())
+        return nn.Sequential(*layers)
+
+    class MobileNetV1(nn.Module):
+        def __init__(self, num_classes: int = 1000) -> None:
+            super().__init__()
+            spec = [(64, 1), (128, 2), (128, 1), (256, 2), (256, 1), (512, 2)] + [(512, 1)] * 5
+            spec += [(1024, 2), (1024, 1)]
+            layers = [conv_bn(3, 32, 3, 2, act=nn.ReLU6)]
+            c = 32
+            for out, s in spec:
+                layers += [conv_bn(c, c, 3, s, groups=c, act=nn.ReLU6), conv_bn(c, out, 1, act=nn.ReLU6)]
+                c = out
+            self.features = nn.Sequential(*layers)
+            self.pool = nn.AdaptiveAvgPool2d(1)
+            self.fc = nn.Linear(1024, num_classes)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.fc(torch.flatten(self.pool(self.features(x)), 1))
+
+    class InvertedResidual(nn.Module):
+        def __init__(self, cin: int, cout: int, expand: int, k: int, s: int, act: Any, se: bool = False) -> None:
+            super().__init__()
+            hidden = cin * expand
+            layers: list[nn.Module] = []
+            if expand != 1:
+                layers.append(conv_bn(cin, hidden, 1, act=act))
+            layers.append(conv_bn(hidden, hidden, k, s, groups=hidden, act=act))
+            if se:
+                layers.append(SqueezeExcite(hidden, max(1, cin // 4)))
+            layers.append(conv_bn(hidden, cout, 1))
+            self.block = nn.Sequential(*layers)
+            self.use_res = s == 1 and cin == cout
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            y = self.block(x)
+            return x + y if self.use_res else y
+
+    class SqueezeExcite(nn.Module):
+        def __init__(self, channels: int, squeeze: int) -> None:
+            super().__init__()
+            self.avgpool = nn.AdaptiveAvgPool2d(1)
+            self.fc1 = nn.Conv2d(channels, squeeze, 1)
+            self.fc2 = nn.Conv2d(squeeze, channels, 1)
+            self.act = nn.SiLU()
+            self.gate = nn.Sigmoid()
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            scale = self.gate(self.fc2(self.act(self.fc1(self.avgpool(x)))))
+            return scale * x
+
+    class MobileNetV2(nn.Module):
+        def __init__(self, num_classes: int = 1000) -> None:
+            super().__init__()
+            settings = [(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1),
+                        (6, 160, 3, 2), (6, 320, 1, 1)]
+            layers: list[nn.Module] = [conv_bn(3, 32, 3, 2, act=nn.ReLU6)]
+            c = 32
+            for t, out, n, s in settings:
+                for i in range(n):
+                    layers.append(InvertedResidual(c, out, t, 3, s if i == 0 else 1, nn.ReLU6))
+                    c = out
+            layers.append(conv_bn(c, 1280, 1, act=nn.ReLU6))
+            self.features = nn.Sequential(*layers)
+            self.pool = nn.AdaptiveAvgPool2d((1, 1))
+            self.classifier = nn.Sequential(nn.Dropout(0.2), nn.Linear(1280, num_classes))
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.classifier(torch.flatten(self.pool(self.features(x)), 1))
+
+    class EfficientNetB0(nn.Module):
+        def __init__(self, num_classes: int = 1000) -> None:
+            super().__init__()
+            stages = [(1, 3, 1, 16, 1), (6, 3, 2, 24, 2), (6, 5, 2, 40, 2), (6, 3, 2, 80, 3),
+                      (6, 5, 1, 112, 3), (6, 5, 2, 192, 4), (6, 3, 1, 320, 1)]
+            layers: list[nn.Module] = [conv_bn(3, 32, 3, 2, act=nn.SiLU)]
+            c = 32
+            for e, k, s, out, n in stages:
+                for i in range(n):
+                    layers.append(InvertedResidual(c, out, e, k, s if i == 0 else 1, nn.SiLU, se=True))
+                    c = out
+            layers.append(conv_bn(c, 1280, 1, act=nn.SiLU))
+            self.features = nn.Sequential(*layers)
+            self.avgpool = nn.AdaptiveAvgPool2d(1)
+            self.classifier = nn.Sequential(nn.Dropout(0.2), nn.Linear(1280, num_classes))
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.classifier(torch.flatten(self.avgpool(self.features(x)), 1))
+
+    class Bottleneck(nn.Module):
+        def __init__(self, cin: int, width: int, stride: int) -> None:
+            super().__init__()
+            self.conv1 = nn.Conv2d(cin, width, 1, bias=False)
+            self.bn1 = nn.BatchNorm2d(width)
+            self.conv2 = nn.Conv2d(width, width, 3, stride, 1, bias=False)
+            self.bn2 = nn.BatchNorm2d(width)
+            self.conv3 = nn.Conv2d(width, width * 4, 1, bias=False)
+            self.bn3 = nn.BatchNorm2d(width * 4)
+            self.relu = nn.ReLU(inplace=True)
+            self.downsample = None
+            if stride != 1 or cin != width * 4:
+                self.downsample = nn.Sequential(
+                    nn.Conv2d(cin, width * 4, 1, stride, bias=False), nn.BatchNorm2d(width * 4)
+                )
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            identity = x
+            out = self.relu(self.bn1(self.conv1(x)))
+            out = self.relu(self.bn2(self.conv2(out)))
+            out = self.bn3(self.conv3(out))
+            if self.downsample is not None:
+                identity = self.downsample(x)
+            out += identity
+            return self.relu(out)
+
+    class ResNet50(nn.Module):
+        def __init__(self, num_classes: int = 1000) -> None:
+            super().__init__()
+            self.conv1 = nn.Conv2d(3, 64, 7, 2, 3, bias=False)
+            self.bn1 = nn.BatchNorm2d(64)
+            self.relu = nn.ReLU(inplace=True)
+            self.maxpool = nn.MaxPool2d(3, 2, 1)
+            blocks: list[nn.Module] = []
+            c = 64
+            for width, n, stride in [(64, 3, 1), (128, 4, 2), (256, 6, 2), (512, 3, 2)]:
+                for i in range(n):
+                    blocks.append(Bottleneck(c, width, stride if i == 0 else 1))
+                    c = width * 4
+            self.layers = nn.Sequential(*blocks)
+            self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
+            self.fc = nn.Linear(2048, num_classes)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
+            x = self.avgpool(self.layers(x))
+            return self.fc(torch.flatten(x, 1))
+
+    def on_meta(cls: type) -> Any:
+        with torch.device("meta"):
+            return cls()
+
+    def count(model: nn.Module, shape: tuple[int, ...]) -> tuple[int, int]:
+        """Independent (MACs, params) of a model: forward hooks on Conv2d / Linear reading
+        the real output shapes, and the parameter tensors less BatchNorm's."""
+        macs = 0
+
+        def hook(m: nn.Module, _inp: Any, out: torch.Tensor) -> None:
+            nonlocal macs
+            if isinstance(m, nn.Conv2d):
+                kh, kw = m.kernel_size
+                macs += out.numel() * (m.in_channels // m.groups) * kh * kw
+            elif isinstance(m, nn.Linear):
+                macs += out.numel() * m.in_features
+
+        handles = [m.register_forward_hook(hook) for m in model.modules()]
+        device = next(model.parameters()).device
+        with torch.no_grad():
+            model.eval()(torch.zeros(shape, device=device))
+        for h in handles:
+            h.remove()
+        params = sum(
+            p.numel()
+            for m in model.modules()
+            if not isinstance(m, nn.BatchNorm2d)
+            for p in m.parameters(recurse=False)
+        )
+        return macs, params
+
+    return SimpleNamespace(
+        MobileNetV1=MobileNetV1,
+        MobileNetV2=MobileNetV2,
+        EfficientNetB0=EfficientNetB0,
+        ResNet50=ResNet50,
+        on_meta=on_meta,
+        count=count,
+    )
+
+
+@pytest.fixture(scope="session")
+def torch_nets() -> SimpleNamespace:
+    """Reference PyTorch networks (classes), ``on_meta(cls)`` and ``count(model, shape)``."""
+    pytest.importorskip("torch")
+    return _build_nets()

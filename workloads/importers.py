@@ -1,0 +1,988 @@
+"""Importers: a ``Workload`` from a PyTorch module or from a YAML / JSON layer list.
+
+:func:`from_torch` traces a module with ``torch.fx.symbolic_trace`` and propagates shapes
+with ``torch.fx.passes.shape_prop.ShapeProp`` on a zero input. When symbolic tracing fails
+(data-dependent control flow, ``len()`` of a tensor, ...) it falls back to running the
+module once on a zero tensor under ``torch.no_grad()`` with forward hooks on its leaf
+``torch.nn`` modules, plus a ``TorchFunctionMode`` that sees the tensor operations written
+in ``forward`` methods (residual adds, matmuls, reshapes) between those modules.
+
+How operations map to layers:
+
+============================================  =============================================
+``nn.Conv2d`` / ``F.conv2d``                  ``Conv2d`` (any stride, padding incl. tuples
+                                              and ``"same"``/``"valid"``, groups, dilation)
+``nn.Linear`` / ``F.linear``                  ``Linear`` with ``tokens`` = product of the
+                                              leading dimensions
+``nn.BatchNorm1d/2d`` / ``F.batch_norm``      folded into the MAC layer that produces its
+                                              input (no layer; BN parameters are not
+                                              counted and no bias is added); a BatchNorm
+                                              that cannot be folded becomes an
+                                              ``Elementwise(op="mul", n_inputs=1)``
+ReLU, ReLU6, GELU, SiLU, Sigmoid, Hardswish,  fused into the producing MAC layer when they
+Hardsigmoid, Tanh, LeakyReLU (modules,        directly follow it and it has no other user,
+functions and tensor methods)                 else an ``Activation`` layer
+``MaxPool2d``, ``AvgPool2d``,                 ``Pool`` / ``GlobalPool`` (adaptive pooling
+``AdaptiveAvg/MaxPool2d`` (and ``F.*``)       only when the windows are uniform)
+``mean`` / ``sum`` over dimensions            ``GlobalPool`` over H, W of an NCHW tensor,
+                                              else a ``Pool`` over the reduced elements
+``+``, ``-``, ``*``, ``/`` (and ``torch.*``)  ``Elementwise`` naming every producing layer;
+                                              ``n_inputs`` counts tensor operands
+                                              (parameters included, scalars not); ``/`` is
+                                              a ``mul`` by the reciprocal
+``@``, ``matmul``, ``bmm``, ``mm``            ``MatMul`` between two activations; ``Gemm``
+                                              (weights) when one operand is a parameter
+softmax / log_softmax, ``nn.LayerNorm``       ``Softmax``, ``LayerNorm``
+flatten, reshape, view, permute, transpose,   shape-only: no layer; consumers connect to
+contiguous, dropout, identity, getitem,       the real producer
+size, squeeze, unsqueeze, expand, chunk, ...
+``torch.cat`` / ``torch.stack``               shape-only as well: a consumer of the
+                                              concatenation names *all* its producers in
+                                              ``inputs`` (a zero-cost concat)
+============================================  =============================================
+
+Anything else (``nn.LSTM``, ``nn.MultiheadAttention``, a custom autograd op, ...) raises
+:class:`UnsupportedOpError` listing every unsupported op by node name and target; nothing
+is dropped silently. Operations whose results never reach the module's output (e.g. the
+``x.sum() > 0`` of a data-dependent branch) are not part of the workload.
+
+The ``Workload`` IR cannot name the workload input in a layer's ``inputs``: a layer other
+than the first that reads the input directly keeps only its other producers (a layer
+reading nothing but the input gets empty ``inputs``); such layers are listed in
+``meta["reads_workload_input"]``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from .layers import (
+    Activation,
+    Conv2d,
+    Elementwise,
+    Gemm,
+    GlobalPool,
+    Layer,
+    LayerNorm,
+    Linear,
+    MacLayer,
+    MatMul,
+    Pool,
+    Softmax,
+    WorkloadError,
+)
+from .workload import Workload
+
+__all__ = ["UnsupportedOpError", "from_torch", "from_file"]
+
+
+class UnsupportedOpError(WorkloadError):
+    """The module contains operations the importer cannot map to layers.
+
+    Attributes:
+        ops: ``(node name, target)`` for every unsupported operation.
+    """
+
+    def __init__(self, model: str, ops: Sequence[tuple[str, str]]) -> None:
+        self.ops = list(ops)
+        listing = "; ".join(f"{name} ({target})" for name, target in self.ops)
+        super().__init__(f"cannot import {model!r}: {len(self.ops)} unsupported op(s): {listing}")
+
+
+# --------------------------------------------------------------------------------------
+# Classification of operations
+# --------------------------------------------------------------------------------------
+
+#: Activation functions by (normalised) function / method name -> IR name.
+_ACT_NAMES: dict[str, str] = {
+    "relu": "relu",
+    "relu6": "relu6",
+    "gelu": "gelu",
+    "silu": "swish",
+    "sigmoid": "sigmoid",
+    "hardswish": "hswish",
+    "hardsigmoid": "hsigmoid",
+    "tanh": "tanh",
+    "leaky_relu": "leaky_relu",
+}
+_ELTWISE_NAMES: dict[str, str] = {
+    "add": "add",
+    "sub": "sub",
+    "subtract": "sub",
+    "rsub": "sub",
+    "mul": "mul",
+    "multiply": "mul",
+    "truediv": "mul",
+    "div": "mul",
+    "divide": "mul",
+    "maximum": "max",
+}
+_MATMUL_NAMES = {"matmul", "bmm", "mm"}
+_SOFTMAX_NAMES = {"softmax", "log_softmax"}
+_POOL_NAMES = {"max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "adaptive_max_pool2d"}
+_REDUCE_NAMES = {"mean", "sum"}
+_CAT_NAMES = {"cat", "concat", "concatenate", "stack", "hstack", "vstack"}
+_PASS_NAMES = {
+    "flatten", "reshape", "view", "permute", "transpose", "swapaxes", "contiguous", "dropout",
+    "dropout1d", "dropout2d", "alpha_dropout", "identity", "getitem", "size", "dim", "numel",
+    "squeeze", "unsqueeze", "expand", "expand_as", "chunk", "split", "unbind", "t", "detach",
+    "clone", "to", "float", "type_as", "view_as", "reshape_as", "getattr", "unflatten",
+    "movedim", "narrow", "select", "repeat_interleave", "broadcast_to", "type", "cpu",
+}
+_SHAPE_QUERIES = {"size", "dim", "numel", "getattr", "__get__", "get"}
+
+
+def _norm_name(fn: Any) -> str:
+    """Normalised name of a function, method descriptor or method name string."""
+    name = fn if isinstance(fn, str) else getattr(fn, "__name__", None) or type(fn).__name__
+    if name.startswith("__") and name.endswith("__") and len(name) > 4:
+        name = name[2:-2]
+        if name[:1] in ("i", "r") and name[1:] in _ELTWISE_NAMES | {"matmul", "truediv"}:
+            name = name[1:]
+    elif name in ("iadd", "isub", "imul", "itruediv", "imatmul"):
+        name = name[1:]
+    if name.endswith("_") and not name.endswith("__"):
+        name = name[:-1]  # in-place variant (relu_, add_)
+    return name
+
+
+def _is_torch_function(fn: Any) -> bool:
+    """True for functions of torch, operator or builtins and for tensor methods (by name)."""
+    if isinstance(fn, str):
+        return True
+    mod = getattr(fn, "__module__", None) or ""
+    qual = getattr(fn, "__qualname__", "") or ""
+    return (
+        mod.startswith("torch")
+        or mod in ("_operator", "operator", "builtins", "math")
+        or qual.startswith(("TensorBase.", "Tensor.", "_VariableFunctionsClass.", "getset_descriptor"))
+    )
+
+
+def _classify_function(fn: Any) -> tuple[str, Any] | None:
+    """``(category, detail)`` for a function / method target, ``None`` when unsupported."""
+    if not _is_torch_function(fn):
+        return None
+    name = _norm_name(fn)
+    if name in _ACT_NAMES:
+        return ("act", _ACT_NAMES[name])
+    if name in _ELTWISE_NAMES:
+        return ("eltwise", _ELTWISE_NAMES[name])
+    if name in _MATMUL_NAMES:
+        return ("matmul", name)
+    if name == "linear":
+        return ("linear_fn", None)
+    if name == "conv2d":
+        return ("conv_fn", None)
+    if name == "batch_norm":
+        return ("bn", None)
+    if name == "layer_norm":
+        return ("layernorm_fn", None)
+    if name in _SOFTMAX_NAMES:
+        return ("softmax", None)
+    if name in _POOL_NAMES:
+        return ("pool_fn", name)
+    if name in _REDUCE_NAMES:
+        return ("reduce", name)
+    if name in _CAT_NAMES:
+        return ("cat", None)
+    if name in _PASS_NAMES or name in _SHAPE_QUERIES:
+        return ("pass", name)
+    if name in ("floordiv", "pow", "neg", "eq", "ne", "lt", "le", "gt", "ge", "sqrt", "floor", "ceil", "int"):
+        # Python / math scalar arithmetic; a tensor-valued use is reported in _convert.
+        return ("scalar", name)
+    return None
+
+
+def _module_table() -> dict[type, tuple[str, Any]]:
+    import torch.nn as nn
+
+    table: dict[type, tuple[str, Any]] = {
+        nn.Conv2d: ("conv", None),
+        nn.Linear: ("linear", None),
+        nn.BatchNorm1d: ("bn", None),
+        nn.BatchNorm2d: ("bn", None),
+        nn.LayerNorm: ("layernorm", None),
+        nn.ReLU: ("act", "relu"),
+        nn.ReLU6: ("act", "relu6"),
+        nn.GELU: ("act", "gelu"),
+        nn.SiLU: ("act", "swish"),
+        nn.Sigmoid: ("act", "sigmoid"),
+        nn.Hardswish: ("act", "hswish"),
+        nn.Hardsigmoid: ("act", "hsigmoid"),
+        nn.Tanh: ("act", "tanh"),
+        nn.LeakyReLU: ("act", "leaky_relu"),
+        nn.MaxPool2d: ("pool", "max"),
+        nn.AvgPool2d: ("pool", "avg"),
+        nn.AdaptiveAvgPool2d: ("adaptive_pool", "avg"),
+        nn.AdaptiveMaxPool2d: ("adaptive_pool", "max"),
+        nn.Softmax: ("softmax", None),
+        nn.LogSoftmax: ("softmax", None),
+        nn.Flatten: ("pass", "flatten"),
+        nn.Unflatten: ("pass", "unflatten"),
+        nn.Dropout: ("pass", "dropout"),
+        nn.Dropout1d: ("pass", "dropout"),
+        nn.Dropout2d: ("pass", "dropout"),
+        nn.AlphaDropout: ("pass", "dropout"),
+        nn.Identity: ("pass", "identity"),
+    }
+    return table
+
+
+def _classify_module(mod: Any, table: dict[type, tuple[str, Any]]) -> tuple[str, Any] | None:
+    for cls in type(mod).__mro__:
+        if cls in table:
+            return table[cls]
+    import torch.nn as nn
+
+    if isinstance(mod, nn.Sequential | nn.ModuleList | nn.ModuleDict) and not len(mod):
+        return ("pass", "identity")
+    return None
+
+
+def _describe_target(kind: str, target: Any) -> str:
+    if kind == "module":
+        cls = type(target)
+        return f"call_module {cls.__module__}.{cls.__qualname__}"
+    if isinstance(target, str):
+        return f"call_method {target}"
+    mod = getattr(target, "__module__", None) or ""
+    qual = getattr(target, "__qualname__", None) or getattr(target, "__name__", repr(target))
+    return f"call_function {mod + '.' if mod else ''}{qual}"
+
+
+# --------------------------------------------------------------------------------------
+# A traced program in one form for both tracers
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Ref:
+    """Reference to the value of op ``index`` in a ``_Program``."""
+
+    index: int
+
+
+@dataclass
+class _Op:
+    name: str
+    kind: str  # "input", "const", "module", "function"
+    target: Any  # nn.Module, function, or method-name string
+    args: tuple = ()
+    kwargs: dict = field(default_factory=dict)
+    shape: tuple[int, ...] | None = None  # output shape when the output is one tensor
+    tensor: bool = False  # the output is a tensor or a tuple of tensors
+    category: tuple[str, Any] | None = None
+
+
+def _refs(value: Any) -> list[_Ref]:
+    """All ``_Ref`` in a nested args structure, in order."""
+    out: list[_Ref] = []
+    if isinstance(value, _Ref):
+        out.append(value)
+    elif isinstance(value, list | tuple):
+        for v in value:
+            out.extend(_refs(v))
+    elif isinstance(value, dict):
+        for v in value.values():
+            out.extend(_refs(v))
+    return out
+
+
+def _arg(op: _Op, pos: int, name: str, default: Any = None) -> Any:
+    if name in op.kwargs:
+        return op.kwargs[name]
+    if len(op.args) > pos:
+        return op.args[pos]
+    return default
+
+
+# --------------------------------------------------------------------------------------
+# Conversion of a program to layers
+# --------------------------------------------------------------------------------------
+
+
+class _Unrepresentable(Exception):  # noqa: N818 - internal signal, collected into UnsupportedOpError
+    """A supported op whose arguments have no layer equivalent (reported with the rest)."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(reason)
+        self.name, self.reason = name, reason
+
+
+def _numel(shape: Sequence[int]) -> int:
+    return math.prod(int(s) for s in shape)
+
+
+def _pair(v: Any) -> tuple[int, int]:
+    if isinstance(v, int):
+        return (v, v)
+    v = tuple(int(x) for x in v)
+    return (v[0], v[0]) if len(v) == 1 else (v[0], v[1])
+
+
+class _Converter:
+    def __init__(self, ops: list[_Op], outputs: list[_Ref], model: str) -> None:
+        self.ops = ops
+        self.outputs = outputs
+        self.model = model
+        self.layers: list[Layer] = []
+        self.layer_index: dict[str, int] = {}
+        # per op: "act" (an activation produced by layers), "const", or None (not a tensor)
+        self.value: dict[int, str | None] = {}
+        self.producers: dict[int, tuple[str, ...]] = {}  # () = the workload input
+        self.fusable: dict[int, str | None] = {}  # op -> MAC layer whose raw output it is
+        self.users: dict[int, int] = {}
+        self.reads_input: list[str] = []
+        self.bn_folded = 0
+        self.problems: list[tuple[str, str]] = []
+
+    # --- graph bookkeeping -------------------------------------------------------------
+    def live_ops(self) -> list[int]:
+        live: set[int] = set()
+        stack = [r.index for r in self.outputs]
+        while stack:
+            i = stack.pop()
+            if i in live:
+                continue
+            live.add(i)
+            op = self.ops[i]
+            stack.extend(r.index for r in _refs((op.args, op.kwargs)))
+        order = sorted(live)
+        for i in order:
+            for r in {r.index for r in _refs((self.ops[i].args, self.ops[i].kwargs))}:
+                self.users[r] = self.users.get(r, 0) + 1
+        for r in self.outputs:
+            self.users[r.index] = self.users.get(r.index, 0) + 1
+        return order
+
+    def unsupported(self, order: list[int]) -> list[tuple[str, str]]:
+        """Live ops computed from the input that map to no layer (constants are exempt)."""
+        bad = []
+        derived: set[int] = set()
+        for i in order:
+            op = self.ops[i]
+            if op.kind == "input":
+                derived.add(i)
+                continue
+            if op.kind == "const" or not any(r.index in derived for r in _refs((op.args, op.kwargs))):
+                continue
+            derived.add(i)
+            if op.category is None or (op.category[0] == "scalar" and op.tensor):
+                bad.append((op.name, _describe_target(op.kind, op.target)))
+        return bad
+
+    def _unique(self, name: str) -> str:
+        base = name or "layer"
+        cand, k = base, 1
+        while cand in self.layer_index:
+            k += 1
+            cand = f"{base}_{k}"
+        return cand
+
+    def _emit(self, layer: Layer, srcs: Sequence[tuple[str, ...]]) -> str:
+        """Append ``layer`` reading the values whose producers are ``srcs``."""
+        names: list[str] = []
+        reads_input = False
+        for p in srcs:
+            if p == ():
+                reads_input = True
+            for n in p:
+                if n not in names:
+                    names.append(n)
+        prev = self.layers[-1].name if self.layers else None
+        if reads_input and self.layers:
+            self.reads_input.append(layer.name)
+        if (prev is None and not names) or (prev is not None and names == [prev]):
+            inputs: tuple[str, ...] = ()
+        else:
+            inputs = tuple(names)
+        layer = layer.renamed(layer.name, inputs)
+        self.layer_index[layer.name] = len(self.layers)
+        self.layers.append(layer)
+        return layer.name
+
+    def shape(self, r: Any) -> tuple[int, ...]:
+        if not isinstance(r, _Ref):
+            raise WorkloadError(f"{self.model}: expected a tensor operand, got {r!r}")
+        s = self.ops[r.index].shape
+        if s is None:
+            raise WorkloadError(f"{self.model}: no shape for {self.ops[r.index].name!r}")
+        return s
+
+    def act_refs(self, op: _Op) -> list[_Ref]:
+        seen: list[_Ref] = []
+        for r in _refs((op.args, op.kwargs)):
+            if self.value.get(r.index) == "act" and r not in seen:
+                seen.append(r)
+        return seen
+
+    def tensor_refs(self, op: _Op) -> list[_Ref]:
+        return [r for r in _refs((op.args, op.kwargs)) if self.value.get(r.index) in ("act", "const")]
+
+    # --- main loop ----------------------------------------------------------------------
+    def run(self, order: list[int]) -> list[Layer]:
+        for i in order:
+            op = self.ops[i]
+            if op.kind == "input":
+                self.value[i], self.producers[i], self.fusable[i] = "act", (), None
+                continue
+            if op.kind == "const":
+                self.value[i] = "const" if op.tensor else None
+                continue
+            if not op.tensor:
+                self.value[i] = None  # a shape query or scalar arithmetic
+                continue
+            acts = self.act_refs(op)
+            if not acts:
+                self.value[i] = "const"  # computed from parameters / constants only
+                continue
+            self.value[i] = "act"
+            self.fusable[i] = None
+            cat, detail = op.category  # type: ignore[misc]
+            handler: Callable[[int, _Op, list[_Ref], Any], None] = getattr(self, f"_do_{cat}")
+            try:
+                handler(i, op, acts, detail)
+            except _Unrepresentable as exc:
+                self.problems.append((exc.name, exc.reason))
+                self._do_pass(i, op, acts, None)  # carry on to report every problem at once
+        if self.problems:
+            raise UnsupportedOpError(self.model, self.problems)
+        return self.layers
+
+    def _set(self, i: int, name: str, fusable: bool) -> None:
+        self.producers[i] = (name,)
+        self.fusable[i] = name if fusable else None
+
+    def _srcs(self, refs: Sequence[_Ref]) -> list[tuple[str, ...]]:
+        return [self.producers[r.index] for r in refs]
+
+    # --- handlers -----------------------------------------------------------------------
+    def _do_pass(self, i: int, op: _Op, acts: list[_Ref], detail: Any) -> None:
+        prods: list[str] = []
+        reads_input = False
+        for r in acts:
+            p = self.producers[r.index]
+            reads_input |= p == ()
+            prods.extend(n for n in p if n not in prods)
+        # () when every operand is the workload input; a mix keeps only the layer names
+        self.producers[i] = tuple(prods)
+        src = acts[0].index
+        self.fusable[i] = self.fusable.get(src) if len(acts) == 1 and self.users.get(src, 0) == 1 else None
+
+    _do_cat = _do_pass
+
+    def _conv_layer(self, op: _Op, x: _Ref, out_shape: tuple[int, ...], cin: int, cout: int,
+                    kernel: tuple[int, int], stride: Any, padding: Any, dilation: Any,
+                    groups: int, bias: bool) -> Conv2d:
+        in_shape = self.shape(x)
+        if len(in_shape) == 4 and in_shape[0] != 1:
+            raise WorkloadError(f"{self.model}: {op.name}: batch {in_shape[0]} > 1 is not supported (use batch 1)")
+        hw = (int(in_shape[-2]), int(in_shape[-1]))
+        stride, dilation = _pair(stride), _pair(dilation)
+        if isinstance(padding, str):
+            if padding == "valid":
+                padding = (0, 0)
+            elif padding == "same":
+                tot = [d * (k - 1) for d, k in zip(dilation, kernel, strict=True)]
+                if any(t % 2 for t in tot):
+                    raise _Unrepresentable(op.name, "padding='same' with an even dilated kernel (asymmetric padding)")
+                padding = (tot[0] // 2, tot[1] // 2)
+            else:
+                raise WorkloadError(f"{self.model}: {op.name}: unknown padding {padding!r}")
+        layer = Conv2d(
+            cin, cout, kernel, stride, _pair(padding), groups=groups, dilation=dilation,
+            input_size=hw, bias=bias, name=self._unique(op.name),
+        )
+        if layer.output_size != tuple(out_shape[-2:]):
+            raise WorkloadError(
+                f"{self.model}: {op.name}: computed output {layer.output_size} != traced {tuple(out_shape[-2:])}"
+            )
+        return layer
+
+    def _do_conv(self, i: int, op: _Op, acts: list[_Ref], detail: Any) -> None:
+        m = op.target  # any padding_mode: reflect/replicate/circular cost what zeros cost
+        x = op.args[0]
+        layer = self._conv_layer(
+            op, x, op.shape, m.in_channels, m.out_channels, tuple(m.kernel_size), m.stride,
+            m.padding, m.dilation, m.groups, m.bias is not None,
+        )
+        self._set(i, self._emit(layer, self._srcs([x])), True)
+
+    def _do_conv_fn(self, i: int, op: _Op, acts: list[_Ref], detail: Any) -> None:
+        x, w = op.args[0], _arg(op, 1, "weight")
+        wshape = self.shape(w)
+        groups = int(_arg(op, 6, "groups", 1))
+        bias = _arg(op, 2, "bias") is not None
+        layer = self._conv_layer(
+            op, x, op.shape, wshape[1] * groups, wshape[0], (wshape[2], wshape[3]),
+            _arg(op, 3, "stride", 1), _arg(op, 4, "padding", 0), _arg(op, 5, "dilation", 1), groups, bias,
+        )
+        self._set(i, self._emit(layer, self._srcs([x])), True)
+
+    def _gemm(self, i: int, op: _Op, x: _Ref, k: int, n: int, bias: bool) -> None:
+        in_shape = self.shape(x)
+        tokens = _numel(in_shape[:-1])
+        layer = Linear(k, n, tokens=tokens, bias=bias, name=self._unique(op.name))
+        self._set(i, self._emit(layer, self._srcs([x])), True)
+
+    def _do_linear(self, i: int, op: _Op, acts: list[_Ref], detail: Any) -> None:
+        m = op.target
+        self._gemm(i, op, op.args[0], m.in_features, m.out_features, m.bias is not None)
+
+    def _do_linear_fn(self, i: int, op: _Op, acts: list[_Ref], detail: Any) -> None:
+        w = _arg(op, 1, "weight")
+        if self.value.get(getattr(w, "index", -1)) == "act":
+            raise _Unrepresentable(op.name, "F.linear with an activation as weight")
+        n, k = self.shape(w)
+        self._gemm(i, op, op.args[0], k, n, _arg(op, 2, "bias") is not None)
+
+    def _do_bn(self, i: int, op: _Op, acts: list[_Ref], detail: Any) -> None:
+        x = acts[0].index
+        mac = self.fusable.get(x)
+        if mac is not None and self.users.get(x, 0) == 1:
+            self.bn_folded += 1
+            self.producers[i] = self.producers[x]
+            self.fusable[i] = mac
+            return
+        layer = Elementwise(_numel(op.shape), "mul", n_inputs=1, name=self._unique(op.name))
+        self._set(i, self._emit(layer, self._srcs(acts[:1])), False)
+
+    def _do_act(self, i: int, op: _Op, acts: list[_Ref], fn: str) -> None:
+        x = acts[0].index
+        mac = self.fusable.get(x)
+        if mac is not None and self.users.get(x, 0) == 1:
+            idx = self.layer_index[mac]
+            layer = self.layers[idx]
+            if isinstance(layer, MacLayer) and layer.activation is None:
+                self.layers[idx] = replace(layer, activation=fn)
+                self._set(i, mac, False)
+                return
+        layer = Activation(_numel(op.shape), fn=fn, name=self._unique(op.name))
+        self._set(i, self._emit(layer, self._srcs(acts[:1])), False)
+
+    def _pool(self, i: int, op: _Op, x: _Ref, mode: str, kernel: Any, stride: Any, padding: Any,
+              dilation: Any = 1, ceil_mode: bool = False) -> None:
+        in_shape = self.shape(x)
+        if len(in_shape) not in (3, 4) or (len(in_shape) == 4 and in_shape[0] != 1):
+            raise WorkloadError(f"{self.model}: {op.name}: pooling needs a (1, C, H, W) or (C, H, W) input")
+        if _pair(dilation) != (1, 1):
+            raise _Unrepresentable(op.name, "pooling with dilation")
+        kernel = _pair(kernel)
+        stride = kernel if stride is None or stride == [] or stride == () else _pair(stride)
+        layer = Pool(in_shape[-3], kernel, stride, _pair(padding), input_size=tuple(in_shape[-2:]),
+                     mode=mode, name=self._unique(op.name))
+        if layer.output_size != tuple(op.shape[-2:]):
+            raise _Unrepresentable(
+                op.name, f"pooling output {tuple(op.shape[-2:])} not representable (ceil_mode={ceil_mode})"
+            )
+        self._set(i, self._emit(layer, self._srcs([x])), False)
+
+    def _adaptive(self, i: int, op: _Op, x: _Ref, mode: str) -> None:
+        in_shape = self.shape(x)
+        (h, w), (oh, ow) = in_shape[-2:], op.shape[-2:]
+        if h % oh or w % ow:
+            raise _Unrepresentable(op.name, f"adaptive pooling {h}x{w} -> {oh}x{ow} (non-uniform windows)")
+        if (oh, ow) == (1, 1):
+            if len(in_shape) == 4 and in_shape[0] != 1:
+                raise WorkloadError(f"{self.model}: {op.name}: batch > 1 is not supported")
+            layer = GlobalPool(in_shape[-3], (h, w), mode=mode, name=self._unique(op.name))
+            self._set(i, self._emit(layer, self._srcs([x])), False)
+            return
+        self._pool(i, op, x, mode, (h // oh, w // ow), (h // oh, w // ow), 0)
+
+    def _do_pool(self, i: int, op: _Op, acts: list[_Ref], mode: str) -> None:
+        m = op.target
+        self._pool(i, op, op.args[0], mode, m.kernel_size, m.stride, m.padding,
+                   getattr(m, "dilation", 1), m.ceil_mode)
+
+    def _do_adaptive_pool(self, i: int, op: _Op, acts: list[_Ref], mode: str) -> None:
+        self._adaptive(i, op, op.args[0], mode)
+
+    def _do_pool_fn(self, i: int, op: _Op, acts: list[_Ref], name: str) -> None:
+        x = op.args[0]
+        if name.startswith("adaptive"):
+            self._adaptive(i, op, x, "avg" if "avg" in name else "max")
+            return
+        if name == "max_pool2d":
+            self._pool(i, op, x, "max", _arg(op, 1, "kernel_size"), _arg(op, 2, "stride"),
+                       _arg(op, 3, "padding", 0), _arg(op, 4, "dilation", 1), _arg(op, 5, "ceil_mode", False))
+        else:
+            self._pool(i, op, x, "avg", _arg(op, 1, "kernel_size"), _arg(op, 2, "stride"),
+                       _arg(op, 3, "padding", 0), 1, _arg(op, 4, "ceil_mode", False))
+
+    def _do_reduce(self, i: int, op: _Op, acts: list[_Ref], name: str) -> None:
+        x = op.args[0]
+        in_shape = self.shape(x)
+        nd = len(in_shape)
+        dims = _arg(op, 1, "dim")
+        if dims is None:
+            dims = tuple(range(nd))
+        elif isinstance(dims, int):
+            dims = (dims,)
+        dims = sorted({int(d) % nd for d in dims})
+        out_elems = max(1, _numel(op.shape))
+        red = _numel(in_shape) // out_elems
+        if nd == 4 and dims == [2, 3]:
+            layer: Layer = GlobalPool(in_shape[0] * in_shape[1], tuple(in_shape[2:]), name=self._unique(op.name))
+        else:
+            layer = Pool(out_elems, (red, 1), (red, 1), 0, input_size=(red, 1), name=self._unique(op.name))
+        self._set(i, self._emit(layer, self._srcs([x])), False)
+
+    def _do_eltwise(self, i: int, op: _Op, acts: list[_Ref], kind: str) -> None:
+        n_tensors = len(self.tensor_refs(op))
+        layer = Elementwise(_numel(op.shape), kind, n_inputs=max(1, n_tensors), name=self._unique(op.name))
+        self._set(i, self._emit(layer, self._srcs(acts)), False)
+
+    def _do_matmul(self, i: int, op: _Op, acts: list[_Ref], detail: Any) -> None:
+        a, b = op.args[0], op.args[1]
+        sa, sb, so = self.shape(a), self.shape(b), op.shape
+        a_act = self.value.get(a.index) == "act"
+        b_act = self.value.get(b.index) == "act"
+        if a_act and b_act:
+            k = sa[-1]
+            m = sa[-2] if len(sa) >= 2 else 1
+            n = sb[-1] if len(sb) >= 2 else 1
+            batch = max(1, _numel(so) // (m * n))
+            layer: Layer = MatMul(batch, m, n, k, name=self._unique(op.name))
+            self._set(i, self._emit(layer, self._srcs([a, b])), True)
+            return
+        if a_act:  # x @ W with W a parameter (k x n)
+            if len(sb) != 2:
+                raise _Unrepresentable(op.name, "matmul with a batched parameter")
+            self._gemm(i, op, a, sb[0], sb[1], False)
+            return
+        # W @ x: the transposed GEMM x^T W^T, rows = the columns of x
+        if len(sa) != 2:
+            raise _Unrepresentable(op.name, "matmul with a batched parameter")
+        rows = _numel(so) // sa[0]
+        layer = Gemm(rows, sa[0], sa[1], weights=True, name=self._unique(op.name))
+        self._set(i, self._emit(layer, self._srcs([b])), True)
+
+    def _do_softmax(self, i: int, op: _Op, acts: list[_Ref], detail: Any) -> None:
+        shape = op.shape
+        dim = op.target.dim if op.kind == "module" else _arg(op, 1, "dim")
+        cols = shape[-1] if dim is None else shape[int(dim) % len(shape)]
+        layer = Softmax(_numel(shape) // cols, cols, name=self._unique(op.name))
+        self._set(i, self._emit(layer, self._srcs(acts[:1])), False)
+
+    def _layernorm(self, i: int, op: _Op, acts: list[_Ref], normalized: Any) -> None:
+        normalized = (normalized,) if isinstance(normalized, int) else tuple(normalized)
+        cols = _numel(normalized)
+        layer = LayerNorm(_numel(op.shape) // cols, cols, name=self._unique(op.name))
+        self._set(i, self._emit(layer, self._srcs(acts[:1])), False)
+
+    def _do_layernorm(self, i: int, op: _Op, acts: list[_Ref], detail: Any) -> None:
+        self._layernorm(i, op, acts, op.target.normalized_shape)
+
+    def _do_layernorm_fn(self, i: int, op: _Op, acts: list[_Ref], detail: Any) -> None:
+        self._layernorm(i, op, acts, _arg(op, 1, "normalized_shape"))
+
+
+def _check_supported(ops: list[_Op], outputs: list[_Ref], model: str) -> tuple[_Converter, list[int]]:
+    """A converter over the live ops; raises ``UnsupportedOpError`` listing every bad op."""
+    conv = _Converter(ops, outputs, model)
+    order = conv.live_ops()
+    bad = conv.unsupported(order)
+    if bad:
+        raise UnsupportedOpError(model, bad)
+    return conv, order
+
+
+# --------------------------------------------------------------------------------------
+# Tracers
+# --------------------------------------------------------------------------------------
+
+
+def _shape_of(value: Any) -> tuple[tuple[int, ...] | None, bool]:
+    """(shape if a single tensor, whether it is a tensor or a structure of tensors)."""
+    import torch
+
+    if isinstance(value, torch.Tensor):
+        return tuple(int(s) for s in value.shape), True
+    if isinstance(value, list | tuple) and value and all(isinstance(v, torch.Tensor) for v in value):
+        return None, True
+    return None, False
+
+
+def _trace_fx(module: Any, example: Any) -> tuple[list[_Op], list[_Ref]]:
+    """Symbolically trace ``module``; shapes come from ShapeProp on ``example``."""
+    import torch.fx
+    from torch.fx.passes.shape_prop import ShapeProp
+
+    gm = torch.fx.symbolic_trace(module)
+    table = _module_table()
+    placeholders = [n for n in gm.graph.nodes if n.op == "placeholder"]
+    if len(placeholders) != 1:
+        raise WorkloadError(f"from_torch supports modules with one input; got {len(placeholders)}")
+    index: dict[Any, int] = {}
+    ops: list[_Op] = []
+    outputs: list[_Ref] = []
+    pending: list[tuple[Any, _Op]] = []
+
+    def to_ref(a: Any) -> Any:
+        return _Ref(index[a])
+
+    for node in gm.graph.nodes:
+        if node.op == "output":
+            outputs = _refs(torch.fx.node.map_arg(node.args, to_ref))
+            continue
+        args = torch.fx.node.map_arg(node.args, to_ref)
+        kwargs = dict(torch.fx.node.map_arg(node.kwargs, to_ref))
+        if node.op == "placeholder":
+            op = _Op(node.name, "input", None)
+        elif node.op == "get_attr":
+            op = _Op(node.name, "const", node.target)
+        elif node.op == "call_module":
+            mod = gm.get_submodule(node.target)
+            op = _Op(str(node.target), "module", mod, args, kwargs, category=_classify_module(mod, table))
+        elif node.op == "call_method":
+            op = _Op(node.name, "function", node.target, args, kwargs, category=_classify_function(node.target))
+        else:  # call_function
+            op = _Op(node.name, "function", node.target, args, kwargs, category=_classify_function(node.target))
+        index[node] = len(ops)
+        ops.append(op)
+        pending.append((node, op))
+
+    # Report unsupported ops before running anything (tensor-valued scalar ops are caught
+    # again once shapes are known).
+    _check_supported(ops, outputs, type(module).__name__)
+
+    ShapeProp(gm).propagate(example)
+    for node, op in pending:
+        tm = node.meta.get("tensor_meta")
+        if tm is None:
+            op.shape, op.tensor = None, False
+        elif hasattr(tm, "shape"):
+            op.shape, op.tensor = tuple(int(s) for s in tm.shape), True
+        else:
+            op.shape, op.tensor = None, True
+    return ops, outputs
+
+
+def _trace_hooks(module: Any, example: Any) -> tuple[list[_Op], list[_Ref]]:
+    """Run ``module`` once, recording leaf ``torch.nn`` modules (hooks) and the tensor
+    operations between them (a ``TorchFunctionMode``)."""
+    import torch
+    from torch.overrides import TorchFunctionMode
+    from torch.utils._pytree import tree_leaves
+
+    table = _module_table()
+    ops: list[_Op] = [_Op("input", "input", None, shape=tuple(example.shape), tensor=True)]
+    produced: dict[int, int] = {id(example): 0}
+    keep: list[Any] = [example]  # keep tensors alive so that their ids stay unique
+    depth = [0]
+    counts: dict[str, int] = {}
+    names = {m: n for n, m in module.named_modules()}
+    params = {id(p): n for n, p in module.named_parameters()} | {id(b): n for n, b in module.named_buffers()}
+
+    def to_args(value: Any) -> Any:
+        if isinstance(value, torch.Tensor):
+            if id(value) in produced:
+                return _Ref(produced[id(value)])
+            ops.append(_Op(params.get(id(value), f"const{len(ops)}"), "const", None,
+                           shape=tuple(value.shape), tensor=True))
+            produced[id(value)] = len(ops) - 1
+            keep.append(value)
+            return _Ref(len(ops) - 1)
+        if isinstance(value, list | tuple):
+            return tuple(to_args(v) for v in value)
+        if isinstance(value, dict):
+            return {k: to_args(v) for k, v in value.items()}
+        return value
+
+    def record(op: _Op, out: Any) -> None:
+        op.shape, op.tensor = _shape_of(out)
+        ops.append(op)
+        idx = len(ops) - 1
+        for t in tree_leaves(out):
+            if isinstance(t, torch.Tensor):
+                produced[id(t)] = idx
+                keep.append(t)
+        if isinstance(out, list | tuple) and op.tensor:
+            # element access on a tuple output is a getitem on this op
+            for j, t in enumerate(out):
+                if isinstance(t, torch.Tensor):
+                    ops.append(_Op(f"{op.name}[{j}]", "function", "getitem", (_Ref(idx), j),
+                                   shape=tuple(t.shape), tensor=True, category=("pass", "getitem")))
+                    produced[id(t)] = len(ops) - 1
+
+    class Recorder(TorchFunctionMode):
+        def __torch_function__(self, func, types, args=(), kwargs=None):  # noqa: ANN001
+            kwargs = kwargs or {}
+            if depth[0] > 0:
+                return func(*args, **kwargs)
+            rargs, rkwargs = to_args(args), to_args(kwargs)
+            out = func(*args, **kwargs)
+            _, is_tensor = _shape_of(out)
+            if is_tensor:
+                base = _norm_name(func)
+                k = counts.get(base, 0)
+                counts[base] = k + 1
+                name = base if k == 0 else f"{base}_{k}"  # torch.fx's naming
+                record(_Op(name, "function", func, rargs, rkwargs, category=_classify_function(func)), out)
+            return out
+
+    hooked: list[Any] = []
+
+    def is_atomic(m: Any) -> bool:
+        # Leaf modules of torch.nn (known or not) are atomic, as in torch.fx; user-defined
+        # leaf modules are transparent: their tensor operations are recorded one by one.
+        if _classify_module(m, table) is not None:
+            return True
+        return not any(True for _ in m.children()) and type(m).__module__.startswith("torch.nn")
+
+    pending_args: dict[int, list[Any]] = {}
+
+    def pre_hook(m: Any, args: Any, kwargs: Any) -> None:
+        if depth[0] == 0:
+            pending_args.setdefault(id(m), []).append((to_args(args), to_args(kwargs)))
+        depth[0] += 1
+
+    def post_hook(m: Any, args: Any, kwargs: Any, out: Any) -> None:
+        depth[0] -= 1
+        if depth[0] == 0:
+            rargs, rkwargs = pending_args[id(m)].pop()
+            record(_Op(names.get(m, type(m).__name__), "module", m, rargs, rkwargs,
+                       category=_classify_module(m, table)), out)
+
+    for m in module.modules():
+        if is_atomic(m):
+            hooked.append(m.register_forward_pre_hook(pre_hook, with_kwargs=True))
+            hooked.append(m.register_forward_hook(post_hook, with_kwargs=True))
+    try:
+        with Recorder():
+            out = module(example)
+    finally:
+        for h in hooked:
+            h.remove()
+    outputs = [_Ref(produced[id(t)]) for t in tree_leaves(out) if isinstance(t, torch.Tensor) and id(t) in produced]
+    if not outputs:
+        raise WorkloadError(f"{type(module).__name__}: the module output is not a tensor computed from the input")
+    return ops, outputs
+
+
+def from_torch(module: Any, input_shape: Sequence[int], name: str | None = None) -> Workload:
+    """Import a PyTorch module as a ``Workload`` (batch 1 inference graph).
+
+    Args:
+        module: a ``torch.nn.Module`` taking one tensor. It is run in eval mode (its
+            training flag is restored afterwards) under ``torch.no_grad()``; modules on the
+            ``meta`` device work too (shapes only, no arithmetic).
+        input_shape: the full input shape including the batch dimension, e.g.
+            ``(1, 3, 224, 224)`` or ``(1, 128, 768)``; convolutions and pooling need batch 1.
+        name: the workload's name (default: the module's class name).
+
+    Returns:
+        The workload. ``meta`` records ``source="from_torch"``, ``input_shape``, the
+        ``tracer`` used (``"fx"`` or ``"hooks"`` and, for the latter, ``fallback_reason``),
+        ``bn_folded`` and ``reads_workload_input``.
+
+    Raises:
+        UnsupportedOpError: the module contains operations that map to no layer (all of
+            them are listed).
+        WorkloadError: a layer cannot be represented (batch > 1, non-uniform adaptive
+            pooling) or the module has several inputs.
+    """
+    import torch
+
+    model = name or type(module).__name__
+    shape = tuple(int(s) for s in input_shape)
+    first = next(iter(module.parameters()), None)
+    device = first.device if first is not None else torch.device("cpu")
+    dtype = first.dtype if first is not None and first.is_floating_point() else torch.float32
+    example = torch.zeros(shape, device=device, dtype=dtype)
+    training = {m: m.training for m in module.modules()}
+    module.eval()
+    fallback_reason = None
+    try:
+        with torch.no_grad():
+            try:
+                ops, outputs = _trace_fx(module, example)
+                tracer = "fx"
+            except WorkloadError:  # includes UnsupportedOpError
+                raise
+            except Exception as exc:  # symbolic tracing failed: data-dependent control flow, ...
+                fallback_reason = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
+                ops, outputs = _trace_hooks(module, example)
+                tracer = "hooks"
+    finally:
+        for m, flag in training.items():
+            m.training = flag
+
+    conv, order = _check_supported(ops, outputs, model)
+    layers = conv.run(order)
+    if not layers:
+        raise WorkloadError(f"{model}: no layer to import (the module only reshapes its input)")
+    meta: dict[str, Any] = {
+        "source": "from_torch",
+        "module": f"{type(module).__module__}.{type(module).__qualname__}",
+        "input_shape": list(shape),
+        "tracer": tracer,
+        "bn_folded": conv.bn_folded,
+        "reads_workload_input": conv.reads_input,
+        "params_convention": "weights and biases of the imported layers; BatchNorm folded, not counted",
+    }
+    if fallback_reason:
+        meta["fallback_reason"] = fallback_reason
+    return Workload(layers, name=model, meta=meta)
+
+
+# --------------------------------------------------------------------------------------
+# Files
+# --------------------------------------------------------------------------------------
+
+
+def from_file(path: str | Path) -> Workload:
+    """Load a workload from a YAML (``.yaml``/``.yml``) or JSON (``.json``) layer list.
+
+    The format is that of :meth:`Workload.to_dict`::
+
+        name: tiny
+        layers:
+          - {type: Conv2d, name: c1, in_channels: 3, out_channels: 8, kernel_size: 3,
+             padding: 1, input_size: 32, activation: relu}
+          - {type: Elementwise, name: add, elems: 8192, inputs: [c1, c1]}
+
+    Args:
+        path: the file.
+
+    Returns:
+        The workload (named after the document's ``name``, else the file's stem).
+
+    Raises:
+        FileNotFoundError: the file does not exist.
+        WorkloadError: an unknown extension, a document that is not a layer list, or an
+            invalid layer.
+    """
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if suffix not in (".yaml", ".yml", ".json"):
+        raise WorkloadError(f"{p}: unknown workload file extension {p.suffix!r}; use .yaml, .yml or .json")
+    if not p.is_file():
+        raise FileNotFoundError(f"workload file not found: {p}")
+    text = p.read_text(encoding="utf-8")
+    try:
+        if suffix == ".json":
+            data = json.loads(text)
+        else:
+            import yaml
+
+            data = yaml.safe_load(text)
+    except (ValueError, ImportError) as exc:  # json.JSONDecodeError and yaml.YAMLError
+        raise WorkloadError(f"{p}: cannot parse: {exc}") from exc
+    except Exception as exc:
+        raise WorkloadError(f"{p}: cannot parse: {exc}") from exc
+    if isinstance(data, list):
+        data = {"layers": data}
+    if not isinstance(data, dict):
+        raise WorkloadError(f"{p}: expected a mapping with a 'layers' list, got {type(data).__name__}")
+    data = dict(data)
+    data.setdefault("name", p.stem)
+    return Workload.from_dict(data)
+
