@@ -62,8 +62,9 @@ class Workload:
 
     Args:
         layers: layers in execution order. A layer with empty ``inputs`` consumes the
-            previous layer's output (the first one consumes the workload input). Names
-            must be unique; unnamed layers are named ``"<kind>_<index>"``.
+            previous layer's output (the first one consumes the workload input); the name
+            ``"input"`` in ``inputs`` means the workload input. Names must be unique;
+            unnamed layers are named ``"<kind>_<index>"``.
         name: the workload's name.
         meta: free-form information (source, published MACs, input shape, ...).
 
@@ -83,8 +84,10 @@ class Workload:
             lname = layer.name or f"{layer.kind}_{i}"
             if lname in seen:
                 raise WorkloadError(f"workload {name!r}: duplicate layer name {lname!r}")
+            if lname == "input":
+                raise WorkloadError(f"workload {name!r}: the layer name 'input' is reserved for the workload input")
             for src in layer.inputs:
-                if src not in seen:
+                if src not in seen and src != "input":
                     raise WorkloadError(
                         f"workload {name!r}: layer {lname!r} takes input {src!r}, which is not an earlier layer"
                     )
@@ -196,7 +199,9 @@ class Workload:
             f[:, i] = (layer.macs, layer.weight_elems, layer.input_elems, layer.output_elems, layer.vector_ops)
             consumed.update(layer.inputs or (prev,))
             prev = layer.name
-        is_first = np.array([(not layer.inputs) and i == 0 for i, layer in enumerate(self.layers)])
+        is_first = np.array(
+            [((not layer.inputs) and i == 0) or "input" in layer.inputs for i, layer in enumerate(self.layers)]
+        )
         is_last = np.array([layer.name not in consumed for layer in self.layers])
         for arr in (kind, is_mac, gv, f, is_first, is_last):
             arr.setflags(write=False)

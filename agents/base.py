@@ -1,0 +1,304 @@
+"""The agent interface: ``ask(n) -> designs``, ``tell(designs, results)``, and the
+``run(scenario, budget, seed) -> History`` loop shared by every agent.
+
+Designs are ``batch x n_knobs`` int64 arrays of choice indices of the scenario's
+``DesignSpace``. Agents MAXIMISE the scenario's objective (or each of its objectives);
+a budget's slack is ``budget - value`` and a design is feasible iff every slack >= 0.
+Infeasible designs are told back like any other (agents that cannot use them still see
+them; none is dropped), and the History logs every evaluation.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+import uuid
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "Agent",
+    "AgentError",
+    "AgentSettings",
+    "History",
+    "Observations",
+]
+
+
+class AgentError(ValueError):
+    """A bad agent setting or call; the message names the setting and what is allowed."""
+
+
+@dataclass
+class AgentSettings:
+    """Settings every agent shares."""
+
+    batch_size: int = 1
+    """Designs proposed per ask (q in BoTorch's terms)."""
+
+    def validate(self) -> None:
+        if not isinstance(self.batch_size, int) or self.batch_size < 1:
+            raise AgentError(f"batch_size must be an integer >= 1, got {self.batch_size!r}")
+
+
+@dataclass
+class Observations:
+    """What an agent learns from evaluating designs (all arrays have ``n`` rows).
+
+    Attributes:
+        X: ``n x n_knobs`` int64 choice indices.
+        objectives: ``n x k`` float, all maximised (``k = 1`` for one objective); NaN where
+            the design could not be evaluated.
+        slack: ``n x m`` float, budget - value per budget (>= 0 feasible); ``m`` may be 0.
+        feasible: ``n`` bool.
+    """
+
+    X: np.ndarray
+    objectives: np.ndarray
+    slack: np.ndarray
+    feasible: np.ndarray
+
+    @property
+    def objective(self) -> np.ndarray:
+        """The first (or only) objective, shape ``(n,)``."""
+        return self.objectives[:, 0]
+
+    def __len__(self) -> int:
+        return int(self.X.shape[0])
+
+    @classmethod
+    def empty(cls, n_knobs: int, k: int, m: int) -> Observations:
+        return cls(np.zeros((0, n_knobs), np.int64), np.zeros((0, k)), np.zeros((0, m)), np.zeros(0, bool))
+
+    def extend(self, other: Observations) -> Observations:
+        return Observations(
+            np.vstack([self.X, other.X]),
+            np.vstack([self.objectives, other.objectives]),
+            np.vstack([self.slack, other.slack]),
+            np.concatenate([self.feasible, other.feasible]),
+        )
+
+    @classmethod
+    def from_frame(cls, X: np.ndarray, frame: pd.DataFrame, objective_columns: list[str] | None = None) -> Observations:
+        """Build from a scenario evaluation's table: ``objective`` (or ``objective_columns``),
+        ``slack_*`` columns and ``feasible``."""
+        cols = objective_columns or ["objective"]
+        missing = [c for c in cols + ["feasible"] if c not in frame.columns]
+        if missing:
+            raise AgentError(f"evaluation table lacks column(s) {missing}")
+        obj = frame[cols].to_numpy(dtype=np.float64)
+        slack_cols = [c for c in frame.columns if c.startswith("slack_")]
+        slack = frame[slack_cols].to_numpy(dtype=np.float64) if slack_cols else np.zeros((len(frame), 0))
+        return cls(np.asarray(X, np.int64).reshape(len(frame), -1), obj, slack, frame["feasible"].to_numpy(dtype=bool))
+
+
+@dataclass
+class History:
+    """The tidy log of a run: one row per evaluation (run id, agent, seed, step, each knob
+    by name, each metric, ``objective``, ``feasible``, each slack, wall time), plus the
+    settings that reproduce it."""
+
+    frame: pd.DataFrame
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    def best(self) -> pd.Series | None:
+        """The best feasible row (highest ``objective``), or None if nothing is feasible."""
+        f = self.frame[self.frame["feasible"]]
+        if f.empty:
+            return None
+        return f.loc[f["objective"].idxmax()]
+
+    def best_so_far(self) -> np.ndarray:
+        """Best feasible objective after each evaluation (``-inf`` before the first feasible)."""
+        v = np.where(self.frame["feasible"].to_numpy(), self.frame["objective"].to_numpy(float), -np.inf)
+        return np.maximum.accumulate(v) if len(v) else v
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+
+class Agent(ABC):
+    """Base of every search agent.
+
+    Subclasses set ``name`` and ``Settings`` (a dataclass subclass of ``AgentSettings``
+    whose field docstrings document each setting) and implement :meth:`_setup`,
+    :meth:`ask` and :meth:`tell`. An agent is bound to one scenario by :meth:`setup` (or
+    :meth:`run`), seeded, and deterministic for that seed.
+    """
+
+    name: ClassVar[str] = "agent"
+    Settings: ClassVar[type[AgentSettings]] = AgentSettings
+    supports_multi_objective: ClassVar[bool] = True
+
+    def __init__(self, settings: AgentSettings | None = None, **overrides: Any):
+        base = settings if settings is not None else self.Settings()
+        if not isinstance(base, self.Settings):
+            raise AgentError(f"{self.name}: settings must be a {self.Settings.__name__}, got {type(base).__name__}")
+        known = {f.name for f in dataclasses.fields(self.Settings)}
+        unknown = set(overrides) - known
+        if unknown:
+            raise AgentError(f"{self.name}: unknown setting(s) {sorted(unknown)}; settings: {sorted(known)}")
+        self.settings = dataclasses.replace(base, **overrides)
+        self.settings.validate()
+        self.scenario: Any = None
+        self.space: Any = None
+        self.rng: np.random.Generator = np.random.default_rng(0)
+        self.seed = 0
+        self.obs: Observations | None = None
+
+    # --- binding -------------------------------------------------------------------------
+    def setup(self, scenario: Any, seed: int = 0) -> Agent:
+        """Bind to ``scenario`` (its ``space`` and objectives) and seed every random source."""
+        if not isinstance(seed, (int, np.integer)) or seed < 0:
+            raise AgentError(f"seed must be a non-negative integer, got {seed!r}")
+        self.scenario = scenario
+        self.space = scenario.space
+        self.seed = int(seed)
+        self.rng = np.random.default_rng(self.seed)
+        n_obj = int(getattr(scenario, "n_objectives", 1))
+        if n_obj > 1 and not self.supports_multi_objective:
+            raise AgentError(f"agent {self.name!r} optimises one objective; scenario {getattr(scenario, 'id', '?')!r} has {n_obj}")
+        if self.settings.batch_size > self.space.size:
+            raise AgentError(
+                f"batch_size={self.settings.batch_size} is larger than the space ({self.space.size} designs)"
+            )
+        n_budgets = len(getattr(scenario, "budgets", {}) or {})
+        self.obs = Observations.empty(len(self.space.names), n_obj, n_budgets)
+        self._setup()
+        return self
+
+    def _setup(self) -> None:  # noqa: B027 - optional hook
+        """Agent-specific initialisation after binding."""
+
+    # --- the interface ---------------------------------------------------------------------
+    @abstractmethod
+    def ask(self, n: int | None = None) -> np.ndarray:
+        """Propose ``n`` (default ``settings.batch_size``) designs: ``n x n_knobs`` int64."""
+
+    def tell(self, X: np.ndarray, results: Observations) -> None:
+        """Learn from evaluated designs (feasible or not). The base keeps every observation."""
+        if self.obs is None:
+            raise AgentError(f"agent {self.name!r}: call setup(scenario, seed) before tell")
+        self.obs = self.obs.extend(results)
+
+    # --- the loop ----------------------------------------------------------------------------
+    def run(
+        self,
+        scenario: Any,
+        budget: int,
+        seed: int = 0,
+        *,
+        callback: Callable[[pd.DataFrame], None] | None = None,
+        progress: bool = False,
+        run_id: str | None = None,
+        resume: pd.DataFrame | None = None,
+    ) -> History:
+        """Search ``scenario`` for ``budget`` evaluations with ``seed``.
+
+        Args:
+            callback: called with each new block of log rows (e.g. to append them to disk).
+            progress: show a tqdm progress bar.
+            run_id: the run's id in the log (default: a fresh one).
+            resume: log rows of an earlier, interrupted run with the same settings and seed:
+                their designs are replayed into the agent (``ask`` must propose them again,
+                which determinism guarantees) without re-evaluating, and the search goes on.
+
+        Returns:
+            The run's ``History``.
+        """
+        if not isinstance(budget, (int, np.integer)) or budget < 1:
+            raise AgentError(f"budget must be an integer >= 1, got {budget!r}")
+        self.setup(scenario, seed)
+        run_id = run_id or uuid.uuid4().hex[:12]
+        names = list(self.space.names)
+        blocks: list[pd.DataFrame] = []
+        done = 0
+        step = 0
+        replay = resume.reset_index(drop=True) if resume is not None and len(resume) else None
+        bar = None
+        if progress:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=budget, desc=f"{self.name} on {getattr(scenario, 'id', 'scenario')}", unit="eval")
+        while done < budget:
+            n = min(self.settings.batch_size, budget - done)
+            t0 = time.perf_counter()
+            X = np.asarray(self.ask(n), dtype=np.int64).reshape(-1, len(names))[:n]
+            t_ask = time.perf_counter() - t0
+            if replay is not None and done < len(replay):
+                rows = replay.iloc[done: done + len(X)]
+                logged = self.space.encode_batch(rows[names]) if len(rows) else np.zeros((0, len(names)))
+                if len(rows) < len(X) or not np.array_equal(logged, X[: len(rows)]):
+                    raise AgentError(
+                        "the log to resume from does not match this run's proposals "
+                        "(different settings, seed or archgym version?)"
+                    )
+                frame = rows.reset_index(drop=True)
+                obs = self._observations(X, frame)
+                self.tell(X, obs)
+                blocks.append(frame)
+                done += len(X)
+                step = int(frame["step"].max()) + 1
+                if bar is not None:
+                    bar.update(len(X))
+                continue
+            t1 = time.perf_counter()
+            ev = scenario.evaluate(X)
+            t_eval = time.perf_counter() - t1
+            frame = self._log_rows(ev, X, run_id, step, t_ask, t_eval)
+            self.tell(X, self._observations(X, frame))
+            blocks.append(frame)
+            if callback is not None:
+                callback(frame)
+            done += len(X)
+            step += 1
+            if bar is not None:
+                bar.update(len(X))
+        if bar is not None:
+            bar.close()
+        frame = pd.concat(blocks, ignore_index=True)
+        settings = {
+            "agent": self.name,
+            "settings": dataclasses.asdict(self.settings),
+            "scenario": getattr(scenario, "id", None),
+            "budget": int(budget),
+            "seed": int(seed),
+            "run_id": run_id,
+        }
+        return History(frame=frame, settings=settings)
+
+    # --- helpers -------------------------------------------------------------------------------
+    def _objective_columns(self) -> list[str]:
+        cols = getattr(self.scenario, "objective_columns", None)
+        if cols:
+            return list(cols)
+        return ["objective"]
+
+    def _observations(self, X: np.ndarray, frame: pd.DataFrame) -> Observations:
+        return Observations.from_frame(X, frame, self._objective_columns())
+
+    def _log_rows(self, ev: Any, X: np.ndarray, run_id: str, step: int, t_ask: float, t_eval: float) -> pd.DataFrame:
+        frame = ev.to_frame() if hasattr(ev, "to_frame") else pd.DataFrame(ev)
+        frame = frame.reset_index(drop=True)
+        head = pd.DataFrame({
+            "run_id": run_id,
+            "agent": self.name,
+            "seed": self.seed,
+            "step": step,
+            "eval": np.arange(len(X)) + (0 if self.obs is None else len(self.obs)),
+        })
+        names = list(self.space.names)
+        if not set(names) <= set(frame.columns):
+            frame = pd.concat([self.space.to_frame(X), frame], axis=1)
+        frame = pd.concat([head, frame], axis=1)
+        frame["ask_s"] = t_ask / len(X)
+        frame["eval_s"] = t_eval / len(X)
+        return frame
+
+    def describe(self) -> dict[str, Any]:
+        return {"agent": self.name, **dataclasses.asdict(self.settings)}
