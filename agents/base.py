@@ -122,6 +122,25 @@ class History:
         return len(self.frame)
 
 
+def _n_objectives(scenario: Any) -> int:
+    for attr in ("n_objectives", "num_objectives"):
+        if hasattr(scenario, attr):
+            return int(getattr(scenario, attr))
+    return 1
+
+
+def objective_columns(scenario: Any) -> list[str]:
+    """The log columns holding a scenario's maximised objectives: ``["objective"]`` for one
+    objective, ``objective_<metric>`` for each of several."""
+    cols = getattr(scenario, "objective_columns", None)
+    if cols:
+        return list(cols)
+    names = list(getattr(scenario, "objective_names", ()) or ())
+    if len(names) > 1:
+        return [f"objective_{m}" for m in names]
+    return ["objective"]
+
+
 class Agent(ABC):
     """Base of every search agent.
 
@@ -160,7 +179,7 @@ class Agent(ABC):
         self.space = scenario.space
         self.seed = int(seed)
         self.rng = np.random.default_rng(self.seed)
-        n_obj = int(getattr(scenario, "n_objectives", 1))
+        n_obj = _n_objectives(scenario)
         if n_obj > 1 and not self.supports_multi_objective:
             raise AgentError(f"agent {self.name!r} optimises one objective; scenario {getattr(scenario, 'id', '?')!r} has {n_obj}")
         if self.settings.batch_size > self.space.size:
@@ -274,10 +293,7 @@ class Agent(ABC):
 
     # --- helpers -------------------------------------------------------------------------------
     def _objective_columns(self) -> list[str]:
-        cols = getattr(self.scenario, "objective_columns", None)
-        if cols:
-            return list(cols)
-        return ["objective"]
+        return objective_columns(self.scenario)
 
     def _observations(self, X: np.ndarray, frame: pd.DataFrame) -> Observations:
         return Observations.from_frame(X, frame, self._objective_columns())

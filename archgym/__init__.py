@@ -32,8 +32,26 @@ from .technology import Technology, load_technology
 
 __version__ = "0.1.0"
 
+_LAZY_SCENARIOS = {"scenarios", "Scenario", "Evaluation", "EnumerationResult", "ScenarioError"}
+
+
+def __getattr__(name: str):
+    """``archgym.scenarios`` and its classes load on first use (they pull in pandas)."""
+    if name in _LAZY_SCENARIOS:
+        import importlib
+
+        mod = importlib.import_module(".scenarios", __name__)
+        return mod if name == "scenarios" else getattr(mod, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
     "AcceleratorConfig",
+    "EnumerationResult",
+    "Evaluation",
+    "Scenario",
+    "ScenarioError",
+    "scenarios",
     "BatchReport",
     "ConfigBatch",
     "ConfigError",

@@ -1,1 +1,43 @@
-"""Gymnasium environments over archgym scenarios (``archgym/<Name>-v<N>``)."""
+"""Gymnasium environments over archgym scenarios (``archgym/<Name>-v<N>``).
+
+Importing ``archgym.envs`` registers:
+
+* ``archgym/DesignEnv-v0`` — the action is a whole design (``MultiDiscrete``); see
+  :class:`~archgym.envs.design_env.DesignEnv`.
+* ``archgym/SequentialDesignEnv-v0`` — one knob per step (``Discrete`` with an action
+  mask), the design evaluated when complete; see
+  :class:`~archgym.envs.sequential_env.SequentialDesignEnv`.
+
+Any catalog scenario is selected by keyword, and catalog overrides pass through::
+
+    import gymnasium
+    import archgym.envs  # registers the ids
+
+    env = gymnasium.make("archgym/DesignEnv-v0", scenario="hw-mobilenet_v2-area", area_mm2=20)
+    env = gymnasium.make("archgym/SequentialDesignEnv-v0", scenario="nb201-codesign", max_episode_steps=60)
+
+The default scenario is :data:`archgym.scenarios.DEFAULT`. Rewards: the scenario's
+objective (maximised) for feasible designs, a penalty growing with the budget violation
+otherwise (:mod:`archgym.envs.common`).
+"""
+
+from __future__ import annotations
+
+from gymnasium.envs.registration import register, registry
+
+from .design_env import DesignEnv
+from .sequential_env import SequentialDesignEnv
+
+__all__ = ["DesignEnv", "SequentialDesignEnv", "ENV_IDS"]
+
+#: The registered environment ids.
+ENV_IDS: tuple[str, ...] = ("archgym/DesignEnv-v0", "archgym/SequentialDesignEnv-v0")
+
+_ENTRY_POINTS = {
+    "archgym/DesignEnv-v0": "archgym.envs.design_env:DesignEnv",
+    "archgym/SequentialDesignEnv-v0": "archgym.envs.sequential_env:SequentialDesignEnv",
+}
+
+for _id, _entry in _ENTRY_POINTS.items():
+    if _id not in registry:
+        register(id=_id, entry_point=_entry)

@@ -28,6 +28,7 @@ from .layers import (
     VectorLayer,
     WorkloadError,
 )
+from .mobilenet_space import MOBILENET_SPACE_KNOBS, mobilenet_design_space, mobilenet_workload
 from .workload import KIND_CODES, LoweredWorkload, Workload
 
 __all__ = [
@@ -59,6 +60,9 @@ __all__ = [
     "from_file",
     "nb201_workload",
     "load_hwnasbench",
+    "MOBILENET_SPACE_KNOBS",
+    "mobilenet_design_space",
+    "mobilenet_workload",
 ]
 
 # The zoo and the importers are imported on first use (the torch importer needs torch).

@@ -813,7 +813,7 @@ def _trace_hooks(module: Any, example: Any) -> tuple[list[_Op], list[_Ref]]:
                     produced[id(t)] = len(ops) - 1
 
     class Recorder(TorchFunctionMode):
-        def __torch_function__(self, func, types, args=(), kwargs=None):  # noqa: ANN001
+        def __torch_function__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None) -> Any:
             kwargs = kwargs or {}
             if depth[0] > 0:
                 return func(*args, **kwargs)
@@ -831,11 +831,13 @@ def _trace_hooks(module: Any, example: Any) -> tuple[list[_Op], list[_Ref]]:
     hooked: list[Any] = []
 
     def is_atomic(m: Any) -> bool:
-        # Leaf modules of torch.nn (known or not) are atomic, as in torch.fx; user-defined
-        # leaf modules are transparent: their tensor operations are recorded one by one.
+        # As torch.fx's leaf rule: modules of torch.nn (known or not, e.g. nn.LSTM or
+        # nn.MultiheadAttention) but containers are atomic; user-defined modules are
+        # transparent: their tensor operations are recorded one by one.
         if _classify_module(m, table) is not None:
             return True
-        return not any(True for _ in m.children()) and type(m).__module__.startswith("torch.nn")
+        containers = (torch.nn.Sequential, torch.nn.ModuleList, torch.nn.ModuleDict)
+        return type(m).__module__.startswith(("torch.nn", "torch.ao.nn")) and not isinstance(m, containers)
 
     pending_args: dict[int, list[Any]] = {}
 
@@ -973,7 +975,7 @@ def from_file(path: str | Path) -> Workload:
         else:
             import yaml
 
-            data = yaml.safe_load(text)
+            data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except (ValueError, ImportError) as exc:  # json.JSONDecodeError and yaml.YAMLError
         raise WorkloadError(f"{p}: cannot parse: {exc}") from exc
     except Exception as exc:

@@ -239,14 +239,12 @@ def _inverted_residual(
     fused: bool = False,
     se_ratio: float | None = None,
     residual: bool = True,
-    expand_kernel: int = 1,
 ) -> str:
     """One (fused) inverted-bottleneck block; returns the name of its output.
 
     * regular IBN: 1x1 expand (skipped when ``expand == 1``), KxK depthwise (stride),
       optional SE, 1x1 linear projection;
-    * fused IBN: one full KxK convolution (stride) to the expanded width, 1x1 projection;
-    * ``expand_kernel=3`` with ``fused=False`` and no depthwise is handled by the caller.
+    * fused IBN: one full KxK convolution (stride) to the expanded width, 1x1 projection.
 
     A residual add joins input and output when the stride is 1 and widths match.
     """
@@ -257,7 +255,7 @@ def _inverted_residual(
         net.conv(f"{prefix}fused", hidden, k, stride=stride, act=act)
     else:
         if expand != 1:
-            net.conv(f"{prefix}expand", hidden, expand_kernel, act=act)
+            net.conv(f"{prefix}expand", hidden, 1, act=act)
         net.dwconv(f"{prefix}dw", k, stride=stride, act=act)
         if se_ratio:
             net.squeeze_excite(prefix, max(1, int(cin * se_ratio)), act=act)

@@ -7,6 +7,17 @@ fitted to trained results, with its held-out error reported). None invents numbe
 """
 
 from .base import AccuracyOracle, OracleError
+from .datasets import load_digits, load_fashion_mnist
+from .surrogate import SurrogateAccuracy
 from .tabular import NB201Accuracy
+from .trained import TrainedAccuracy
 
-__all__ = ["AccuracyOracle", "OracleError", "NB201Accuracy"]
+__all__ = [
+    "AccuracyOracle",
+    "OracleError",
+    "NB201Accuracy",
+    "SurrogateAccuracy",
+    "TrainedAccuracy",
+    "load_digits",
+    "load_fashion_mnist",
+]

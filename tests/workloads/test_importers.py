@@ -181,9 +181,16 @@ def test_pools() -> None:
     assert (ap.mode, ap.stride, ap.padding, ap.output_size) == ("avg", (1, 1), (1, 1), (4, 4))
     assert (adp.kernel_size, adp.stride, adp.output_size) == ((2, 2), (2, 2), (2, 2))
     assert (fc.m, fc.k) == (1, 16)
-    # adaptive pooling with windows of different sizes has no Pool equivalent
-    with pytest.raises(WorkloadError, match="non-uniform"):
-        from_torch(nn.Sequential(nn.Conv2d(3, 4, 1), nn.AdaptiveAvgPool2d(2)), (1, 3, 5, 5))
+
+
+def test_unrepresentable_arguments_are_all_reported() -> None:
+    # adaptive pooling with windows of different sizes and ceil_mode pooling that rounds up
+    # have no Pool equivalent: both are listed
+    net = nn.Sequential(nn.Conv2d(3, 4, 1), nn.MaxPool2d(3, 2, ceil_mode=True), nn.AdaptiveAvgPool2d(3))
+    with pytest.raises(workloads.UnsupportedOpError) as info:
+        from_torch(net, (1, 3, 8, 8))
+    assert [name for name, _ in info.value.ops] == ["1", "2"]
+    assert "ceil_mode=True" in str(info.value) and "non-uniform" in str(info.value)
 
 
 def test_means_are_pools() -> None:
@@ -384,7 +391,7 @@ def test_only_reshapes_raises() -> None:
 
 @pytest.mark.parametrize("suffix", [".yaml", ".yml", ".json"])
 def test_file_round_trip(tmp_path, suffix: str) -> None:
-    wl = workloads.load("efficientnet_b0")
+    wl = workloads.load("mobilenet_v2")
     path = tmp_path / f"net{suffix}"
     doc = wl.to_dict()
     path.write_text(json.dumps(doc) if suffix == ".json" else yaml.safe_dump(doc, sort_keys=False))

@@ -1,0 +1,89 @@
+"""On-disk caches of the scenarios: where they live and what invalidates them.
+
+Everything is written under :func:`cache_dir` (``$ARCHGYM_CACHE`` if set, else
+``~/.cache/archgym``). A cache entry is keyed by a hash that includes the archgym version
+and a hash of the source files whose change would change the cached numbers
+(:func:`code_fingerprint`), so editing the cost model never serves stale results. Files
+are written atomically (a temporary file, then a rename); a file that cannot be read is
+treated as missing and rebuilt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = ["cache_dir", "code_fingerprint", "stable_hash", "save_npz", "load_npz"]
+
+_PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+
+
+def cache_dir(*parts: str) -> Path:
+    """``$ARCHGYM_CACHE/<parts>`` if the variable is set, else ``~/.cache/archgym/<parts>``."""
+    env = os.environ.get("ARCHGYM_CACHE")
+    base = Path(env) if env else Path.home() / ".cache" / "archgym"
+    return base.joinpath(*parts)
+
+
+@cache
+def _file_digest(path: str) -> str:
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return "missing"
+
+
+def code_fingerprint(modules: Iterable[str]) -> str:
+    """A hash of the source of some archgym modules (paths relative to the package root,
+    e.g. ``"costmodel.py"`` or ``"data/technology.yaml"``) and of the archgym version."""
+    from archgym import __version__
+
+    h = hashlib.sha256(__version__.encode())
+    for rel in sorted(modules):
+        path = _PACKAGE_ROOT / rel
+        if not path.exists():  # archgym.workloads and archgym.envs live next to the package
+            path = _PACKAGE_ROOT.parent / rel
+        h.update(rel.encode())
+        h.update(_file_digest(str(path)).encode())
+    return h.hexdigest()
+
+
+def stable_hash(doc: Any) -> str:
+    """SHA-256 of a JSON-serialisable document (keys sorted)."""
+    text = json.dumps(doc, sort_keys=True, default=repr, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def save_npz(path: Path, arrays: Mapping[str, np.ndarray], compressed: bool = True) -> None:
+    """Write ``arrays`` to ``path`` atomically (no partial file is ever visible)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            (np.savez_compressed if compressed else np.savez)(fh, **arrays)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def load_npz(path: Path) -> dict[str, np.ndarray] | None:
+    """The arrays of an ``.npz`` file, or ``None`` if it is missing or unreadable."""
+    if not path.exists():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return {k: data[k] for k in data.files}
+    except Exception:  # any corruption means "rebuild"
+        return None

@@ -1,0 +1,443 @@
+"""The scenario catalog: named, versioned co-design problems.
+
+Every entry is a plain document (what :meth:`Scenario.to_dict` writes), so
+``archgym.scenarios.get_definition(id)`` shows exactly what a scenario is and
+``Scenario.from_dict`` rebuilds it. Infeasible shares in the descriptions were measured
+by enumerating the space (or, for the MobileNet-like space, on 2,000 random designs) with
+the archgym 0.1.0 cost model.
+
+======================================  ==========================================================
+family                                  ids
+======================================  ==========================================================
+hardware only, one workload, area       ``hw-<net>-area`` (+ ``-tight``, ``-loose``) for
+budget (the Apollo setting)             ``mobilenet_v2``, ``mobilenet_edgetpu``, ``resnet50``,
+                                        ``bert_base``
+hardware only, a suite of workloads     ``hw-suite-area``
+hardware only, multi-objective          ``hw-mobilenet_v2-mo``
+NB201 x small hardware space            ``nb201-codesign`` (DEFAULT, + ``-tight``, ``-loose``),
+                                        ``nb201-codesign-mo``
+MobileNet-like space x hardware         ``mobilenet-codesign``, ``mobilenet-codesign-mo``
+tiny (tests, smoke runs)                ``tiny``, ``tiny-mo``, ``tiny-codesign``
+======================================  ==========================================================
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from .scenario import _ALIASES, BUDGET_METRICS, Scenario, ScenarioError
+
+__all__ = ["DEFAULT", "list_scenarios", "ids", "load", "get_definition", "register", "budget_levels"]
+
+#: The default scenario (the README's main job): NAS-Bench-201 x accelerator co-design.
+DEFAULT = "nb201-codesign"
+
+
+def _pow2(name: str, low: int, high: int) -> dict[str, Any]:
+    return {"name": name, "type": "pow2", "low": low, "high": high}
+
+
+def _ordinal(name: str, choices: Sequence[Any]) -> dict[str, Any]:
+    return {"name": name, "type": "ordinal", "choices": list(choices)}
+
+
+_DATAFLOW = {"name": "dataflow", "type": "categorical", "choices": ["os", "ws", "is"]}
+
+#: An accelerator space in the spirit of Apollo's (Yazdanbakhsh et al., 2021): array
+#: shape, cores, MAC lanes per PE, PE-local and core memories, off-chip bandwidth and
+#: dataflow; 259,200 designs. The 2 KiB core memory is too small to hold one tile of the
+#: largest arrays (128 rows x 8 lanes): 0.7 % of the designs are rejected by the accelerator.
+APOLLO_HARDWARE: list[dict[str, Any]] = [
+    _pow2("rows", 4, 128),
+    _pow2("cols", 4, 128),
+    _pow2("cores", 1, 8),
+    _pow2("lanes", 1, 8),
+    _ordinal("pe_mem_kib", [0.25, 0.5, 1, 2, 4]),
+    _ordinal("core_mem_kib", [2, 32, 128, 512, 2048, 8192]),
+    _ordinal("bandwidth_gbps", [0.5, 1, 2, 8, 32]),
+    _DATAFLOW,
+]
+
+#: The small accelerator space of the NB201 co-design scenarios (96 designs, so the product
+#: with the 15,625 cells stays enumerable: 1.5 million designs).
+NB201_HARDWARE: list[dict[str, Any]] = [
+    _pow2("rows", 8, 64),
+    _pow2("cols", 8, 64),
+    _ordinal("pe_mem_kib", [0.5, 2]),
+    _DATAFLOW,
+]
+_NB201_BASE = {"preset": "edgetpu", "core_mem_kib": 256}
+
+#: The accelerator knobs of the MobileNet-like co-design (20,736 designs).
+MOBILENET_HARDWARE: list[dict[str, Any]] = [
+    _pow2("rows", 16, 128),
+    _pow2("cols", 16, 128),
+    _pow2("lanes", 1, 4),
+    _ordinal("pe_mem_kib", [0.5, 1, 2, 4]),
+    _ordinal("core_mem_kib", [512, 2048, 8192]),
+    _ordinal("bandwidth_gbps", [0.5, 2, 8]),
+    _DATAFLOW,
+]
+
+_TINY_HARDWARE: list[dict[str, Any]] = [
+    _ordinal("rows", [8, 32, 128]),
+    _ordinal("cols", [8, 32, 128]),
+    _ordinal("lanes", [1, 8]),
+    _ordinal("core_mem_kib", [1, 64, 1024]),
+    _ordinal("bandwidth_gbps", [0.5, 8]),
+    _DATAFLOW,
+]
+
+# Infeasible shares (percent of the space), measured by enumeration.
+_HW_AREA = {"tight": 10.0, "": 25.0, "loose": 80.0}
+_HW_INFEASIBLE = {  # area share is workload-independent (area is analytic); + rejected designs
+    "tight": 71, "": 52, "loose": 28,
+}
+_NB201_BUDGETS = {
+    "tight": {"latency_ms": 0.75, "area_mm2": 3.0},
+    "": {"latency_ms": 1.0, "area_mm2": 5.0},
+    "loose": {"latency_ms": 1.5, "area_mm2": 8.0},
+}
+_NB201_INFEASIBLE = {"tight": 96, "": 87, "loose": 61}
+
+_CATALOG: dict[str, dict[str, Any]] = {}
+
+
+def _add(doc: dict[str, Any]) -> None:
+    _CATALOG[doc["id"]] = doc
+
+
+def _suffix(level: str) -> str:
+    return f"-{level}" if level else ""
+
+
+for _net in ("mobilenet_v2", "mobilenet_edgetpu", "resnet50", "bert_base"):
+    for _level, _area in _HW_AREA.items():
+        _add(
+            {
+                "id": f"hw-{_net}-area{_suffix(_level)}",
+                "description": (
+                    f"Minimise {_net} latency over an Apollo-style accelerator space (259,200 designs) under an "
+                    f"area budget of {_area:g} mm^2 (45 nm); about {_HW_INFEASIBLE[_level]} % of the space is "
+                    "infeasible (0.7 % rejected by the accelerator: core memory too small for one tile)."
+                ),
+                "hardware": {"base": "edgetpu", "knobs": copy.deepcopy(APOLLO_HARDWARE)},
+                "workloads": _net,
+                "objective": "latency_ms",
+                "budgets": {"area_mm2": _area},
+            }
+        )
+
+_add(
+    {
+        "id": "hw-suite-area",
+        "description": (
+            "Minimise the geometric-mean latency of mobilenet_v2, mobilenet_edgetpu, resnet50 and bert_base "
+            "on one accelerator (Apollo-style space, 259,200 designs) under an area budget of 25 mm^2; "
+            "about 52 % of the space is infeasible."
+        ),
+        "hardware": {"base": "edgetpu", "knobs": copy.deepcopy(APOLLO_HARDWARE)},
+        "workloads": ["mobilenet_v2", "mobilenet_edgetpu", "resnet50", "bert_base"],
+        "aggregate": "geomean",
+        "objective": "latency_ms",
+        "budgets": {"area_mm2": 25.0},
+    }
+)
+
+_add(
+    {
+        "id": "hw-mobilenet_v2-mo",
+        "description": (
+            "Multi-objective: minimise mobilenet_v2 latency and energy over the Apollo-style space "
+            "(259,200 designs) under an area budget of 25 mm^2 (about 52 % infeasible); "
+            "hypervolume above 10 ms and 10 mJ."
+        ),
+        "hardware": {"base": "edgetpu", "knobs": copy.deepcopy(APOLLO_HARDWARE)},
+        "workloads": "mobilenet_v2",
+        "objective": ["latency_ms", "energy_mj"],
+        "budgets": {"area_mm2": 25.0},
+        "ref_point": [-10.0, -10.0],
+    }
+)
+
+for _level, _b in _NB201_BUDGETS.items():
+    _add(
+        {
+            "id": f"nb201-codesign{_suffix(_level)}",
+            "description": (
+                "Co-design a NAS-Bench-201 cell (15,625) and a small accelerator (96: array shape, PE memory, "
+                f"dataflow): maximise CIFAR-10 validation accuracy (tabular, real training results) under "
+                f"latency <= {_b['latency_ms']:g} ms and area <= {_b['area_mm2']:g} mm^2; 1.5 million designs, "
+                f"enumerable; about {_NB201_INFEASIBLE[_level]} % infeasible."
+            ),
+            "hardware": {"base": dict(_NB201_BASE), "knobs": copy.deepcopy(NB201_HARDWARE)},
+            "network": {"kind": "nb201", "dataset": "cifar10-valid"},
+            "objective": "accuracy",
+            "budgets": {"latency_ms": _b["latency_ms"], "area_mm2": _b["area_mm2"]},
+        }
+    )
+
+_add(
+    {
+        "id": "nb201-codesign-mo",
+        "description": (
+            "Multi-objective NAS-Bench-201 x accelerator co-design (1.5 million designs, enumerable): maximise "
+            "CIFAR-10 validation accuracy, minimise latency and energy under area <= 5 mm^2 (about 41 % "
+            "infeasible); hypervolume above 80 % accuracy, 3 ms and 0.4 mJ."
+        ),
+        "hardware": {"base": dict(_NB201_BASE), "knobs": copy.deepcopy(NB201_HARDWARE)},
+        "network": {"kind": "nb201", "dataset": "cifar10-valid"},
+        "objective": ["accuracy", "latency_ms", "energy_mj"],
+        "budgets": {"area_mm2": 5.0},
+        "ref_point": [80.0, -3.0, -0.4],
+    }
+)
+
+_add(
+    {
+        "id": "mobilenet-codesign",
+        "description": (
+            "Co-design an Edge-TPU MobileNet-like network (43 knobs) and an accelerator (7 knobs): maximise "
+            "accuracy from the surrogate oracle (fitted to real Fashion-MNIST training results; hardware cost "
+            "of the full-size ImageNet network) under latency <= 8 ms and area <= 50 mm^2; about 74 % "
+            "infeasible (on 2,000 random designs); not enumerable."
+        ),
+        "hardware": {"base": "edgetpu", "knobs": copy.deepcopy(MOBILENET_HARDWARE)},
+        "network": {"kind": "mobilenet", "oracle": "surrogate"},
+        "objective": "accuracy",
+        "budgets": {"latency_ms": 8.0, "area_mm2": 50.0},
+    }
+)
+
+_add(
+    {
+        "id": "mobilenet-codesign-mo",
+        "description": (
+            "Multi-objective MobileNet-like x accelerator co-design: maximise surrogate accuracy, minimise "
+            "latency and energy under area <= 50 mm^2 (about 32 % infeasible on 2,000 random designs); "
+            "hypervolume above 60 % accuracy, 20 ms and 20 mJ; not enumerable."
+        ),
+        "hardware": {"base": "edgetpu", "knobs": copy.deepcopy(MOBILENET_HARDWARE)},
+        "network": {"kind": "mobilenet", "oracle": "surrogate"},
+        "objective": ["accuracy", "latency_ms", "energy_mj"],
+        "budgets": {"area_mm2": 50.0},
+        "ref_point": [60.0, -20.0, -20.0],
+    }
+)
+
+_add(
+    {
+        "id": "tiny",
+        "description": (
+            "Tiny smoke-test scenario: minimise mobilenet_v1 latency over 324 accelerator designs under an "
+            "area budget of 20 mm^2; some designs are rejected (1 KiB core memory)."
+        ),
+        "hardware": {"base": "edgetpu", "knobs": copy.deepcopy(_TINY_HARDWARE)},
+        "workloads": "mobilenet_v1",
+        "objective": "latency_ms",
+        "budgets": {"area_mm2": 20.0},
+    }
+)
+
+_add(
+    {
+        "id": "tiny-mo",
+        "description": (
+            "Tiny multi-objective smoke test: minimise mobilenet_v1 latency and accelerator area over 324 designs, "
+            "area <= 20 mm^2."
+        ),
+        "hardware": {"base": "edgetpu", "knobs": copy.deepcopy(_TINY_HARDWARE)},
+        "workloads": "mobilenet_v1",
+        "objective": ["latency_ms", "area_mm2"],
+        "budgets": {"area_mm2": 20.0},
+        "ref_point": [-50.0, -20.0],
+    }
+)
+
+_add(
+    {
+        "id": "tiny-codesign",
+        "description": (
+            "Tiny co-design smoke test: 64 NB201 cells (skip or 3x3 conv on every edge) x 4 accelerators, "
+            "maximise CIFAR-10 validation accuracy under latency <= 1.5 ms and area <= 10 mm^2."
+        ),
+        "hardware": {
+            "base": dict(_NB201_BASE),
+            "knobs": [_ordinal("rows", [16, 64]), {"name": "dataflow", "type": "categorical", "choices": ["os", "ws"]}],
+        },
+        "network": {
+            "kind": "nb201",
+            "dataset": "cifar10-valid",
+            "restrict": {k: ["skip_connect", "nor_conv_3x3"] for k in
+                         ("edge_0_1", "edge_0_2", "edge_0_3", "edge_1_2", "edge_1_3", "edge_2_3")},
+        },
+        "objective": "accuracy",
+        "budgets": {"latency_ms": 1.5, "area_mm2": 10.0},
+    }
+)
+
+
+# ------------------------------------------------------------------------------------------
+# Public functions
+# ------------------------------------------------------------------------------------------
+
+
+def ids() -> list[str]:
+    """The catalog ids, in catalog order."""
+    return list(_CATALOG)
+
+
+def list_scenarios() -> dict[str, str]:
+    """``{id: one-line description}`` of every catalog scenario (``archgym.scenarios.list()``)."""
+    return {k: d.get("description", "").split(";")[0].strip() for k, d in _CATALOG.items()}
+
+
+def _unknown_id(scenario_id: str) -> ScenarioError:
+    close = difflib.get_close_matches(str(scenario_id), _CATALOG, n=3)
+    hint = f" (did you mean {', '.join(map(repr, close))}?)" if close else ""
+    return ScenarioError(f"unknown scenario id {scenario_id!r}{hint}; known: {', '.join(_CATALOG)}")
+
+
+def get_definition(scenario_id: str) -> dict[str, Any]:
+    """A copy of the document of a catalog scenario.
+
+    Raises:
+        ScenarioError: an unknown id (the message lists the known ones).
+    """
+    if scenario_id not in _CATALOG:
+        raise _unknown_id(scenario_id)
+    return copy.deepcopy(_CATALOG[scenario_id])
+
+
+_OVERRIDES = (
+    "budgets", "objective", "weights", "ref_point", "mode", "aggregate", "workloads", "base",
+    "oracle", "oracle_options", "dataset", "id", "description",
+)
+
+
+def load(scenario_id: str | Scenario | Mapping[str, Any], **overrides: Any) -> Scenario:
+    """A catalog scenario, optionally with some fields overridden.
+
+    Args:
+        scenario_id: a catalog id (see :func:`list_scenarios`); a :class:`Scenario` or a
+            document are accepted too (and overridden the same way).
+        **overrides: budgets by metric (``area_mm2=20``, ``latency_ms=2``, ``energy_mj=5``;
+            ``None`` removes a budget), or ``budgets``, ``objective``, ``weights``,
+            ``ref_point``, ``mode``, ``aggregate``, ``workloads``, ``base`` (hardware base),
+            ``oracle``/``oracle_options`` (MobileNet co-design), ``dataset`` (NB201
+            co-design), ``id``, ``description``. Unless ``id`` is given, an overridden
+            scenario's id records the overrides: ``hw-mobilenet_v2-area[area_mm2=20]``.
+
+    Raises:
+        ScenarioError: an unknown id or override (the message lists the allowed ones).
+    """
+    if isinstance(scenario_id, Scenario):
+        doc = scenario_id.to_dict()
+    elif isinstance(scenario_id, Mapping):
+        doc = copy.deepcopy(dict(scenario_id))
+    else:
+        doc = get_definition(scenario_id)
+    if not overrides:
+        return scenario_id if isinstance(scenario_id, Scenario) else Scenario.from_dict(doc)
+    allowed = list(BUDGET_METRICS) + [a for a, m in _ALIASES.items() if m in BUDGET_METRICS] + list(_OVERRIDES)
+    unknown = [k for k in overrides if k not in allowed]
+    if unknown:
+        raise ScenarioError(f"unknown override(s) {unknown} for scenario {doc.get('id')!r}; allowed: {', '.join(allowed)}")
+    budgets = dict(doc.get("budgets") or {})
+    if "budgets" in overrides:
+        budgets = dict(overrides["budgets"] or {})
+    tag: list[str] = []
+    for k, v in overrides.items():
+        if k in ("id", "description"):
+            continue
+        if k in BUDGET_METRICS or k in _ALIASES:
+            metric = _ALIASES.get(k, k)
+            if v is None:
+                budgets.pop(metric, None)
+            else:
+                budgets[metric] = v
+        elif k in ("base",):
+            doc.setdefault("hardware", {})["base"] = v
+        elif k in ("oracle", "oracle_options", "dataset"):
+            net = doc.get("network")
+            kind = net.get("kind") if isinstance(net, Mapping) else net
+            ok = {"oracle": "mobilenet", "oracle_options": "mobilenet", "dataset": "nb201"}[k]
+            if kind != ok:
+                raise ScenarioError(f"override {k!r} applies to {ok} co-design scenarios; {doc.get('id')!r} has network {kind!r}")
+            doc["network"] = {**(net if isinstance(net, Mapping) else {"kind": kind}), k: v}
+        elif k != "budgets":
+            doc[k] = v
+        tag.append(f"{k}={_fmt(v)}")
+    doc["budgets"] = budgets
+    if "id" in overrides:
+        doc["id"] = overrides["id"]
+    elif tag:
+        doc["id"] = f"{doc.get('id', 'custom')}[{','.join(tag)}]"
+    if "description" in overrides:
+        doc["description"] = overrides["description"]
+    return Scenario.from_dict(doc)
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:g}"
+    if isinstance(v, Mapping):
+        return "{" + ",".join(f"{k}:{_fmt(x)}" for k, x in v.items()) + "}"
+    if isinstance(v, (list, tuple)):
+        return "[" + ",".join(_fmt(x) for x in v) + "]"
+    return str(v)
+
+
+def register(scenario: Scenario | Mapping[str, Any], overwrite: bool = False) -> str:
+    """Add a scenario (or its document) to the catalog, so ``load(id)`` and the
+    environments (``gymnasium.make(..., scenario=id)``) find it.
+
+    Returns:
+        Its id.
+
+    Raises:
+        ScenarioError: the id exists already (and ``overwrite`` is false), or the
+            scenario has no document form.
+    """
+    doc = scenario.to_dict() if isinstance(scenario, Scenario) else dict(scenario)
+    Scenario.from_dict(doc)  # validate
+    sid = str(doc.get("id") or "")
+    if not sid:
+        raise ScenarioError("a registered scenario needs an 'id'")
+    if sid in _CATALOG and not overwrite:
+        raise ScenarioError(f"scenario id {sid!r} is already in the catalog (pass overwrite=True to replace it)")
+    _CATALOG[sid] = copy.deepcopy(doc)
+    return sid
+
+
+def budget_levels(
+    scenario_id: str | Scenario, factors: Sequence[float] = (0.5, 1.0, 2.0), metric: str | None = None
+) -> list[Scenario]:
+    """The same scenario at several budgets, for transfer experiments.
+
+    Args:
+        scenario_id: a catalog id or a scenario.
+        factors: multipliers of the budget.
+        metric: the budget to scale (default: every budget of the scenario).
+
+    Returns:
+        One scenario per factor, with ids like ``hw-resnet50-area[area_mm2x0.5]``.
+
+    Raises:
+        ScenarioError: the scenario has no budget on ``metric``.
+    """
+    base = load(scenario_id)
+    budgets = dict(base.budgets)
+    targets = list(budgets) if metric is None else [_ALIASES.get(metric, metric)]
+    for m in targets:
+        if m not in budgets:
+            raise ScenarioError(f"scenario {base.id!r} has no budget on {m!r}; budgets: {list(budgets)}")
+    out = []
+    for f in factors:
+        new = {m: (v * float(f) if m in targets else v) for m, v in budgets.items()}
+        tag = ",".join(f"{m}x{float(f):g}" for m in targets)
+        out.append(load(base, budgets=new, id=f"{base.id}[{tag}]"))
+    return out

@@ -1,0 +1,1097 @@
+"""The :class:`Scenario`: one co-design problem, evaluated a batch at a time.
+
+A scenario is a design space (hardware knobs of the accelerator template, network knobs
+of a neural search space, or both) x one or more workloads x an objective x budgets on
+area, latency and energy. It is modelled on BoTorch's test problems: it declares its
+dimension (:attr:`Scenario.dim`), bounds, variable kinds, number of objectives and
+constraints and, for multi-objective scenarios, a reference point; and it evaluates a
+whole batch of designs in one vectorised call to the cost model.
+
+Sign conventions (one for every agent and environment):
+
+* **objective** — agents MAXIMISE it. "Minimise latency" is ``objective = -latency_ms``;
+  "maximise accuracy" is ``objective = accuracy``. A multi-objective scenario has one
+  column per objective in :attr:`Evaluation.objectives` (all maximised, e.g.
+  ``[accuracy, -latency_ms, -energy_mj]``); its scalar ``objective`` is the first of
+  them, or the ``weights``-weighted sum when weights are given.
+* **slack** — ``slack_<metric> = budget - value``; a design is feasible iff every slack
+  is ``>= 0`` (and the accelerator accepts it). :meth:`Scenario.evaluate_slack` returns
+  them as a ``batch x num_constraints`` array in the order of :attr:`Scenario.budgets`.
+* **violation** — ``sum over budgets of max(0, value - budget) / budget``, plus
+  :data:`REJECTED_VIOLATION` (1.0) for a design the accelerator rejects (whose latency
+  and energy cannot be computed); 0 exactly when the design is feasible or only lacks an
+  objective value. Use it for penalties.
+
+A hardware design the accelerator rejects (a memory too small to hold one tile: the
+vectorised form of ``AcceleratorConfig``'s checks) is an infeasible row with
+``latency_ms = energy_mj = inf`` (so minimised objectives are ``-inf``) and a ``reason``;
+it never raises. Malformed input (an unknown knob, an out-of-range index) raises
+:class:`~archgym.space.SpaceError` naming the knob and its allowed values.
+
+Example::
+
+    sc = Scenario(
+        {"rows": [16, 32, 64], "cols": [16, 32, 64], "dataflow": ["os", "ws", "is"]},
+        workloads="mobilenet_v2", objective="latency_ms", budgets={"area_mm2": 20},
+    )
+    ev = sc.evaluate(sc.sample(4, seed=0))          # one vectorised cost-model call
+    ev.to_frame()[["rows", "cols", "latency_ms", "area_mm2", "objective", "feasible"]]
+    sc.enumerate().best_design                      # the exact optimum (cached on disk)
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from archgym.accelerator import (
+    DATAFLOWS,
+    DTYPE_BYTES,
+    DTYPES,
+    PRESETS,
+    AcceleratorConfig,
+    ConfigBatch,
+    ConfigError,
+    min_core_mem_kib,
+    min_pe_mem_kib,
+)
+from archgym.costmodel import WorkloadTable, area_mm2, simulate_batch
+from archgym.space import Categorical, DesignSpace, Knob, Ordinal, PowerOfTwo, SpaceError
+
+from .cache import stable_hash
+from .networks import NetworkSpace, network_from_spec
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .enumeration import EnumerationResult
+
+__all__ = [
+    "Scenario",
+    "Evaluation",
+    "ScenarioError",
+    "HardwareSpace",
+    "HARDWARE_FIELDS",
+    "METRICS",
+    "BUDGET_METRICS",
+    "REJECTED_VIOLATION",
+]
+
+
+class ScenarioError(ValueError):
+    """A malformed scenario definition, or an unknown catalog id or override."""
+
+
+#: Accelerator fields a hardware knob may set, with their kind.
+HARDWARE_FIELDS: dict[str, str] = {
+    "rows": "int",
+    "cols": "int",
+    "cores": "int",
+    "lanes": "int",
+    "pe_mem_kib": "float",
+    "core_mem_kib": "float",
+    "bandwidth_gbps": "float",
+    "freq_mhz": "float",
+    "dataflow": "categorical",
+    "dtype": "categorical",
+}
+
+#: Metric -> direction (+1 maximised, -1 minimised).
+METRICS: dict[str, int] = {
+    "accuracy": +1,
+    "latency_ms": -1,
+    "energy_mj": -1,
+    "area_mm2": -1,
+    "utilization": +1,
+}
+#: Metrics a budget (an upper bound) can be put on.
+BUDGET_METRICS: tuple[str, ...] = ("area_mm2", "latency_ms", "energy_mj")
+_ALIASES = {"latency": "latency_ms", "energy": "energy_mj", "area": "area_mm2", "acc": "accuracy"}
+#: Violation added for a design the accelerator rejects (its latency and energy are inf).
+REJECTED_VIOLATION = 1.0
+_AGGREGATES = ("geomean", "mean", "max", "sum")
+_REJ_PE, _REJ_CORE, _NO_OBJECTIVE = 1, 2, 4
+_BUDGET_BIT0 = 8
+_DEDUP_MIN = 64  # batches at least this big are de-duplicated before the cost model
+
+
+def _metric(name: str, allowed: Sequence[str], what: str) -> str:
+    key = _ALIASES.get(str(name), str(name))
+    if key not in allowed:
+        raise ScenarioError(f"unknown {what} {name!r}; allowed: {', '.join(allowed)}")
+    return key
+
+
+def _label(text: str) -> str:
+    return re.sub(r"[^0-9A-Za-z]+", "_", text).strip("_")
+
+
+# ------------------------------------------------------------------------------------------
+# Hardware knobs
+# ------------------------------------------------------------------------------------------
+
+
+def _knob_from_values(name: str, values: Sequence[Any]) -> Knob:
+    """A knob from a plain list of choices: strings -> categorical, a run of consecutive
+    powers of two -> :class:`PowerOfTwo`, other numbers -> :class:`Ordinal`."""
+    vals = list(values)
+    if any(isinstance(v, str) for v in vals):
+        return Categorical(name, vals)
+    if (
+        len(vals) > 1
+        and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v > 0 for v in vals)
+        and all(int(v) & (int(v) - 1) == 0 for v in vals)
+        and all(int(b) == 2 * int(a) for a, b in zip(vals, vals[1:], strict=False))
+    ):
+        return PowerOfTwo(name, int(vals[0]), int(vals[-1]))
+    return Ordinal(name, vals)
+
+
+def _space_from_spec(spec: Any, what: str) -> DesignSpace | None:
+    if spec is None:
+        return None
+    if isinstance(spec, DesignSpace):
+        return spec
+    if isinstance(spec, Mapping):
+        if "knobs" in spec:
+            return DesignSpace.from_dict({"knobs": spec["knobs"]})
+        return DesignSpace([_knob_from_values(k, v) for k, v in spec.items()])
+    if isinstance(spec, Sequence) and not isinstance(spec, str):
+        items = list(spec)
+        if all(isinstance(k, Knob) for k in items):
+            return DesignSpace(items)
+        return DesignSpace.from_dict(items)
+    raise ScenarioError(f"{what}: expected a DesignSpace, a mapping of knob -> choices or a knob list, got {type(spec).__name__}")
+
+
+class HardwareSpace:
+    """Hardware knobs mapped onto :class:`~archgym.accelerator.AcceleratorConfig` fields.
+
+    Fields not in the space come from ``base``: a preset name, or a mapping with an
+    optional ``"preset"`` (default ``"edgetpu"``) and field values.
+
+    Raises:
+        SpaceError: a knob that is not an accelerator field, or a choice the field cannot
+            take (the message names the knob and the allowed values).
+    """
+
+    def __init__(self, space: DesignSpace | None, base: str | Mapping[str, Any] = "edgetpu") -> None:
+        self.space = space
+        if isinstance(base, str):
+            base_doc: dict[str, Any] = {"preset": base}
+        elif isinstance(base, Mapping):
+            base_doc = dict(base)
+            base_doc.setdefault("preset", "edgetpu")
+        else:
+            raise ScenarioError(f"base must be a preset name or a mapping, got {type(base).__name__}")
+        preset = base_doc["preset"]
+        if preset not in PRESETS:
+            raise ScenarioError(f"unknown accelerator preset {preset!r}; presets: {sorted(PRESETS)}")
+        changes = {k: v for k, v in base_doc.items() if k != "preset"}
+        try:
+            self.base_config = AcceleratorConfig.preset(preset, **changes)
+        except ConfigError as exc:
+            raise ScenarioError(f"base: {exc}") from None
+        self.base_doc = base_doc
+        base_values = self.base_config.to_dict()
+        self.base: dict[str, Any] = {}
+        for f in HARDWARE_FIELDS:
+            v = base_values[f]
+            if f == "dataflow":
+                v = DATAFLOWS.index(v)
+            elif f == "dtype":
+                v = DTYPES.index(v)
+            self.base[f] = v
+        self._columns: list[tuple[str, np.ndarray]] = []
+        for k in space.knobs if space is not None else ():
+            self._columns.append((k.name, self._field_values(k)))
+
+    @staticmethod
+    def _field_values(k: Knob) -> np.ndarray:
+        if k.name not in HARDWARE_FIELDS:
+            raise SpaceError(
+                f"hardware knob {k.name!r} is not an accelerator field; allowed: {', '.join(HARDWARE_FIELDS)}"
+            )
+        kind = HARDWARE_FIELDS[k.name]
+        if kind == "categorical":
+            allowed = DATAFLOWS if k.name == "dataflow" else DTYPES
+            bad = [c for c in k.choices if c not in allowed]
+            if bad:
+                raise SpaceError(f"knob {k.name!r}: unknown value {bad[0]!r}; allowed values: {', '.join(allowed)}")
+            return np.array([allowed.index(c) for c in k.choices], np.int64)
+        ok_type = (lambda c: isinstance(c, (int, np.integer)) and not isinstance(c, bool)) if kind == "int" else (
+            lambda c: isinstance(c, (int, float, np.integer, np.floating)) and not isinstance(c, bool)
+        )
+        bad = [c for c in k.choices if not ok_type(c) or not (c > 0) or not math.isfinite(c)]
+        if bad:
+            need = "integers >= 1" if kind == "int" else "finite numbers > 0"
+            raise SpaceError(f"knob {k.name!r}: value {bad[0]!r} is invalid; allowed values: {need}")
+        return np.array(k.choices, np.int64 if kind == "int" else np.float64)
+
+    @property
+    def n_knobs(self) -> int:
+        return 0 if self.space is None else self.space.n_knobs
+
+    def arrays(self, Xh: np.ndarray) -> dict[str, Any]:
+        """Per-field arrays ``(batch,)`` (knobs) or scalars (base) of a batch of designs."""
+        out = dict(self.base)
+        for j, (name, vals) in enumerate(self._columns):
+            out[name] = vals[Xh[:, j]]
+        return out
+
+    @staticmethod
+    def check(cfg: Mapping[str, Any], n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Vectorised acceptance checks: ``(code, need_pe_kib, need_core_kib)``, each
+        ``(n,)``; ``code`` is 0 (accepted), 1 (PE memory too small) or 2 (core memory too
+        small)."""
+        b = _DTYPE_BYTES[np.asarray(cfg["dtype"], np.int64)]
+        need_pe = np.broadcast_to(min_pe_mem_kib(cfg["lanes"], b), (n,))
+        need_core = np.broadcast_to(min_core_mem_kib(cfg["rows"], cfg["cols"], cfg["lanes"], b), (n,))
+        code = np.zeros(n, np.int64)
+        code[np.broadcast_to(np.asarray(cfg["core_mem_kib"]) < need_core, (n,))] = _REJ_CORE
+        code[np.broadcast_to(np.asarray(cfg["pe_mem_kib"]) < need_pe, (n,))] = _REJ_PE
+        return code, need_pe, need_core
+
+    def batch(self, cfg: Mapping[str, Any], n: int) -> ConfigBatch:
+        """The designs as a ``ConfigBatch`` of length ``n`` (not validated: see :meth:`check`)."""
+        if all(np.ndim(v) == 0 for v in cfg.values()):
+            cfg = {**cfg, "rows": np.full(n, cfg["rows"])}
+        return ConfigBatch.from_arrays(validate=False, **cfg)
+
+    def to_dict(self) -> dict[str, Any]:
+        base: Any = self.base_doc["preset"] if len(self.base_doc) == 1 else dict(self.base_doc)
+        d: dict[str, Any] = {"base": base}
+        if self.space is not None:
+            d["knobs"] = self.space.to_dict()["knobs"]
+        return d
+
+
+_DTYPE_BYTES = np.array([DTYPE_BYTES[d] for d in DTYPES], np.float64)
+
+
+# ------------------------------------------------------------------------------------------
+# Evaluation
+# ------------------------------------------------------------------------------------------
+
+
+class Evaluation:
+    """The result of :meth:`Scenario.evaluate`: one row per design, as a dict of arrays.
+
+    Columns (each an array of shape ``(batch,)``): every knob by name (its values),
+    ``accuracy`` (NAS scenarios), ``latency_ms``, ``energy_mj``, ``area_mm2``,
+    ``utilization``, ``latency_ms_<workload>`` and ``energy_mj_<workload>`` (scenarios
+    with several workloads), ``objective`` (maximised), ``objective_<metric>`` (each
+    objective, maximised, multi-objective scenarios), ``slack_<metric>`` (budget - value)
+    for every budget, ``feasible``, ``violation`` and ``reason`` (``""`` for feasible
+    designs). Index it like a dict (``ev["latency_ms"]``) or by attribute, or call
+    :meth:`to_frame` for a pandas DataFrame.
+
+    Attributes:
+        scenario: the scenario that produced it.
+        designs: ``batch x n_knobs`` int64 array of choice indices.
+        data: the columns (without ``reason``, which is formatted on demand).
+    """
+
+    def __init__(self, scenario: Scenario, designs: np.ndarray, data: dict[str, np.ndarray], aux: dict[str, Any]) -> None:
+        self.scenario = scenario
+        self.designs = designs
+        self.data = data
+        self._aux = aux
+        self._reason: list[str] | None = None
+
+    def __len__(self) -> int:
+        return int(self.designs.shape[0])
+
+    def keys(self) -> list[str]:
+        """Column names, ``reason`` last."""
+        return [*self.data, "reason"]
+
+    columns = property(keys)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.data or key == "reason"
+
+    def __getitem__(self, key: str) -> Any:
+        if key == "reason":
+            return np.array(self.reason, dtype=object)
+        try:
+            return self.data[key]
+        except KeyError:
+            raise KeyError(f"no column {key!r}; columns: {', '.join(self.keys())}") from None
+
+    def __getattr__(self, key: str) -> np.ndarray:
+        data = self.__dict__.get("data", {})
+        if key in data:
+            return data[key]
+        raise AttributeError(key)
+
+    def __repr__(self) -> str:
+        n_feas = int(self.data["feasible"].sum())
+        return f"Evaluation({self.scenario.id!r}, {len(self)} designs, {n_feas} feasible)"
+
+    @property
+    def objective(self) -> np.ndarray:
+        """``(batch,)`` scalar objective (maximised)."""
+        return self.data["objective"]
+
+    @property
+    def objectives(self) -> np.ndarray:
+        """``batch x num_objectives`` objectives (all maximised)."""
+        names = self.scenario.objective_names
+        if len(names) == 1:
+            return self.data["objective"][:, None]
+        return np.stack([self.data[f"objective_{m}"] for m in names], axis=1)
+
+    @property
+    def slack(self) -> np.ndarray:
+        """``batch x num_constraints`` slacks (budget - value, >= 0 feasible)."""
+        cols = [self.data[f"slack_{m}"] for m in self.scenario.budgets]
+        return np.stack(cols, axis=1) if cols else np.zeros((len(self), 0))
+
+    @property
+    def feasible(self) -> np.ndarray:
+        """``(batch,)`` bool."""
+        return self.data["feasible"]
+
+    @property
+    def violation(self) -> np.ndarray:
+        """``(batch,)`` normalised budget violation (0 when feasible)."""
+        return self.data["violation"]
+
+    @property
+    def reason(self) -> list[str]:
+        """Why each design is infeasible (``""`` when it is feasible)."""
+        if self._reason is None:
+            self._reason = [self._format_reason(i) for i in range(len(self))]
+        return self._reason
+
+    def _format_reason(self, i: int) -> str:
+        code = int(self._aux["code"][i])
+        if code == 0:
+            return ""
+        a = self._aux
+        parts: list[str] = []
+        if code & (_REJ_PE | _REJ_CORE):
+            cfg = a["cfg"]
+
+            def val(f: str) -> Any:
+                return np.broadcast_to(np.asarray(cfg[f]), (len(self),))[i]
+
+            dtype = DTYPES[int(val("dtype"))]
+            if code & _REJ_PE:
+                parts.append(
+                    f"rejected: pe_mem_kib={float(val('pe_mem_kib')):g} is too small to hold one tile "
+                    f"(lanes={int(val('lanes'))}, {dtype}): needs >= {float(a['need_pe'][i]):.4g} KiB"
+                )
+            else:
+                parts.append(
+                    f"rejected: core_mem_kib={float(val('core_mem_kib')):g} is too small to hold one tile of a "
+                    f"{int(val('rows'))}x{int(val('cols'))} array (lanes={int(val('lanes'))}, {dtype}): "
+                    f"needs >= {float(a['need_core'][i]):.4g} KiB"
+                )
+        if code & _NO_OBJECTIVE and not code & (_REJ_PE | _REJ_CORE):
+            parts.append("objective undefined (no accuracy data)")
+        over = []
+        for b, (m, budget) in enumerate(self.scenario.budgets.items()):
+            if code & (_BUDGET_BIT0 << b):
+                v = float(self.data[m][i])
+                if math.isfinite(v):
+                    over.append(f"{m}={v:.4g} > {budget:g}")
+        if over:
+            parts.append("over budget: " + ", ".join(over))
+        return "; ".join(parts)
+
+    def row(self, i: int = 0) -> dict[str, Any]:
+        """Design ``i`` as a dict of Python scalars (every column, ``reason`` included)."""
+        out = {k: v.item(i) for k, v in self.data.items()}
+        out["reason"] = self._format_reason(i)
+        return out
+
+    def design(self, i: int = 0) -> dict[str, Any]:
+        """Design ``i`` as named knob values."""
+        return self.scenario.space.decode(self.designs[i])
+
+    def best(self) -> int | None:
+        """Row of the best feasible design (highest objective, first on ties), or ``None``."""
+        feas = self.data["feasible"]
+        if not feas.any():
+            return None
+        obj = np.where(feas, self.data["objective"], -np.inf)
+        return int(np.argmax(obj))
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per design, every column (``reason`` last)."""
+        import pandas as pd
+
+        df = pd.DataFrame(self.data)
+        df["reason"] = self.reason
+        return df
+
+
+# ------------------------------------------------------------------------------------------
+# Scenario
+# ------------------------------------------------------------------------------------------
+
+_ZOO_CACHE: dict[str, Any] = {}
+_TOP_KEYS = (
+    "id", "description", "hardware", "network", "workloads", "aggregate", "objective", "weights",
+    "budgets", "ref_point", "mode",
+)
+
+
+def _load_workload(spec: Any) -> tuple[str, Any, Any]:
+    """``(label, workload, document)`` of a workload spec (a zoo name or a mapping)."""
+    from archgym.workloads import Workload, WorkloadError, load
+
+    if isinstance(spec, Workload):
+        return _label(spec.name), spec, None
+    if isinstance(spec, str):
+        spec = {"name": spec}
+    if not isinstance(spec, Mapping) or "name" not in spec:
+        raise ScenarioError(f"a workload is a zoo name or a mapping with 'name' and options, got {spec!r}")
+    doc = dict(spec)
+    options = {k: v for k, v in doc.items() if k not in ("name", "label")}
+    key = stable_hash([doc["name"], options])
+    if key not in _ZOO_CACHE:
+        try:
+            _ZOO_CACHE[key] = load(doc["name"], **options)
+        except WorkloadError as exc:
+            raise ScenarioError(str(exc)) from None
+    label = doc.get("label") or (doc["name"] if not options else f"{doc['name']}_" + "_".join(f"{k}{v}" for k, v in sorted(options.items())))
+    return _label(str(label)), _ZOO_CACHE[key], doc if len(doc) > 1 else doc["name"]
+
+
+class Scenario:
+    """A co-design problem: design space x workloads x objective x budgets.
+
+    Args:
+        hardware: hardware knobs: a :class:`~archgym.space.DesignSpace`, a mapping of
+            accelerator field -> list of choices (``{"rows": [16, 32, 64], "dataflow":
+            ["os", "ws"]}``), or a document ``{"base": ..., "knobs": [...]}``. Knob names
+            are :data:`HARDWARE_FIELDS`; ``None`` for a network-only search on ``base``.
+        network: ``None`` (hardware only), ``"nb201"``, ``"mobilenet"``, a mapping
+            ``{"kind": ..., options}`` (NB201: ``dataset``, ``restrict``; MobileNet:
+            ``oracle``, ``oracle_options``, ``restrict``, ``num_classes``) or a
+            :class:`~archgym.scenarios.networks.NetworkSpace`.
+        workloads: hardware-only scenarios: a zoo name, a mapping ``{"name": ...,
+            options}`` or a list of them (several: metrics aggregated with ``aggregate``).
+        objective: a metric (``"latency_ms"``, ``"energy_mj"``, ``"area_mm2"``,
+            ``"accuracy"``, ``"utilization"``; aliases ``latency``, ``energy``, ``area``)
+            or a list of them (multi-objective). Minimised metrics enter negated: the
+            objective is always MAXIMISED. Default: ``"accuracy"`` with a network, else
+            ``"latency_ms"``.
+        budgets: upper bounds ``{metric: value}`` on ``area_mm2``, ``latency_ms``,
+            ``energy_mj``.
+        base: accelerator preset (or ``{"preset": ..., field: value}``) giving the fields
+            that are not knobs.
+        aggregate: with several workloads, how ``latency_ms`` and ``energy_mj`` combine
+            the per-workload values: ``"geomean"`` (default), ``"mean"``, ``"max"``,
+            ``"sum"``.
+        weights: multi-objective only: the scalar ``objective`` is the weighted sum of
+            the objectives (default: the first objective).
+        ref_point: multi-objective only: hypervolume reference point in objective
+            (maximised) space; default: ``-budget`` for budgeted minimised metrics, 0 for
+            accuracy, else estimated from a fixed random sample.
+        mode: cost-model mode, ``"default"`` or ``"scalesim"``.
+        id: identifier (default ``"custom-<hash>"``).
+        description: one line (or a few) saying what the scenario is.
+
+    Raises:
+        ScenarioError: a malformed definition; SpaceError: a bad knob.
+    """
+
+    #: Largest space :meth:`enumerate` accepts.
+    max_enumerable: int = 10**7
+
+    def __init__(
+        self,
+        hardware: Any = None,
+        *,
+        network: Any = None,
+        workloads: Any = None,
+        objective: str | Sequence[str] | None = None,
+        budgets: Mapping[str, float] | None = None,
+        base: str | Mapping[str, Any] = "edgetpu",
+        aggregate: str = "geomean",
+        weights: Sequence[float] | None = None,
+        ref_point: Sequence[float] | None = None,
+        mode: str = "default",
+        id: str | None = None,
+        description: str = "",
+    ) -> None:
+        if isinstance(hardware, Mapping) and ("base" in hardware or "knobs" in hardware):
+            extra = sorted(set(hardware) - {"base", "knobs"})
+            if extra:
+                raise ScenarioError(f"hardware: unknown field(s) {extra}; fields: 'base', 'knobs'")
+            base = hardware.get("base", base)
+            hardware = {"knobs": hardware["knobs"]} if "knobs" in hardware else None
+        self.hardware = HardwareSpace(_space_from_spec(hardware, "hardware"), base)
+        self.network: NetworkSpace | None = network_from_spec(network)
+        if self.hardware.space is None and self.network is None:
+            raise ScenarioError("a scenario needs hardware knobs, a network space, or both")
+        # --- workloads ----------------------------------------------------------------------
+        if self.network is not None:
+            if workloads is not None:
+                raise ScenarioError("a scenario with a network space gets its workload from the network; drop 'workloads'")
+            self._workload_docs: list[Any] = []
+            self.workload_labels: tuple[str, ...] = ()
+            self._table: WorkloadTable | None = None
+        else:
+            if workloads is None:
+                raise ScenarioError("a hardware-only scenario needs 'workloads' (a zoo name or a list of them)")
+            specs = [workloads] if isinstance(workloads, (str, Mapping)) or not isinstance(workloads, Sequence) else list(workloads)
+            if not specs:
+                raise ScenarioError("'workloads' is empty")
+            loaded = [_load_workload(s) for s in specs]
+            labels = [lab for lab, _, _ in loaded]
+            if len(set(labels)) != len(labels):
+                raise ScenarioError(f"duplicate workload labels {labels}; give each a distinct 'label'")
+            self.workload_labels = tuple(labels)
+            self._workload_docs = [doc for _, _, doc in loaded]
+            self._table = WorkloadTable.from_workloads([w for _, w, _ in loaded])
+        if aggregate not in _AGGREGATES:
+            raise ScenarioError(f"unknown aggregate {aggregate!r}; choose one of {list(_AGGREGATES)}")
+        self.aggregate = aggregate
+        if mode not in ("default", "scalesim"):
+            raise ScenarioError(f"mode must be 'default' or 'scalesim', got {mode!r}")
+        self.mode = mode
+        # --- space -------------------------------------------------------------------------
+        parts = [s for s in (self.hardware.space, self.network.space if self.network else None) if s is not None]
+        self.space: DesignSpace = parts[0] if len(parts) == 1 else parts[0].product(parts[1])
+        self._n_hw = self.hardware.n_knobs
+        # --- objective and budgets -------------------------------------------------------
+        metrics = [m for m in METRICS if m != "accuracy" or self.network is not None]
+        if objective is None:
+            objective = "accuracy" if self.network is not None else "latency_ms"
+        objs = [objective] if isinstance(objective, str) else list(objective)
+        if not objs:
+            raise ScenarioError("objective is empty")
+        self.objective_names: tuple[str, ...] = tuple(_metric(m, metrics, "objective metric") for m in objs)
+        if len(set(self.objective_names)) != len(self.objective_names):
+            raise ScenarioError(f"duplicate objective metric in {list(self.objective_names)}")
+        self.budgets: dict[str, float] = {}
+        for m, v in (budgets or {}).items():
+            key = _metric(m, BUDGET_METRICS, "budget metric")
+            if v is None:
+                continue
+            if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or not v > 0 or not math.isfinite(v):
+                raise ScenarioError(f"budget {key} must be a finite number > 0, got {v!r}")
+            self.budgets[key] = float(v)
+        if weights is not None:
+            w = [float(x) for x in weights]
+            if len(w) != len(self.objective_names):
+                raise ScenarioError(f"weights: {len(w)} values for {len(self.objective_names)} objectives")
+            self.weights: tuple[float, ...] | None = tuple(w)
+        else:
+            self.weights = None
+        self._ref_point = None if ref_point is None else np.asarray(ref_point, np.float64)
+        if self._ref_point is not None and self._ref_point.shape != (len(self.objective_names),):
+            raise ScenarioError(f"ref_point must have {len(self.objective_names)} values, got {list(self._ref_point)}")
+        self.description = str(description or "").strip()
+        self.id = ""
+        self.id = str(id) if id else f"custom-{self.definition_hash()[:8]}"
+        self._cache: dict[str, Any] = {}
+
+    # ------------------------------------------------------------------ BoTorch-style attributes
+    @property
+    def dim(self) -> int:
+        """Number of knobs (columns of an index array)."""
+        return self.space.n_knobs
+
+    @property
+    def n_knobs(self) -> int:
+        return self.space.n_knobs
+
+    @property
+    def bounds(self) -> np.ndarray:
+        """``2 x dim`` float64 bounds in index space: row 0 zeros, row 1 ``size_k - 1``."""
+        return np.stack([np.zeros(self.dim), self.space.sizes - 1.0]).astype(np.float64)
+
+    @property
+    def discrete_inds(self) -> list[int]:
+        """Columns of ordered knobs (integer-valued, neighbours are close)."""
+        return self.space.ordered_dims()
+
+    @property
+    def categorical_inds(self) -> list[int]:
+        """Columns of categorical knobs."""
+        return self.space.categorical_dims()
+
+    @property
+    def continuous_inds(self) -> list[int]:
+        """Always empty: every knob is discrete."""
+        return []
+
+    @property
+    def num_objectives(self) -> int:
+        return len(self.objective_names)
+
+    @property
+    def is_multi_objective(self) -> bool:
+        return self.num_objectives > 1
+
+    @property
+    def num_constraints(self) -> int:
+        """Number of budgets (columns of :meth:`evaluate_slack`)."""
+        return len(self.budgets)
+
+    @property
+    def constraint_names(self) -> list[str]:
+        return [f"slack_{m}" for m in self.budgets]
+
+    @property
+    def objective_columns(self) -> list[str]:
+        """:class:`Evaluation` columns of the maximised objectives: ``["objective"]`` for one
+        objective, ``objective_<metric>`` for each of several."""
+        if self.is_multi_objective:
+            return [f"objective_{m}" for m in self.objective_names]
+        return ["objective"]
+
+    @property
+    def objective_signs(self) -> np.ndarray:
+        """+1 for maximised metrics, -1 for minimised ones (``objective = sign * metric``)."""
+        return np.array([METRICS[m] for m in self.objective_names], np.float64)
+
+    @property
+    def ref_point(self) -> np.ndarray | None:
+        """Hypervolume reference point in objective (maximised) space, multi-objective only."""
+        if not self.is_multi_objective:
+            return self._ref_point
+        if self._ref_point is not None:
+            return self._ref_point
+        if "ref_point" not in self._cache:
+            self._cache["ref_point"] = self._default_ref_point()
+        return self._cache["ref_point"]
+
+    def _default_ref_point(self) -> np.ndarray:
+        ref = np.full(self.num_objectives, np.nan)
+        for j, m in enumerate(self.objective_names):
+            if m == "accuracy":
+                ref[j] = 0.0
+            elif METRICS[m] < 0 and m in self.budgets:
+                ref[j] = -self.budgets[m]
+        if np.isnan(ref).any():
+            ev = self.evaluate(self.space.sample(512, seed=0))
+            F = ev.objectives[ev.feasible] if ev.feasible.any() else ev.objectives
+            F = np.where(np.isfinite(F), F, np.nan)
+            lo, hi = np.nanmin(F, axis=0), np.nanmax(F, axis=0)
+            est = lo - 0.1 * (hi - lo)
+            ref = np.where(np.isnan(ref), est, ref)
+        return ref
+
+    @property
+    def size(self) -> int:
+        """Number of designs."""
+        return self.space.size
+
+    @property
+    def enumerable(self) -> bool:
+        """Whether :meth:`enumerate` can evaluate every design (<= :attr:`max_enumerable`)."""
+        return (self.network is None or self.network.enumerable) and self.size <= self.max_enumerable
+
+    @property
+    def knob_names(self) -> list[str]:
+        return self.space.names
+
+    @property
+    def hardware_knobs(self) -> list[str]:
+        return self.hardware.space.names if self.hardware.space is not None else []
+
+    @property
+    def network_knobs(self) -> list[str]:
+        return self.network.space.names if self.network is not None else []
+
+    @property
+    def workloads(self) -> tuple[str, ...]:
+        """Labels of the fixed workloads (empty for NAS scenarios)."""
+        return self.workload_labels
+
+    # ------------------------------------------------------------------ evaluation
+    def _as_indices(self, designs: Any) -> np.ndarray:
+        """Any accepted design form as a validated ``batch x dim`` int64 array."""
+        import pandas as pd
+
+        if isinstance(designs, Mapping):
+            return self.space.encode(designs)[None, :]
+        if isinstance(designs, pd.DataFrame):
+            missing = [n for n in self.space.names if n not in designs.columns]
+            if missing:
+                raise SpaceError(f"designs frame: missing knob column(s) {missing}; knobs: {', '.join(self.space.names)}")
+            return self.space.encode_batch(designs[self.space.names])
+        if isinstance(designs, (list, tuple)) and designs and isinstance(designs[0], Mapping):
+            return self.space.encode_batch(designs)
+        if isinstance(designs, (list, tuple)) and not designs:
+            return np.zeros((0, self.dim), np.int64)
+        arr = self.space.validate(designs)
+        return arr[None, :] if arr.ndim == 1 else arr
+
+    def evaluate(self, designs: Any) -> Evaluation:
+        """Evaluate a batch of designs in one vectorised cost-model call.
+
+        Args:
+            designs: a ``batch x dim`` int64 array of choice indices (or one ``dim``
+                index vector), a list of dicts of named values, one such dict, or a
+                DataFrame with one column per knob.
+
+        Returns:
+            An :class:`Evaluation` with one row per design (see its columns). The
+            ``objective`` column is MAXIMISED (``-latency_ms`` for "minimise latency").
+
+        Raises:
+            SpaceError: an unknown knob, a missing knob, an unknown value or an index out
+                of range (the message names the knob and its allowed values).
+        """
+        X = self._as_indices(designs)
+        data, aux = self._evaluate_indices(X, with_values=True)
+        return Evaluation(self, X, data, aux)
+
+    def __call__(self, designs: Any) -> np.ndarray:
+        """``batch x num_objectives`` objectives (maximised), like a BoTorch problem's forward."""
+        return self.evaluate(designs).objectives
+
+    def evaluate_slack(self, designs: Any) -> np.ndarray:
+        """``batch x num_constraints`` slacks, ``budget - value`` in the order of
+        :attr:`budgets`; a design is feasible iff every slack is ``>= 0`` (and the
+        accelerator accepts it: rejected designs have ``-inf`` latency/energy slacks)."""
+        return self.evaluate(designs).slack
+
+    def is_feasible(self, designs: Any) -> np.ndarray:
+        """``(batch,)`` bool: every budget holds and the accelerator accepts the design."""
+        return self.evaluate(designs).feasible
+
+    def known_metrics(self, designs: Any) -> dict[str, np.ndarray]:
+        """What is known about designs without running the cost model (cheap, for agents
+        that filter candidates): ``area_mm2`` (analytic) and ``accepted`` (the
+        accelerator's vectorised acceptance checks), each of shape ``(batch,)``."""
+        X = self._as_indices(designs)
+        n = X.shape[0]
+        cfg = self.hardware.arrays(X[:, : self._n_hw])
+        code, _, _ = HardwareSpace.check(cfg, n)
+        return {"area_mm2": area_mm2(self.hardware.batch(cfg, n)), "accepted": code == 0}
+
+    def _simulate(self, cb: ConfigBatch, table: WorkloadTable, rows: np.ndarray | None) -> dict[str, np.ndarray]:
+        """``latency_ms``, ``energy_mj``, ``utilization`` of accepted designs as ``m x W``
+        arrays: every design on every workload of ``table`` (``rows=None``), or design
+        ``i`` on workload ``rows[i]`` (``W = 1``). One ``simulate_batch`` call."""
+        m = len(cb)
+        keys = ("latency_ms", "energy_mj", "utilization")
+        if rows is not None or table.n_workloads == 1:
+            rep = simulate_batch(cb, table, self.mode, workload_index=rows)
+            out = {k: rep[k][:, None] for k in keys}
+            out["area_mm2"] = rep["area_mm2"]
+            return out
+        W = table.n_workloads
+        idx = np.repeat(np.arange(m), W)
+        rep = simulate_batch(cb.take(idx), table, self.mode, workload_index=np.tile(np.arange(W), m))
+        out = {k: rep[k].reshape(m, W) for k in keys}
+        out["area_mm2"] = rep["area_mm2"][::W]
+        return out
+
+    def _hardware_metrics(
+        self, Xh: np.ndarray, n: int, table: WorkloadTable, rows: np.ndarray | None
+    ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        """Per-design hardware metrics (``n x W`` latency/energy/utilization, ``(n,)``
+        area) with rejected designs at ``inf``/``nan``; and the rejection details."""
+        cfg = self.hardware.arrays(Xh)
+        code, need_pe, need_core = HardwareSpace.check(cfg, n)
+        cb = self.hardware.batch(cfg, n)
+        ok = code == 0
+        W = 1 if rows is not None else table.n_workloads
+        out = {
+            "latency_ms": np.full((n, W), np.inf),
+            "energy_mj": np.full((n, W), np.inf),
+            "utilization": np.full((n, W), np.nan),
+            "area_mm2": area_mm2(cb) if not ok.all() else np.empty(n),
+        }
+        idx = np.flatnonzero(ok)
+        if idx.size:
+            if rows is not None and idx.size >= _DEDUP_MIN:
+                key = np.concatenate([Xh[idx], rows[idx, None]], axis=1)
+                _, first, inv = np.unique(key, axis=0, return_index=True, return_inverse=True)
+                sub = idx[first]
+                res = self._simulate(cb.take(sub), table, rows[sub])
+                res = {k: v[inv.reshape(-1)] for k, v in res.items()}
+            else:
+                res = self._simulate(cb.take(idx) if idx.size < n else cb, table, None if rows is None else rows[idx])
+            for k, v in res.items():
+                out[k][idx] = v
+        return out, {"cfg": cfg, "code": code, "need_pe": need_pe, "need_core": need_core}
+
+    def _evaluate_indices(self, X: np.ndarray, with_values: bool = True) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        n = X.shape[0]
+        Xh, Xn = X[:, : self._n_hw], X[:, self._n_hw :]
+        if self.network is not None:
+            table, rows = self.network.workloads(Xn)
+            accuracy: np.ndarray | None = self.network.accuracy(Xn)
+        else:
+            assert self._table is not None
+            table, rows, accuracy = self._table, None, None
+        hw, aux = self._hardware_metrics(Xh, n, table, rows)
+        data: dict[str, np.ndarray] = {}
+        if with_values:
+            for j, k in enumerate(self.space.knobs):
+                data[k.name] = k.array[X[:, j]]
+        return self._finish(data, hw, accuracy, aux)
+
+    def _aggregate(self, v: np.ndarray) -> np.ndarray:
+        if v.shape[1] == 1:
+            return v[:, 0]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if self.aggregate == "geomean":
+                return np.exp(np.log(v).mean(axis=1))
+            if self.aggregate == "mean":
+                return v.mean(axis=1)
+            if self.aggregate == "max":
+                return v.max(axis=1)
+            return v.sum(axis=1)
+
+    def _finish(
+        self, data: dict[str, np.ndarray], hw: Mapping[str, np.ndarray], accuracy: np.ndarray | None, aux: dict[str, Any]
+    ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        """Objectives, slacks, feasibility and violation from the metrics."""
+        code = aux["code"]
+        if accuracy is not None:
+            data["accuracy"] = accuracy
+        data["latency_ms"] = self._aggregate(hw["latency_ms"])
+        data["energy_mj"] = self._aggregate(hw["energy_mj"])
+        data["area_mm2"] = hw["area_mm2"]
+        util = hw["utilization"]
+        data["utilization"] = util[:, 0] if util.shape[1] == 1 else util.mean(axis=1)
+        if len(self.workload_labels) > 1:
+            for w, lab in enumerate(self.workload_labels):
+                data[f"latency_ms_{lab}"] = hw["latency_ms"][:, w]
+            for w, lab in enumerate(self.workload_labels):
+                data[f"energy_mj_{lab}"] = hw["energy_mj"][:, w]
+        cols = [METRICS[m] * data[m] for m in self.objective_names]
+        if len(cols) > 1:
+            for m, c in zip(self.objective_names, cols, strict=True):
+                data[f"objective_{m}"] = c
+        if self.weights is not None:
+            with np.errstate(invalid="ignore"):
+                objective = sum(w * c for w, c in zip(self.weights, cols, strict=True))
+        else:
+            objective = cols[0]
+        data["objective"] = np.asarray(objective, np.float64)
+        feasible = code == 0
+        undefined = ~np.isfinite(data["objective"])
+        code = code | np.where(undefined & (code == 0), _NO_OBJECTIVE, 0)
+        feasible = feasible & ~undefined
+        violation = np.where(code & (_REJ_PE | _REJ_CORE), REJECTED_VIOLATION, 0.0)
+        for b, (m, budget) in enumerate(self.budgets.items()):
+            v = data[m]
+            with np.errstate(invalid="ignore"):
+                slack = budget - v
+                over = ~(slack >= 0)
+                part = np.where(np.isfinite(v), np.maximum(v - budget, 0.0) / budget, 0.0)
+            data[f"slack_{m}"] = slack
+            violation += part
+            feasible &= ~over
+            code = code | np.where(over & np.isfinite(v), _BUDGET_BIT0 << b, 0)
+        data["feasible"] = feasible
+        data["violation"] = violation
+        aux["code"] = code
+        return data, aux
+
+    # ------------------------------------------------------------------ sampling, helpers
+    def sample(self, n: int, seed: Any = None) -> np.ndarray:
+        """``n x dim`` random designs (uniform over the space, with replacement)."""
+        return self.space.sample(n, seed)
+
+    def decode(self, designs: Any) -> list[dict[str, Any]]:
+        """Named values of a batch of designs."""
+        return self.space.decode_batch(self._as_indices(designs))
+
+    def reference_sample(self, n: int = 256, seed: int = 0) -> Evaluation:
+        """The evaluation of ``n`` random designs drawn with a fixed seed (cached): the
+        reference that scales rewards, penalties and observations in the environments."""
+        key = f"reference-{n}-{seed}"
+        if key not in self._cache:
+            self._cache[key] = self.evaluate(self.space.sample(n, seed))
+        return self._cache[key]
+
+    @staticmethod
+    def _range(values: np.ndarray, feasible: np.ndarray) -> tuple[float, float]:
+        vals = values[feasible & np.isfinite(values)]
+        if vals.size < 2:
+            vals = values[np.isfinite(values)]
+        lo, hi = (float(vals.min()), float(vals.max())) if vals.size else (0.0, 1.0)
+        if not hi > lo:
+            pad = max(abs(lo), 1.0) * 0.1
+            lo, hi = lo - pad, hi + pad
+        return lo, hi
+
+    def objective_range(self, n: int = 256, seed: int = 0) -> tuple[float, float]:
+        """``(low, high)`` of the scalar objective over the feasible designs of
+        :meth:`reference_sample` (all finite values if fewer than 2 are feasible)."""
+        ev = self.reference_sample(n, seed)
+        return self._range(ev.objective, ev.feasible)
+
+    def objective_ranges(self, n: int = 256, seed: int = 0) -> np.ndarray:
+        """``num_objectives x 2`` array: :meth:`objective_range` of every objective."""
+        ev = self.reference_sample(n, seed)
+        F = ev.objectives
+        return np.array([self._range(F[:, j], ev.feasible) for j in range(F.shape[1])], np.float64)
+
+    # ------------------------------------------------------------------ enumeration
+    def enumerate(self, batch_size: int = 32768, cache: bool = True, cache_dir: str | os.PathLike[str] | None = None, progress: bool = False) -> EnumerationResult:
+        """Evaluate every design and return the exact optimum (and Pareto front).
+
+        See :func:`archgym.scenarios.enumeration.enumerate_scenario`.
+
+        Raises:
+            ScenarioError: the scenario is not enumerable.
+        """
+        from .enumeration import enumerate_scenario
+
+        return enumerate_scenario(self, batch_size=batch_size, cache=cache, cache_dir=cache_dir, progress=progress)
+
+    # ------------------------------------------------------------------ documents
+    def to_dict(self) -> dict[str, Any]:
+        """The scenario as a plain document (:meth:`from_dict` builds it back).
+
+        Raises:
+            ScenarioError: the scenario holds an object that has no document form (a
+                custom workload or accuracy oracle).
+        """
+        d: dict[str, Any] = {"id": self.id}
+        if self.description:
+            d["description"] = self.description
+        d["hardware"] = self.hardware.to_dict()
+        if self.network is not None:
+            net = self.network.to_dict()
+            if net.get("oracle") == "custom":
+                raise ScenarioError("a scenario with a custom accuracy oracle has no document form")
+            d["network"] = net
+        else:
+            if any(doc is None for doc in self._workload_docs):
+                raise ScenarioError("a scenario with a custom Workload object has no document form; use zoo names")
+            docs = self._workload_docs
+            d["workloads"] = docs[0] if len(docs) == 1 else list(docs)
+            if len(docs) > 1:
+                d["aggregate"] = self.aggregate
+        d["objective"] = self.objective_names[0] if len(self.objective_names) == 1 else list(self.objective_names)
+        if self.weights is not None:
+            d["weights"] = list(self.weights)
+        d["budgets"] = dict(self.budgets)
+        if self._ref_point is not None:
+            d["ref_point"] = [float(x) for x in self._ref_point]
+        if self.mode != "default":
+            d["mode"] = self.mode
+        return d
+
+    def definition(self) -> dict[str, Any]:
+        """The document without ``id`` and ``description`` (what the numbers depend on)."""
+        d = self.to_dict()
+        d.pop("id", None)
+        d.pop("description", None)
+        return d
+
+    def definition_hash(self) -> str:
+        """SHA-256 of :meth:`definition` (empty string when it has no document form)."""
+        try:
+            return stable_hash(self.definition())
+        except ScenarioError:
+            return ""
+
+    @classmethod
+    def from_dict(cls, doc: Mapping[str, Any], **overrides: Any) -> Scenario:
+        """Build a scenario from :meth:`to_dict`'s document.
+
+        Args:
+            doc: the document.
+            **overrides: top-level fields to replace (``budgets``, ``objective``, ...).
+
+        Raises:
+            ScenarioError: an unknown or malformed field (the message lists the allowed ones).
+        """
+        if not isinstance(doc, Mapping):
+            raise ScenarioError(f"a scenario document is a mapping, got {type(doc).__name__}")
+        doc = {**doc, **overrides}
+        unknown = sorted(set(doc) - set(_TOP_KEYS))
+        if unknown:
+            raise ScenarioError(f"scenario document: unknown field(s) {unknown}; fields: {', '.join(_TOP_KEYS)}")
+        hw = doc.get("hardware")
+        kwargs = {k: doc[k] for k in _TOP_KEYS if k in doc and k != "hardware"}
+        return cls(hw, **kwargs)
+
+    def to_yaml(self, path: str | os.PathLike[str] | None = None) -> str:
+        """The document as YAML text, also written to ``path`` if given."""
+        import yaml
+
+        text: str = yaml.safe_dump(self.to_dict(), sort_keys=False, default_flow_style=None)
+        if path is not None:
+            Path(path).write_text(text)
+        return text
+
+    @classmethod
+    def from_yaml(cls, source: str | os.PathLike[str], **overrides: Any) -> Scenario:
+        """Build from YAML text or a file (a ``Path``, or a name ending in ``.yaml``/``.yml``)."""
+        import yaml
+
+        if isinstance(source, os.PathLike) or (isinstance(source, str) and "\n" not in source and source.endswith((".yaml", ".yml"))):
+            text = Path(source).read_text()
+        else:
+            text = str(source)
+        try:
+            doc = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise ScenarioError(f"scenario document: invalid YAML: {exc}") from None
+        return cls.from_dict(doc, **overrides)
+
+    def replace(self, **changes: Any) -> Scenario:
+        """A copy with some document fields replaced (e.g. ``budgets={"area_mm2": 20}``)."""
+        return Scenario.from_dict(self.to_dict(), **changes)
+
+    # ------------------------------------------------------------------ display
+    def summary(self) -> dict[str, Any]:
+        """id, size, knobs, objective, budgets, enumerable (what ``archgym scenarios`` lists)."""
+        return {
+            "id": self.id,
+            "size": self.size,
+            "n_knobs": self.dim,
+            "knobs": self.space.names,
+            "objective": list(self.objective_names),
+            "budgets": dict(self.budgets),
+            "enumerable": self.enumerable,
+            "description": self.description,
+        }
+
+    def describe(self) -> str:
+        """A readable multi-line description."""
+        obj = ", ".join(("maximise " if METRICS[m] > 0 else "minimise ") + m for m in self.objective_names)
+        lines = [f"Scenario {self.id!r}: {self.description}" if self.description else f"Scenario {self.id!r}"]
+        lines.append(f"  designs     {self.size:,} ({self.dim} knobs; enumerable: {self.enumerable})")
+        if self.hardware.space is not None:
+            lines.append(f"  hardware    {', '.join(self.hardware_knobs)} on base {self.hardware.base_doc}")
+        if self.network is not None:
+            lines.append(f"  network     {self.network.describe()}")
+        else:
+            agg = f" ({self.aggregate})" if len(self.workload_labels) > 1 else ""
+            lines.append(f"  workloads   {', '.join(self.workload_labels)}{agg}")
+        lines.append(f"  objective   {obj} (the objective column is maximised)")
+        budgets = ", ".join(f"{m} <= {v:g}" for m, v in self.budgets.items()) or "none"
+        lines.append(f"  budgets     {budgets}")
+        if self.is_multi_objective:
+            lines.append(f"  ref_point   {[round(float(x), 6) for x in self.ref_point]}")  # type: ignore[union-attr]
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"Scenario({self.id!r}, size={self.size:,}, objective={list(self.objective_names)}, budgets={self.budgets})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Scenario):
+            return NotImplemented
+        return self.id == other.id and self.definition_hash() == other.definition_hash() != ""
+
+    def __hash__(self) -> int:
+        return hash((self.id, self.definition_hash()))
+
+    def iter_batches(self, batch_size: int = 32768) -> Iterator[np.ndarray]:
+        """Every design in flat order (see :meth:`DesignSpace.iter_batches`)."""
+        return self.space.iter_batches(batch_size)
