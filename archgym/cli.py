@@ -85,6 +85,36 @@ def _cmd_workloads(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_scenarios(args: argparse.Namespace) -> int:
+    from .scenarios import DEFAULT, ScenarioError, ids, load
+
+    if args.id:
+        try:
+            sc = load(args.id)
+        except ScenarioError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        print(sc.describe())
+        if args.yaml:
+            print()
+            print(sc.to_yaml(), end="")
+        return 0
+    rows = []
+    for sid in ids():
+        sc = load(sid)
+        objective = ", ".join(("max " if m in ("accuracy", "utilization") else "min ") + m for m in sc.objective_names)
+        budgets = ", ".join(f"{m}<={v:g}" for m, v in sc.budgets.items()) or "-"
+        size = f"{sc.size:,}" if sc.size < 10**9 else f"{sc.size:.2e}"
+        rows.append((sid + (" *" if sid == DEFAULT else ""), size, str(sc.dim), objective, budgets,
+                     "yes" if sc.enumerable else "no"))
+    head = ("id", "size", "knobs", "objective", "budgets", "enumerable")
+    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
+    for r in [head, *rows]:
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+    print("\n* default scenario. `archgym scenarios ID` describes one (add --yaml for its document).")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="archgym", description="Accelerator / neural-network co-design gym.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -105,6 +135,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("workloads", help="list the zoo networks")
     s.set_defaults(func=_cmd_workloads)
+
+    s = sub.add_parser("scenarios", help="list the scenario catalog (or describe one scenario)")
+    s.add_argument("id", nargs="?", default=None, help="a scenario id to describe")
+    s.add_argument("--yaml", action="store_true", help="with an id: also print its YAML document")
+    s.set_defaults(func=_cmd_scenarios)
+
+    # experiments: run, sweep, compare, plot, transfer, export
+    from .experiments.cli import add_commands as _add_experiment_commands
+
+    _add_experiment_commands(sub)
     return p
 
 

@@ -1,0 +1,58 @@
+"""The experiment layer: resumable runs, sweeps (local processes or Ray), transfer studies.
+
+Quick start::
+
+    from archgym import experiments, analysis, plotting
+
+    res = experiments.run("tiny", "random", budget=50, seed=0, out="runs/demo")
+    print(res.summary["best"]["design"])          # named knob values of the best design
+
+    sw = experiments.sweep({"budget": 50, "seeds": 3, "scenarios": ["tiny"],
+                            "agents": ["random", {"name": "ga", "settings": {"pop_size": [8, 16]}}]},
+                           out="runs/sweep")
+    frame = analysis.load_runs("runs/sweep")
+    print(analysis.ranking_table(frame, budgets=[10, 25, 50]))
+    plotting.plot_regret(frame, path="regret.png")
+
+The same from the shell: ``archgym run``, ``archgym sweep``, ``archgym compare``,
+``archgym plot``, ``archgym transfer``, ``archgym export``.
+"""
+
+from .logs import WALL_TIME_COLUMNS, frames_equal, read_log
+from .runner import (
+    RunError,
+    RunResult,
+    RunSpec,
+    format_summary,
+    load_run,
+    resolve_agent,
+    resolve_scenario,
+    run,
+    run_spec,
+)
+from .sweep import SweepConfig, SweepError, SweepResult, expand_grid, load_config, sweep
+from .transfer import TransferResult, exact_optimum, transfer_study
+
+__all__ = [
+    "RunError",
+    "RunResult",
+    "RunSpec",
+    "SweepConfig",
+    "SweepError",
+    "SweepResult",
+    "TransferResult",
+    "WALL_TIME_COLUMNS",
+    "exact_optimum",
+    "expand_grid",
+    "format_summary",
+    "frames_equal",
+    "load_config",
+    "load_run",
+    "read_log",
+    "resolve_agent",
+    "resolve_scenario",
+    "run",
+    "run_spec",
+    "sweep",
+    "transfer_study",
+]

@@ -1,0 +1,197 @@
+"""Sweeps: grid expansion, crash isolation, resume, and the Ray backend on a real local
+head node (equal to the local backend)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from archgym import cli
+from archgym.experiments import SweepError, expand_grid, frames_equal, load_config, read_log, sweep
+
+TESTS = Path(__file__).resolve().parent
+SCEN = "sweep_toy:ToyScenario"
+AGENT = "sweep_toy:ToyAgent"
+
+CONFIG = {
+    "budget": 12,
+    "seeds": [0, 1],
+    "scenarios": [SCEN],
+    "agents": [{"name": AGENT, "settings": {"explore": [0.2, 0.6], "batch_size": 3}}, "random"],
+}
+
+
+@pytest.fixture(autouse=True)
+def _toy_importable(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Spawned workers inherit sys.path; subprocesses and Ray workers get PYTHONPATH."""
+    monkeypatch.syspath_prepend(str(TESTS))
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep))
+
+
+def _logs(out: Path) -> dict[str, object]:
+    return {p.parent.name: read_log(p) for p in sorted(out.glob("*/log.csv"))}
+
+
+def test_grid_expands_settings_lists_and_seeds(tmp_path: Path) -> None:
+    cfg = load_config({
+        "budget": 20, "seeds": 3, "scenarios": ["a", {"id": "b", "set": {"area_mm2": 5}}],
+        "agents": ["random", {"name": "bo", "settings": {"n_init": [5, 10], "batch_size": [1, 2], "q": 1},
+                              "budget": 8}],
+    })
+    cells = expand_grid(cfg, tmp_path)
+    assert len(cells) == 2 * (1 + 4) * 3
+    labels = sorted({c.spec.label for c in cells})
+    assert labels == ["bo(batch_size=1, n_init=10, q=1)", "bo(batch_size=1, n_init=5, q=1)",
+                      "bo(batch_size=2, n_init=10, q=1)", "bo(batch_size=2, n_init=5, q=1)", "random"]
+    assert {c.spec.budget for c in cells if c.spec.agent == "bo"} == {8}
+    assert {c.spec.scenario_overrides.get("area_mm2") for c in cells} == {None, 5}
+    assert len({c.dir for c in cells}) == len(cells)
+    # a list-valued setting is given as a list of one list
+    cells = expand_grid(load_config({"budget": 5, "scenarios": ["a"],
+                                     "agents": [{"name": "x", "settings": {"shape": [[1, 2]]}}]}), tmp_path)
+    assert [c.spec.agent_settings for c in cells] == [{"shape": [1, 2]}]
+    for bad in ({"seeds": 2, "scenarios": ["a"], "agents": ["x"]},
+                {"budget": 5, "scenarios": ["a"], "agents": ["x"], "typo": 1},
+                {"budget": 5, "scenarios": ["a"], "agents": [{"settings": {}}]},
+                {"budget": 5, "seeds": [-1], "scenarios": ["a"], "agents": ["x"]}):
+        with pytest.raises(SweepError):
+            load_config(bad)
+
+
+def test_a_crashing_cell_is_logged_and_the_others_finish(tmp_path: Path) -> None:
+    cfg = {
+        "budget": 8, "seeds": [0, 1], "scenarios": [SCEN, {"id": SCEN, "set": {"crash": True}}],
+        "agents": [AGENT, "sweep_toy:crash_agent"],
+    }
+    res = sweep(cfg, tmp_path / "sw", workers=2)
+    idx = res.index.set_index("run_id")
+    assert len(idx) == 8
+    ok = idx[(idx["agent"] == AGENT) & (idx["error"] == "")]
+    assert (ok["status"] == "done").sum() == 2 and (ok["n_evals"] == 8).all()
+    bad = idx[idx["status"] == "error"]
+    assert len(bad) == 6 and not res.ok
+    assert bad["error"].str.contains("on purpose").all()
+    for rid in bad.index:
+        text = (tmp_path / "sw" / rid / "error.txt").read_text()
+        assert "Traceback" in text and "RuntimeError" in text
+    on_disk = (tmp_path / "sw" / "index.csv").read_text()
+    assert on_disk.count("error") >= 6
+    # started again: finished cells are skipped, failing ones tried (and failing) again
+    again = sweep(cfg, tmp_path / "sw", workers=2)
+    assert sorted(again.index["status"]) == ["error"] * 6 + ["skipped"] * 2
+    # the CLI exits 1 when a cell failed
+    cfg_path = tmp_path / "sweep.yaml"
+    cfg_path.write_text(yaml.safe_dump(cfg))
+    assert cli.main(["sweep", str(cfg_path), "--out", str(tmp_path / "sw"), "--workers", "1", "--no-progress"]) == 1
+
+
+def test_a_sweep_resumes_partial_cells(tmp_path: Path) -> None:
+    out = tmp_path / "sw"
+    first = sweep(CONFIG, out, workers=2)
+    assert (first.index["status"] == "done").all() and len(first.index) == 6
+    before = _logs(out)
+    victim = sorted(before)[0]
+    lines = (out / victim / "log.csv").read_text().splitlines(keepends=True)
+    (out / victim / "log.csv").write_text("".join(lines[:4]) + lines[4][:7])  # torn mid-line
+    (out / victim / "summary.json").unlink()
+    shutil.rmtree(out / sorted(before)[1])  # a cell that never started
+    again = sweep(CONFIG, out, workers=2)
+    status = again.index.set_index("dir")["status"]
+    assert status[victim] == "done" and status[sorted(before)[1]] == "done"
+    assert (status.drop([victim, sorted(before)[1]]) == "skipped").all()
+    after = _logs(out)
+    assert all(frames_equal(before[k], after[k]) for k in before)
+
+
+# --------------------------------------------------------------------------------------
+# Ray, on a real head node started here
+# --------------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def ray_head() -> Iterator[tuple[str, dict[str, str]]]:
+    """A Ray head node on loopback (``ray start --head --block`` in its own process group),
+    stopped by signalling that group only: other Ray instances on the machine are untouched.
+
+    Yields its address and the environment a driver needs: token authentication with a
+    token made for this test (whatever ``~/.ray/auth_token`` holds does not matter). Ray
+    reads these variables when it is imported, so drivers run in a fresh process."""
+    pytest.importorskip("ray", reason="ray is not installed (pip install 'archgym[parallel]')")
+    ray_cli = shutil.which("ray", path=os.path.dirname(sys.executable)) or shutil.which("ray")
+    if ray_cli is None:
+        pytest.skip("the ray command line is not installed")
+    import secrets
+
+    env = dict(os.environ, RAY_USAGE_STATS_ENABLED="0", RAY_AUTH_MODE="token", RAY_AUTH_TOKEN=secrets.token_hex(32))
+    env.pop("RAY_AUTH_TOKEN_PATH", None)
+    port = _free_port()
+    temp = tempfile.mkdtemp(prefix="agray", dir="/tmp")  # short: Ray puts sockets in it
+    log = open(os.path.join(temp, "head.log"), "w")  # noqa: SIM115 - closed in the teardown
+    proc = subprocess.Popen(
+        [ray_cli, "start", "--head", "--block", "--node-ip-address=127.0.0.1", f"--port={port}",
+         "--num-cpus=2", "--disable-usage-stats", "--include-dashboard=false", f"--temp-dir={temp}"],
+        stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    log.flush()
+                    pytest.fail("the Ray head did not start:\n" + open(os.path.join(temp, "head.log")).read()[-3000:])
+                time.sleep(0.2)
+        yield f"127.0.0.1:{port}", env
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=3)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            pass
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)  # the head's group: raylet, GCS, workers
+        except ProcessLookupError:
+            pass
+        proc.wait(timeout=30)
+        log.close()
+        shutil.rmtree(temp, ignore_errors=True)
+
+
+def test_ray_backend_on_a_real_head_equals_the_local_backend(
+    tmp_path: Path, ray_head: tuple[str, dict[str, str]]
+) -> None:
+    address, env = ray_head
+    cfg_path = tmp_path / "sweep.yaml"
+    cfg_path.write_text(yaml.safe_dump(CONFIG))
+    done = subprocess.run(
+        [sys.executable, "-m", "archgym.cli", "sweep", str(cfg_path), "--backend", "ray", "--address", address,
+         "--out", str(tmp_path / "ray"), "--no-progress"],
+        env=env, capture_output=True, text=True, timeout=180,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+    assert "6 done" in done.stdout
+    local = sweep(CONFIG, tmp_path / "local", workers=2)
+    assert (local.index["status"] == "done").all()
+    ray_logs, local_logs = _logs(tmp_path / "ray"), _logs(tmp_path / "local")
+    assert sorted(ray_logs) == sorted(local_logs) and len(ray_logs) == 6
+    for key in ray_logs:
+        assert frames_equal(ray_logs[key], local_logs[key]), key
