@@ -21,7 +21,7 @@ $(VENV)/.installed: pyproject.toml
 install: $(VENV)/.installed
 
 demo: install
-	$(VENV)/bin/archgym simulate --workload mobilenet_v2 --accelerator edgetpu
+	$(VENV)/bin/archgym demo --out results/demo
 
 test: install
 	$(VENV)/bin/python -m pytest -q

@@ -68,6 +68,12 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import main_cli
+
+    return main_cli(args)
+
+
 def _cmd_presets(args: argparse.Namespace) -> int:
     from . import AcceleratorConfig
 
@@ -129,6 +135,16 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--csv", default=None, help="write the per-layer table to this CSV file")
     s.add_argument("--all-layers", action="store_true", help="print every layer")
     s.set_defaults(func=_cmd_simulate)
+
+    s = sub.add_parser("demo", help="the main job: a short co-design search on the default scenario, "
+                       "ending in a results table and plots")
+    s.add_argument("--scenario", default=None, help="scenario id (default: archgym.scenarios.DEFAULT)")
+    s.add_argument("--agents", default=None, help="comma-separated agents (default: random,ga and bo if installed)")
+    s.add_argument("--budget", type=int, default=60, help="evaluations per agent")
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--out", default="results/demo", help="output folder")
+    s.add_argument("--quiet", action="store_true", help="no progress bars")
+    s.set_defaults(func=_cmd_demo)
 
     s = sub.add_parser("presets", help="list the accelerator presets")
     s.set_defaults(func=_cmd_presets)
