@@ -312,7 +312,8 @@ def bootstrap_ci(
 def pareto_mask(values: np.ndarray) -> np.ndarray:
     """Which rows are Pareto-optimal when every column is maximised.
 
-    Rows with a NaN are never optimal; of several equal optimal rows the first is kept.
+    Rows with a NaN are never optimal; of several equal optimal rows the first is kept
+    (the scenarios' exact filter, :func:`archgym.scenarios.enumeration.pareto_mask`).
 
     Args:
         values: ``n x k`` objective values (maximised).
@@ -320,32 +321,15 @@ def pareto_mask(values: np.ndarray) -> np.ndarray:
     Returns:
         ``n`` bool.
     """
+    from .scenarios.enumeration import pareto_mask as _exact_mask
+
     Y = np.asarray(values, dtype=float)
     if Y.ndim == 1:
         Y = Y[:, None]
-    n = len(Y)
-    mask = np.zeros(n, bool)
+    mask = np.zeros(len(Y), bool)
     ok = np.flatnonzero(~np.isnan(Y).any(axis=1))
-    if ok.size == 0:
-        return mask
-    # visit points best-first on the sum, so dominated points are removed early
-    order = ok[np.argsort(-Y[ok].sum(axis=1), kind="stable")]
-    cand = order
-    keep: list[int] = []
-    while cand.size:
-        p = cand[0]
-        keep.append(int(p))
-        rest = cand[1:]
-        dominated = np.all(Y[rest] <= Y[p], axis=1)
-        cand = rest[~dominated]
-    # a kept point may still be dominated by a later-visited one only if sums tie; check
-    kept = np.array(sorted(keep))
-    Yk = Y[kept]
-    good = np.ones(len(kept), bool)
-    for i in range(len(kept)):
-        ge = np.all(Yk >= Yk[i], axis=1) & np.any(Yk > Yk[i], axis=1)
-        good[i] = not ge.any()
-    mask[kept[good]] = True
+    if ok.size:
+        mask[ok[_exact_mask(Y[ok])]] = True
     return mask
 
 

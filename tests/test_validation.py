@@ -4,7 +4,13 @@ import numpy as np
 import pytest
 
 from archgym import AcceleratorConfig, CostOptions
-from archgym.validation import CORAL_LATENCY_MS, coral_predictions, measured_nb201_cells, predict_nb201, rank_correlations
+from archgym.validation import (
+    CORAL_LATENCY_MS,
+    coral_predictions,
+    measured_nb201_cells,
+    predict_nb201,
+    rank_correlations,
+)
 
 
 @pytest.fixture(scope="module")

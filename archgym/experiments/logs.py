@@ -19,13 +19,14 @@ import csv
 import io
 import json
 import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from .._io import atomic_open
 
 __all__ = [
     "LOG_CSV",
@@ -67,18 +68,9 @@ def write_json_atomic(path: str | os.PathLike[str], doc: Any) -> None:
     """Write ``doc`` as indented JSON to ``path`` atomically (temporary file, then rename)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as fh:
-            json.dump(doc, fh, indent=2, sort_keys=False, default=_json_default)
-            fh.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    with atomic_open(path, "w") as fh:
+        json.dump(doc, fh, indent=2, sort_keys=False, default=_json_default)
+        fh.write("\n")
 
 
 def _json_default(value: Any) -> Any:

@@ -13,13 +13,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Iterable, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from .._io import atomic_open
 
 __all__ = ["cache_dir", "code_fingerprint", "stable_hash", "save_npz", "load_npz"]
 
@@ -65,17 +66,8 @@ def stable_hash(doc: Any) -> str:
 def save_npz(path: Path, arrays: Mapping[str, np.ndarray], compressed: bool = True) -> None:
     """Write ``arrays`` to ``path`` atomically (no partial file is ever visible)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            (np.savez_compressed if compressed else np.savez)(fh, **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    with atomic_open(path, "wb") as fh:
+        (np.savez_compressed if compressed else np.savez)(fh, **arrays)
 
 
 def load_npz(path: Path) -> dict[str, np.ndarray] | None:

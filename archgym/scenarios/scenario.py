@@ -1022,12 +1022,9 @@ class Scenario:
 
     def to_yaml(self, path: str | os.PathLike[str] | None = None) -> str:
         """The document as YAML text, also written to ``path`` if given."""
-        import yaml
+        from .._io import dump_yaml
 
-        text: str = yaml.safe_dump(self.to_dict(), sort_keys=False, default_flow_style=None)
-        if path is not None:
-            Path(path).write_text(text)
-        return text
+        return dump_yaml(self.to_dict(), path)
 
     @classmethod
     def from_yaml(cls, source: str | os.PathLike[str], **overrides: Any) -> Scenario:

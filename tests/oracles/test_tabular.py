@@ -10,10 +10,10 @@ from importlib.resources import files
 
 import numpy as np
 import pytest
-from archgym.workloads.nb201 import arch_to_str, index_to_arch, isomorphism_key
 
 from archgym.oracles.base import AccuracyOracle, OracleError
 from archgym.oracles.tabular import NB201Accuracy
+from archgym.workloads.nb201 import arch_to_str, index_to_arch, isomorphism_key
 
 ROW1_STR = "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|"
 

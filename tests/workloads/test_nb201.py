@@ -10,6 +10,7 @@ from importlib.resources import files
 
 import numpy as np
 import pytest
+
 from archgym.workloads import Conv2d, Elementwise, Pool, WorkloadError
 from archgym.workloads.nb201 import (
     NB201_DATASETS,
