@@ -1,0 +1,554 @@
+"""PPO (Stable-Baselines3) behind archgym's ask/tell interface, and the reward both RL agents share.
+
+**How PPO is driven.** archgym keeps evaluation and logging, so the agent owns the
+interaction loop that SB3's ``collect_rollouts`` would otherwise run, and SB3 does the
+learning: its ``PPO`` model (policy, value head, Adam, clipped surrogate loss, GAE) is built
+on ``archgym/DesignEnv-v0`` (:class:`~archgym.envs.design_env.DesignEnv`: ``MultiDiscrete``
+whole-design action, one design per episode), and
+
+* :meth:`PPOAgent.ask` samples ``n`` designs from the current policy at the environment's
+  reset observation (the one-step, contextual-bandit form of ``DesignEnv-v0``), keeping
+  each design's value estimate and log-probability as ``collect_rollouts`` does;
+* :meth:`PPOAgent.tell` turns the told results into rewards with the environment's rule
+  (:class:`DesignReward`), adds one one-step episode per design to SB3's
+  ``RolloutBuffer``, and every ``n_steps`` designs computes returns and advantages and runs
+  ``PPO.train()`` (``n_epochs`` passes of ``minibatch_size`` minibatches).
+
+So :meth:`Agent.run <archgym.agents.base.Agent.run>` is inherited unchanged: the same tidy
+History, ``callback``, ``progress`` and ``resume`` (a resumed run replays its logged designs
+through ask/tell, which retrains the policy exactly as the first run did). With one-step
+episodes every return is the reward itself, so the discount factor plays no part and is
+not a setting. Designs told without having been asked (e.g. seed designs) are added to
+the rollout with the value and log-probability the current policy gives them.
+
+**Reward** (:class:`DesignReward`, shared with :mod:`archgym.agents.reinforce`). The
+"penalty" reward is exactly that of the environments (:mod:`archgym.envs.common`): the
+objective for a feasible design, ``floor - penalty_scale * violation`` otherwise, with the
+floor and scale from :meth:`Scenario.objective_range`; by default it is normalised by
+``(r - low) / (high - low)`` (``normalize_reward=True``, so rewards are about ``[0, 1]``
+for feasible designs and below ``-0.1`` for infeasible ones, whatever the objective's
+unit). The violation is the evaluation's ``violation`` column when the told results carry
+it (always in :meth:`Agent.run`), else it is recomputed from the slacks
+(:func:`violation_from_slack`). The MnasNet rewards are described at
+:func:`mnasnet_reward`.
+
+**Multi-objective scenarios** are scalarised with equal weights on normalised objectives:
+the reward's objective term is ``mean_j (o_j - low_j) / (high_j - low_j)`` over the
+scenario's objectives with their :meth:`Scenario.objective_ranges`, so the agents run on
+every catalog scenario; ``normalize_reward=False`` is refused there.
+
+**Determinism.** SB3 draws from the global Python, numpy and torch random generators
+(action sampling, minibatch shuffling). The agent keeps its own copy of those states,
+seeded by ``PPO(seed=seed)``, swaps it in around each SB3 call and restores the caller's
+states afterwards, so a run is bit-for-bit reproducible for a seed on the CPU whatever else
+draws random numbers in between, and running the agent leaves the caller's generators as
+they were.
+
+Example:
+    >>> from archgym.agents import make
+    >>> agent = make("ppo", n_steps=32, batch_size=8)
+    >>> history = agent.run(scenario, budget=256, seed=0)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from .base import Agent, AgentError, AgentSettings, Observations
+
+if TYPE_CHECKING:
+    import torch
+
+__all__ = [
+    "PPOAgent",
+    "PPOSettings",
+    "DesignReward",
+    "ToldObservations",
+    "PrivateRNG",
+    "REWARDS",
+    "MNASNET_EXPONENTS",
+    "mnasnet_reward",
+    "violation_from_slack",
+    "told_observations",
+]
+
+REWARDS: tuple[str, ...] = ("penalty", "mnasnet_soft", "mnasnet_hard")
+"""The reward kinds of :class:`DesignReward`."""
+
+MNASNET_EXPONENTS: dict[str, tuple[float, float]] = {"mnasnet_soft": (-0.07, -0.07), "mnasnet_hard": (0.0, -1.0)}
+"""MnasNet's default ``(alpha, beta)`` (Tan et al., CVPR 2019, Sec. 3): the soft constraint
+``alpha = beta = -0.07`` and the hard one ``alpha = 0, beta = -1``."""
+
+_REJECTED_VIOLATION = 1.0
+"""Violation added for a design the accelerator rejects (``archgym.scenarios.REJECTED_VIOLATION``)."""
+
+_NONFINITE_VIOLATION = 10.0
+"""Violation used for a non-finite one, as :class:`archgym.envs.common.RewardModel` does."""
+
+_PENALTY_FLOOR = -0.1
+"""Normalised reward of an infeasible design with zero violation (``RewardModel``'s floor,
+``low - 0.1 * (high - low)``, after normalisation)."""
+
+_RATIO_MIN = 1e-12
+"""Smallest ``value / budget`` in the MnasNet reward (avoids ``0 ** negative``)."""
+
+
+# --------------------------------------------------------------------------------------------
+# Rewards
+# --------------------------------------------------------------------------------------------
+
+
+def mnasnet_reward(
+    quality: np.ndarray, values: np.ndarray, budgets: np.ndarray, alpha: float, beta: float
+) -> np.ndarray:
+    """MnasNet's constrained reward ``quality * prod_i (value_i / budget_i) ** w_i``.
+
+    ``w_i = alpha`` where ``value_i <= budget_i`` and ``beta`` where it is over budget
+    (Tan et al., "MnasNet", CVPR 2019, Eq. 2). MnasNet multiplies a positive accuracy; in
+    archgym objectives may be negative (``-latency_ms``), so :class:`DesignReward` passes the
+    normalised objective clipped at 0, ``quality = max(0, (o - low) / (high - low))``.
+
+    Args:
+        quality: ``(n,)`` non-negative quality of each design.
+        values: ``n x m`` budgeted metric values (``m`` may be 0: the reward is the quality).
+        budgets: ``(m,)`` positive budgets.
+        alpha: exponent for metrics within budget (MnasNet: -0.07 soft, 0 hard).
+        beta: exponent for metrics over budget (MnasNet: -0.07 soft, -1 hard).
+
+    Returns:
+        ``(n,)`` float rewards. Ratios below ``1e-12`` count as ``1e-12``.
+    """
+    q = np.asarray(quality, np.float64).reshape(-1)
+    b = np.asarray(budgets, np.float64).reshape(-1)
+    ratio = np.asarray(values, np.float64).reshape(len(q), len(b)) / b
+    ratio = np.maximum(ratio, _RATIO_MIN)
+    w = np.where(ratio <= 1.0, float(alpha), float(beta))
+    return q * np.prod(ratio**w, axis=1)
+
+
+def violation_from_slack(slack: np.ndarray, budgets: np.ndarray, objectives: np.ndarray | None = None) -> np.ndarray:
+    """The scenario's normalised budget violation, recomputed from slacks.
+
+    ``sum_i max(0, -slack_i) / budget_i`` over the finite slacks, plus 1 (the scenario's
+    ``REJECTED_VIOLATION``) when a slack or an objective is ``-inf`` or a slack is NaN (a
+    rejected design: its latency and energy cannot be computed). This equals the
+    evaluation's ``violation`` column except for a rejected design whose budgets and
+    objectives are all finite (an accuracy objective under an area budget only), which
+    this misses; agents use the column itself whenever the told results carry it.
+
+    Args:
+        slack: ``n x m`` slacks (budget - value), in the order of ``budgets``.
+        budgets: ``(m,)`` positive budgets.
+        objectives: optional ``n x k`` objectives.
+
+    Returns:
+        ``(n,)`` non-negative violations.
+    """
+    s = np.asarray(slack, np.float64)
+    s = s.reshape(len(s), -1)
+    b = np.asarray(budgets, np.float64).reshape(-1)
+    finite = np.isfinite(s)
+    v = np.where(finite, np.maximum(-np.where(finite, s, 0.0), 0.0) / b, 0.0).sum(axis=1)
+    rejected = (~finite).any(axis=1)
+    if objectives is not None:
+        o = np.asarray(objectives, np.float64).reshape(len(s), -1)
+        rejected |= np.isneginf(o).any(axis=1)
+    return v + np.where(rejected, _REJECTED_VIOLATION, 0.0)
+
+
+@dataclass
+class ToldObservations(Observations):
+    """:class:`Observations` that also carry the evaluation's ``violation`` column.
+
+    Attributes:
+        violation: ``(n,)`` normalised budget violation (0 when feasible), or None.
+    """
+
+    violation: np.ndarray | None = None
+
+
+def told_observations(X: np.ndarray, frame: pd.DataFrame, objective_columns: list[str]) -> Observations:
+    """Observations of a log block, with its ``violation`` column when it has one."""
+    obs = Observations.from_frame(X, frame, objective_columns)
+    if "violation" not in frame.columns:
+        return obs
+    return ToldObservations(obs.X, obs.objectives, obs.slack, obs.feasible, frame["violation"].to_numpy(np.float64))
+
+
+class DesignReward:
+    """The scalar reward of told designs, for the RL agents (see the module docstring).
+
+    Args:
+        scenario: an archgym :class:`~archgym.scenarios.Scenario` (its ``objective_ranges``
+            and ``budgets`` are used).
+        kind: "penalty" (the environments' reward), "mnasnet_soft" or "mnasnet_hard".
+        normalize: normalise the "penalty" reward by the objective range (the MnasNet
+            rewards always use the normalised objective).
+        alpha: MnasNet exponent within budget (default: the kind's, see
+            :data:`MNASNET_EXPONENTS`).
+        beta: MnasNet exponent over budget (default: the kind's).
+        reference_samples: size of the scenario's reference sample for the ranges.
+
+    Attributes:
+        low: ``(k,)`` low ends of the objective ranges.
+        high: ``(k,)`` high ends.
+        budgets: ``(m,)`` budgets, in slack-column order.
+
+    Raises:
+        AgentError: an unknown ``kind``, or ``normalize=False`` with several objectives.
+    """
+
+    def __init__(
+        self,
+        scenario: Any,
+        kind: str = "penalty",
+        normalize: bool = True,
+        alpha: float | None = None,
+        beta: float | None = None,
+        reference_samples: int = 256,
+    ) -> None:
+        if kind not in REWARDS:
+            raise AgentError(f"reward must be one of {list(REWARDS)}, got {kind!r}")
+        if not hasattr(scenario, "objective_ranges"):
+            raise AgentError(
+                f"the RL agents need an archgym Scenario (with objective_ranges), got {type(scenario).__name__}"
+            )
+        ranges = np.asarray(scenario.objective_ranges(reference_samples, 0), np.float64).reshape(-1, 2)
+        self.k = len(ranges)
+        if self.k > 1 and not normalize:
+            raise AgentError(
+                f"normalize_reward=False is not possible on the {self.k}-objective scenario "
+                f"{getattr(scenario, 'id', '?')!r}: several objectives are scalarised as the mean of "
+                "their normalised values"
+            )
+        self.kind = kind
+        self.normalize = bool(normalize)
+        self.low, self.high = ranges[:, 0].copy(), ranges[:, 1].copy()
+        self.budgets = np.array(list((getattr(scenario, "budgets", {}) or {}).values()), np.float64)
+        default_alpha, default_beta = MNASNET_EXPONENTS.get(kind, (0.0, 0.0))
+        self.alpha = float(default_alpha if alpha is None else alpha)
+        self.beta = float(default_beta if beta is None else beta)
+
+    def quality(self, objectives: np.ndarray) -> np.ndarray:
+        """``(n,)`` normalised objective: the mean over objectives of ``(o - low) / (high - low)``."""
+        o = np.asarray(objectives, np.float64).reshape(-1, self.k)
+        with np.errstate(invalid="ignore"):
+            return ((o - self.low) / (self.high - self.low)).mean(axis=1)
+
+    def __call__(self, results: Observations) -> np.ndarray:
+        """``(n,)`` finite float rewards of the told designs."""
+        feasible = np.asarray(results.feasible, bool)
+        if self.kind == "penalty":
+            return self._penalty(results, feasible)
+        q = self.quality(results.objectives)
+        q = np.where(np.isfinite(q), np.maximum(q, 0.0), 0.0)
+        slack = np.asarray(results.slack, np.float64).reshape(len(q), -1)
+        r = mnasnet_reward(q, self.budgets - np.where(np.isfinite(slack), slack, 0.0), self.budgets, self.alpha, self.beta)
+        over_finite = (np.isfinite(slack) & (slack < 0)).any(axis=1)
+        return np.where(feasible | over_finite, r, 0.0)
+
+    def _penalty(self, results: Observations, feasible: np.ndarray) -> np.ndarray:
+        v = getattr(results, "violation", None)
+        if v is None:
+            v = violation_from_slack(results.slack, self.budgets, results.objectives)
+        v = np.asarray(v, np.float64).reshape(-1)
+        v = np.where(np.isfinite(v), v, _NONFINITE_VIOLATION)
+        if self.k == 1:  # exactly archgym.envs.common.RewardModel
+            low, high = float(self.low[0]), float(self.high[0])
+            span = high - low
+            floor = low - 0.1 * span
+            o = np.asarray(results.objectives, np.float64)[:, 0]
+            r = np.where(feasible, np.where(np.isfinite(o), o, 0.0), floor - span * v)
+            return (r - low) / (high - low) if self.normalize else r
+        q = self.quality(results.objectives)
+        return np.where(feasible & np.isfinite(q), q, _PENALTY_FLOOR - v)
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "normalize": self.normalize,
+            "low": self.low.tolist(),
+            "high": self.high.tolist(),
+            "alpha": self.alpha,
+            "beta": self.beta,
+        }
+
+
+# --------------------------------------------------------------------------------------------
+# Private random state
+# --------------------------------------------------------------------------------------------
+
+
+class PrivateRNG:
+    """An agent's own copy of the global Python, numpy and torch (CPU) random states.
+
+    Inside :meth:`active` the globals hold the agent's states; on exit the agent's states
+    are saved and the caller's restored. The first activation starts from the caller's
+    states, so seed inside it (``set_random_seed``, ``torch.manual_seed``).
+    """
+
+    def __init__(self) -> None:
+        self._state: tuple[Any, Any, torch.Tensor] | None = None
+
+    @contextmanager
+    def active(self) -> Iterator[None]:
+        import torch
+
+        saved = (random.getstate(), np.random.get_state(), torch.get_rng_state())
+        if self._state is not None:
+            py, npy, th = self._state
+            random.setstate(py)
+            np.random.set_state(npy)
+            torch.set_rng_state(th)
+        try:
+            yield
+        finally:
+            self._state = (random.getstate(), np.random.get_state(), torch.get_rng_state())
+            random.setstate(saved[0])
+            np.random.set_state(saved[1])
+            torch.set_rng_state(saved[2])
+
+
+# --------------------------------------------------------------------------------------------
+# PPO
+# --------------------------------------------------------------------------------------------
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int | np.integer) and not isinstance(value, bool)
+
+
+def _is_real(value: Any) -> bool:
+    return isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool) and math.isfinite(value)
+
+
+@dataclass
+class PPOSettings(AgentSettings):
+    """Settings of :class:`PPOAgent` (SB3's names where they are SB3's settings)."""
+
+    batch_size: int = 8
+    """Designs proposed per ask (evaluated together). Independent of the PPO update: the
+    policy is updated every ``n_steps`` told designs."""
+
+    n_steps: int = 16
+    """Designs (one-step episodes) per rollout: PPO updates the policy every ``n_steps``
+    told designs (SB3's ``n_steps`` with one environment). At least 2."""
+
+    minibatch_size: int = 8
+    """Minibatch size of the PPO update (SB3's ``batch_size``); 2 to ``n_steps``."""
+
+    n_epochs: int = 10
+    """Passes over each rollout in a PPO update (SB3's ``n_epochs``)."""
+
+    learning_rate: float = 3e-4
+    """Adam learning rate of the policy and value networks (SB3's default)."""
+
+    ent_coef: float = 0.01
+    """Entropy bonus coefficient (exploration)."""
+
+    clip_range: float = 0.2
+    """PPO's clipping of the probability ratio."""
+
+    vf_coef: float = 0.5
+    """Weight of the value loss."""
+
+    max_grad_norm: float = 0.5
+    """Gradient-norm clipping."""
+
+    normalize_reward: bool = True
+    """Normalise rewards by the scenario's objective range (``(r - low) / (high - low)``),
+    so that they are about [0, 1] whatever the objective's unit (see the module docstring).
+    Must stay True on multi-objective scenarios."""
+
+    policy_kwargs: dict[str, Any] | None = field(default=None)
+    """Extra keyword arguments of SB3's ``MlpPolicy`` (e.g. ``{"net_arch": [32, 32]}``);
+    None: SB3's defaults."""
+
+    def validate(self) -> None:
+        """Check every setting.
+
+        Raises:
+            AgentError: a setting is out of range; the message names it.
+        """
+        super().validate()
+        if not _is_int(self.n_steps) or self.n_steps < 2:
+            raise AgentError(f"ppo: n_steps must be an integer >= 2, got {self.n_steps!r}")
+        if not _is_int(self.minibatch_size) or not 2 <= self.minibatch_size <= self.n_steps:
+            raise AgentError(
+                f"ppo: minibatch_size must be an integer from 2 to n_steps={self.n_steps}, got {self.minibatch_size!r}"
+            )
+        if not _is_int(self.n_epochs) or self.n_epochs < 1:
+            raise AgentError(f"ppo: n_epochs must be an integer >= 1, got {self.n_epochs!r}")
+        for name in ("learning_rate", "clip_range", "max_grad_norm"):
+            v = getattr(self, name)
+            if not _is_real(v) or v <= 0:
+                raise AgentError(f"ppo: {name} must be a finite number > 0, got {v!r}")
+        for name in ("ent_coef", "vf_coef"):
+            v = getattr(self, name)
+            if not _is_real(v) or v < 0:
+                raise AgentError(f"ppo: {name} must be a finite number >= 0, got {v!r}")
+        if not isinstance(self.normalize_reward, bool | np.bool_):
+            raise AgentError(f"ppo: normalize_reward must be True or False, got {self.normalize_reward!r}")
+        if self.policy_kwargs is not None and not isinstance(self.policy_kwargs, dict):
+            raise AgentError(f"ppo: policy_kwargs must be a dict or None, got {self.policy_kwargs!r}")
+
+
+class PPOAgent(Agent):
+    """Proximal Policy Optimisation (Stable-Baselines3) over whole designs (``make("ppo")``).
+
+    See the module docstring for how SB3 is driven through ask/tell. Works on every
+    catalog scenario; several objectives are scalarised with equal weights on normalised
+    objectives.
+
+    Attributes:
+        model: the SB3 ``PPO`` model (after :meth:`setup`).
+        env: the ``DesignEnv`` it was built on (spaces and reset observation).
+        reward: the :class:`DesignReward` of told designs.
+        updates: PPO updates done so far.
+    """
+
+    name: ClassVar[str] = "ppo"
+    Settings: ClassVar[type[AgentSettings]] = PPOSettings
+    supports_multi_objective: ClassVar[bool] = True
+
+    settings: PPOSettings
+
+    def _setup(self) -> None:
+        import torch
+        from stable_baselines3 import PPO
+        from stable_baselines3.common.logger import Logger
+
+        from archgym.envs.design_env import DesignEnv
+
+        s = self.settings
+        self.reward = DesignReward(self.scenario, "penalty", normalize=s.normalize_reward)
+        try:
+            self.env = DesignEnv(scenario=self.scenario)
+        except Exception as exc:  # a non-archgym scenario
+            raise AgentError(f"ppo: cannot build archgym/DesignEnv-v0 on this scenario: {exc}") from exc
+        self._rng = PrivateRNG()
+        with self._rng.active():
+            self.model = PPO(
+                "MlpPolicy",
+                self.env,
+                learning_rate=float(s.learning_rate),
+                n_steps=int(s.n_steps),
+                batch_size=int(s.minibatch_size),
+                n_epochs=int(s.n_epochs),
+                gamma=1.0,
+                gae_lambda=1.0,
+                clip_range=float(s.clip_range),
+                ent_coef=float(s.ent_coef),
+                vf_coef=float(s.vf_coef),
+                max_grad_norm=float(s.max_grad_norm),
+                policy_kwargs=dict(s.policy_kwargs) if s.policy_kwargs else None,
+                seed=self.seed,
+                device="cpu",
+                verbose=0,
+            )
+        self.model.set_logger(Logger(folder=None, output_formats=[]))
+        obs, _ = self.env.reset(seed=self.seed)
+        self._obs = np.asarray(obs, np.float32)
+        self._obs_tensor = torch.as_tensor(self._obs[None], dtype=torch.float32)
+        self._pending: list[tuple[bytes, float, float]] = []
+        self.updates = 0
+
+    # --- the interface -------------------------------------------------------------------
+    def ask(self, n: int | None = None) -> np.ndarray:
+        """Sample ``n`` designs (default ``settings.batch_size``) from the current policy.
+
+        Returns:
+            ``n x n_knobs`` int64 array of choice indices.
+
+        Raises:
+            AgentError: ``n`` is not a positive integer, or the agent is not set up.
+        """
+        import torch
+
+        if self.space is None:
+            raise AgentError("ppo: call setup(scenario, seed) or run(...) before ask")
+        n = self.settings.batch_size if n is None else n
+        if not _is_int(n) or n < 1:
+            raise AgentError(f"ppo: ask(n) needs an integer n >= 1, got {n!r}")
+        policy = self.model.policy
+        with self._rng.active(), torch.no_grad():
+            policy.set_training_mode(False)
+            actions, values, log_probs = policy(self._obs_tensor.expand(int(n), -1))
+        X = actions.cpu().numpy().astype(np.int64).reshape(int(n), -1)
+        v, lp = values.reshape(-1).tolist(), log_probs.reshape(-1).tolist()
+        self._pending.extend((X[i].tobytes(), v[i], lp[i]) for i in range(len(X)))
+        return X
+
+    def tell(self, X: np.ndarray, results: Observations) -> None:
+        """Add the told designs to the rollout; update the policy every ``n_steps`` designs.
+
+        Args:
+            X: ``n x n_knobs`` designs (asked or not; unasked ones are scored by the
+                current policy).
+            results: their observations (feasible or not).
+        """
+        import torch
+
+        if self.obs is None:
+            raise AgentError("ppo: call setup(scenario, seed) before tell")
+        X = np.asarray(X, np.int64).reshape(len(results), -1)
+        super().tell(X, results)
+        rewards = self.reward(results)
+        buf = self.model.rollout_buffer
+        for i in range(len(X)):
+            value, log_prob = self._pop_pending(X[i])
+            buf.add(
+                self._obs[None],
+                X[i][None],
+                np.array([rewards[i]], np.float32),
+                np.array([True]),
+                torch.tensor([value], dtype=torch.float32),
+                torch.tensor([log_prob], dtype=torch.float32),
+            )
+            self.model.num_timesteps += 1
+            if buf.full:
+                self._update()
+
+    # --- PPO -----------------------------------------------------------------------------
+    def _pop_pending(self, x: np.ndarray) -> tuple[float, float]:
+        """Value and log-probability of design ``x``: those of its ask, else the current policy's."""
+        import torch
+
+        key = x.tobytes()
+        for j, (k, value, log_prob) in enumerate(self._pending):
+            if k == key:
+                del self._pending[j]
+                return value, log_prob
+        with torch.no_grad():
+            values, log_prob, _ = self.model.policy.evaluate_actions(self._obs_tensor, torch.as_tensor(x[None]))
+        return float(values.reshape(-1)[0]), float(log_prob.reshape(-1)[0])
+
+    def _update(self) -> None:
+        """Returns and advantages of the full rollout, then one ``PPO.train()``."""
+        import torch
+
+        buf = self.model.rollout_buffer
+        buf.compute_returns_and_advantage(last_values=torch.zeros(1), dones=np.array([True]))
+        with self._rng.active():
+            self.model.train()
+        buf.reset()
+        self.updates += 1
+
+    def policy_probabilities(self) -> list[np.ndarray]:
+        """The current policy's probability of every choice of every knob (one array per knob)."""
+        import torch
+
+        with torch.no_grad():
+            dist = self.model.policy.get_distribution(self._obs_tensor)
+        return [d.probs[0].cpu().numpy().astype(np.float64) for d in dist.distribution]
+
+    def _observations(self, X: np.ndarray, frame: pd.DataFrame) -> Observations:
+        return told_observations(X, frame, self._objective_columns())
