@@ -199,6 +199,19 @@ class Agent(ABC):
     def ask(self, n: int | None = None) -> np.ndarray:
         """Propose ``n`` (default ``settings.batch_size``) designs: ``n x n_knobs`` int64."""
 
+    def _ask_size(self, n: int | None) -> int:
+        """The validated size of an ``ask``: ``n``, or ``settings.batch_size`` when None.
+
+        Raises:
+            AgentError: the agent is not set up, or ``n`` is not an integer >= 1.
+        """
+        if self.space is None:
+            raise AgentError(f"{self.name}: call setup(scenario, seed) or run(...) before ask")
+        n = self.settings.batch_size if n is None else n
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+            raise AgentError(f"{self.name}: ask(n) needs an integer n >= 1, got {n!r}")
+        return int(n)
+
     def tell(self, X: np.ndarray, results: Observations) -> None:
         """Learn from evaluated designs (feasible or not). The base keeps every observation."""
         if self.obs is None:

@@ -343,11 +343,7 @@ class ReinforceAgent(Agent):
         Raises:
             AgentError: ``n`` is not a positive integer, or the agent is not set up.
         """
-        if self.space is None:
-            raise AgentError("reinforce: call setup(scenario, seed) or run(...) before ask")
-        n = self.settings.batch_size if n is None else n
-        if not _is_int(n) or n < 1:
-            raise AgentError(f"reinforce: ask(n) needs an integer n >= 1, got {n!r}")
+        n = self._ask_size(n)
         with torch.no_grad():
             X, _, _ = self.controller(int(n), generator=self._generator)
         return X.numpy().astype(np.int64)

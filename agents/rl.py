@@ -473,11 +473,7 @@ class PPOAgent(Agent):
         """
         import torch
 
-        if self.space is None:
-            raise AgentError("ppo: call setup(scenario, seed) or run(...) before ask")
-        n = self.settings.batch_size if n is None else n
-        if not _is_int(n) or n < 1:
-            raise AgentError(f"ppo: ask(n) needs an integer n >= 1, got {n!r}")
+        n = self._ask_size(n)
         policy = self.model.policy
         with self._rng.active(), torch.no_grad():
             policy.set_training_mode(False)
