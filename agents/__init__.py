@@ -12,7 +12,16 @@ from typing import Any
 
 from .base import Agent, AgentError, AgentSettings, History, Observations
 
-__all__ = ["Agent", "AgentError", "AgentSettings", "History", "Observations", "make", "list_agents", "REGISTRY"]
+__all__ = [
+    "Agent",
+    "AgentError",
+    "AgentSettings",
+    "History",
+    "Observations",
+    "make",
+    "list_agents",
+    "REGISTRY",
+]
 
 #: Agent name -> (module inside archgym.agents, class name). Modules import lazily, so
 #: the heavy libraries (BoTorch, pymoo, Stable-Baselines3) load only when used.

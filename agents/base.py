@@ -73,7 +73,9 @@ class Observations:
 
     @classmethod
     def empty(cls, n_knobs: int, k: int, m: int) -> Observations:
-        return cls(np.zeros((0, n_knobs), np.int64), np.zeros((0, k)), np.zeros((0, m)), np.zeros(0, bool))
+        return cls(
+            np.zeros((0, n_knobs), np.int64), np.zeros((0, k)), np.zeros((0, m)), np.zeros(0, bool)
+        )
 
     def extend(self, other: Observations) -> Observations:
         return Observations(
@@ -84,7 +86,9 @@ class Observations:
         )
 
     @classmethod
-    def from_frame(cls, X: np.ndarray, frame: pd.DataFrame, objective_columns: list[str] | None = None) -> Observations:
+    def from_frame(
+        cls, X: np.ndarray, frame: pd.DataFrame, objective_columns: list[str] | None = None
+    ) -> Observations:
         """Build from a scenario evaluation's table: ``objective`` (or ``objective_columns``),
         ``slack_*`` columns and ``feasible``."""
         cols = objective_columns or ["objective"]
@@ -93,8 +97,17 @@ class Observations:
             raise AgentError(f"evaluation table lacks column(s) {missing}")
         obj = frame[cols].to_numpy(dtype=np.float64)
         slack_cols = [c for c in frame.columns if c.startswith("slack_")]
-        slack = frame[slack_cols].to_numpy(dtype=np.float64) if slack_cols else np.zeros((len(frame), 0))
-        return cls(np.asarray(X, np.int64).reshape(len(frame), -1), obj, slack, frame["feasible"].to_numpy(dtype=bool))
+        slack = (
+            frame[slack_cols].to_numpy(dtype=np.float64)
+            if slack_cols
+            else np.zeros((len(frame), 0))
+        )
+        return cls(
+            np.asarray(X, np.int64).reshape(len(frame), -1),
+            obj,
+            slack,
+            frame["feasible"].to_numpy(dtype=bool),
+        )
 
 
 @dataclass
@@ -115,7 +128,9 @@ class History:
 
     def best_so_far(self) -> np.ndarray:
         """Best feasible objective after each evaluation (``-inf`` before the first feasible)."""
-        v = np.where(self.frame["feasible"].to_numpy(), self.frame["objective"].to_numpy(float), -np.inf)
+        v = np.where(
+            self.frame["feasible"].to_numpy(), self.frame["objective"].to_numpy(float), -np.inf
+        )
         return np.maximum.accumulate(v) if len(v) else v
 
     def __len__(self) -> int:
@@ -157,11 +172,15 @@ class Agent(ABC):
     def __init__(self, settings: AgentSettings | None = None, **overrides: Any):
         base = settings if settings is not None else self.Settings()
         if not isinstance(base, self.Settings):
-            raise AgentError(f"{self.name}: settings must be a {self.Settings.__name__}, got {type(base).__name__}")
+            raise AgentError(
+                f"{self.name}: settings must be a {self.Settings.__name__}, got {type(base).__name__}"
+            )
         known = {f.name for f in dataclasses.fields(self.Settings)}
         unknown = set(overrides) - known
         if unknown:
-            raise AgentError(f"{self.name}: unknown setting(s) {sorted(unknown)}; settings: {sorted(known)}")
+            raise AgentError(
+                f"{self.name}: unknown setting(s) {sorted(unknown)}; settings: {sorted(known)}"
+            )
         self.settings = dataclasses.replace(base, **overrides)
         self.settings.validate()
         self.scenario: Any = None
@@ -181,7 +200,9 @@ class Agent(ABC):
         self.rng = np.random.default_rng(self.seed)
         n_obj = _n_objectives(scenario)
         if n_obj > 1 and not self.supports_multi_objective:
-            raise AgentError(f"agent {self.name!r} optimises one objective; scenario {getattr(scenario, 'id', '?')!r} has {n_obj}")
+            raise AgentError(
+                f"agent {self.name!r} optimises one objective; scenario {getattr(scenario, 'id', '?')!r} has {n_obj}"
+            )
         if self.settings.batch_size > self.space.size:
             raise AgentError(
                 f"batch_size={self.settings.batch_size} is larger than the space ({self.space.size} designs)"
@@ -256,15 +277,21 @@ class Agent(ABC):
         if progress:
             from tqdm.auto import tqdm
 
-            bar = tqdm(total=budget, desc=f"{self.name} on {getattr(scenario, 'id', 'scenario')}", unit="eval")
+            bar = tqdm(
+                total=budget,
+                desc=f"{self.name} on {getattr(scenario, 'id', 'scenario')}",
+                unit="eval",
+            )
         while done < budget:
             n = min(self.settings.batch_size, budget - done)
             t0 = time.perf_counter()
             X = np.asarray(self.ask(n), dtype=np.int64).reshape(-1, len(names))[:n]
             t_ask = time.perf_counter() - t0
             if replay is not None and done < len(replay):
-                rows = replay.iloc[done: done + len(X)]
-                logged = self.space.encode_batch(rows[names]) if len(rows) else np.zeros((0, len(names)))
+                rows = replay.iloc[done : done + len(X)]
+                logged = (
+                    self.space.encode_batch(rows[names]) if len(rows) else np.zeros((0, len(names)))
+                )
                 if len(rows) < len(X) or not np.array_equal(logged, X[: len(rows)]):
                     raise AgentError(
                         "the log to resume from does not match this run's proposals "
@@ -311,16 +338,20 @@ class Agent(ABC):
     def _observations(self, X: np.ndarray, frame: pd.DataFrame) -> Observations:
         return Observations.from_frame(X, frame, self._objective_columns())
 
-    def _log_rows(self, ev: Any, X: np.ndarray, run_id: str, step: int, t_ask: float, t_eval: float) -> pd.DataFrame:
+    def _log_rows(
+        self, ev: Any, X: np.ndarray, run_id: str, step: int, t_ask: float, t_eval: float
+    ) -> pd.DataFrame:
         frame = ev.to_frame() if hasattr(ev, "to_frame") else pd.DataFrame(ev)
         frame = frame.reset_index(drop=True)
-        head = pd.DataFrame({
-            "run_id": run_id,
-            "agent": self.name,
-            "seed": self.seed,
-            "step": step,
-            "eval": np.arange(len(X)) + (0 if self.obs is None else len(self.obs)),
-        })
+        head = pd.DataFrame(
+            {
+                "run_id": run_id,
+                "agent": self.name,
+                "seed": self.seed,
+                "step": step,
+                "eval": np.arange(len(X)) + (0 if self.obs is None else len(self.obs)),
+            }
+        )
         names = list(self.space.names)
         if not set(names) <= set(frame.columns):
             frame = pd.concat([self.space.to_frame(X), frame], axis=1)

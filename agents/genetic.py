@@ -79,7 +79,9 @@ def to_pymoo(
     if scale is not None:
         sc = np.asarray(scale, dtype=np.float64).reshape(-1)
         if sc.shape != (G.shape[1],) or not (sc > 0).all():
-            raise AgentError(f"to_pymoo: scale must be {G.shape[1]} positive numbers, got {sc.tolist()}")
+            raise AgentError(
+                f"to_pymoo: scale must be {G.shape[1]} positive numbers, got {sc.tolist()}"
+            )
         G = G / sc
     for A in (F, G):
         A[np.isnan(A)] = NAN_PENALTY
@@ -125,7 +127,11 @@ class GeneticSettings(AgentSettings):
         """
         if self.batch_size is not None:
             super().validate()
-        if not isinstance(self.pop_size, int) or isinstance(self.pop_size, bool) or self.pop_size < 2:
+        if (
+            not isinstance(self.pop_size, int)
+            or isinstance(self.pop_size, bool)
+            or self.pop_size < 2
+        ):
             raise AgentError(f"ga: pop_size must be an integer >= 2, got {self.pop_size!r}")
         for name in ("crossover_prob", "mutation_prob"):
             v = getattr(self, name)
@@ -180,7 +186,9 @@ class GeneticAgent(Agent):
         """
         if self._auto_batch:
             size = int(scenario.space.size)
-            self.settings = dataclasses.replace(self.settings, batch_size=min(self.settings.pop_size, size))
+            self.settings = dataclasses.replace(
+                self.settings, batch_size=min(self.settings.pop_size, size)
+            )
         super().setup(scenario, seed)
         return self
 
@@ -196,7 +204,9 @@ class GeneticAgent(Agent):
         self._scale: np.ndarray | None = np.array(budgets) if n_constr and ok else None
         self.problem = Problem(vars=self.space.to_pymoo_vars(), n_obj=n_obj, n_ieq_constr=n_constr)
         self.algorithm = self._make_algorithm(n_obj)
-        self.algorithm.setup(self.problem, seed=self.seed, termination=NoTermination(), verbose=False)
+        self.algorithm.setup(
+            self.problem, seed=self.seed, termination=NoTermination(), verbose=False
+        )
         self._gen: Any = None  # the pymoo Population being evaluated
         self._gen_X = np.zeros((0, self.space.n_knobs), dtype=np.int64)
         self._handed = 0  # how many of the generation were handed out
@@ -224,16 +234,24 @@ class GeneticAgent(Agent):
         s = self.settings
         p_var = s.mutation_prob if s.mutation_prob is not None else 1.0 / max(1, self.space.n_knobs)
         crossover = {
-            Integer: SBX(prob=s.crossover_prob, eta=s.eta_crossover, vtype=float, repair=RoundingRepair()),
+            Integer: SBX(
+                prob=s.crossover_prob, eta=s.eta_crossover, vtype=float, repair=RoundingRepair()
+            ),
             Choice: UX(prob=s.crossover_prob),
         }
         mutation = {
-            Integer: PM(prob=1.0, prob_var=p_var, eta=s.eta_mutation, vtype=float, repair=RoundingRepair()),
+            Integer: PM(
+                prob=1.0, prob_var=p_var, eta=s.eta_mutation, vtype=float, repair=RoundingRepair()
+            ),
             Choice: ChoiceRandomMutation(prob=1.0, prob_var=p_var),
         }
 
         def dedup() -> Any:
-            return MixedVariableDuplicateElimination() if s.eliminate_duplicates else NoDuplicateElimination()
+            return (
+                MixedVariableDuplicateElimination()
+                if s.eliminate_duplicates
+                else NoDuplicateElimination()
+            )
 
         if n_obj == 1:
             from pymoo.algorithms.soo.nonconvex.ga import comp_by_cv_and_fitness
@@ -244,17 +262,24 @@ class GeneticAgent(Agent):
 
             selection = TournamentSelection(func_comp=binary_tournament)
         mating = MixedVariableMating(
-            selection=selection, crossover=crossover, mutation=mutation, eliminate_duplicates=dedup()
+            selection=selection,
+            crossover=crossover,
+            mutation=mutation,
+            eliminate_duplicates=dedup(),
         )
         if n_obj == 1:
             return MixedVariableGA(
-                pop_size=s.pop_size, sampling=MixedVariableSampling(), mating=mating,
+                pop_size=s.pop_size,
+                sampling=MixedVariableSampling(),
+                mating=mating,
                 eliminate_duplicates=dedup(),
             )
         from pymoo.algorithms.moo.nsga2 import NSGA2
 
         return NSGA2(
-            pop_size=s.pop_size, sampling=MixedVariableSampling(), mating=mating,
+            pop_size=s.pop_size,
+            sampling=MixedVariableSampling(),
+            mating=mating,
             eliminate_duplicates=dedup(),
         )
 
@@ -279,7 +304,7 @@ class GeneticAgent(Agent):
         short = self._handed + n - len(self._gen_X)
         if short > 0:
             self._top_up(short)
-        out = self._gen_X[self._handed: self._handed + n]
+        out = self._gen_X[self._handed : self._handed + n]
         self._handed += n
         return np.array(out, dtype=np.int64)
 

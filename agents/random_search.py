@@ -66,7 +66,11 @@ class RandomSearchSettings(AgentSettings):
             raise AgentError(f"random: method must be one of {list(METHODS)}, got {self.method!r}")
         if not isinstance(self.unique, bool | np.bool_):
             raise AgentError(f"random: unique must be True or False, got {self.unique!r}")
-        if not isinstance(self.lhs_size, int) or isinstance(self.lhs_size, bool) or self.lhs_size < 0:
+        if (
+            not isinstance(self.lhs_size, int)
+            or isinstance(self.lhs_size, bool)
+            or self.lhs_size < 0
+        ):
             raise AgentError(f"random: lhs_size must be an integer >= 0, got {self.lhs_size!r}")
 
 
@@ -191,7 +195,7 @@ class RandomSearch(Agent):
         """The next designs of one random permutation of the whole space (exact, no repeats)."""
         if self._perm is None:
             self._perm = self._main_rng.permutation(self._size).astype(np.int64)
-        flat = self._perm[self._perm_pos: self._perm_pos + _CHUNK]
+        flat = self._perm[self._perm_pos : self._perm_pos + _CHUNK]
         self._perm_pos += len(flat)
         return self.space.unravel(flat)
 
@@ -205,7 +209,7 @@ class RandomSearch(Agent):
         if end > len(self._sobol_cache):
             m = 1 << max(end - 1, 1).bit_length()
             self._sobol_cache = self.space.sobol(m, seed=self._sobol_seed)
-        block = self._sobol_cache[self._sobol_pos: end]
+        block = self._sobol_cache[self._sobol_pos : end]
         self._sobol_pos = end
         return block
 

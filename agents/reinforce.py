@@ -193,7 +193,9 @@ class LSTMController(_Controller):
         super().__init__(sizes)
         sizes = np.asarray(sizes, np.int64)
         offsets = np.concatenate([[1], 1 + np.cumsum(sizes)[:-1]])  # 0 is the start token
-        self.register_buffer("offsets", torch.as_tensor(offsets, dtype=torch.int64), persistent=False)
+        self.register_buffer(
+            "offsets", torch.as_tensor(offsets, dtype=torch.int64), persistent=False
+        )
         self.hidden_size = int(hidden_size)
         self.embedding = nn.Embedding(int(sizes.sum()) + 1, self.hidden_size)
         self.cell = nn.LSTMCell(self.hidden_size, self.hidden_size)
@@ -269,13 +271,21 @@ class ReinforceSettings(AgentSettings):
         """
         super().validate()
         if not _is_real(self.learning_rate) or self.learning_rate <= 0:
-            raise AgentError(f"reinforce: learning_rate must be a finite number > 0, got {self.learning_rate!r}")
+            raise AgentError(
+                f"reinforce: learning_rate must be a finite number > 0, got {self.learning_rate!r}"
+            )
         if not _is_real(self.entropy_coef) or self.entropy_coef < 0:
-            raise AgentError(f"reinforce: entropy_coef must be a finite number >= 0, got {self.entropy_coef!r}")
+            raise AgentError(
+                f"reinforce: entropy_coef must be a finite number >= 0, got {self.entropy_coef!r}"
+            )
         if not _is_real(self.baseline_decay) or not 0 <= self.baseline_decay < 1:
-            raise AgentError(f"reinforce: baseline_decay must be in [0, 1), got {self.baseline_decay!r}")
+            raise AgentError(
+                f"reinforce: baseline_decay must be in [0, 1), got {self.baseline_decay!r}"
+            )
         if self.reward not in REWARDS:
-            raise AgentError(f"reinforce: reward must be one of {list(REWARDS)}, got {self.reward!r}")
+            raise AgentError(
+                f"reinforce: reward must be one of {list(REWARDS)}, got {self.reward!r}"
+            )
         for name in ("alpha", "beta"):
             v = getattr(self, name)
             if v is None:
@@ -288,11 +298,17 @@ class ReinforceSettings(AgentSettings):
                     "or 'mnasnet_hard', or leave it None"
                 )
         if not isinstance(self.normalize_reward, bool | np.bool_):
-            raise AgentError(f"reinforce: normalize_reward must be True or False, got {self.normalize_reward!r}")
+            raise AgentError(
+                f"reinforce: normalize_reward must be True or False, got {self.normalize_reward!r}"
+            )
         if self.controller not in CONTROLLERS:
-            raise AgentError(f"reinforce: controller must be one of {list(CONTROLLERS)}, got {self.controller!r}")
+            raise AgentError(
+                f"reinforce: controller must be one of {list(CONTROLLERS)}, got {self.controller!r}"
+            )
         if not _is_int(self.hidden_size) or self.hidden_size < 1:
-            raise AgentError(f"reinforce: hidden_size must be an integer >= 1, got {self.hidden_size!r}")
+            raise AgentError(
+                f"reinforce: hidden_size must be an integer >= 1, got {self.hidden_size!r}"
+            )
 
 
 class ReinforceAgent(Agent):
@@ -318,7 +334,9 @@ class ReinforceAgent(Agent):
 
     def _setup(self) -> None:
         s = self.settings
-        self.reward = DesignReward(self.scenario, s.reward, normalize=s.normalize_reward, alpha=s.alpha, beta=s.beta)
+        self.reward = DesignReward(
+            self.scenario, s.reward, normalize=s.normalize_reward, alpha=s.alpha, beta=s.beta
+        )
         sizes = np.asarray(self.space.sizes, np.int64)
         self._rng = PrivateRNG()
         with self._rng.active():
@@ -327,7 +345,9 @@ class ReinforceAgent(Agent):
                 self.controller: _Controller = LSTMController(sizes, s.hidden_size)
             else:
                 self.controller = IndependentController(sizes)
-            self.optimizer = torch.optim.Adam(self.controller.parameters(), lr=float(s.learning_rate))
+            self.optimizer = torch.optim.Adam(
+                self.controller.parameters(), lr=float(s.learning_rate)
+            )
         self._generator = torch.Generator().manual_seed(self.seed)
         self.baseline: float | None = None
         self.updates = 0

@@ -83,7 +83,10 @@ __all__ = [
 REWARDS: tuple[str, ...] = ("penalty", "mnasnet_soft", "mnasnet_hard")
 """The reward kinds of :class:`DesignReward`."""
 
-MNASNET_EXPONENTS: dict[str, tuple[float, float]] = {"mnasnet_soft": (-0.07, -0.07), "mnasnet_hard": (0.0, -1.0)}
+MNASNET_EXPONENTS: dict[str, tuple[float, float]] = {
+    "mnasnet_soft": (-0.07, -0.07),
+    "mnasnet_hard": (0.0, -1.0),
+}
 """MnasNet's default ``(alpha, beta)`` (Tan et al., CVPR 2019, Sec. 3): the soft constraint
 ``alpha = beta = -0.07`` and the hard one ``alpha = 0, beta = -1``."""
 
@@ -134,7 +137,9 @@ def mnasnet_reward(
     return q * np.prod(ratio**w, axis=1)
 
 
-def violation_from_slack(slack: np.ndarray, budgets: np.ndarray, objectives: np.ndarray | None = None) -> np.ndarray:
+def violation_from_slack(
+    slack: np.ndarray, budgets: np.ndarray, objectives: np.ndarray | None = None
+) -> np.ndarray:
     """The scenario's normalised budget violation, recomputed from slacks.
 
     ``sum_i max(0, -slack_i) / budget_i`` over the finite slacks, plus 1 (the scenario's
@@ -175,12 +180,16 @@ class ToldObservations(Observations):
     violation: np.ndarray | None = None
 
 
-def told_observations(X: np.ndarray, frame: pd.DataFrame, objective_columns: list[str]) -> Observations:
+def told_observations(
+    X: np.ndarray, frame: pd.DataFrame, objective_columns: list[str]
+) -> Observations:
     """Observations of a log block, with its ``violation`` column when it has one."""
     obs = Observations.from_frame(X, frame, objective_columns)
     if "violation" not in frame.columns:
         return obs
-    return ToldObservations(obs.X, obs.objectives, obs.slack, obs.feasible, frame["violation"].to_numpy(np.float64))
+    return ToldObservations(
+        obs.X, obs.objectives, obs.slack, obs.feasible, frame["violation"].to_numpy(np.float64)
+    )
 
 
 class DesignReward:
@@ -221,7 +230,9 @@ class DesignReward:
             raise AgentError(
                 f"the RL agents need an archgym Scenario (with objective_ranges), got {type(scenario).__name__}"
             )
-        ranges = np.asarray(scenario.objective_ranges(reference_samples, 0), np.float64).reshape(-1, 2)
+        ranges = np.asarray(scenario.objective_ranges(reference_samples, 0), np.float64).reshape(
+            -1, 2
+        )
         self.k = len(ranges)
         if self.k > 1 and not normalize:
             raise AgentError(
@@ -251,7 +262,13 @@ class DesignReward:
         q = self.quality(results.objectives)
         q = np.where(np.isfinite(q), np.maximum(q, 0.0), 0.0)
         slack = np.asarray(results.slack, np.float64).reshape(len(q), -1)
-        r = mnasnet_reward(q, self.budgets - np.where(np.isfinite(slack), slack, 0.0), self.budgets, self.alpha, self.beta)
+        r = mnasnet_reward(
+            q,
+            self.budgets - np.where(np.isfinite(slack), slack, 0.0),
+            self.budgets,
+            self.alpha,
+            self.beta,
+        )
         over_finite = (np.isfinite(slack) & (slack < 0)).any(axis=1)
         return np.where(feasible | over_finite, r, 0.0)
 
@@ -327,7 +344,11 @@ def _is_int(value: Any) -> bool:
 
 
 def _is_real(value: Any) -> bool:
-    return isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool) and math.isfinite(value)
+    return (
+        isinstance(value, int | float | np.integer | np.floating)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+    )
 
 
 @dataclass
@@ -396,9 +417,13 @@ class PPOSettings(AgentSettings):
             if not _is_real(v) or v < 0:
                 raise AgentError(f"ppo: {name} must be a finite number >= 0, got {v!r}")
         if not isinstance(self.normalize_reward, bool | np.bool_):
-            raise AgentError(f"ppo: normalize_reward must be True or False, got {self.normalize_reward!r}")
+            raise AgentError(
+                f"ppo: normalize_reward must be True or False, got {self.normalize_reward!r}"
+            )
         if self.policy_kwargs is not None and not isinstance(self.policy_kwargs, dict):
-            raise AgentError(f"ppo: policy_kwargs must be a dict or None, got {self.policy_kwargs!r}")
+            raise AgentError(
+                f"ppo: policy_kwargs must be a dict or None, got {self.policy_kwargs!r}"
+            )
 
 
 class PPOAgent(Agent):
@@ -433,7 +458,9 @@ class PPOAgent(Agent):
         try:
             self.env = DesignEnv(scenario=self.scenario)
         except Exception as exc:  # a non-archgym scenario
-            raise AgentError(f"ppo: cannot build archgym/DesignEnv-v0 on this scenario: {exc}") from exc
+            raise AgentError(
+                f"ppo: cannot build archgym/DesignEnv-v0 on this scenario: {exc}"
+            ) from exc
         self._rng = PrivateRNG()
         with self._rng.active():
             self.model = PPO(
@@ -524,7 +551,9 @@ class PPOAgent(Agent):
                 del self._pending[j]
                 return value, log_prob
         with torch.no_grad():
-            values, log_prob, _ = self.model.policy.evaluate_actions(self._obs_tensor, torch.as_tensor(x[None]))
+            values, log_prob, _ = self.model.policy.evaluate_actions(
+                self._obs_tensor, torch.as_tensor(x[None])
+            )
         return float(values.reshape(-1)[0]), float(log_prob.reshape(-1)[0])
 
     def _update(self) -> None:

@@ -51,7 +51,12 @@ def min_pe_mem_kib(lanes: Any, dtype_bytes: Any) -> Any:
 def min_core_mem_kib(rows: Any, cols: Any, lanes: Any, dtype_bytes: Any) -> Any:
     """Smallest per-core memory that holds one tile: the input stripe of one fold
     (``rows * lanes`` elements) and its output stripe (``cols`` elements), double-buffered."""
-    return 2 * (np.asarray(rows) * np.asarray(lanes) + np.asarray(cols)) * np.asarray(dtype_bytes) / 1024.0
+    return (
+        2
+        * (np.asarray(rows) * np.asarray(lanes) + np.asarray(cols))
+        * np.asarray(dtype_bytes)
+        / 1024.0
+    )
 
 
 @dataclass(frozen=True)
@@ -97,15 +102,23 @@ class AcceleratorConfig:
             object.__setattr__(self, f, int(v))
         for f in _FLOAT_FIELDS:
             v = getattr(self, f)
-            if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or not v > 0:
+            if (
+                isinstance(v, bool)
+                or not isinstance(v, (int, float, np.integer, np.floating))
+                or not v > 0
+            ):
                 raise ConfigError(f"AcceleratorConfig.{f} must be a number > 0, got {v!r}")
             if not np.isfinite(v):
                 raise ConfigError(f"AcceleratorConfig.{f} must be finite, got {v!r}")
             object.__setattr__(self, f, float(v))
         if self.dataflow not in DATAFLOWS:
-            raise ConfigError(f"AcceleratorConfig.dataflow must be one of {list(DATAFLOWS)}, got {self.dataflow!r}")
+            raise ConfigError(
+                f"AcceleratorConfig.dataflow must be one of {list(DATAFLOWS)}, got {self.dataflow!r}"
+            )
         if self.dtype not in DTYPES:
-            raise ConfigError(f"AcceleratorConfig.dtype must be one of {list(DTYPES)}, got {self.dtype!r}")
+            raise ConfigError(
+                f"AcceleratorConfig.dtype must be one of {list(DTYPES)}, got {self.dtype!r}"
+            )
         b = DTYPE_BYTES[self.dtype]
         need_pe = float(min_pe_mem_kib(self.lanes, b))
         if self.pe_mem_kib < need_pe:
@@ -192,23 +205,59 @@ class AcceleratorConfig:
 #: the Coral Edge TPU), and a USB-3-class host interface (0.5 GB/s effective).
 PRESETS: dict[str, AcceleratorConfig] = {
     "edgetpu": AcceleratorConfig(
-        rows=64, cols=64, cores=1, lanes=1, pe_mem_kib=1.5, core_mem_kib=2048.0,
-        bandwidth_gbps=0.5, freq_mhz=480.0, dataflow="ws", dtype="int8", name="edgetpu",
+        rows=64,
+        cols=64,
+        cores=1,
+        lanes=1,
+        pe_mem_kib=1.5,
+        core_mem_kib=2048.0,
+        bandwidth_gbps=0.5,
+        freq_mhz=480.0,
+        dataflow="ws",
+        dtype="int8",
+        name="edgetpu",
     ),
     "edgetpu-small": AcceleratorConfig(
-        rows=32, cols=32, cores=1, lanes=1, pe_mem_kib=1.0, core_mem_kib=512.0,
-        bandwidth_gbps=0.5, freq_mhz=480.0, dataflow="ws", dtype="int8", name="edgetpu-small",
+        rows=32,
+        cols=32,
+        cores=1,
+        lanes=1,
+        pe_mem_kib=1.0,
+        core_mem_kib=512.0,
+        bandwidth_gbps=0.5,
+        freq_mhz=480.0,
+        dataflow="ws",
+        dtype="int8",
+        name="edgetpu-small",
     ),
     "edgetpu-large": AcceleratorConfig(
-        rows=64, cols=64, cores=4, lanes=2, pe_mem_kib=2.0, core_mem_kib=4096.0,
-        bandwidth_gbps=16.0, freq_mhz=800.0, dataflow="ws", dtype="int8", name="edgetpu-large",
+        rows=64,
+        cols=64,
+        cores=4,
+        lanes=2,
+        pe_mem_kib=2.0,
+        core_mem_kib=4096.0,
+        bandwidth_gbps=16.0,
+        freq_mhz=800.0,
+        dataflow="ws",
+        dtype="int8",
+        name="edgetpu-large",
     ),
     # An Eyeriss-like array: 168 PEs (12 x 14), 108 KB global buffer, 16-bit, 200 MHz,
     # 0.5 KB register file a PE (Chen et al., ISSCC 2016 / JSSC 2017). Eyeriss is row
     # stationary, which this template does not have; output stationary is the nearest.
     "eyeriss": AcceleratorConfig(
-        rows=12, cols=14, cores=1, lanes=1, pe_mem_kib=0.5, core_mem_kib=108.0,
-        bandwidth_gbps=1.6, freq_mhz=200.0, dataflow="os", dtype="fp16", name="eyeriss",
+        rows=12,
+        cols=14,
+        cores=1,
+        lanes=1,
+        pe_mem_kib=0.5,
+        core_mem_kib=108.0,
+        bandwidth_gbps=1.6,
+        freq_mhz=200.0,
+        dataflow="os",
+        dtype="fp16",
+        name="eyeriss",
     ),
 }
 
@@ -242,10 +291,16 @@ class ConfigBatch:
 
     def __getitem__(self, i: int) -> AcceleratorConfig:
         return AcceleratorConfig(
-            rows=int(self.rows[i]), cols=int(self.cols[i]), cores=int(self.cores[i]), lanes=int(self.lanes[i]),
-            pe_mem_kib=float(self.pe_mem_kib[i]), core_mem_kib=float(self.core_mem_kib[i]),
-            bandwidth_gbps=float(self.bandwidth_gbps[i]), freq_mhz=float(self.freq_mhz[i]),
-            dataflow=DATAFLOWS[int(self.dataflow[i])], dtype=DTYPES[int(self.dtype[i])],
+            rows=int(self.rows[i]),
+            cols=int(self.cols[i]),
+            cores=int(self.cores[i]),
+            lanes=int(self.lanes[i]),
+            pe_mem_kib=float(self.pe_mem_kib[i]),
+            core_mem_kib=float(self.core_mem_kib[i]),
+            bandwidth_gbps=float(self.bandwidth_gbps[i]),
+            freq_mhz=float(self.freq_mhz[i]),
+            dataflow=DATAFLOWS[int(self.dataflow[i])],
+            dtype=DTYPES[int(self.dtype[i])],
         )
 
     def __iter__(self) -> Iterator[AcceleratorConfig]:
@@ -269,8 +324,12 @@ class ConfigBatch:
             arrays[f] = np.fromiter((getattr(c, f) for c in configs), np.int64, len(configs))
         for f in _FLOAT_FIELDS:
             arrays[f] = np.fromiter((getattr(c, f) for c in configs), np.float64, len(configs))
-        arrays["dataflow"] = np.fromiter((DATAFLOWS.index(c.dataflow) for c in configs), np.int8, len(configs))
-        arrays["dtype"] = np.fromiter((DTYPES.index(c.dtype) for c in configs), np.int8, len(configs))
+        arrays["dataflow"] = np.fromiter(
+            (DATAFLOWS.index(c.dataflow) for c in configs), np.int8, len(configs)
+        )
+        arrays["dtype"] = np.fromiter(
+            (DTYPES.index(c.dtype) for c in configs), np.int8, len(configs)
+        )
         return cls(**arrays)
 
     @classmethod
@@ -308,7 +367,9 @@ class ConfigBatch:
         try:
             n_shape = np.broadcast_shapes(*shapes)
         except ValueError:
-            raise ConfigError(f"field arrays do not broadcast to one length: { {k: a.shape for k, a in out.items()} }") from None
+            raise ConfigError(
+                f"field arrays do not broadcast to one length: { {k: a.shape for k, a in out.items()} }"
+            ) from None
         if len(n_shape) > 1:
             raise ConfigError(f"field arrays must be 1-D, got shape {n_shape}")
         n = n_shape[0] if n_shape else 1
@@ -329,12 +390,16 @@ class ConfigBatch:
             a = getattr(self, f)
             bad = np.flatnonzero(~(a > 0) | ~np.isfinite(a))
             if bad.size:
-                raise ConfigError(f"{f} must be a finite number > 0; design {bad[0]} has {a[bad[0]]}")
+                raise ConfigError(
+                    f"{f} must be a finite number > 0; design {bad[0]} has {a[bad[0]]}"
+                )
         for f, choices in (("dataflow", DATAFLOWS), ("dtype", DTYPES)):
             a = getattr(self, f)
             bad = np.flatnonzero((a < 0) | (a >= len(choices)))
             if bad.size:
-                raise ConfigError(f"{f} must be one of {list(choices)} (codes 0..{len(choices) - 1}); design {bad[0]} has code {a[bad[0]]}")
+                raise ConfigError(
+                    f"{f} must be one of {list(choices)} (codes 0..{len(choices) - 1}); design {bad[0]} has code {a[bad[0]]}"
+                )
         b = self.dtype_bytes
         bad = np.flatnonzero(self.pe_mem_kib < min_pe_mem_kib(self.lanes, b))
         if bad.size:

@@ -74,7 +74,9 @@ def find_run_dirs(paths: PathLike | Iterable[PathLike]) -> list[Path]:
     found: set[Path] = set()
     for item in items:
         text = os.fspath(item)
-        candidates = [Path(p) for p in _glob.glob(text)] if any(c in text for c in "*?[") else [Path(text)]
+        candidates = (
+            [Path(p) for p in _glob.glob(text)] if any(c in text for c in "*?[") else [Path(text)]
+        )
         for p in candidates:
             if (p / SETTINGS_JSON).is_file():
                 found.add(p)
@@ -170,7 +172,9 @@ def best_so_far(frame: pd.DataFrame, column: str = "objective") -> pd.DataFrame:
         ``best_so_far`` (NaN until the run's first feasible evaluation). Infeasible rows
         are kept.
     """
-    out = _with_defaults(frame).sort_values(["run_id", "eval"], kind="stable").reset_index(drop=True)
+    out = (
+        _with_defaults(frame).sort_values(["run_id", "eval"], kind="stable").reset_index(drop=True)
+    )
     out["n_evals"] = out.groupby("run_id", sort=False).cumcount() + 1
     v = np.where(out["feasible"].to_numpy(bool), out[column].to_numpy(float), -np.inf)
     v = np.where(np.isnan(v), -np.inf, v)
@@ -224,10 +228,16 @@ def normalized_regret(
     if worst_value is None:
         scale = np.abs(best)
     else:
-        worst = _best_values(out, worst_value).to_numpy(float) if isinstance(worst_value, Mapping) else np.full(len(out), float(worst_value))
+        worst = (
+            _best_values(out, worst_value).to_numpy(float)
+            if isinstance(worst_value, Mapping)
+            else np.full(len(out), float(worst_value))
+        )
         scale = best - worst
     if np.any(scale == 0):
-        raise ValueError("cannot normalise the regret: best_value is 0 (give worst_value to normalise by the range)")
+        raise ValueError(
+            "cannot normalise the regret: best_value is 0 (give worst_value to normalise by the range)"
+        )
     bsf = out["best_so_far"].to_numpy(float)
     with np.errstate(invalid="ignore"):
         regret = (best - bsf) / scale
@@ -235,7 +245,9 @@ def normalized_regret(
     return out
 
 
-def curve_matrix(frame: pd.DataFrame, metric: str, length: int | None = None) -> tuple[np.ndarray, list[str]]:
+def curve_matrix(
+    frame: pd.DataFrame, metric: str, length: int | None = None
+) -> tuple[np.ndarray, list[str]]:
     """The ``metric`` curves of the runs in ``frame`` as a ``n_runs x length`` array.
 
     Args:
@@ -247,7 +259,10 @@ def curve_matrix(frame: pd.DataFrame, metric: str, length: int | None = None) ->
     Returns:
         ``(curves, run_ids)``.
     """
-    groups = [(rid, g.sort_values("n_evals")[metric].to_numpy(float)) for rid, g in frame.groupby("run_id", sort=True)]
+    groups = [
+        (rid, g.sort_values("n_evals")[metric].to_numpy(float))
+        for rid, g in frame.groupby("run_id", sort=True)
+    ]
     if not groups:
         return np.zeros((0, length or 0)), []
     n = length or max(len(v) for _, v in groups)
@@ -255,7 +270,7 @@ def curve_matrix(frame: pd.DataFrame, metric: str, length: int | None = None) ->
     for i, (_, v) in enumerate(groups):
         v = v[:n]
         out[i, : len(v)] = v
-        out[i, len(v):] = v[-1] if len(v) else np.nan
+        out[i, len(v) :] = v[-1] if len(v) else np.nan
     return out, [str(r) for r, _ in groups]
 
 
@@ -400,13 +415,17 @@ def hypervolume_trace(
         ref = info.get("ref_point") if ref_point is None else ref_point
         cols = info.get("objective_columns") if objective_columns is None else objective_columns
         if ref is None or not cols:
-            raise ValueError(f"scenario {scen!r}: give ref_point and objective_columns (the frame does not say them)")
+            raise ValueError(
+                f"scenario {scen!r}: give ref_point and objective_columns (the frame does not say them)"
+            )
         hv[idx] = _hv_trace(out.iloc[idx], ref, cols)
     out["hypervolume"] = hv
     return out
 
 
-def _hv_trace(out: pd.DataFrame, ref_point: Sequence[float], objective_columns: Sequence[str]) -> np.ndarray:
+def _hv_trace(
+    out: pd.DataFrame, ref_point: Sequence[float], objective_columns: Sequence[str]
+) -> np.ndarray:
     """Hypervolume after each row of ``out`` (sorted by run and evaluation), per run."""
     cols = list(objective_columns)
     missing = [c for c in cols if c not in out.columns]
@@ -476,11 +495,18 @@ def final_values(
             hit = g[g["n_evals"] == at]
             r = hit.iloc[0] if len(hit) else g.iloc[-1]
             value = float(r[metric]) if len(hit) else np.nan
-        rows.append({
-            "scenario": r["scenario"], "run_id": rid, "agent": r["agent"], "label": r["label"],
-            "seed": r["seed"], "agent_settings": r.get("agent_settings", "{}"),
-            "n_evals": int(r["n_evals"]), "value": value,
-        })
+        rows.append(
+            {
+                "scenario": r["scenario"],
+                "run_id": rid,
+                "agent": r["agent"],
+                "label": r["label"],
+                "seed": r["seed"],
+                "agent_settings": r.get("agent_settings", "{}"),
+                "n_evals": int(r["n_evals"]),
+                "value": value,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -522,7 +548,15 @@ def ranking_table(
             for (scen, key), g in fv.groupby(["scenario", "_group"], sort=True):
                 q25, med, q75 = _quartiles(g["value"].to_numpy(float))
                 iqr = q75 - q25 if np.isfinite(q75) else np.inf
-                rows.append({"scenario": scen, by: key, f"median@{b}": med, f"iqr@{b}": iqr, f"n@{b}": len(g)})
+                rows.append(
+                    {
+                        "scenario": scen,
+                        by: key,
+                        f"median@{b}": med,
+                        f"iqr@{b}": iqr,
+                        f"n@{b}": len(g),
+                    }
+                )
         t = pd.DataFrame(rows, columns=["scenario", by, f"median@{b}", f"iqr@{b}", f"n@{b}"])
         t = t.set_index(["scenario", by])
         t[f"rank@{b}"] = t.groupby(level=0)[f"median@{b}"].rank(method="min", ascending=lower)
@@ -531,7 +565,9 @@ def ranking_table(
         return pd.DataFrame()
     table = pd.concat(pieces, axis=1)
     last = f"rank@{int(budgets[-1])}"
-    table = table.reset_index().sort_values(["scenario", last, by], na_position="last", kind="stable")
+    table = table.reset_index().sort_values(
+        ["scenario", last, by], na_position="last", kind="stable"
+    )
     return table.set_index(["scenario", by])
 
 
@@ -564,11 +600,17 @@ def evaluations_to_reach(
         g = g.sort_values("n_evals")
         hit = g[g["regret"] <= target_regret]
         first = g.iloc[0]
-        rows.append({
-            "scenario": first["scenario"], "run_id": rid, "agent": first["agent"], "label": first["label"],
-            "seed": first["seed"], "n_evals": int(g["n_evals"].max()),
-            "evals_to_reach": float(hit["n_evals"].iloc[0]) if len(hit) else np.nan,
-        })
+        rows.append(
+            {
+                "scenario": first["scenario"],
+                "run_id": rid,
+                "agent": first["agent"],
+                "label": first["label"],
+                "seed": first["seed"],
+                "n_evals": int(g["n_evals"].max()),
+                "evals_to_reach": float(hit["n_evals"].iloc[0]) if len(hit) else np.nan,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -596,13 +638,17 @@ def export_dataset(
     knobs: list[str] = []
     for info in infos.values():
         knobs += [k for k in info.get("knobs", []) if k in frame.columns and k not in knobs]
-    meta = [c for c in ("scenario", "run_id", "agent", "label", "seed", "eval") if c in frame.columns]
+    meta = [
+        c for c in ("scenario", "run_id", "agent", "label", "seed", "eval") if c in frame.columns
+    ]
     drop = {"step", "ask_s", "eval_s", "run_dir", "agent_settings", "budget"}
     rest = [c for c in frame.columns if c not in meta and c not in knobs and c not in drop]
     out = frame[meta + knobs + rest].copy()
     out.attrs = dict(frame.attrs)
     if unique and knobs:
-        out = out.drop_duplicates(subset=[c for c in ["scenario", *knobs] if c in out.columns]).reset_index(drop=True)
+        out = out.drop_duplicates(
+            subset=[c for c in ["scenario", *knobs] if c in out.columns]
+        ).reset_index(drop=True)
     if path is not None:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)

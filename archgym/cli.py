@@ -41,7 +41,11 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     try:
-        wl = from_file(args.workload_file) if args.workload_file else load(args.workload, **_parse_sets(args.option))
+        wl = (
+            from_file(args.workload_file)
+            if args.workload_file
+            else load(args.workload, **_parse_sets(args.option))
+        )
     except (WorkloadError, ValueError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -49,8 +53,18 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     print(cfg.describe())
     print(wl)
     print()
-    cols = ["name", "kind", "macs", "compute_cycles", "stall_cycles", "overhead_cycles", "latency_ms",
-            "utilization", "energy_mj", "dram_bytes"]
+    cols = [
+        "name",
+        "kind",
+        "macs",
+        "compute_cycles",
+        "stall_cycles",
+        "overhead_cycles",
+        "latency_ms",
+        "utilization",
+        "energy_mj",
+        "dram_bytes",
+    ]
     table = rep.layers[cols].copy()
     table["macs"] = (table["macs"] / 1e6).round(3)
     table = table.rename(columns={"macs": "mmacs"})
@@ -87,7 +101,9 @@ def _cmd_workloads(args: argparse.Namespace) -> int:
 
     for name in list_zoo():
         wl = load(name)
-        print(f"{name:20s} {len(wl):4d} layers  {wl.macs / 1e6:10.1f} M MACs  {wl.params / 1e6:8.2f} M params")
+        print(
+            f"{name:20s} {len(wl):4d} layers  {wl.macs / 1e6:10.1f} M MACs  {wl.params / 1e6:8.2f} M params"
+        )
     return 0
 
 
@@ -108,38 +124,72 @@ def _cmd_scenarios(args: argparse.Namespace) -> int:
     rows = []
     for sid in ids():
         sc = load(sid)
-        objective = ", ".join(("max " if m in ("accuracy", "utilization") else "min ") + m for m in sc.objective_names)
+        objective = ", ".join(
+            ("max " if m in ("accuracy", "utilization") else "min ") + m for m in sc.objective_names
+        )
         budgets = ", ".join(f"{m}<={v:g}" for m, v in sc.budgets.items()) or "-"
         size = f"{sc.size:,}" if sc.size < 10**9 else f"{sc.size:.2e}"
-        rows.append((sid + (" *" if sid == DEFAULT else ""), size, str(sc.dim), objective, budgets,
-                     "yes" if sc.enumerable else "no"))
+        rows.append(
+            (
+                sid + (" *" if sid == DEFAULT else ""),
+                size,
+                str(sc.dim),
+                objective,
+                budgets,
+                "yes" if sc.enumerable else "no",
+            )
+        )
     head = ("id", "size", "knobs", "objective", "budgets", "enumerable")
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
     for r in [head, *rows]:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
-    print("\n* default scenario. `archgym scenarios ID` describes one (add --yaml for its document).")
+    print(
+        "\n* default scenario. `archgym scenarios ID` describes one (add --yaml for its document)."
+    )
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="archgym", description="Accelerator / neural-network co-design gym.")
+    p = argparse.ArgumentParser(
+        prog="archgym", description="Accelerator / neural-network co-design gym."
+    )
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("simulate", help="run the cost model on one accelerator and one workload")
-    s.add_argument("--workload", default="mobilenet_v2", help="a zoo network (see `archgym workloads`)")
-    s.add_argument("--workload-file", default=None, help="a YAML/JSON layer list instead of a zoo network")
-    s.add_argument("--option", action="append", metavar="KEY=VALUE", help="zoo option, e.g. input_size=192")
+    s.add_argument(
+        "--workload", default="mobilenet_v2", help="a zoo network (see `archgym workloads`)"
+    )
+    s.add_argument(
+        "--workload-file", default=None, help="a YAML/JSON layer list instead of a zoo network"
+    )
+    s.add_argument(
+        "--option", action="append", metavar="KEY=VALUE", help="zoo option, e.g. input_size=192"
+    )
     s.add_argument("--accelerator", default="edgetpu", help="a preset (see `archgym presets`)")
-    s.add_argument("--set", action="append", metavar="FIELD=VALUE", help="override a config field, e.g. rows=32")
+    s.add_argument(
+        "--set",
+        action="append",
+        metavar="FIELD=VALUE",
+        help="override a config field, e.g. rows=32",
+    )
     s.add_argument("--mode", default="default", choices=["default", "scalesim"])
     s.add_argument("--csv", default=None, help="write the per-layer table to this CSV file")
     s.add_argument("--all-layers", action="store_true", help="print every layer")
     s.set_defaults(func=_cmd_simulate)
 
-    s = sub.add_parser("demo", help="the main job: a short co-design search on the default scenario, "
-                       "ending in a results table and plots")
-    s.add_argument("--scenario", default=None, help="scenario id (default: archgym.scenarios.DEFAULT)")
-    s.add_argument("--agents", default=None, help="comma-separated agents (default: random,ga and bo if installed)")
+    s = sub.add_parser(
+        "demo",
+        help="the main job: a short co-design search on the default scenario, "
+        "ending in a results table and plots",
+    )
+    s.add_argument(
+        "--scenario", default=None, help="scenario id (default: archgym.scenarios.DEFAULT)"
+    )
+    s.add_argument(
+        "--agents",
+        default=None,
+        help="comma-separated agents (default: random,ga and bo if installed)",
+    )
     s.add_argument("--budget", type=int, default=60, help="evaluations per agent")
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--out", default="results/demo", help="output folder")

@@ -120,7 +120,9 @@ class CostOptions:
         if mode == "default":
             return cls()
         if mode == "scalesim":
-            return cls(pipeline_folds=False, pack_groups=False, fused_activation=False, op_overhead=False)
+            return cls(
+                pipeline_folds=False, pack_groups=False, fused_activation=False, op_overhead=False
+            )
         raise ValueError(f"mode must be one of 'default', 'scalesim', got {mode!r}")
 
 
@@ -129,8 +131,17 @@ class CostOptions:
 # ------------------------------------------------------------------------------------------
 
 _LAYER_FIELDS = (
-    "groups", "px", "px_scalesim", "F", "W", "macs", "macs_scalesim", "weight_elems",
-    "input_elems", "output_elems", "vector_ops",
+    "groups",
+    "px",
+    "px_scalesim",
+    "F",
+    "W",
+    "macs",
+    "macs_scalesim",
+    "weight_elems",
+    "input_elems",
+    "output_elems",
+    "vector_ops",
 )
 
 
@@ -187,12 +198,20 @@ class WorkloadTable:
         cum = np.cumsum(arrays["weight_elems"], axis=1)
         from .workloads.workload import KIND_CODES
 
-        counts = np.stack([((kind == c) & valid).sum(axis=1) for c in range(len(KIND_CODES))], axis=1)
+        counts = np.stack(
+            [((kind == c) & valid).sum(axis=1) for c in range(len(KIND_CODES))], axis=1
+        )
         return cls(
             names=tuple(lw.name for lw in lows),
             layer_names=tuple(lw.layer_names for lw in lows),
-            kind=kind, valid=valid, is_mac=is_mac, is_first=is_first, is_last=is_last,
-            cum_weight_elems=cum, kind_counts=counts.astype(np.float64), arrays=arrays,
+            kind=kind,
+            valid=valid,
+            is_mac=is_mac,
+            is_first=is_first,
+            is_last=is_last,
+            cum_weight_elems=cum,
+            kind_counts=counts.astype(np.float64),
+            arrays=arrays,
         )
 
 
@@ -202,8 +221,14 @@ class WorkloadTable:
 
 
 def _mapping(
-    R: np.ndarray, C: np.ndarray, lanes: np.ndarray, cores: np.ndarray, df: np.ndarray,
-    lay: dict[str, np.ndarray], opts: CostOptions, scalesim: bool,
+    R: np.ndarray,
+    C: np.ndarray,
+    lanes: np.ndarray,
+    cores: np.ndarray,
+    df: np.ndarray,
+    lay: dict[str, np.ndarray],
+    opts: CostOptions,
+    scalesim: bool,
 ) -> dict[str, np.ndarray]:
     """Cycles and core-memory traffic of each layer on each array; inputs are ``(k, 1)``
     columns and ``(1 or k, L)`` layer arrays; outputs are ``(k, L)``."""
@@ -242,9 +267,19 @@ def _mapping(
     w_reads = g * F * W * np.where(is_os, fr, np.where(is_ws, 1.0, fc))
     of_writes = gpxF * np.where(is_os, 1.0, fr)
     psum_reads = np.where(is_os, 0.0, gpxF * (fr - 1.0))
-    sram = np.where(is_mac, if_reads + w_reads + of_writes + psum_reads, lay["input_elems"] + lay["output_elems"])
-    return {"compute": compute, "mac": mac_cyc, "vec": vec_cyc, "sram": sram,
-            "units": np.where(is_mac, units, 0.0), "vops": vops}
+    sram = np.where(
+        is_mac,
+        if_reads + w_reads + of_writes + psum_reads,
+        lay["input_elems"] + lay["output_elems"],
+    )
+    return {
+        "compute": compute,
+        "mac": mac_cyc,
+        "vec": vec_cyc,
+        "sram": sram,
+        "units": np.where(is_mac, units, 0.0),
+        "vops": vops,
+    }
 
 
 def _evaluate(
@@ -273,7 +308,9 @@ def _evaluate(
     oh_kind = tech.op_overhead_by_kind()
     w_total_w = A["weight_elems"].sum(axis=1)
     act = A["input_elems"] + A["output_elems"]
-    io = np.where(table.is_first, A["input_elems"], 0.0) + np.where(table.is_last, A["output_elems"], 0.0)
+    io = np.where(table.is_first, A["input_elems"], 0.0) + np.where(
+        table.is_last, A["output_elems"], 0.0
+    )
     io_w = io.sum(axis=1)
     act_max_w = act.max(axis=1)
     if widx is None:
@@ -379,7 +416,9 @@ def _evaluate(
         comp_l = m["compute"][inv]
         if opts.op_overhead:
             oh_l = oh_kind[np.maximum(table.kind[wi], 0)]
-            oh_l[:, 0] += tech.invoke_overhead_us  # the first op carries the per-inference invoke cost
+            oh_l[:, 0] += (
+                tech.invoke_overhead_us
+            )  # the first op carries the per-inference invoke cost
             overhead_l = np.where(valid, oh_l * col(fq), 0.0)
         else:
             overhead_l = np.zeros((n, L))
@@ -419,7 +458,10 @@ def _evaluate(
     return out
 
 
-def area_mm2(configs: AcceleratorConfig | ConfigBatch | Sequence[AcceleratorConfig], tech: Technology | None = None) -> np.ndarray:
+def area_mm2(
+    configs: AcceleratorConfig | ConfigBatch | Sequence[AcceleratorConfig],
+    tech: Technology | None = None,
+) -> np.ndarray:
     """Silicon area (45 nm mm^2) of each design: MAC units with PE logic, PE-local and
     core memories, vector unit. Depends only on the hardware, not on the workload."""
     cb = as_batch(configs)
@@ -529,7 +571,9 @@ def _as_table(workload: Any) -> tuple[WorkloadTable, bool]:
         workload = load(workload)
     if isinstance(workload, Workload):
         return _single_table(workload), True
-    raise TypeError(f"expected a Workload, a Layer, a zoo name or a WorkloadTable, got {type(workload).__name__}")
+    raise TypeError(
+        f"expected a Workload, a Layer, a zoo name or a WorkloadTable, got {type(workload).__name__}"
+    )
 
 
 def _single_table(workload: Any) -> WorkloadTable:
@@ -575,7 +619,9 @@ def simulate_batch(
         raise ValueError(f"mode must be one of 'default', 'scalesim', got {mode!r}")
     if isinstance(workload, (list, tuple)):
         if len(workload) != len(cb):
-            raise ValueError(f"{len(workload)} workloads for {len(cb)} designs: give one workload or one per design")
+            raise ValueError(
+                f"{len(workload)} workloads for {len(cb)} designs: give one workload or one per design"
+            )
         uniq: dict[int, int] = {}
         wls = []
         idx = np.empty(len(workload), np.int64)
@@ -590,11 +636,15 @@ def simulate_batch(
     if workload_index is not None:
         workload_index = np.asarray(workload_index)
         if workload_index.shape != (len(cb),):
-            raise ValueError(f"workload_index must have shape ({len(cb)},), got {workload_index.shape}")
+            raise ValueError(
+                f"workload_index must have shape ({len(cb)},), got {workload_index.shape}"
+            )
     if workload_index is None and table.n_workloads != 1:
         raise ValueError("a WorkloadTable of several workloads needs a workload_index per design")
-    if workload_index is not None and workload_index.size and (
-        workload_index.min() < 0 or workload_index.max() >= table.n_workloads
+    if (
+        workload_index is not None
+        and workload_index.size
+        and (workload_index.min() < 0 or workload_index.max() >= table.n_workloads)
     ):
         raise ValueError(f"workload_index must be in [0, {table.n_workloads - 1}]")
     data = _evaluate(cb, table, workload_index, opts, scalesim, tech, per_layer)
@@ -625,7 +675,9 @@ def simulate(
     if isinstance(config, str):
         config = AcceleratorConfig.preset(config)
     table, _ = _as_table(workload)
-    rep = simulate_batch(config, table, mode, per_layer=True, options=options, technology=technology)
+    rep = simulate_batch(
+        config, table, mode, per_layer=True, options=options, technology=technology
+    )
     d = rep.data
     n = len(table.layer_names[0])
     lowered_kind = table.kind[0, :n]
@@ -652,7 +704,11 @@ def simulate(
             "spilled": d["layer_spilled"][0, :n],
         }
     )
-    totals = {k: (bool(v[0]) if v.dtype == bool else float(v[0])) for k, v in d.items() if not k.startswith("layer_")}
+    totals = {
+        k: (bool(v[0]) if v.dtype == bool else float(v[0]))
+        for k, v in d.items()
+        if not k.startswith("layer_")
+    }
     name = table.names[0]
     return SimReport(
         compute_cycles=totals["compute_cycles"],

@@ -50,28 +50,41 @@ def run_demo(
     scenario_id = scenario_id or scenarios.DEFAULT
     agents = list(agents) if agents else default_agents()
     scenario = scenarios.load(scenario_id)
-    print(f"scenario {scenario_id}: {scenarios.list()[scenario_id] if scenario_id in scenarios.list() else scenario.id}")
+    print(
+        f"scenario {scenario_id}: {scenarios.list()[scenario_id] if scenario_id in scenarios.list() else scenario.id}"
+    )
     t0 = time.perf_counter()
     exact = scenario.enumerate()
-    print(f"exact optimum by enumerating all {exact.size:,} designs ({exact.n_feasible:,} feasible) "
-          f"in {time.perf_counter() - t0:.1f} s{' (cached)' if exact.from_cache else ''}: objective {exact.best_value:.4g}")
+    print(
+        f"exact optimum by enumerating all {exact.size:,} designs ({exact.n_feasible:,} feasible) "
+        f"in {time.perf_counter() - t0:.1f} s{' (cached)' if exact.from_cache else ''}: objective {exact.best_value:.4g}"
+    )
     rows = []
     for name in agents:
         t = time.perf_counter()
         res = run(scenario, name, budget, seed, out=out / name, progress=progress)
         h = res.history
         best = h.best()
-        row: dict[str, Any] = {"agent": name, "evaluations": len(h), "wall_s": round(time.perf_counter() - t, 2),
-                               "feasible": int(h.frame["feasible"].sum())}
+        row: dict[str, Any] = {
+            "agent": name,
+            "evaluations": len(h),
+            "wall_s": round(time.perf_counter() - t, 2),
+            "feasible": int(h.frame["feasible"].sum()),
+        }
         if best is not None:
             row["best_objective"] = float(best["objective"])
             row["regret"] = (exact.best_value - float(best["objective"])) / abs(exact.best_value)
-            for col in list(scenario.space.names) + [c for c in ("accuracy", "latency_ms", "energy_mj", "area_mm2")
-                                                       if c in best.index]:
+            for col in list(scenario.space.names) + [
+                c for c in ("accuracy", "latency_ms", "energy_mj", "area_mm2") if c in best.index
+            ]:
                 row[col] = best[col]
         rows.append(row)
-    exact_row: dict[str, Any] = {"agent": "exact optimum (enumeration)", "evaluations": exact.size,
-                                 "best_objective": exact.best_value, "regret": 0.0}
+    exact_row: dict[str, Any] = {
+        "agent": "exact optimum (enumeration)",
+        "evaluations": exact.size,
+        "best_objective": exact.best_value,
+        "regret": 0.0,
+    }
     exact_row.update(exact.best_design)
     for c in ("accuracy", "latency_ms", "energy_mj", "area_mm2"):
         if c in exact.best_metrics:
@@ -79,7 +92,9 @@ def run_demo(
     table = pd.DataFrame(rows + [exact_row])
     frame = analysis.load_runs([out / name for name in agents])
     budgets = sorted({max(1, budget // 4), max(1, budget // 2), budget})
-    ranking = analysis.ranking_table(frame, budgets=budgets, best_value=exact.best_value, by="agent")
+    ranking = analysis.ranking_table(
+        frame, budgets=budgets, best_value=exact.best_value, by="agent"
+    )
     files = {
         "results": out / "results.csv",
         "ranking": out / "ranking.csv",
@@ -88,8 +103,14 @@ def run_demo(
     }
     table.to_csv(files["results"], index=False)
     ranking.to_csv(files["ranking"])
-    plotting.plot_curves(frame, "regret", by="agent", best_value=exact.best_value,
-                         title=f"{scenario_id}: regret vs the exact optimum", path=files["regret_plot"])
+    plotting.plot_curves(
+        frame,
+        "regret",
+        by="agent",
+        best_value=exact.best_value,
+        title=f"{scenario_id}: regret vs the exact optimum",
+        path=files["regret_plot"],
+    )
     metrics = [m for m in ("accuracy", "latency_ms", "area_mm2") if m in frame.columns][:2]
     if len(metrics) == 2:
         plotting.plot_pareto(frame, metrics, path=files["pareto_plot"])
@@ -101,8 +122,14 @@ def run_demo(
 def main_cli(args: Any) -> int:
     import pandas as pd
 
-    res = run_demo(out=args.out, scenario_id=args.scenario, agents=args.agents.split(",") if args.agents else None,
-                   budget=args.budget, seed=args.seed, progress=not args.quiet)
+    res = run_demo(
+        out=args.out,
+        scenario_id=args.scenario,
+        agents=args.agents.split(",") if args.agents else None,
+        budget=args.budget,
+        seed=args.seed,
+        progress=not args.quiet,
+    )
     with pd.option_context("display.width", 200, "display.max_columns", 30):
         print()
         print("best design found by each agent (regret = (optimum - best) / |optimum|):")

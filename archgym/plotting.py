@@ -131,7 +131,9 @@ def plot_curves(
             if g.empty:
                 continue
             curves, runs = analysis.curve_matrix(g, metric)
-            center, low, high = analysis.bootstrap_ci(curves, n_boot=n_boot, seed=seed, level=level, stat=stat)
+            center, low, high = analysis.bootstrap_ci(
+                curves, n_boot=n_boot, seed=seed, level=level, stat=stat
+            )
             x = np.arange(1, curves.shape[1] + 1)
             clean = [np.where(np.isfinite(a), a, np.nan) for a in (center, low, high)]
             if log_y:
@@ -145,11 +147,16 @@ def plot_curves(
         ax.set_title(scen or metric)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7, loc="best")
-    fig.suptitle(title or f"{_label(metric)} vs evaluations ({stat} over seeds, {int(level * 100)}% bootstrap band)")
+    fig.suptitle(
+        title
+        or f"{_label(metric)} vs evaluations ({stat} over seeds, {int(level * 100)}% bootstrap band)"
+    )
     return _save(fig, path)
 
 
-def plot_regret(frame: pd.DataFrame, best_value: float | Mapping[str, float] | None = None, **kwargs: Any) -> Figure:
+def plot_regret(
+    frame: pd.DataFrame, best_value: float | Mapping[str, float] | None = None, **kwargs: Any
+) -> Figure:
     """:func:`plot_curves` of the normalised regret."""
     return plot_curves(frame, "regret", best_value=best_value, **kwargs)
 
@@ -214,17 +221,29 @@ def plot_pareto(
     Returns:
         The figure (one axis per pair, labelled with the metrics).
     """
-    used = [m for m in metrics if m in frame.columns and np.isfinite(frame[m].to_numpy(float)).any()]
+    used = [
+        m for m in metrics if m in frame.columns and np.isfinite(frame[m].to_numpy(float)).any()
+    ]
     if len(used) < 2:
-        raise ValueError(f"need two of {list(metrics)} with values to plot a Pareto front; the frame has {used}")
+        raise ValueError(
+            f"need two of {list(metrics)} with values to plot a Pareto front; the frame has {used}"
+        )
     budgets = dict(_budgets_of(frame) if budgets is None else budgets)
     up = set(_MAXIMISED if maximize is None else maximize)
     pairs = [(used[i], used[j]) for i in range(len(used)) for j in range(i + 1, len(used))]
     # put a maximised metric on the y axis
     pairs = [(b, a) if a in up and b not in up else (a, b) for a, b in pairs]
     fig, axes = _grid(len(pairs), 4.8, 4.0)
-    feas = frame["feasible"].to_numpy(bool) if "feasible" in frame.columns else np.ones(len(frame), bool)
-    keys = sorted(frame[color_by].astype(str).unique()) if color_by and color_by in frame.columns else []
+    feas = (
+        frame["feasible"].to_numpy(bool)
+        if "feasible" in frame.columns
+        else np.ones(len(frame), bool)
+    )
+    keys = (
+        sorted(frame[color_by].astype(str).unique())
+        if color_by and color_by in frame.columns
+        else []
+    )
     colors = _colors(keys) if keys else {}
     for ax, (x, y) in zip(axes, pairs, strict=True):
         X = frame[x].to_numpy(float)
@@ -248,8 +267,14 @@ def plot_pareto(
             pts = np.column_stack([X[good], Y[good]])
             front = pts[analysis.pareto_mask(pts * [sx, sy])]
             front = front[np.argsort(front[:, 0])]
-            ax.step(front[:, 0], front[:, 1], where="post" if sx < 0 else "pre", color="k", lw=1.2,
-                    label="Pareto front")
+            ax.step(
+                front[:, 0],
+                front[:, 1],
+                where="post" if sx < 0 else "pre",
+                color="k",
+                lw=1.2,
+                label="Pareto front",
+            )
             ax.scatter(front[:, 0], front[:, 1], s=28, facecolors="none", edgecolors="k", lw=1.0)
         for metric, line in ((x, ax.axvline), (y, ax.axhline)):
             if metric in budgets:
@@ -294,8 +319,14 @@ def plot_layer_breakdown(
     layers = layers.reset_index(drop=True)
     if top is not None and len(layers) > top:
         layers = layers.loc[sorted(layers["latency_ms"].nlargest(top).index)]
-    names = layers["name"].astype(str).tolist() if "name" in layers.columns else [str(i) for i in layers.index]
-    kinds = layers["kind"].astype(str).tolist() if "kind" in layers.columns else ["layer"] * len(layers)
+    names = (
+        layers["name"].astype(str).tolist()
+        if "name" in layers.columns
+        else [str(i) for i in layers.index]
+    )
+    kinds = (
+        layers["kind"].astype(str).tolist() if "kind" in layers.columns else ["layer"] * len(layers)
+    )
     colors = _colors(sorted(set(kinds)))
     width = min(max(6.0, 0.18 * len(layers)), 30.0)
     fig = Figure(figsize=(width, 6.5), layout="constrained")
@@ -313,15 +344,21 @@ def plot_layer_breakdown(
     axes[0].set_xticklabels([])
     from matplotlib.patches import Patch
 
-    axes[0].legend(handles=[Patch(color=c, label=k) for k, c in colors.items()], fontsize=7, ncol=min(6, len(colors)))
+    axes[0].legend(
+        handles=[Patch(color=c, label=k) for k, c in colors.items()],
+        fontsize=7,
+        ncol=min(6, len(colors)),
+    )
     if title is None:
         if isinstance(report, pd.DataFrame):
             title = "per-layer latency and energy"
         else:
             cfg = getattr(report, "config", None)
             name = getattr(cfg, "name", None) or "accelerator"
-            title = (f"per-layer latency and energy: {getattr(report, 'workload_name', 'workload')} on {name} "
-                     f"({float(layers['latency_ms'].sum()):.3g} ms, {float(layers['energy_mj'].sum()):.3g} mJ)")
+            title = (
+                f"per-layer latency and energy: {getattr(report, 'workload_name', 'workload')} on {name} "
+                f"({float(layers['latency_ms'].sum()):.3g} ms, {float(layers['energy_mj'].sum()):.3g} mJ)"
+            )
     fig.suptitle(title)
     return _save(fig, path)
 
@@ -372,7 +409,15 @@ def plot_lottery(
             g = sub[sub["agent"].astype(str) == a]
             for lab, gg in g.groupby(g["label"].astype(str)):
                 jitter = rng.uniform(-0.22, 0.22, len(gg))
-                ax.scatter(i + jitter, gg["value"].to_numpy(float), s=18, color=colors[lab], label=lab, alpha=0.8, zorder=3)
+                ax.scatter(
+                    i + jitter,
+                    gg["value"].to_numpy(float),
+                    s=18,
+                    color=colors[lab],
+                    label=lab,
+                    alpha=0.8,
+                    zorder=3,
+                )
         ax.set_xticks(np.arange(len(agents)))
         ax.set_xticklabels(agents)
         ax.set_xlabel("agent")
@@ -385,5 +430,8 @@ def plot_lottery(
         uniq = dict(zip(names, handles, strict=True))
         ax.legend(uniq.values(), uniq.keys(), fontsize=7, loc="best")
     when = f"after {at} evaluations" if at else "at the end of each run"
-    fig.suptitle(title or f"hyperparameter lottery: final {_label(metric)} over agent settings and seeds ({when})")
+    fig.suptitle(
+        title
+        or f"hyperparameter lottery: final {_label(metric)} over agent settings and seeds ({when})"
+    )
     return _save(fig, path)

@@ -60,7 +60,12 @@ class Technology:
         return self.sram_energy_pj_per_64b_at_8kib * (s / 8192.0) ** self.sram_size_exponent / 8.0
 
     def sram_area_um2(self, size_bytes: Any) -> Any:
-        return np.asarray(size_bytes, dtype=np.float64) * 8.0 * self.sram_cell_area_um2_per_bit * self.sram_array_overhead
+        return (
+            np.asarray(size_bytes, dtype=np.float64)
+            * 8.0
+            * self.sram_cell_area_um2_per_bit
+            * self.sram_array_overhead
+        )
 
     def op_overhead_by_kind(self) -> np.ndarray:
         """Dispatch overhead (us) of one op of each layer kind, indexed by ``KIND_CODES``."""

@@ -29,7 +29,16 @@ CORAL_LATENCY_MS: dict[str, float] = {"mobilenet_v1": 2.4, "mobilenet_v2": 2.6}
 
 #: The calibrated constants, in the order of the feature columns of
 #: :func:`overhead_features`: the invoke overhead, then one dispatch overhead per group.
-OVERHEAD_FEATURES: tuple[str, ...] = ("invoke", "conv", "depthwise", "matrix", "pool", "eltwise", "activation", "vector")
+OVERHEAD_FEATURES: tuple[str, ...] = (
+    "invoke",
+    "conv",
+    "depthwise",
+    "matrix",
+    "pool",
+    "eltwise",
+    "activation",
+    "vector",
+)
 
 
 @dataclass(frozen=True)
@@ -42,8 +51,12 @@ class MeasuredCells:
     n_layers: np.ndarray  # layers of each lowered network (the naive predictor)
 
 
-def measured_nb201_cells(column: str = "edgetpu_latency", dataset: str = "cifar10",
-                         sample: int | None = None, seed: int = 0) -> MeasuredCells:
+def measured_nb201_cells(
+    column: str = "edgetpu_latency",
+    dataset: str = "cifar10",
+    sample: int | None = None,
+    seed: int = 0,
+) -> MeasuredCells:
     """Every NB201 cell whose HW-NAS-Bench ``column`` was measured (> 0), lowered for
     ``dataset`` (CIFAR-10/100 networks are identical but for the classifier); with
     ``sample``, a seeded random subset of that many cells."""
@@ -79,23 +92,35 @@ def overhead_features(table: WorkloadTable) -> np.ndarray:
     return feats
 
 
-def predict_nb201(cells: MeasuredCells, config: AcceleratorConfig, options: CostOptions | None = None,
-                  technology: Technology | None = None, metric: str = "latency_ms") -> np.ndarray:
+def predict_nb201(
+    cells: MeasuredCells,
+    config: AcceleratorConfig,
+    options: CostOptions | None = None,
+    technology: Technology | None = None,
+    metric: str = "latency_ms",
+) -> np.ndarray:
     """The cost model's ``metric`` for every cell on ``config`` (one vectorised call)."""
     n = cells.table.n_workloads
     cb = ConfigBatch.from_configs([config]).take(np.zeros(n, np.int64))
-    rep = simulate_batch(cb, cells.table, workload_index=np.arange(n), options=options, technology=technology)
+    rep = simulate_batch(
+        cb, cells.table, workload_index=np.arange(n), options=options, technology=technology
+    )
     return rep[metric]
 
 
-def coral_predictions(config: AcceleratorConfig | None = None, options: CostOptions | None = None,
-                      technology: Technology | None = None) -> dict[str, float]:
+def coral_predictions(
+    config: AcceleratorConfig | None = None,
+    options: CostOptions | None = None,
+    technology: Technology | None = None,
+) -> dict[str, float]:
     """Predicted latency (ms) of the Coral calibration networks."""
     from .workloads import load
 
     config = config or AcceleratorConfig.preset("edgetpu")
-    return {name: simulate(config, load(name), options=options, technology=technology).latency_ms
-            for name in CORAL_LATENCY_MS}
+    return {
+        name: simulate(config, load(name), options=options, technology=technology).latency_ms
+        for name in CORAL_LATENCY_MS
+    }
 
 
 def rank_correlations(pred: np.ndarray, meas: np.ndarray) -> dict[str, float]:

@@ -53,7 +53,9 @@ def available(names: list[str]) -> list[str]:
     return ok
 
 
-def run_grid(scenario_id: str, agents: list[str], seeds: int, budget: int, out: Path) -> pd.DataFrame:
+def run_grid(
+    scenario_id: str, agents: list[str], seeds: int, budget: int, out: Path
+) -> pd.DataFrame:
     sc = scenarios.load(scenario_id)
     dirs = []
     for name in agents:
@@ -65,7 +67,10 @@ def run_grid(scenario_id: str, agents: list[str], seeds: int, budget: int, out: 
             except AgentError as exc:
                 print(f"  {name} cannot run {scenario_id}: {exc}")
                 break
-            print(f"  {scenario_id:22s} {name:10s} seed {seed}: {time.perf_counter() - t:6.1f} s", flush=True)
+            print(
+                f"  {scenario_id:22s} {name:10s} seed {seed}: {time.perf_counter() - t:6.1f} s",
+                flush=True,
+            )
             dirs.append(d)
     return analysis.load_runs(dirs)
 
@@ -86,10 +91,14 @@ def single_objective_table(frame: pd.DataFrame, best: float, budgets: list[int])
     return pd.DataFrame(rows).set_index("agent")
 
 
-def multi_objective_table(frame: pd.DataFrame, sc: scenarios.Scenario, hv_exact: float, budgets: list[int]) -> pd.DataFrame:
+def multi_objective_table(
+    frame: pd.DataFrame, sc: scenarios.Scenario, hv_exact: float, budgets: list[int]
+) -> pd.DataFrame:
     from archgym.agents.base import objective_columns
 
-    hv = analysis.hypervolume_trace(frame, ref_point=sc.ref_point, objective_columns=objective_columns(sc))
+    hv = analysis.hypervolume_trace(
+        frame, ref_point=sc.ref_point, objective_columns=objective_columns(sc)
+    )
     rows = []
     for agent, g in hv.groupby("agent", sort=False):
         row: dict[str, object] = {"agent": agent}
@@ -102,14 +111,18 @@ def multi_objective_table(frame: pd.DataFrame, sc: scenarios.Scenario, hv_exact:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--agents", default="random,ga,bo,ppo,reinforce")
     ap.add_argument("--seeds", type=int, default=5)
     ap.add_argument("--budget", type=int, default=200)
     ap.add_argument("--out", default="runs/bench_agents")
     ap.add_argument("--scenarios", default=",".join(SINGLE + MULTI))
     ap.add_argument("--quick", action="store_true", help="2 seeds, budget 50")
-    ap.add_argument("--transfer", action="store_true", help="also measure BO transfer across budgets")
+    ap.add_argument(
+        "--transfer", action="store_true", help="also measure BO transfer across budgets"
+    )
     args = ap.parse_args()
     if args.quick:
         args.seeds, args.budget = 2, 50
@@ -121,10 +134,14 @@ def main() -> None:
         sc = scenarios.load(scenario_id)
         exact = sc.enumerate()
         frame = run_grid(scenario_id, agents, args.seeds, args.budget, out)
-        print(f"\n== {scenario_id} ({exact.size:,} designs, {exact.n_feasible:,} feasible), "
-              f"{args.seeds} seeds x {args.budget} evaluations")
+        print(
+            f"\n== {scenario_id} ({exact.size:,} designs, {exact.n_feasible:,} feasible), "
+            f"{args.seeds} seeds x {args.budget} evaluations"
+        )
         if sc.num_objectives > 1:
-            print(f"exact Pareto front: {len(exact.pareto_flat)} designs, hypervolume {exact.hypervolume:.6g}")
+            print(
+                f"exact Pareto front: {len(exact.pareto_flat)} designs, hypervolume {exact.hypervolume:.6g}"
+            )
             table = multi_objective_table(frame, sc, exact.hypervolume, budgets)
             print("median hypervolume gap (1 - HV / HV_exact; lower is better):")
         else:
@@ -133,15 +150,26 @@ def main() -> None:
             print("median normalised regret (optimum - best so far) / |optimum| (lower is better):")
             if {"bo", "random"} <= set(table.index):
                 r, b = table.loc["random", "evals_to_1%"], table.loc["bo", "evals_to_1%"]
-                print(f"random needs {r:g} evaluations to reach 1 % regret, BO {b:g} (ratio {r / b:.2f})")
+                print(
+                    f"random needs {r:g} evaluations to reach 1 % regret, BO {b:g} (ratio {r / b:.2f})"
+                )
         print(table.to_string(float_format=lambda v: f"{v:.4g}"))
         print()
     if args.transfer and "bo" in agents:
         from archgym.experiments.transfer import transfer_study
 
-        res = transfer_study("hw-mobilenet_v2-area-loose", ["hw-mobilenet_v2-area"], agent="bo",
-                             budget=args.budget, seeds=list(range(args.seeds)), regret=0.01, out=out / "transfer")
-        print("== transfer: BO from hw-mobilenet_v2-area-loose to hw-mobilenet_v2-area (evaluations to 1 % regret)")
+        res = transfer_study(
+            "hw-mobilenet_v2-area-loose",
+            ["hw-mobilenet_v2-area"],
+            agent="bo",
+            budget=args.budget,
+            seeds=list(range(args.seeds)),
+            regret=0.01,
+            out=out / "transfer",
+        )
+        print(
+            "== transfer: BO from hw-mobilenet_v2-area-loose to hw-mobilenet_v2-area (evaluations to 1 % regret)"
+        )
         print(res.summary.to_string(float_format=lambda v: f"{v:.4g}"))
 
 

@@ -51,7 +51,9 @@ def best_of(fn, repeat: int) -> float:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--batch", type=int, default=10_000)
     ap.add_argument("--repeat", type=int, default=5)
     args = ap.parse_args()
@@ -60,8 +62,12 @@ def main() -> None:
     cb = random_designs(args.batch)
     simulate_batch(cb, wl)  # warm caches (lowering, technology table)
     t = best_of(lambda: simulate_batch(cb, wl), args.repeat)
-    print(f"archgym {archgym.__version__}, MobileNet v2 ({len(wl)} layers), numpy {np.__version__}, threads pinned to 1")
-    print(f"batch of {args.batch:,} random designs: {t * 1e3:.1f} ms -> {args.batch / t:,.0f} designs/s (goal >= 100,000)")
+    print(
+        f"archgym {archgym.__version__}, MobileNet v2 ({len(wl)} layers), numpy {np.__version__}, threads pinned to 1"
+    )
+    print(
+        f"batch of {args.batch:,} random designs: {t * 1e3:.1f} ms -> {args.batch / t:,.0f} designs/s (goal >= 100,000)"
+    )
 
     cfg = AcceleratorConfig.preset("edgetpu")
     one = ConfigBatch.from_configs([cfg])

@@ -102,14 +102,24 @@ def main(argv: list[str] | None = None) -> int:
         enum_ids = ["tiny", "tiny-mo", "tiny-codesign", "hw-mobilenet_v2-area"]
         n = args.designs or 100
     else:
-        env_ids = ["tiny", "hw-mobilenet_v2-area", "hw-bert_base-area", "hw-suite-area", "nb201-codesign",
-                   "mobilenet-codesign"]
+        env_ids = [
+            "tiny",
+            "hw-mobilenet_v2-area",
+            "hw-bert_base-area",
+            "hw-suite-area",
+            "nb201-codesign",
+            "mobilenet-codesign",
+        ]
         enum_ids = [s for s in scenarios.ids() if scenarios.load(s).enumerable]
         n = args.designs or 500
 
-    print(f"Environment steps vs raw Scenario.evaluate on the same {n} random designs (best of {args.repeats})")
-    head = (f"{'scenario':24s} {'knobs':>5s} {'raw eval/s':>10s} {'DesignEnv/s':>11s} {'overhead':>8s} "
-            f"{'SeqEnv steps/s':>14s} {'designs/s':>9s} {'overhead':>8s} {'batched eval/s':>14s}")
+    print(
+        f"Environment steps vs raw Scenario.evaluate on the same {n} random designs (best of {args.repeats})"
+    )
+    head = (
+        f"{'scenario':24s} {'knobs':>5s} {'raw eval/s':>10s} {'DesignEnv/s':>11s} {'overhead':>8s} "
+        f"{'SeqEnv steps/s':>14s} {'designs/s':>9s} {'overhead':>8s} {'batched eval/s':>14s}"
+    )
     print(head)
     print("-" * len(head))
     for sid in env_ids:
@@ -127,8 +137,10 @@ def main(argv: list[str] | None = None) -> int:
     print("-" * len(head))
     for sid in enum_ids:
         size, dt, infeasible, front = bench_enumeration(sid)
-        print(f"{sid:32s} {size:10,d} {dt:8.2f} {size / dt:10.0f} {dt / size * 1e6:9.1f} {100 * infeasible:9.1f}% {front:6d}",
-              flush=True)
+        print(
+            f"{sid:32s} {size:10,d} {dt:8.2f} {size / dt:10.0f} {dt / size * 1e6:9.1f} {100 * infeasible:9.1f}% {front:6d}",
+            flush=True,
+        )
     return 0
 
 

@@ -64,8 +64,12 @@ def bench_tabular(n: int) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--quick", action="store_true", help="fewer trained architectures (about a minute)")
-    p.add_argument("--n-trained", type=int, default=None, help="architectures to train (default 8, quick 2)")
+    p.add_argument(
+        "--quick", action="store_true", help="fewer trained architectures (about a minute)"
+    )
+    p.add_argument(
+        "--n-trained", type=int, default=None, help="architectures to train (default 8, quick 2)"
+    )
     a = p.parse_args(argv)
     n_trained = a.n_trained if a.n_trained is not None else (2 if a.quick else 8)
 
@@ -95,8 +99,12 @@ def main(argv: list[str] | None = None) -> int:
     for arch in archs[:20]:
         sur(arch)
     one_s = (time.perf_counter() - t0) / 20
-    _row("surrogate", batch_s, f"batch of 500; one at a time {_fmt(one_s)}; fit {fit_s:.1f} s "
-         f"on {sur.describe()['n_results']} results")
+    _row(
+        "surrogate",
+        batch_s,
+        f"batch of 500; one at a time {_fmt(one_s)}; fit {fit_s:.1f} s "
+        f"on {sur.describe()['n_results']} results",
+    )
 
     # Trained: the default budget (the one the shipped data used), no cache.
     dataset = "fashion_mnist" if fashion_mnist_available() else "digits"
@@ -108,22 +116,31 @@ def main(argv: list[str] | None = None) -> int:
         times.append(rec["train_seconds"])
         accs.append(rec["accuracy"])
     desc = trained.describe()
-    _row("trained", float(np.mean(times)),
-         f"{dataset}, {desc['budget']}; min {min(times):.1f} s, max {max(times):.1f} s over {n_trained} archs")
+    _row(
+        "trained",
+        float(np.mean(times)),
+        f"{dataset}, {desc['budget']}; min {min(times):.1f} s, max {max(times):.1f} s over {n_trained} archs",
+    )
 
     m = sur.held_out_metrics()
     print()
-    print(f"surrogate held-out vs trained oracle ({m['n']} of {m['n'] + m['n_train']} shipped results): "
-          f"Spearman {m['spearman']:.3f}, Kendall {m['kendall']:.3f}, MAE {m['mae']:.2f} pp, "
-          f"RMSE {m['rmse']:.2f} pp")
+    print(
+        f"surrogate held-out vs trained oracle ({m['n']} of {m['n'] + m['n_train']} shipped results): "
+        f"Spearman {m['spearman']:.3f}, Kendall {m['kendall']:.3f}, MAE {m['mae']:.2f} pp, "
+        f"RMSE {m['rmse']:.2f} pp"
+    )
     if dataset == "fashion_mnist" and n_trained >= 5:
         pred = sur(fresh)
-        print(f"surrogate vs trained oracle on {n_trained} fresh architectures: "
-              f"Spearman {spearmanr(accs, pred).statistic:.3f}, "
-              f"Kendall {kendalltau(accs, pred).statistic:.3f}, "
-              f"MAE {float(np.mean(np.abs(pred - np.asarray(accs)))):.2f} pp")
+        print(
+            f"surrogate vs trained oracle on {n_trained} fresh architectures: "
+            f"Spearman {spearmanr(accs, pred).statistic:.3f}, "
+            f"Kendall {kendalltau(accs, pred).statistic:.3f}, "
+            f"MAE {float(np.mean(np.abs(pred - np.asarray(accs)))):.2f} pp"
+        )
     elif dataset != "fashion_mnist":
-        print("(fresh-architecture check skipped: the shipped surrogate is fitted to Fashion-MNIST results)")
+        print(
+            "(fresh-architecture check skipped: the shipped surrogate is fitted to Fashion-MNIST results)"
+        )
     return 0
 
 

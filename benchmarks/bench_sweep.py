@@ -44,7 +44,9 @@ def _timed(fn) -> tuple[float, float]:
     return time.perf_counter() - w, time.process_time() - c
 
 
-def overhead(scenario_id: str, budget: int, batch: int, repeat: int, tmp: Path) -> dict[str, tuple[float, float]]:
+def overhead(
+    scenario_id: str, budget: int, batch: int, repeat: int, tmp: Path
+) -> dict[str, tuple[float, float]]:
     """Best-of-``repeat`` (wall, CPU) times of the raw loop, the logged run, re-opening a
     finished run and resuming a half-finished one; raw and logged runs are interleaved so
     that load from other processes hits both alike."""
@@ -75,7 +77,12 @@ def overhead(scenario_id: str, budget: int, batch: int, repeat: int, tmp: Path) 
         res = run(sc, "random", budget, 0, d, batch_size=batch)
         assert res.resumed_rows == keep - 1 and len(res.frame) == budget
 
-    times: dict[str, list[tuple[float, float]]] = {"raw": [], "run": [], "open": [], "resume_half": []}
+    times: dict[str, list[tuple[float, float]]] = {
+        "raw": [],
+        "run": [],
+        "open": [],
+        "resume_half": [],
+    }
     for _ in range(repeat):
         times["raw"].append(_timed(raw))
         times["run"].append(_timed(logged))
@@ -109,10 +116,17 @@ def capacity(workers: int, n: int = 6_000_000) -> float:
     return serial / parallel
 
 
-def speedup(scenario_id: str, budget: int, cells: int, workers: int, tmp: Path) -> tuple[float, float]:
+def speedup(
+    scenario_id: str, budget: int, cells: int, workers: int, tmp: Path
+) -> tuple[float, float]:
     seeds = list(range(cells))
-    config = {"budget": budget, "seeds": seeds, "scenarios": [scenario_id],
-              "agents": [{"name": "random", "settings": {"batch_size": 1}}], "format": "csv"}
+    config = {
+        "budget": budget,
+        "seeds": seeds,
+        "scenarios": [scenario_id],
+        "agents": [{"name": "random", "settings": {"batch_size": 1}}],
+        "format": "csv",
+    }
     out = {}
     for n in (1, workers):
         d = tmp / f"sweep-{n}"
@@ -124,7 +138,9 @@ def speedup(scenario_id: str, budget: int, cells: int, workers: int, tmp: Path) 
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--quick", action="store_true", help="small budgets (a smoke run, about 30 s)")
     ap.add_argument("--scenario", default="hw-resnet50-area")
     ap.add_argument("--workers", type=int, default=2)
@@ -138,26 +154,38 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="bench_sweep"))
     try:
         print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
-        print(f"1. runner overhead: random search on {args.scenario}, {budget} evaluations, best of {repeat}")
-        print(f"   {'designs/step':>12} {'':>5} {'raw loop':>9} {'logged':>9} {'overhead':>14} {'':>6} "
-              f"{'re-open':>8} {'resume half':>11}")
+        print(
+            f"1. runner overhead: random search on {args.scenario}, {budget} evaluations, best of {repeat}"
+        )
+        print(
+            f"   {'designs/step':>12} {'':>5} {'raw loop':>9} {'logged':>9} {'overhead':>14} {'':>6} "
+            f"{'re-open':>8} {'resume half':>11}"
+        )
         for batch in (1, 16):
             r = overhead(args.scenario, budget, batch, repeat, tmp)
             for i, kind in enumerate(("wall", "CPU")):
                 raw, logged = r["raw"][i], r["run"][i]
                 per = (logged - raw) / budget * 1e3
                 pct = 100 * (logged - raw) / raw
-                print(f"   {batch:>12} {kind:>5} {raw:>8.3f}s {logged:>8.3f}s {per:>7.3f} ms/eval {pct:>+5.0f}% "
-                      f"{r['open'][i]:>7.3f}s {r['resume_half'][i]:>10.3f}s")
-        print(f"2. local sweep: {cells} runs of random search (1 design/step, {cell_budget} evaluations) "
-              f"on {args.scenario}")
+                print(
+                    f"   {batch:>12} {kind:>5} {raw:>8.3f}s {logged:>8.3f}s {per:>7.3f} ms/eval {pct:>+5.0f}% "
+                    f"{r['open'][i]:>7.3f}s {r['resume_half'][i]:>10.3f}s"
+                )
+        print(
+            f"2. local sweep: {cells} runs of random search (1 design/step, {cell_budget} evaluations) "
+            f"on {args.scenario}"
+        )
         cap = capacity(args.workers)
         t1, tn = speedup(args.scenario, cell_budget, cells, args.workers, tmp)
         cap2 = capacity(args.workers)
-        print(f"   1 worker {t1:.2f} s, {args.workers} workers {tn:.2f} s: speed-up {t1 / tn:.2f}x "
-              f"(goal >= 1.7x for 2 workers)")
-        print(f"   the machine's own parallel capacity (busy loops in {args.workers} processes, before/after): "
-              f"{cap:.2f}x / {cap2:.2f}x; sweep efficiency vs that: {t1 / tn / max(min(cap, cap2), 1e-9):.0%}")
+        print(
+            f"   1 worker {t1:.2f} s, {args.workers} workers {tn:.2f} s: speed-up {t1 / tn:.2f}x "
+            f"(goal >= 1.7x for 2 workers)"
+        )
+        print(
+            f"   the machine's own parallel capacity (busy loops in {args.workers} processes, before/after): "
+            f"{cap:.2f}x / {cap2:.2f}x; sweep efficiency vs that: {t1 / tn / max(min(cap, cap2), 1e-9):.0%}"
+        )
         print(f"load average after: {os.getloadavg()[0]:.2f}")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -33,7 +33,9 @@ from archgym.workloads.zoo import ZOO  # noqa: F401  (the zoo must exist)
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--train-fraction", type=float, default=0.25)
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
@@ -71,8 +73,10 @@ def main() -> None:
             print(f"note: no '{name}' op in the calibration data; it takes the eltwise value")
 
     pred = base + feats @ coef
-    print(f"calibration data: {len(base)} NB201 cells with a measured Edge TPU latency "
-          f"({n_train} used for the fit, {len(held)} held out) + Coral {list(CORAL_LATENCY_MS)}")
+    print(
+        f"calibration data: {len(base)} NB201 cells with a measured Edge TPU latency "
+        f"({n_train} used for the fit, {len(held)} held out) + Coral {list(CORAL_LATENCY_MS)}"
+    )
     print(f"fitted in {time.perf_counter() - t0:.1f} s\n")
     print("calibration:")
     print(f"  invoke_overhead_us: {coef[0]:.2f}")
@@ -82,8 +86,10 @@ def main() -> None:
     print()
     for label, sel in (("train", train), ("held-out", held)):
         r = rank_correlations(pred[sel], cells.measured[sel])
-        print(f"{label:9s} spearman {r['spearman']:.4f}  kendall {r['kendall']:.4f}  "
-              f"MAPE(raw) {np.mean(np.abs(pred[sel] - cells.measured[sel]) / cells.measured[sel]):.3f}")
+        print(
+            f"{label:9s} spearman {r['spearman']:.4f}  kendall {r['kendall']:.4f}  "
+            f"MAPE(raw) {np.mean(np.abs(pred[sel] - cells.measured[sel]) / cells.measured[sel]):.3f}"
+        )
     for name, meas in CORAL_LATENCY_MS.items():
         wl = load(name)
         rep = simulate(cfg, wl, options=no_oh)

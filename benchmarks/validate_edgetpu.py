@@ -33,8 +33,10 @@ from archgym.workloads.nb201 import load_hwnasbench
 
 def line(label: str, pred: np.ndarray, meas: np.ndarray) -> str:
     r = rank_correlations(pred, meas)
-    return (f"  {label:34s} spearman {r['spearman']:.4f}  kendall {r['kendall']:.4f}  "
-            f"affine fit: MAPE {r['affine_mape']:.3f}, R^2 {r['affine_r2']:.3f}")
+    return (
+        f"  {label:34s} spearman {r['spearman']:.4f}  kendall {r['kendall']:.4f}  "
+        f"affine fit: MAPE {r['affine_mape']:.3f}, R^2 {r['affine_r2']:.3f}"
+    )
 
 
 def main() -> None:
@@ -45,7 +47,7 @@ def main() -> None:
     meas = cells.measured
     n = len(meas)
     perm = np.random.default_rng(0).permutation(n)
-    held = perm[int(round(0.25 * n)):]
+    held = perm[int(round(0.25 * n)) :]
     hw100 = load_hwnasbench("cifar100")["edgetpu_latency"].to_numpy()
     m100 = hw100[cells.index]
     ok100 = np.isfinite(m100) & (m100 > 0)
@@ -53,11 +55,19 @@ def main() -> None:
     print(line("archgym, all cells", pred, meas))
     print(line("archgym, held-out cells", pred[held], meas[held]))
     print(line("archgym vs CIFAR-100 measurements", pred[ok100], m100[ok100]))
-    print(line("archgym without op overheads", predict_nb201(cells, edgetpu, options=CostOptions(op_overhead=False)), meas))
+    print(
+        line(
+            "archgym without op overheads",
+            predict_nb201(cells, edgetpu, options=CostOptions(op_overhead=False)),
+            meas,
+        )
+    )
     print(line("naive: number of layers", cells.n_layers, meas))
     print(line("noise ceiling: CIFAR-10 vs CIFAR-100", m100[ok100], meas[ok100]))
-    print(f"  predicted {pred.min():.3f}..{pred.max():.3f} ms, measured {meas.min():.3f}..{meas.max():.3f} ms, "
-          f"raw MAPE {np.mean(np.abs(pred - meas) / meas):.3f}")
+    print(
+        f"  predicted {pred.min():.3f}..{pred.max():.3f} ms, measured {meas.min():.3f}..{meas.max():.3f} ms, "
+        f"raw MAPE {np.mean(np.abs(pred - meas) / meas):.3f}"
+    )
     print()
     print("2. Coral calibration points (edgetpu preset)")
     for name, p in coral_predictions(edgetpu).items():
@@ -65,7 +75,9 @@ def main() -> None:
         print(f"  {name:13s} predicted {p:.3f} ms, Coral {c} ms ({(p - c) / c:+.1%})")
     print()
     eyeriss = AcceleratorConfig.preset("eyeriss")
-    print(f"3. Eyeriss columns of HW-NAS-Bench (model estimates), eyeriss preset: {eyeriss.describe()}")
+    print(
+        f"3. Eyeriss columns of HW-NAS-Bench (model estimates), eyeriss preset: {eyeriss.describe()}"
+    )
     for col, metric in (("eyeriss_energy", "energy_mj"), ("eyeriss_latency", "latency_ms")):
         ey = measured_nb201_cells(col, "cifar10")
         p = predict_nb201(ey, eyeriss, metric=metric)

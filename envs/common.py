@@ -33,7 +33,9 @@ from archgym.scenarios import DEFAULT, Evaluation, Scenario, load
 __all__ = ["resolve_scenario", "RewardModel", "MetricFeatures", "evaluation_info"]
 
 
-def resolve_scenario(scenario: str | Scenario | Mapping[str, Any] | None, overrides: Mapping[str, Any]) -> Scenario:
+def resolve_scenario(
+    scenario: str | Scenario | Mapping[str, Any] | None, overrides: Mapping[str, Any]
+) -> Scenario:
     """A :class:`Scenario` from a catalog id (default :data:`archgym.scenarios.DEFAULT`),
     a scenario or a document, with catalog overrides (budgets, ...) applied."""
     if scenario is None:
@@ -84,7 +86,12 @@ class RewardModel:
         return float(r)
 
     def describe(self) -> dict[str, float]:
-        return {"low": self.low, "high": self.high, "floor": self.floor, "penalty_scale": self.penalty_scale}
+        return {
+            "low": self.low,
+            "high": self.high,
+            "floor": self.floor,
+            "penalty_scale": self.penalty_scale,
+        }
 
 
 class MetricFeatures:
@@ -96,14 +103,22 @@ class MetricFeatures:
         self.budget_names = list(scenario.budgets)
         self.objective_names = list(scenario.objective_names)
         multi = len(self.objective_names) > 1
-        self._objective_cols = [f"objective_{m}" for m in self.objective_names] if multi else ["objective"]
+        self._objective_cols = (
+            [f"objective_{m}" for m in self.objective_names] if multi else ["objective"]
+        )
         k, c = len(self.ranges), len(self.budgets)
-        self.names = [f"objective_{m}" for m in self.objective_names] + [f"ratio_{m}" for m in self.budget_names] + [
-            "feasible",
-            "has_design",
-        ]
+        self.names = (
+            [f"objective_{m}" for m in self.objective_names]
+            + [f"ratio_{m}" for m in self.budget_names]
+            + [
+                "feasible",
+                "has_design",
+            ]
+        )
         self.low = np.concatenate([np.full(k, -1.0), np.zeros(c), [0.0, 0.0]]).astype(np.float32)
-        self.high = np.concatenate([np.full(k, 2.0), np.full(c, 4.0), [1.0, 1.0]]).astype(np.float32)
+        self.high = np.concatenate([np.full(k, 2.0), np.full(c, 4.0), [1.0, 1.0]]).astype(
+            np.float32
+        )
 
     @property
     def size(self) -> int:

@@ -72,15 +72,21 @@ class DesignEnv(gym.Env[np.ndarray, np.ndarray]):
         self.scenario = resolve_scenario(scenario, overrides)
         self.render_mode = render_mode
         self.episode_length = None if episode_length is None else int(episode_length)
-        self.reward_model = RewardModel(self.scenario, penalty_scale, reward_floor, normalize_reward)
+        self.reward_model = RewardModel(
+            self.scenario, penalty_scale, reward_floor, normalize_reward
+        )
         self.features = MetricFeatures(self.scenario)
         space = self.scenario.space
         self._n = space.n_knobs
         self._sizes = np.asarray(space.sizes, np.int64)
         self._denom = np.maximum(self._sizes - 1, 1).astype(np.float64)
         self.action_space = space.to_gymnasium()
-        low = np.concatenate([np.zeros(self._n, np.float32), self.features.low, [0.0]]).astype(np.float32)
-        high = np.concatenate([np.ones(self._n, np.float32), self.features.high, [1.0]]).astype(np.float32)
+        low = np.concatenate([np.zeros(self._n, np.float32), self.features.low, [0.0]]).astype(
+            np.float32
+        )
+        high = np.concatenate([np.ones(self._n, np.float32), self.features.high, [1.0]]).astype(
+            np.float32
+        )
         self.observation_space = spaces.Box(low, high, dtype=np.float32)
         self._t = 0
         self._obs = np.zeros(low.shape, np.float32)
@@ -89,21 +95,29 @@ class DesignEnv(gym.Env[np.ndarray, np.ndarray]):
     def _progress(self) -> float:
         return 0.0 if self.episode_length is None else min(1.0, self._t / self.episode_length)
 
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[np.ndarray, dict[str, Any]]:
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[np.ndarray, dict[str, Any]]:
         super().reset(seed=seed)
         self._t = 0
         self._last_info = None
-        self._obs = np.concatenate([np.zeros(self._n), self.features.empty(), [0.0]]).astype(np.float32)
+        self._obs = np.concatenate([np.zeros(self._n), self.features.empty(), [0.0]]).astype(
+            np.float32
+        )
         return self._obs.copy(), {"scenario": self.scenario.id}
 
     def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
         x = np.asarray(action, dtype=np.int64).reshape(self._n)
         ev = self.scenario.evaluate(x)
         feasible = bool(ev.data["feasible"][0])
-        reward = self.reward_model(float(ev.data["objective"][0]), feasible, float(ev.data["violation"][0]))
+        reward = self.reward_model(
+            float(ev.data["objective"][0]), feasible, float(ev.data["violation"][0])
+        )
         self._t += 1
         terminated = self.episode_length is not None and self._t >= self.episode_length
-        self._obs = np.concatenate([x / self._denom, self.features(ev), [self._progress()]]).astype(np.float32)
+        self._obs = np.concatenate([x / self._denom, self.features(ev), [self._progress()]]).astype(
+            np.float32
+        )
         info = evaluation_info(ev)
         self._last_info = info
         return self._obs.copy(), reward, terminated, False, info

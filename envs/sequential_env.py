@@ -75,7 +75,9 @@ class SequentialDesignEnv(gym.Env[np.ndarray, np.int64]):
         self.render_mode = render_mode
         self.invalid_action = invalid_action
         self.designs_per_episode = int(designs_per_episode)
-        self.reward_model = RewardModel(self.scenario, penalty_scale, reward_floor, normalize_reward)
+        self.reward_model = RewardModel(
+            self.scenario, penalty_scale, reward_floor, normalize_reward
+        )
         self.features = MetricFeatures(self.scenario)
         space = self.scenario.space
         self._n = space.n_knobs
@@ -112,9 +114,15 @@ class SequentialDesignEnv(gym.Env[np.ndarray, np.int64]):
         return self._masks[self._pos].copy()
 
     def _step_info(self) -> dict[str, Any]:
-        return {"action_mask": self._masks[self._pos].copy(), "knob": self._names[self._pos], "position": self._pos}
+        return {
+            "action_mask": self._masks[self._pos].copy(),
+            "knob": self._names[self._pos],
+            "position": self._pos,
+        }
 
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[np.ndarray, dict[str, Any]]:
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[np.ndarray, dict[str, Any]]:
         super().reset(seed=seed)
         self._reset_state()
         return self._obs(), {"scenario": self.scenario.id, **self._step_info()}
@@ -140,7 +148,9 @@ class SequentialDesignEnv(gym.Env[np.ndarray, np.int64]):
         x = self._partial.copy()
         ev = self.scenario.evaluate(x)
         feasible = bool(ev.data["feasible"][0])
-        reward = self.reward_model(float(ev.data["objective"][0]), feasible, float(ev.data["violation"][0]))
+        reward = self.reward_model(
+            float(ev.data["objective"][0]), feasible, float(ev.data["violation"][0])
+        )
         self._buf[:base] = np.concatenate([x / self._denom, self.features(ev)])
         self._buf[base : base + n] = -1.0
         self._buf[base + n] = 1.0
@@ -156,7 +166,10 @@ class SequentialDesignEnv(gym.Env[np.ndarray, np.int64]):
     def render(self) -> str | None:
         if self.render_mode != "ansi":
             return None
-        partial = {k: (self.scenario.space[k].choices[int(v)] if v >= 0 else None) for k, v in zip(self._names, self._partial, strict=True)}
+        partial = {
+            k: (self.scenario.space[k].choices[int(v)] if v >= 0 else None)
+            for k, v in zip(self._names, self._partial, strict=True)
+        }
         text = f"{self.scenario.id} deciding {self._names[self._pos]!r}; partial design {partial}"
         if self._last_info is not None:
             text += f"; last design objective {self._last_info['objective']:.6g} (feasible {self._last_info['feasible']})"

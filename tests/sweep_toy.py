@@ -26,18 +26,22 @@ _DEFAULTS = {"delay": 0.0, "crash": False, "multi": False, "area_mm2": 6.0}
 class ToyScenario:
     """Toy co-design problem: maximise ``-latency_ms`` (and ``accuracy`` if multi)."""
 
-    def __init__(self, delay: float = 0.0, crash: bool = False, multi: bool = False, area_mm2: float = 6.0) -> None:
+    def __init__(
+        self, delay: float = 0.0, crash: bool = False, multi: bool = False, area_mm2: float = 6.0
+    ) -> None:
         given = {"delay": delay, "crash": crash, "multi": multi, "area_mm2": area_mm2}
         self.overrides = {k: v for k, v in given.items() if v != _DEFAULTS[k]}
         self.id = "toy-mo" if multi else "toy"
         self.delay = float(delay)
         self.crash = bool(crash)
-        self.space = DesignSpace([
-            PowerOfTwo("rows", 4, 64),
-            Categorical("dataflow", ["os", "ws", "is"]),
-            Ordinal("sram_kib", [0.5, 1, 2, 4]),
-            Categorical("kernel", [(1, 1), (3, 3)]),
-        ])
+        self.space = DesignSpace(
+            [
+                PowerOfTwo("rows", 4, 64),
+                Categorical("dataflow", ["os", "ws", "is"]),
+                Ordinal("sram_kib", [0.5, 1, 2, 4]),
+                Categorical("kernel", [(1, 1), (3, 3)]),
+            ]
+        )
         self.budgets = {"area_mm2": float(area_mm2)}
         self.n_objectives = 2 if multi else 1
         self.objective_columns = ["objective_latency_ms", "accuracy"] if multi else ["objective"]
@@ -58,9 +62,14 @@ class ToyScenario:
         area = 0.08 * rows + 0.5 * sram + 0.2 * X[:, 3]
         energy = latency * (0.5 + 0.1 * sram)
         acc = 60.0 + 5.0 * X[:, 3] + 2.0 * np.log2(sram + 1) - 0.3 * X[:, 1]
-        out = pd.DataFrame({
-            "latency_ms": latency, "energy_mj": energy, "area_mm2": area, "accuracy": acc,
-        })
+        out = pd.DataFrame(
+            {
+                "latency_ms": latency,
+                "energy_mj": energy,
+                "area_mm2": area,
+                "accuracy": acc,
+            }
+        )
         if self.n_objectives > 1:
             out["objective_latency_ms"] = -latency
         out["objective"] = -latency
@@ -140,5 +149,9 @@ class ToyTransferAgent(ToyAgent):
     def ask(self, n: int | None = None) -> np.ndarray:
         n = n or self.settings.batch_size
         head = [self._queue.pop(0) for _ in range(min(n, len(self._queue)))]
-        rest = super().ask(n - len(head)) if n > len(head) else np.zeros((0, len(self.space.names)), np.int64)
+        rest = (
+            super().ask(n - len(head))
+            if n > len(head)
+            else np.zeros((0, len(self.space.names)), np.int64)
+        )
         return np.vstack([np.asarray(head, np.int64).reshape(-1, len(self.space.names)), rest])

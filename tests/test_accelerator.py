@@ -15,7 +15,9 @@ def test_edgetpu_preset_is_edge_tpu_like():
 
 
 def test_small_and_large_presets_bracket_the_default():
-    small, mid, large = (AcceleratorConfig.preset(n) for n in ("edgetpu-small", "edgetpu", "edgetpu-large"))
+    small, mid, large = (
+        AcceleratorConfig.preset(n) for n in ("edgetpu-small", "edgetpu", "edgetpu-large")
+    )
     assert small.peak_tops < mid.peak_tops < large.peak_tops
     assert small.onchip_mib < mid.onchip_mib < large.onchip_mib
 

@@ -38,7 +38,9 @@ class ToyScenario:
     maximised); ``objective`` is the first.
     """
 
-    def __init__(self, n_objectives: int = 1, area_budget: float = 30.0, fixed_knob: bool = False) -> None:
+    def __init__(
+        self, n_objectives: int = 1, area_budget: float = 30.0, fixed_knob: bool = False
+    ) -> None:
         knobs = [
             PowerOfTwo("rows", 4, 64),
             Categorical("dataflow", ["os", "ws", "is"]),
@@ -109,7 +111,19 @@ def test_runs_and_logs_every_evaluation(name: str, settings: dict[str, Any]) -> 
     h = make(name, **settings).run(sc, budget=30, seed=3)
     assert isinstance(h, History) and len(h) == 30
     f = h.frame
-    for col in ["run_id", "agent", "seed", "step", "eval", *sc.space.names, "objective", "feasible", "slack_area_mm2", "ask_s", "eval_s"]:
+    for col in [
+        "run_id",
+        "agent",
+        "seed",
+        "step",
+        "eval",
+        *sc.space.names,
+        "objective",
+        "feasible",
+        "slack_area_mm2",
+        "ask_s",
+        "eval_s",
+    ]:
         assert col in f.columns, col
     assert (f["agent"] == name).all()
     assert f["eval"].tolist() == list(range(30))
@@ -190,7 +204,9 @@ def test_bad_batch_sizes_raise_clearly() -> None:
         make("random", batch_size=0)
     with pytest.raises(AgentError, match="batch_size"):
         make("ga", batch_size=0)
-    with pytest.raises(AgentError, match=r"batch_size=500 is larger than the space \(120 designs\)"):
+    with pytest.raises(
+        AgentError, match=r"batch_size=500 is larger than the space \(120 designs\)"
+    ):
         make("random", batch_size=500).run(ToyScenario(), budget=10)
     with pytest.raises(AgentError, match="larger than the space"):
         make("ga", batch_size=121).setup(ToyScenario())
@@ -302,7 +318,9 @@ def test_ga_generation_handed_out_in_pieces_and_topped_up() -> None:
     agent.tell(X[:3], Observations(obs.X[:3], obs.objectives[:3], obs.slack[:3], obs.feasible[:3]))
     assert agent.generation == 1
     with pytest.raises(AgentError, match="did not hand out"):
-        agent.tell(X[:1], Observations(obs.X[:1], obs.objectives[:1], obs.slack[:1], obs.feasible[:1]))
+        agent.tell(
+            X[:1], Observations(obs.X[:1], obs.objectives[:1], obs.slack[:1], obs.feasible[:1])
+        )
 
 
 def test_ga_improves_on_its_first_generation() -> None:
@@ -329,7 +347,9 @@ def test_nsga2_on_two_objectives() -> None:
     assert isinstance(agent.algorithm, NSGA2) and agent.generation == 5
     assert agent.obs is not None and agent.obs.objectives.shape == (40, 2)
     F = agent.algorithm.pop.get("F")
-    np.testing.assert_allclose(F[:, 1], -(-agent.algorithm.pop.get("G")[:, 0] * 30.0 - 30.0), atol=1e-9)  # F2 = area
+    np.testing.assert_allclose(
+        F[:, 1], -(-agent.algorithm.pop.get("G")[:, 0] * 30.0 - 30.0), atol=1e-9
+    )  # F2 = area
     assert len(h) == 40 and {"throughput", "neg_area"} <= set(h.frame.columns)
     again = make("ga", pop_size=8).run(ToyScenario(n_objectives=2), budget=40, seed=0)
     pd.testing.assert_frame_equal(_strip(h.frame), _strip(again.frame))
@@ -346,8 +366,12 @@ def test_on_the_tiny_catalog_scenarios(name: str, scenario_id: str) -> None:
     sc = _catalog_scenario(scenario_id)
     budget = min(12, int(sc.space.size))
     bs = min(4, int(sc.space.size))
-    a = make(name, batch_size=bs, **({"pop_size": 6} if name == "ga" else {})).run(sc, budget=budget, seed=0)
-    b = make(name, batch_size=bs, **({"pop_size": 6} if name == "ga" else {})).run(sc, budget=budget, seed=0)
+    a = make(name, batch_size=bs, **({"pop_size": 6} if name == "ga" else {})).run(
+        sc, budget=budget, seed=0
+    )
+    b = make(name, batch_size=bs, **({"pop_size": 6} if name == "ga" else {})).run(
+        sc, budget=budget, seed=0
+    )
     assert len(a) == budget and {"objective", "feasible", *sc.space.names} <= set(a.frame.columns)
     pd.testing.assert_frame_equal(_strip(a.frame), _strip(b.frame))
 

@@ -48,13 +48,29 @@ def _all_designs(sc: Any) -> np.ndarray:
 
 @pytest.mark.parametrize("scenario_id", ["tiny", "tiny-codesign"])
 @pytest.mark.parametrize(("name", "settings"), AGENTS, ids=IDS)
-def test_runs_logs_and_is_deterministic(name: str, settings: dict[str, Any], scenario_id: str) -> None:
+def test_runs_logs_and_is_deterministic(
+    name: str, settings: dict[str, Any], scenario_id: str
+) -> None:
     sc = scenarios.load(scenario_id)
     a = make(name, **settings).run(sc, budget=24, seed=3)
     assert isinstance(a, History) and len(a) == 24
     f = a.frame
     slacks = [f"slack_{m}" for m in sc.budgets]
-    for col in ["run_id", "agent", "seed", "step", "eval", *sc.space.names, "latency_ms", "area_mm2", "objective", "feasible", *slacks, "ask_s", "eval_s"]:
+    for col in [
+        "run_id",
+        "agent",
+        "seed",
+        "step",
+        "eval",
+        *sc.space.names,
+        "latency_ms",
+        "area_mm2",
+        "objective",
+        "feasible",
+        *slacks,
+        "ask_s",
+        "eval_s",
+    ]:
         assert col in f.columns, col
     assert (f["agent"] == name).all() and (f["seed"] == 3).all()
     assert f["eval"].tolist() == list(range(24))
@@ -80,7 +96,9 @@ def test_infeasible_designs_are_told_and_logged(name: str, settings: dict[str, A
     assert (infeasible >= over).all() and f.loc[over, "reason"].str.contains("over budget").all()
     if name == "ppo" or settings.get("reward", "penalty") == "penalty":
         r = agent.reward(agent.obs)
-        assert r[infeasible].max() < r[~infeasible].min()  # every infeasible design is penalised below
+        assert (
+            r[infeasible].max() < r[~infeasible].min()
+        )  # every infeasible design is penalised below
 
 
 @pytest.mark.parametrize(("name", "settings"), AGENTS, ids=IDS)
@@ -109,7 +127,9 @@ def test_running_leaves_the_global_random_states_alone() -> None:
         make(name, **settings).run(scenarios.load("tiny"), budget=16, seed=0)
         assert random.random() == random.Random(1).random()
         assert np.random.random() == np.random.RandomState(1).random_sample()
-        assert torch.rand(1).item() == torch.rand(1, generator=torch.Generator().manual_seed(1)).item()
+        assert (
+            torch.rand(1).item() == torch.rand(1, generator=torch.Generator().manual_seed(1)).item()
+        )
 
 
 def test_multi_objective_scenarios_are_scalarised() -> None:
@@ -120,9 +140,13 @@ def test_multi_objective_scenarios_are_scalarised() -> None:
         assert len(h) == 16 and agent.obs is not None and agent.obs.objectives.shape == (16, 2)
     reward = DesignReward(sc)
     ranges = sc.objective_ranges()
-    obs = Observations(np.zeros((2, 6), np.int64), ranges.T.copy(), np.zeros((2, 1)), np.array([True, True]))
+    obs = Observations(
+        np.zeros((2, 6), np.int64), ranges.T.copy(), np.zeros((2, 1)), np.array([True, True])
+    )
     np.testing.assert_allclose(reward(obs), [0.0, 1.0])  # equal weights on normalised objectives
-    with pytest.raises(AgentError, match="normalize_reward=False is not possible on the 2-objective"):
+    with pytest.raises(
+        AgentError, match="normalize_reward=False is not possible on the 2-objective"
+    ):
         make("reinforce", normalize_reward=False).setup(sc)
 
 
@@ -142,9 +166,17 @@ def test_multi_objective_scenarios_are_scalarised() -> None:
         ("reinforce", {"learning_rate": float("nan")}, "learning_rate must be a finite number > 0"),
         ("reinforce", {"baseline_decay": 1.0}, r"baseline_decay must be in \[0, 1\)"),
         ("reinforce", {"entropy_coef": -0.1}, "entropy_coef must be a finite number >= 0"),
-        ("reinforce", {"reward": "hinge"}, r"reward must be one of \['penalty', 'mnasnet_soft', 'mnasnet_hard'\]"),
+        (
+            "reinforce",
+            {"reward": "hinge"},
+            r"reward must be one of \['penalty', 'mnasnet_soft', 'mnasnet_hard'\]",
+        ),
         ("reinforce", {"alpha": -0.07}, "alpha applies to the MnasNet rewards only"),
-        ("reinforce", {"reward": "mnasnet_soft", "beta": "x"}, "beta must be a finite number or None"),
+        (
+            "reinforce",
+            {"reward": "mnasnet_soft", "beta": "x"},
+            "beta must be a finite number or None",
+        ),
         ("reinforce", {"controller": "gru"}, "controller must be one of"),
         ("reinforce", {"hidden_size": 0}, "hidden_size must be an integer >= 1"),
     ],
@@ -188,13 +220,19 @@ def test_mnasnet_design_reward_normalises_and_zeroes_rejected_designs() -> None:
     low, high = sc.objective_range()
     reward = DesignReward(sc, "mnasnet_hard")
     assert (reward.alpha, reward.beta) == (0.0, -1.0)
-    objectives = np.array([[low + 0.5 * (high - low)], [low + 0.5 * (high - low)], [low - 1.0], [high]])
+    objectives = np.array(
+        [[low + 0.5 * (high - low)], [low + 0.5 * (high - low)], [low - 1.0], [high]]
+    )
     slack = np.array([[0.5, 1.0], [-1.5, 5.0], [0.5, 1.0], [-np.inf, 1.0]])
-    obs = Observations(np.zeros((4, 8), np.int64), objectives, slack, np.array([True, False, True, False]))
+    obs = Observations(
+        np.zeros((4, 8), np.int64), objectives, slack, np.array([True, False, True, False])
+    )
     # latency 3.0 = 2 x budget -> x 1/2; a quality below the range -> 0; a rejected design -> 0
     np.testing.assert_allclose(reward(obs), [0.5, 0.25, 0.0, 0.0])
     soft = DesignReward(sc, "mnasnet_soft", alpha=-0.5, beta=-2.0)
-    np.testing.assert_allclose(soft(obs)[:2], [0.5 * (1 / 1.5) ** -0.5 * 0.9**-0.5, 0.5 * 2.0**-2.0 * 0.5**-0.5])
+    np.testing.assert_allclose(
+        soft(obs)[:2], [0.5 * (1 / 1.5) ** -0.5 * 0.9**-0.5, 0.5 * 2.0**-2.0 * 0.5**-0.5]
+    )
 
 
 @pytest.mark.parametrize("scenario_id", ["tiny", "tiny-codesign"])
@@ -243,10 +281,16 @@ def test_ppo_updates_every_n_steps_told_designs() -> None:
     # designs told without an ask are scored by the current policy
     Y = sc.space.sample(4, seed=0)
     agent.tell(Y, Observations.from_frame(Y, sc.evaluate(Y).to_frame()))
-    assert agent.updates == 1 and agent.model.rollout_buffer.pos == 1 and agent.model.num_timesteps == 9
+    assert (
+        agent.updates == 1
+        and agent.model.rollout_buffer.pos == 1
+        and agent.model.num_timesteps == 9
+    )
     after = agent.policy_probabilities()
     assert any(not np.allclose(a, b) for a, b in zip(before, after, strict=True))
-    assert all(np.isclose(p.sum(), 1.0) and len(p) == s for p, s in zip(after, sc.space.sizes, strict=True))
+    assert all(
+        np.isclose(p.sum(), 1.0) and len(p) == s for p, s in zip(after, sc.space.sizes, strict=True)
+    )
 
 
 # --- REINFORCE ---------------------------------------------------------------------------------
@@ -313,7 +357,9 @@ def _expected_reward(agent: Any, X: np.ndarray, R: np.ndarray) -> float:
     ],
     ids=["reinforce", "reinforce-lstm", "ppo"],
 )
-def test_policy_moves_toward_better_designs_on_tiny(name: str, settings: dict[str, Any], budget: int) -> None:
+def test_policy_moves_toward_better_designs_on_tiny(
+    name: str, settings: dict[str, Any], budget: int
+) -> None:
     """The policy's exact expected reward over the whole space (324 designs) rises.
 
     Scratch runs over seeds 0-39 (REINFORCE) and 0-9 (PPO) all improved, from -0.54 at the

@@ -20,7 +20,16 @@ def _frame(runs: dict[tuple[str, str, int], list[tuple[float, bool]]]) -> pd.Dat
     rows = []
     for (rid, agent, seed), values in runs.items():
         for i, (obj, feas) in enumerate(values):
-            rows.append({"run_id": rid, "agent": agent, "seed": seed, "eval": i, "objective": obj, "feasible": feas})
+            rows.append(
+                {
+                    "run_id": rid,
+                    "agent": agent,
+                    "seed": seed,
+                    "eval": i,
+                    "objective": obj,
+                    "feasible": feas,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -34,8 +43,12 @@ def test_best_so_far_counts_only_feasible_rows_and_keeps_the_others() -> None:
 
 
 def test_normalized_regret_by_hand() -> None:
-    f = _frame({("a", "x", 0): [(-5, False), (-3, True), (-2, True), (-1.5, True)],
-                ("b", "x", 1): [(-4, True), (-1, True)]})
+    f = _frame(
+        {
+            ("a", "x", 0): [(-5, False), (-3, True), (-2, True), (-1.5, True)],
+            ("b", "x", 1): [(-4, True), (-1, True)],
+        }
+    )
     out = analysis.normalized_regret(f, best_value=-1.0)
     a = out[out["run_id"] == "a"]["regret"].tolist()
     assert a[0] == math.inf  # nothing feasible yet
@@ -69,7 +82,14 @@ def test_bootstrap_ci_is_seeded_and_brackets_the_median() -> None:
 
 def test_pareto_mask_and_hypervolume_by_hand() -> None:
     Y = np.array([[1, 2], [2, 1], [0.5, 0.5], [2, 1], [1, 1], [np.nan, 5]])
-    assert analysis.pareto_mask(Y).tolist() == [True, True, False, False, False, False]  # one of equal rows
+    assert analysis.pareto_mask(Y).tolist() == [
+        True,
+        True,
+        False,
+        False,
+        False,
+        False,
+    ]  # one of equal rows
     # two points (1, 2) and (2, 1) above (0, 0): 2 + 2 - 1 = 3
     assert analysis.hypervolume([[1, 2], [2, 1]], [0, 0]) == pytest.approx(3.0)
     # dominated and below-reference points add nothing
@@ -79,11 +99,17 @@ def test_pareto_mask_and_hypervolume_by_hand() -> None:
 
 
 def test_hypervolume_trace_by_hand() -> None:
-    f = pd.DataFrame({
-        "run_id": "r", "agent": "x", "seed": 0, "eval": range(5),
-        "f1": [1.0, 2.0, 2.0, 0.5, 9.0], "f2": [1.0, 0.5, 1.0, 3.0, 9.0],
-        "feasible": [True, True, True, True, False],
-    })
+    f = pd.DataFrame(
+        {
+            "run_id": "r",
+            "agent": "x",
+            "seed": 0,
+            "eval": range(5),
+            "f1": [1.0, 2.0, 2.0, 0.5, 9.0],
+            "f2": [1.0, 0.5, 1.0, 3.0, 9.0],
+            "feasible": [True, True, True, True, False],
+        }
+    )
     f["objective"] = f["f1"]
     out = analysis.hypervolume_trace(f, [0.0, 0.0], ["f1", "f2"])
     # {(1,1)} -> 1; + (2, .5): 1 + 1*.5 = 1.5; (2,1) dominates both -> 2;
@@ -125,8 +151,14 @@ def test_ranking_table_and_evaluations_to_reach_by_hand() -> None:
 def test_load_runs_and_export_dataset(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.syspath_prepend(str(TESTS))
     for seed in (0, 1):
-        run("sweep_toy:ToyScenario", "sweep_toy:ToyAgent", budget=15, seed=seed, root=tmp_path / "runs",
-            scenario_overrides={"area_mm2": 4.0})
+        run(
+            "sweep_toy:ToyScenario",
+            "sweep_toy:ToyAgent",
+            budget=15,
+            seed=seed,
+            root=tmp_path / "runs",
+            scenario_overrides={"area_mm2": 4.0},
+        )
     frame = analysis.load_runs(tmp_path / "runs")
     assert len(frame) == 30 and frame["run_id"].nunique() == 2
     assert {"scenario", "label", "budget", "run_dir", "agent_settings"} <= set(frame.columns)
@@ -141,7 +173,11 @@ def test_load_runs_and_export_dataset(tmp_path: Path, monkeypatch: pytest.Monkey
         assert len(data) == 30 and (~data["feasible"]).sum() == (~frame["feasible"]).sum()
         assert list(data.columns[:6]) == ["scenario", "run_id", "agent", "label", "seed", "eval"]
         assert list(data.columns[6:10]) == ["rows", "dataflow", "sram_kib", "kernel"]
-        back = pd.read_parquet(tmp_path / name) if name.endswith(".parquet") else pd.read_csv(tmp_path / name)
+        back = (
+            pd.read_parquet(tmp_path / name)
+            if name.endswith(".parquet")
+            else pd.read_csv(tmp_path / name)
+        )
         assert len(back) == 30
     uniq = analysis.export_dataset(frame, unique=True)
     assert len(uniq) == len(frame.drop_duplicates(["rows", "dataflow", "sram_kib", "kernel"]))

@@ -13,7 +13,9 @@ from archgym import AcceleratorConfig, ConfigBatch, simulate, simulate_batch
 from archgym import workloads as W
 from archgym.technology import load_technology
 
-CASES = json.loads(resources.files("archgym").joinpath("data/scalesim/scalesim_cases.json").read_text())["cases"]
+CASES = json.loads(
+    resources.files("archgym").joinpath("data/scalesim/scalesim_cases.json").read_text()
+)["cases"]
 
 
 def layer_from_case(layer: dict) -> W.Layer:
@@ -22,19 +24,32 @@ def layer_from_case(layer: dict) -> W.Layer:
     k = (layer["filter_h"], layer["filter_w"])
     size = (layer["ifmap_h"], layer["ifmap_w"])
     if layer["depthwise"]:
-        return W.DepthwiseConv2d(layer["channels"], k, layer["stride"], 0, multiplier=layer["num_filters"], input_size=size)
+        return W.DepthwiseConv2d(
+            layer["channels"],
+            k,
+            layer["stride"],
+            0,
+            multiplier=layer["num_filters"],
+            input_size=size,
+        )
     return W.Conv2d(layer["channels"], layer["num_filters"], k, layer["stride"], 0, input_size=size)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
 def test_scalesim_mode_matches_scalesim_compute_cycles_exactly(case):
-    cfg = AcceleratorConfig(rows=case["config"]["rows"], cols=case["config"]["cols"], dataflow=case["config"]["dataflow"])
+    cfg = AcceleratorConfig(
+        rows=case["config"]["rows"],
+        cols=case["config"]["cols"],
+        dataflow=case["config"]["dataflow"],
+    )
     rep = simulate(cfg, layer_from_case(case["layer"]), mode="scalesim")
     assert rep.compute_cycles == case["compute_cycles"]
     assert rep.totals["macs"] == case["geometry"]["macs"]
 
 
-@pytest.mark.parametrize("case", [c for c in CASES if c["config"]["dataflow"] == "os"][:4], ids=lambda c: c["id"])
+@pytest.mark.parametrize(
+    "case", [c for c in CASES if c["config"]["dataflow"] == "os"][:4], ids=lambda c: c["id"]
+)
 def test_scalesim_mode_sram_reads_follow_scalesim_for_os(case):
     """Output stationary: ifmap reads px*W*ceil(F/C), filter reads F*W*ceil(px/R), ofmap
     writes px*F (SCALE-Sim adds rows+cols words a fold to its ofmap count, an artefact)."""
@@ -42,7 +57,9 @@ def test_scalesim_mode_sram_reads_follow_scalesim_for_os(case):
     rep = simulate(cfg, layer_from_case(case["layer"]), mode="scalesim")
     folds = rep.layers["folds"].sum()
     artefact = (case["config"]["rows"] + case["config"]["cols"]) * folds
-    expected = case["sram_ifmap_reads"] + case["sram_filter_reads"] + case["sram_ofmap_writes"] - artefact
+    expected = (
+        case["sram_ifmap_reads"] + case["sram_filter_reads"] + case["sram_ofmap_writes"] - artefact
+    )
     assert rep.totals["sram_bytes"] == expected
 
 
@@ -64,7 +81,9 @@ def test_depthwise_layers_are_poorly_utilised():
 def test_weights_beyond_onchip_memory_run_markedly_slower():
     cfg = AcceleratorConfig.preset("edgetpu")
     small = cfg.replace(pe_mem_kib=0.05)  # 200 KiB of parameter cache: most weights stream
-    wl = W.Workload([W.Linear(2048, 2048, tokens=8, name=f"fc{i}") for i in range(4)], name="mlp")  # 16 MiB
+    wl = W.Workload(
+        [W.Linear(2048, 2048, tokens=8, name=f"fc{i}") for i in range(4)], name="mlp"
+    )  # 16 MiB
     fits, spills = simulate(cfg.replace(pe_mem_kib=8.0), wl), simulate(small, wl)
     assert fits.totals["weights_onchip"] and not spills.totals["weights_onchip"]
     assert spills.latency_ms > 3 * fits.latency_ms
@@ -81,28 +100,43 @@ def test_more_bandwidth_never_hurts():
 def test_op_overhead_is_the_calibrated_constant_per_layer():
     tech = load_technology()
     cfg = AcceleratorConfig.preset("edgetpu")
-    wl = W.Workload([W.Conv2d(8, 8, 1, input_size=4, name="a"), W.Elementwise(128, inputs=("a",), name="b")])
+    wl = W.Workload(
+        [W.Conv2d(8, 8, 1, input_size=4, name="a"), W.Elementwise(128, inputs=("a",), name="b")]
+    )
     rep = simulate(cfg, wl)
     oh = tech.op_overhead_us
     expected = (oh["matrix"] + oh["eltwise"] + tech.invoke_overhead_us) * cfg.freq_mhz
     assert rep.overhead_cycles == pytest.approx(expected)
     off = simulate(cfg, wl, options=archgym.CostOptions(op_overhead=False))
-    assert off.overhead_cycles == 0 and off.total_cycles == pytest.approx(rep.total_cycles - expected)
+    assert off.overhead_cycles == 0 and off.total_cycles == pytest.approx(
+        rep.total_cycles - expected
+    )
 
 
 def test_per_layer_frame_adds_up_to_the_totals():
-    wl = W.Workload([
-        W.Conv2d(3, 32, 3, 2, 1, input_size=64, activation="relu", name="stem"),
-        W.DepthwiseConv2d(32, 3, 1, 1, input_size=32, name="dw"),
-        W.Conv2d(32, 64, 1, input_size=32, name="pw"),
-        W.GlobalPool(64, 32, name="pool"),
-        W.Linear(64, 10, name="fc"),
-    ])
+    wl = W.Workload(
+        [
+            W.Conv2d(3, 32, 3, 2, 1, input_size=64, activation="relu", name="stem"),
+            W.DepthwiseConv2d(32, 3, 1, 1, input_size=32, name="dw"),
+            W.Conv2d(32, 64, 1, input_size=32, name="pw"),
+            W.GlobalPool(64, 32, name="pool"),
+            W.Linear(64, 10, name="fc"),
+        ]
+    )
     rep = simulate("edgetpu", wl)
     df = rep.layers
     assert list(df["name"]) == ["stem", "dw", "pw", "pool", "fc"]
-    for col in ("compute_cycles", "stall_cycles", "overhead_cycles", "total_cycles", "latency_ms", "energy_mj"):
-        assert df[col].sum() == pytest.approx(getattr(rep, col) if hasattr(rep, col) else rep.totals[col], rel=1e-9)
+    for col in (
+        "compute_cycles",
+        "stall_cycles",
+        "overhead_cycles",
+        "total_cycles",
+        "latency_ms",
+        "energy_mj",
+    ):
+        assert df[col].sum() == pytest.approx(
+            getattr(rep, col) if hasattr(rep, col) else rep.totals[col], rel=1e-9
+        )
     assert df["utilization"].max() <= 1.0
 
 
@@ -129,15 +163,24 @@ configs = st.builds(
 def layers(draw):
     kind = draw(st.sampled_from(["conv", "dw", "gemm", "matmul"]))
     if kind == "gemm":
-        return W.Gemm(draw(st.integers(1, 300)), draw(st.integers(1, 300)), draw(st.integers(1, 300)))
+        return W.Gemm(
+            draw(st.integers(1, 300)), draw(st.integers(1, 300)), draw(st.integers(1, 300))
+        )
     if kind == "matmul":
-        return W.MatMul(draw(st.integers(1, 12)), draw(st.integers(1, 130)), draw(st.integers(1, 130)), draw(st.integers(1, 70)))
+        return W.MatMul(
+            draw(st.integers(1, 12)),
+            draw(st.integers(1, 130)),
+            draw(st.integers(1, 130)),
+            draw(st.integers(1, 70)),
+        )
     k = draw(st.sampled_from([1, 3, 5, 7]))
     size = draw(st.integers(k, 40))
     stride = draw(st.sampled_from([1, 2]))
     c = draw(st.sampled_from([1, 3, 8, 16, 32, 96]))
     if kind == "dw":
-        return W.DepthwiseConv2d(c, k, stride, k // 2, input_size=size, activation=draw(st.sampled_from([None, "relu"])))
+        return W.DepthwiseConv2d(
+            c, k, stride, k // 2, input_size=size, activation=draw(st.sampled_from([None, "relu"]))
+        )
     return W.Conv2d(c, draw(st.sampled_from([1, 8, 24, 64])), k, stride, k // 2, input_size=size)
 
 
@@ -168,24 +211,43 @@ def test_area_grows_with_pes_and_memory(cfg, rows2, mem2):
 @given(cfgs=st.lists(configs, min_size=1, max_size=12), seed=st.integers(0, 2**16))
 def test_batch_equals_one_by_one(cfgs, seed):
     rng = np.random.default_rng(seed)
-    wl = W.Workload([
-        W.Conv2d(3, 16, 3, 2, 1, input_size=32, activation="relu", name="stem"),
-        W.DepthwiseConv2d(16, 3, 1, 1, input_size=16, name="dw"),
-        W.Conv2d(16, int(rng.integers(8, 64)), 1, input_size=16, name="pw"),
-        W.Pool(16, 2, input_size=16, name="pool", inputs=("dw",)),
-        W.Linear(16 * 8 * 8, 10, name="fc"),
-    ])
+    wl = W.Workload(
+        [
+            W.Conv2d(3, 16, 3, 2, 1, input_size=32, activation="relu", name="stem"),
+            W.DepthwiseConv2d(16, 3, 1, 1, input_size=16, name="dw"),
+            W.Conv2d(16, int(rng.integers(8, 64)), 1, input_size=16, name="pw"),
+            W.Pool(16, 2, input_size=16, name="pool", inputs=("dw",)),
+            W.Linear(16 * 8 * 8, 10, name="fc"),
+        ]
+    )
     batch = simulate_batch(ConfigBatch.from_configs(cfgs), wl)
     for i, cfg in enumerate(cfgs):
         one = simulate(cfg, wl)
-        for key in ("compute_cycles", "stall_cycles", "total_cycles", "latency_ms", "energy_mj", "area_mm2"):
+        for key in (
+            "compute_cycles",
+            "stall_cycles",
+            "total_cycles",
+            "latency_ms",
+            "energy_mj",
+            "area_mm2",
+        ):
             assert batch[key][i] == pytest.approx(getattr(one, key), rel=1e-12)
 
 
 def test_batch_with_one_workload_per_design_equals_separate_calls():
     a = W.Workload([W.Conv2d(3, 8, 3, 1, 1, input_size=16, name="c")], name="a")
-    b = W.Workload([W.Conv2d(3, 8, 1, input_size=16, name="c"), W.Elementwise(8 * 256, inputs=("c",), n_inputs=1, op="max")], name="b")
-    cfgs = [AcceleratorConfig.preset("edgetpu"), AcceleratorConfig.preset("edgetpu-small"), AcceleratorConfig.preset("eyeriss")]
+    b = W.Workload(
+        [
+            W.Conv2d(3, 8, 1, input_size=16, name="c"),
+            W.Elementwise(8 * 256, inputs=("c",), n_inputs=1, op="max"),
+        ],
+        name="b",
+    )
+    cfgs = [
+        AcceleratorConfig.preset("edgetpu"),
+        AcceleratorConfig.preset("edgetpu-small"),
+        AcceleratorConfig.preset("eyeriss"),
+    ]
     mixed = simulate_batch(cfgs, [a, b, a])
     for i, wl in enumerate([a, b, a]):
         assert mixed["latency_ms"][i] == pytest.approx(simulate(cfgs[i], wl).latency_ms, rel=1e-12)

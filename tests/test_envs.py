@@ -106,14 +106,27 @@ def test_design_env_reward_info_and_observation():
 
 
 def test_normalized_reward_and_overrides():
-    env = gymnasium.make("archgym/DesignEnv-v0", scenario="tiny", area_mm2=5.0, normalize_reward=True)
+    env = gymnasium.make(
+        "archgym/DesignEnv-v0", scenario="tiny", area_mm2=5.0, normalize_reward=True
+    )
     sc = env.unwrapped.scenario
     assert sc.budgets["area_mm2"] == 5.0
     env.reset(seed=0)
-    x = sc.space.encode({"rows": 8, "cols": 8, "lanes": 1, "core_mem_kib": 64, "bandwidth_gbps": 8.0, "dataflow": "ws"})
+    x = sc.space.encode(
+        {
+            "rows": 8,
+            "cols": 8,
+            "lanes": 1,
+            "core_mem_kib": 64,
+            "bandwidth_gbps": 8.0,
+            "dataflow": "ws",
+        }
+    )
     _, r, _, _, info = env.step(x)
     rm = env.unwrapped.reward_model
-    assert info["feasible"] and r == pytest.approx((info["objective"] - rm.low) / (rm.high - rm.low))
+    assert info["feasible"] and r == pytest.approx(
+        (info["objective"] - rm.low) / (rm.high - rm.low)
+    )
 
 
 def test_sequential_env_masks_and_invalid_actions():

@@ -49,7 +49,9 @@ def _listing(root: Path) -> tuple[dict[str, int], bool]:
     files = {
         str(p.relative_to(root)): p.stat().st_mtime_ns
         for p in root.rglob("*")
-        if p.is_file() and ".ipynb_checkpoints" not in p.parts and p.relative_to(root).parts[0] != "runs"
+        if p.is_file()
+        and ".ipynb_checkpoints" not in p.parts
+        and p.relative_to(root).parts[0] != "runs"
     }
     return files, (root / "runs").exists()
 
@@ -89,12 +91,18 @@ def test_runs_in_smoke_mode(name: str, kernel_dir: Path, monkeypatch: pytest.Mon
     client.execute()
     elapsed = time.perf_counter() - t0
     assert elapsed < TIMEOUT_S, f"{name} took {elapsed:.0f} s in smoke mode"
-    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+    errors = [
+        o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"
+    ]
     assert not errors
     # the kernel ran in smoke mode
-    assert any("smoke mode" in o.get("text", "") for c in nb.cells for o in c.get("outputs", [])), name
+    assert any("smoke mode" in o.get("text", "") for c in nb.cells for o in c.get("outputs", [])), (
+        name
+    )
     # every study ends in a picture
-    assert any("image/png" in o.get("data", {}) for c in nb.cells for o in c.get("outputs", [])), name
+    assert any("image/png" in o.get("data", {}) for c in nb.cells for o in c.get("outputs", [])), (
+        name
+    )
     # smoke mode leaves the repository alone (no figure overwritten, no run directory)
     assert _listing(NOTEBOOKS) == before
     print(f"{name}: {elapsed:.1f} s (python {sys.version.split()[0]})")

@@ -27,9 +27,15 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
         for multi in (False, True):
             for explore in (0.1, 0.7):
                 for seed in (0, 1):
-                    run("sweep_toy:ToyScenario", "sweep_toy:ToyAgent", budget=16, seed=seed,
-                        root=out / ("mo" if multi else "so"), scenario_overrides={"multi": multi} if multi else None,
-                        explore=explore)
+                    run(
+                        "sweep_toy:ToyScenario",
+                        "sweep_toy:ToyAgent",
+                        budget=16,
+                        seed=seed,
+                        root=out / ("mo" if multi else "so"),
+                        scenario_overrides={"multi": multi} if multi else None,
+                        explore=explore,
+                    )
     finally:
         sys.path.remove(str(TESTS))
     return out
@@ -57,10 +63,14 @@ def test_regret_and_best_so_far_curves(runs: Path, tmp_path: Path) -> None:
 
 def test_hypervolume_and_pareto(runs: Path, tmp_path: Path) -> None:
     frame = analysis.load_runs(runs / "mo")
-    fig = plotting.plot_hypervolume(frame, path=tmp_path / "hv.png", n_boot=50)  # ref point from settings.json
+    fig = plotting.plot_hypervolume(
+        frame, path=tmp_path / "hv.png", n_boot=50
+    )  # ref point from settings.json
     _png(tmp_path / "hv.png")
     assert fig.axes[0].get_ylabel() == "hypervolume" and fig.axes[0].get_xlabel() == "evaluations"
-    fig = plotting.plot_pareto(frame, ("accuracy", "latency_ms", "energy_mj", "area_mm2"), path=tmp_path / "pareto.png")
+    fig = plotting.plot_pareto(
+        frame, ("accuracy", "latency_ms", "energy_mj", "area_mm2"), path=tmp_path / "pareto.png"
+    )
     _png(tmp_path / "pareto.png")
     assert len(fig.axes) == 6
     titles = {ax.get_title() for ax in fig.axes}
@@ -78,7 +88,9 @@ def test_layer_breakdown_of_one_design(tmp_path: Path) -> None:
     import archgym
     from archgym import workloads
 
-    rep = archgym.simulate(archgym.AcceleratorConfig.preset("edgetpu"), workloads.load("mobilenet_v1"))
+    rep = archgym.simulate(
+        archgym.AcceleratorConfig.preset("edgetpu"), workloads.load("mobilenet_v1")
+    )
     fig = plotting.plot_layer_breakdown(rep, path=tmp_path / "layers.png")
     _png(tmp_path / "layers.png")
     assert [ax.get_ylabel() for ax in fig.axes] == ["latency (ms)", "energy (mJ)"]
@@ -97,10 +109,14 @@ def test_lottery_plot(runs: Path, tmp_path: Path) -> None:
     assert ax.get_xlabel() == "agent" and ax.get_ylabel() == "final normalized regret"
     assert "hyperparameter lottery" in fig._suptitle.get_text()
     assert {t.get_text() for t in ax.get_legend().get_texts()} == {
-        "sweep_toy:ToyAgent(explore=0.1)", "sweep_toy:ToyAgent(explore=0.7)"}
+        "sweep_toy:ToyAgent(explore=0.1)",
+        "sweep_toy:ToyAgent(explore=0.7)",
+    }
 
 
-def test_compare_plot_and_export_commands(runs: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_compare_plot_and_export_commands(
+    runs: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert cli.main(["compare", str(runs / "so"), "--budgets", "4,8,16"]) == 0
     text = capsys.readouterr().out
     assert "median@16" in text and "iqr@4" in text and "explore=0.7" in text
@@ -112,7 +128,9 @@ def test_compare_plot_and_export_commands(runs: Path, tmp_path: Path, capsys: py
         out = tmp_path / f"{kind}.png"
         assert cli.main(["plot", str(runs / "mo"), "--kind", kind, "--out", str(out)]) == 0
         _png(out)
-    assert cli.main(["compare", str(runs / "mo"), "--metric", "hypervolume", "--budgets", "8,16"]) == 0
+    assert (
+        cli.main(["compare", str(runs / "mo"), "--metric", "hypervolume", "--budgets", "8,16"]) == 0
+    )
     assert "hypervolume" in capsys.readouterr().out
     assert cli.main(["export", str(runs), "--out", str(tmp_path / "d.csv")]) == 0
     assert "128 designs" in capsys.readouterr().out
@@ -120,9 +138,16 @@ def test_compare_plot_and_export_commands(runs: Path, tmp_path: Path, capsys: py
 
 def test_plots_of_a_sweep(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.syspath_prepend(str(TESTS))
-    res = sweep({"budget": 6, "seeds": 2, "scenarios": ["sweep_toy:ToyScenario"],
-                 "agents": [{"name": "sweep_toy:ToyAgent", "settings": {"explore": [0.2, 0.8]}}]},
-                tmp_path / "sw", workers=1)
+    res = sweep(
+        {
+            "budget": 6,
+            "seeds": 2,
+            "scenarios": ["sweep_toy:ToyScenario"],
+            "agents": [{"name": "sweep_toy:ToyAgent", "settings": {"explore": [0.2, 0.8]}}],
+        },
+        tmp_path / "sw",
+        workers=1,
+    )
     frame = res.load()
     fig = plotting.plot_lottery(frame, metric="best_so_far", path=tmp_path / "l.png")
     assert fig.axes[0].get_ylabel() == "final best feasible objective"

@@ -46,8 +46,18 @@ def test_run_writes_a_reproducible_run_directory(tmp_path: Path) -> None:
     assert len(frame) == 24
     assert list(frame["eval"]) == list(range(24))
     assert set(frame["run_id"]) == {res.run_id}
-    assert {"rows", "dataflow", "sram_kib", "kernel", "latency_ms", "objective", "feasible",
-            "slack_area_mm2", "ask_s", "eval_s"} <= set(frame.columns)
+    assert {
+        "rows",
+        "dataflow",
+        "sram_kib",
+        "kernel",
+        "latency_ms",
+        "objective",
+        "feasible",
+        "slack_area_mm2",
+        "ask_s",
+        "eval_s",
+    } <= set(frame.columns)
     # tuple-valued knobs come back as tuples
     assert set(frame["kernel"]) <= {(1, 1), (3, 3)}
     # summary: the best feasible design by name, with its metrics
@@ -90,19 +100,54 @@ def test_refuses_to_resume_a_directory_with_other_settings(tmp_path: Path) -> No
     with pytest.raises(RunError, match="agent_settings"):
         run(SCEN, AGENT, budget=10, seed=0, out=tmp_path / "r", explore=0.9)
     # from the command line: exit status 2 and the reason on stderr
-    code = cli.main(["run", "--scenario", SCEN, "--agent", AGENT, "--budget", "11", "--seed", "0",
-                     "--out", str(tmp_path / "r"), "--no-progress"])
+    code = cli.main(
+        [
+            "run",
+            "--scenario",
+            SCEN,
+            "--agent",
+            AGENT,
+            "--budget",
+            "11",
+            "--seed",
+            "0",
+            "--out",
+            str(tmp_path / "r"),
+            "--no-progress",
+        ]
+    )
     assert code == 2
 
 
 def test_resume_after_a_real_kill_equals_an_uninterrupted_run(tmp_path: Path) -> None:
     out = tmp_path / "killed"
-    common = ["run", "--scenario", SCEN, "--scenario-set", "delay=0.05", "--agent", AGENT,
-              "--set", "batch_size=2", "--set", "explore=0.25", "--budget", "60", "--seed", "7",
-              "--no-progress", "--format", "csv"]
+    common = [
+        "run",
+        "--scenario",
+        SCEN,
+        "--scenario-set",
+        "delay=0.05",
+        "--agent",
+        AGENT,
+        "--set",
+        "batch_size=2",
+        "--set",
+        "explore=0.25",
+        "--budget",
+        "60",
+        "--seed",
+        "7",
+        "--no-progress",
+        "--format",
+        "csv",
+    ]
     args = [*common, "--out", str(out)]
-    proc = subprocess.Popen([sys.executable, "-m", "archgym.cli", *args], env=_env(),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "archgym.cli", *args],
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     log = out / LOG_CSV
     deadline = time.monotonic() + 60
     try:
@@ -110,7 +155,9 @@ def test_resume_after_a_real_kill_equals_an_uninterrupted_run(tmp_path: Path) ->
             if log.exists() and log.read_bytes().count(b"\n") >= 9:  # header + 8 rows
                 break
             if proc.poll() is not None:
-                pytest.fail(f"the run ended before it was killed: {proc.stderr.read().decode()[-2000:]}")
+                pytest.fail(
+                    f"the run ended before it was killed: {proc.stderr.read().decode()[-2000:]}"
+                )
             time.sleep(0.01)
         proc.send_signal(signal.SIGKILL)
     finally:
@@ -120,8 +167,13 @@ def test_resume_after_a_real_kill_equals_an_uninterrupted_run(tmp_path: Path) ->
     assert 8 <= len(partial) < 60
     assert not (out / "summary.json").exists()
     # the same command again: resumes from the log
-    done = subprocess.run([sys.executable, "-m", "archgym.cli", *args], env=_env(), capture_output=True,
-                          text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "archgym.cli", *args],
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert "resumed after" in done.stdout
     resumed = read_log(log)
@@ -137,8 +189,10 @@ def test_resume_after_a_real_kill_equals_an_uninterrupted_run(tmp_path: Path) ->
     straight = read_log(tmp_path / "straight" / LOG_CSV)
     assert frames_equal(resumed, straight)
     assert set(resumed["run_id"]) == set(straight["run_id"])  # the run id survives the resume
-    assert json.loads((out / "summary.json").read_text())["best"] == \
-        json.loads((tmp_path / "straight" / "summary.json").read_text())["best"]
+    assert (
+        json.loads((out / "summary.json").read_text())["best"]
+        == json.loads((tmp_path / "straight" / "summary.json").read_text())["best"]
+    )
 
 
 def test_torn_line_and_partial_step_are_discarded(tmp_path: Path) -> None:
@@ -188,8 +242,24 @@ def test_resume_with_a_catalog_scenario_and_registered_agents(tmp_path: Path) ->
 def test_cli_run_prints_the_best_design(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     sys.path.insert(0, str(TESTS))
     try:
-        code = cli.main(["run", "--scenario", SCEN, "--scenario-set", "multi=true", "--agent", AGENT,
-                         "--budget", "16", "--seed", "0", "--out", str(tmp_path / "mo"), "--no-progress"])
+        code = cli.main(
+            [
+                "run",
+                "--scenario",
+                SCEN,
+                "--scenario-set",
+                "multi=true",
+                "--agent",
+                AGENT,
+                "--budget",
+                "16",
+                "--seed",
+                "0",
+                "--out",
+                str(tmp_path / "mo"),
+                "--no-progress",
+            ]
+        )
     finally:
         sys.path.remove(str(TESTS))
     assert code == 0
@@ -200,13 +270,22 @@ def test_cli_run_prints_the_best_design(tmp_path: Path, capsys: pytest.CaptureFi
     assert summary["pareto_front"] and summary["hypervolume"] > 0
 
 
-def test_transfer_study_with_a_transfer_capable_agent(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_transfer_study_with_a_transfer_capable_agent(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     from archgym.experiments import transfer_study
 
     monkeypatch.syspath_prepend(str(TESTS))
-    res = transfer_study(SCEN, ["sweep_toy:toy_tight"], agent="sweep_toy:ToyTransferAgent", budget=12,
-                         seeds=[0, 1], regret=0.05, source_budget=20, out=tmp_path / "tr")
+    res = transfer_study(
+        SCEN,
+        ["sweep_toy:toy_tight"],
+        agent="sweep_toy:ToyTransferAgent",
+        budget=12,
+        seeds=[0, 1],
+        regret=0.05,
+        source_budget=20,
+        out=tmp_path / "tr",
+    )
     import sweep_toy
 
     assert res.best_values["sweep_toy:toy_tight"] == sweep_toy.toy_tight().enumerate().best_value
@@ -223,24 +302,67 @@ def test_transfer_study_with_a_transfer_capable_agent(tmp_path: Path, capsys: py
     best_src = src.summary["best"]["design"]
     assert {k: first[k] for k in best_src} == best_src
     # a second study resumes every run (nothing is evaluated again)
-    again = transfer_study(SCEN, ["sweep_toy:toy_tight"], agent="sweep_toy:ToyTransferAgent", budget=12,
-                           seeds=[0, 1], regret=0.05, source_budget=20, out=tmp_path / "tr")
+    again = transfer_study(
+        SCEN,
+        ["sweep_toy:toy_tight"],
+        agent="sweep_toy:ToyTransferAgent",
+        budget=12,
+        seeds=[0, 1],
+        regret=0.05,
+        source_budget=20,
+        out=tmp_path / "tr",
+    )
     assert all(r.resumed_rows == r.spec.budget for r in again.runs.values())
     pd.testing.assert_frame_equal(res.table, again.table)
     # the transfer run can be resumed from its settings.json alone (the source is loaded by directory)
     (warm.dir / "summary.json").unlink()
     lines = warm.log_path.read_text().splitlines(keepends=True)
     warm.log_path.write_text("".join(lines[:5]))
-    code = cli.main(["run", "--scenario", "sweep_toy:toy_tight", "--agent", "sweep_toy:ToyTransferAgent",
-                     "--budget", "12", "--seed", "0", "--out", str(warm.dir), "--no-progress",
-                     "--set", "transfer_method=multitask",
-                     "--set", "transfer_from=" + json.dumps(doc["agent_settings"]["transfer_from"])])
+    code = cli.main(
+        [
+            "run",
+            "--scenario",
+            "sweep_toy:toy_tight",
+            "--agent",
+            "sweep_toy:ToyTransferAgent",
+            "--budget",
+            "12",
+            "--seed",
+            "0",
+            "--out",
+            str(warm.dir),
+            "--no-progress",
+            "--set",
+            "transfer_method=multitask",
+            "--set",
+            "transfer_from=" + json.dumps(doc["agent_settings"]["transfer_from"]),
+        ]
+    )
     assert code == 0
     assert frames_equal(load_run(warm.dir).frame, warm.frame)
     assert "resumed after 4" in capsys.readouterr().out
     # and from the command line
-    code = cli.main(["transfer", "--scenario", SCEN, "--targets", "sweep_toy:toy_tight", "--agent",
-                     "sweep_toy:ToyTransferAgent", "--budget", "12", "--source-budget", "20", "--seeds", "0,1",
-                     "--regret", "0.05", "--out", str(tmp_path / "tr"), "--no-progress"])
+    code = cli.main(
+        [
+            "transfer",
+            "--scenario",
+            SCEN,
+            "--targets",
+            "sweep_toy:toy_tight",
+            "--agent",
+            "sweep_toy:ToyTransferAgent",
+            "--budget",
+            "12",
+            "--source-budget",
+            "20",
+            "--seeds",
+            "0,1",
+            "--regret",
+            "0.05",
+            "--out",
+            str(tmp_path / "tr"),
+            "--no-progress",
+        ]
+    )
     assert code == 0
     assert "median_saved" in capsys.readouterr().out

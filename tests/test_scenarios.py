@@ -77,8 +77,18 @@ def _design(sc: Scenario, **values: Any) -> dict[str, Any]:
 def test_evaluate_returns_all_columns(tiny, tiny_codesign, suite, tiny_mo):
     ev = tiny.evaluate(tiny.sample(7, seed=0))
     assert len(ev) == 7
-    for col in [*tiny.knob_names, "latency_ms", "energy_mj", "area_mm2", "utilization", "objective",
-                "slack_area_mm2", "feasible", "violation", "reason"]:
+    for col in [
+        *tiny.knob_names,
+        "latency_ms",
+        "energy_mj",
+        "area_mm2",
+        "utilization",
+        "objective",
+        "slack_area_mm2",
+        "feasible",
+        "violation",
+        "reason",
+    ]:
         assert col in ev.keys(), col
         assert len(ev[col]) == 7
     df = ev.to_frame()
@@ -91,8 +101,13 @@ def test_evaluate_returns_all_columns(tiny, tiny_codesign, suite, tiny_mo):
     np.testing.assert_array_equal(ev["objective"], ev["accuracy"])
 
     ev = suite.evaluate(suite.sample(5, seed=2))
-    for col in ["latency_ms_mobilenet_v1", "latency_ms_mobilenet_v2", "energy_mj_mobilenet_v1",
-                "energy_mj_mobilenet_v2", "slack_energy_mj"]:
+    for col in [
+        "latency_ms_mobilenet_v1",
+        "latency_ms_mobilenet_v2",
+        "energy_mj_mobilenet_v1",
+        "energy_mj_mobilenet_v2",
+        "slack_energy_mj",
+    ]:
         assert col in ev.keys()
     geo = np.sqrt(ev["latency_ms_mobilenet_v1"] * ev["latency_ms_mobilenet_v2"])
     np.testing.assert_allclose(ev["latency_ms"], geo)
@@ -182,7 +197,9 @@ def test_bad_input_raises_space_error(tiny):
 def test_hardware_metrics_match_the_cost_model(tiny):
     d = _design(tiny, rows=32, cols=8, lanes=8, core_mem_kib=64, bandwidth_gbps=8.0, dataflow="os")
     ev = tiny.evaluate(d)
-    cfg = AcceleratorConfig.preset("edgetpu", rows=32, cols=8, lanes=8, core_mem_kib=64, bandwidth_gbps=8.0, dataflow="os")
+    cfg = AcceleratorConfig.preset(
+        "edgetpu", rows=32, cols=8, lanes=8, core_mem_kib=64, bandwidth_gbps=8.0, dataflow="os"
+    )
     rep = simulate(cfg, "mobilenet_v1")
     assert ev["latency_ms"][0] == pytest.approx(rep.latency_ms, rel=1e-12)
     assert ev["energy_mj"][0] == pytest.approx(rep.energy_mj, rel=1e-12)
@@ -193,7 +210,14 @@ def test_nb201_codesign_accuracy_is_the_tabular_oracle(tiny_codesign):
     from archgym.oracles import NB201Accuracy
     from archgym.workloads.nb201 import NB201_OPS, arch_to_index, nb201
 
-    ops = ["nor_conv_3x3", "skip_connect", "nor_conv_3x3", "nor_conv_3x3", "skip_connect", "nor_conv_3x3"]
+    ops = [
+        "nor_conv_3x3",
+        "skip_connect",
+        "nor_conv_3x3",
+        "nor_conv_3x3",
+        "skip_connect",
+        "nor_conv_3x3",
+    ]
     edges = ["edge_0_1", "edge_0_2", "edge_0_3", "edge_1_2", "edge_1_3", "edge_2_3"]
     d = _design(tiny_codesign, rows=64, dataflow="ws", **dict(zip(edges, ops, strict=True)))
     ev = tiny_codesign.evaluate(d)
@@ -223,7 +247,12 @@ def test_mobilenet_codesign_with_an_oracle():
 
     oracle = _FakeOracle()
     net = MobileNetNetwork(oracle=oracle, restrict={"resolution": [160, 192]})
-    sc = Scenario({"rows": [16, 32], "dataflow": ["os", "ws"]}, network=net, budgets={"latency_ms": 50.0}, id="mb")
+    sc = Scenario(
+        {"rows": [16, 32], "dataflow": ["os", "ws"]},
+        network=net,
+        budgets={"latency_ms": 50.0},
+        id="mb",
+    )
     assert not sc.enumerable and sc.dim == 2 + 43
     X = sc.sample(6, seed=0)
     X[3] = X[0]
@@ -235,7 +264,9 @@ def test_mobilenet_codesign_with_an_oracle():
     sc.evaluate(X)
     assert oracle.calls == 5  # memoised
     choice = {k: designs[1][k] for k in sc.network_knobs}
-    cfg = AcceleratorConfig.preset("edgetpu", rows=designs[1]["rows"], dataflow=designs[1]["dataflow"])
+    cfg = AcceleratorConfig.preset(
+        "edgetpu", rows=designs[1]["rows"], dataflow=designs[1]["dataflow"]
+    )
     rep = simulate(cfg, mobilenet_workload(choice))
     assert ev["latency_ms"][1] == pytest.approx(rep.latency_ms, rel=1e-12)
     with pytest.raises(ScenarioError, match="not enumerable"):
@@ -251,7 +282,12 @@ def test_mobilenet_codesign_with_an_oracle():
 
 def test_few_lines_constructor_and_attributes():
     sc = Scenario(
-        {"rows": [16, 32, 64], "cols": [16, 32, 64], "pe_mem_kib": [0.5, 2], "dataflow": ["os", "ws", "is"]},
+        {
+            "rows": [16, 32, 64],
+            "cols": [16, 32, 64],
+            "pe_mem_kib": [0.5, 2],
+            "dataflow": ["os", "ws", "is"],
+        },
         workloads="mobilenet_v2",
         objective="latency_ms",
         budgets={"area": 20},
@@ -285,7 +321,13 @@ def test_multi_objective_attributes(tiny_mo):
 
 
 def test_yaml_round_trip(tmp_path, tiny_codesign, suite):
-    for sc in (load("tiny"), tiny_codesign, suite, load("nb201-codesign-mo"), load("mobilenet-codesign")):
+    for sc in (
+        load("tiny"),
+        tiny_codesign,
+        suite,
+        load("nb201-codesign-mo"),
+        load("mobilenet-codesign"),
+    ):
         text = sc.to_yaml()
         back = Scenario.from_yaml(text)
         assert back.to_dict() == sc.to_dict()
@@ -294,7 +336,9 @@ def test_yaml_round_trip(tmp_path, tiny_codesign, suite):
     tiny_codesign.to_yaml(path)
     back = Scenario.from_yaml(path)
     X = tiny_codesign.sample(20, seed=4)
-    np.testing.assert_array_equal(back.evaluate(X)["objective"], tiny_codesign.evaluate(X)["objective"])
+    np.testing.assert_array_equal(
+        back.evaluate(X)["objective"], tiny_codesign.evaluate(X)["objective"]
+    )
     with pytest.raises(ScenarioError, match="unknown field"):
         Scenario.from_dict({**tiny_codesign.to_dict(), "budget": {}})
 
@@ -302,9 +346,19 @@ def test_yaml_round_trip(tmp_path, tiny_codesign, suite):
 def test_catalog_list_load_and_overrides():
     listed = list_scenarios()
     assert DEFAULT in listed and set(ids()) == set(listed)
-    for sid in ("hw-mobilenet_v2-area", "hw-mobilenet_edgetpu-area", "hw-resnet50-area", "hw-bert_base-area",
-                "hw-suite-area", "nb201-codesign", "nb201-codesign-mo", "mobilenet-codesign", "tiny",
-                "hw-resnet50-area-tight", "hw-resnet50-area-loose"):
+    for sid in (
+        "hw-mobilenet_v2-area",
+        "hw-mobilenet_edgetpu-area",
+        "hw-resnet50-area",
+        "hw-bert_base-area",
+        "hw-suite-area",
+        "nb201-codesign",
+        "nb201-codesign-mo",
+        "mobilenet-codesign",
+        "tiny",
+        "hw-resnet50-area-tight",
+        "hw-resnet50-area-loose",
+    ):
         assert sid in listed and listed[sid]
     sc = load("hw-mobilenet_v2-area", area_mm2=20)
     assert sc.budgets["area_mm2"] == 20 and sc.id == "hw-mobilenet_v2-area[area_mm2=20]"
@@ -314,7 +368,9 @@ def test_catalog_list_load_and_overrides():
     assert load("hw-mobilenet_v2-area", area_mm2=None).budgets == {}
     assert not load("mobilenet-codesign").enumerable
     assert load("nb201-codesign").enumerable
-    with pytest.raises(ScenarioError, match="unknown scenario id 'hw-mobilenet-area'.*known: .*tiny"):
+    with pytest.raises(
+        ScenarioError, match="unknown scenario id 'hw-mobilenet-area'.*known: .*tiny"
+    ):
         load("hw-mobilenet-area")
     with pytest.raises(ScenarioError, match="unknown override.*allowed: .*area_mm2"):
         load("tiny", area=3, power_w=1)
@@ -383,7 +439,9 @@ def test_pareto_mask_against_brute_force():
             dominated = np.any(np.all(F >= F[i], axis=1) & np.any(F > F[i], axis=1))
             duplicate_before = np.any(np.all(F[:i] == F[i], axis=1))
             assert mask[i] == (not dominated and not duplicate_before)
-    assert hypervolume(np.array([[1.0, 3.0], [2.0, 2.0], [3.0, 1.0]]), np.zeros(2)) == pytest.approx(6.0)
+    assert hypervolume(
+        np.array([[1.0, 3.0], [2.0, 2.0], [3.0, 1.0]]), np.zeros(2)
+    ) == pytest.approx(6.0)
     assert hypervolume(np.array([[1.0, 1.0, 1.0]]), np.zeros(3)) == pytest.approx(1.0)
     cube = np.array([[2.0, 1.0, 1.0], [1.0, 2.0, 1.0], [1.0, 1.0, 2.0]])
     assert hypervolume(cube, np.zeros(3)) == pytest.approx(4.0)

@@ -36,7 +36,10 @@ CONFIG = {
 def _toy_importable(monkeypatch: pytest.MonkeyPatch) -> None:
     """Spawned workers inherit sys.path; subprocesses and Ray workers get PYTHONPATH."""
     monkeypatch.syspath_prepend(str(TESTS))
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep))
+    monkeypatch.setenv(
+        "PYTHONPATH",
+        os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep),
+    )
 
 
 def _logs(out: Path) -> dict[str, object]:
@@ -44,34 +47,61 @@ def _logs(out: Path) -> dict[str, object]:
 
 
 def test_grid_expands_settings_lists_and_seeds(tmp_path: Path) -> None:
-    cfg = load_config({
-        "budget": 20, "seeds": 3, "scenarios": ["a", {"id": "b", "set": {"area_mm2": 5}}],
-        "agents": ["random", {"name": "bo", "settings": {"n_init": [5, 10], "batch_size": [1, 2], "q": 1},
-                              "budget": 8}],
-    })
+    cfg = load_config(
+        {
+            "budget": 20,
+            "seeds": 3,
+            "scenarios": ["a", {"id": "b", "set": {"area_mm2": 5}}],
+            "agents": [
+                "random",
+                {
+                    "name": "bo",
+                    "settings": {"n_init": [5, 10], "batch_size": [1, 2], "q": 1},
+                    "budget": 8,
+                },
+            ],
+        }
+    )
     cells = expand_grid(cfg, tmp_path)
     assert len(cells) == 2 * (1 + 4) * 3
     labels = sorted({c.spec.label for c in cells})
-    assert labels == ["bo(batch_size=1, n_init=10, q=1)", "bo(batch_size=1, n_init=5, q=1)",
-                      "bo(batch_size=2, n_init=10, q=1)", "bo(batch_size=2, n_init=5, q=1)", "random"]
+    assert labels == [
+        "bo(batch_size=1, n_init=10, q=1)",
+        "bo(batch_size=1, n_init=5, q=1)",
+        "bo(batch_size=2, n_init=10, q=1)",
+        "bo(batch_size=2, n_init=5, q=1)",
+        "random",
+    ]
     assert {c.spec.budget for c in cells if c.spec.agent == "bo"} == {8}
     assert {c.spec.scenario_overrides.get("area_mm2") for c in cells} == {None, 5}
     assert len({c.dir for c in cells}) == len(cells)
     # a list-valued setting is given as a list of one list
-    cells = expand_grid(load_config({"budget": 5, "scenarios": ["a"],
-                                     "agents": [{"name": "x", "settings": {"shape": [[1, 2]]}}]}), tmp_path)
+    cells = expand_grid(
+        load_config(
+            {
+                "budget": 5,
+                "scenarios": ["a"],
+                "agents": [{"name": "x", "settings": {"shape": [[1, 2]]}}],
+            }
+        ),
+        tmp_path,
+    )
     assert [c.spec.agent_settings for c in cells] == [{"shape": [1, 2]}]
-    for bad in ({"seeds": 2, "scenarios": ["a"], "agents": ["x"]},
-                {"budget": 5, "scenarios": ["a"], "agents": ["x"], "typo": 1},
-                {"budget": 5, "scenarios": ["a"], "agents": [{"settings": {}}]},
-                {"budget": 5, "seeds": [-1], "scenarios": ["a"], "agents": ["x"]}):
+    for bad in (
+        {"seeds": 2, "scenarios": ["a"], "agents": ["x"]},
+        {"budget": 5, "scenarios": ["a"], "agents": ["x"], "typo": 1},
+        {"budget": 5, "scenarios": ["a"], "agents": [{"settings": {}}]},
+        {"budget": 5, "seeds": [-1], "scenarios": ["a"], "agents": ["x"]},
+    ):
         with pytest.raises(SweepError):
             load_config(bad)
 
 
 def test_a_crashing_cell_is_logged_and_the_others_finish(tmp_path: Path) -> None:
     cfg = {
-        "budget": 8, "seeds": [0, 1], "scenarios": [SCEN, {"id": SCEN, "set": {"crash": True}}],
+        "budget": 8,
+        "seeds": [0, 1],
+        "scenarios": [SCEN, {"id": SCEN, "set": {"crash": True}}],
         "agents": [AGENT, "sweep_toy:crash_agent"],
     }
     res = sweep(cfg, tmp_path / "sw", workers=2)
@@ -93,7 +123,20 @@ def test_a_crashing_cell_is_logged_and_the_others_finish(tmp_path: Path) -> None
     # the CLI exits 1 when a cell failed
     cfg_path = tmp_path / "sweep.yaml"
     cfg_path.write_text(yaml.safe_dump(cfg))
-    assert cli.main(["sweep", str(cfg_path), "--out", str(tmp_path / "sw"), "--workers", "1", "--no-progress"]) == 1
+    assert (
+        cli.main(
+            [
+                "sweep",
+                str(cfg_path),
+                "--out",
+                str(tmp_path / "sw"),
+                "--workers",
+                "1",
+                "--no-progress",
+            ]
+        )
+        == 1
+    )
 
 
 def test_a_sweep_resumes_partial_cells(tmp_path: Path) -> None:
@@ -139,15 +182,33 @@ def ray_head() -> Iterator[tuple[str, dict[str, str]]]:
         pytest.skip("the ray command line is not installed")
     import secrets
 
-    env = dict(os.environ, RAY_USAGE_STATS_ENABLED="0", RAY_AUTH_MODE="token", RAY_AUTH_TOKEN=secrets.token_hex(32))
+    env = dict(
+        os.environ,
+        RAY_USAGE_STATS_ENABLED="0",
+        RAY_AUTH_MODE="token",
+        RAY_AUTH_TOKEN=secrets.token_hex(32),
+    )
     env.pop("RAY_AUTH_TOKEN_PATH", None)
     port = _free_port()
     temp = tempfile.mkdtemp(prefix="agray", dir="/tmp")  # short: Ray puts sockets in it
     log = open(os.path.join(temp, "head.log"), "w")  # noqa: SIM115 - closed in the teardown
     proc = subprocess.Popen(
-        [ray_cli, "start", "--head", "--block", "--node-ip-address=127.0.0.1", f"--port={port}",
-         "--num-cpus=2", "--disable-usage-stats", "--include-dashboard=false", f"--temp-dir={temp}"],
-        stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True,
+        [
+            ray_cli,
+            "start",
+            "--head",
+            "--block",
+            "--node-ip-address=127.0.0.1",
+            f"--port={port}",
+            "--num-cpus=2",
+            "--disable-usage-stats",
+            "--include-dashboard=false",
+            f"--temp-dir={temp}",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+        start_new_session=True,
     )
     try:
         deadline = time.monotonic() + 60
@@ -158,7 +219,10 @@ def ray_head() -> Iterator[tuple[str, dict[str, str]]]:
             except OSError:
                 if proc.poll() is not None or time.monotonic() > deadline:
                     log.flush()
-                    pytest.fail("the Ray head did not start:\n" + open(os.path.join(temp, "head.log")).read()[-3000:])
+                    pytest.fail(
+                        "the Ray head did not start:\n"
+                        + open(os.path.join(temp, "head.log")).read()[-3000:]
+                    )
                 time.sleep(0.2)
         yield f"127.0.0.1:{port}", env
     finally:
@@ -183,9 +247,24 @@ def test_ray_backend_on_a_real_head_equals_the_local_backend(
     cfg_path = tmp_path / "sweep.yaml"
     cfg_path.write_text(yaml.safe_dump(CONFIG))
     done = subprocess.run(
-        [sys.executable, "-m", "archgym.cli", "sweep", str(cfg_path), "--backend", "ray", "--address", address,
-         "--out", str(tmp_path / "ray"), "--no-progress"],
-        env=env, capture_output=True, text=True, timeout=180,
+        [
+            sys.executable,
+            "-m",
+            "archgym.cli",
+            "sweep",
+            str(cfg_path),
+            "--backend",
+            "ray",
+            "--address",
+            address,
+            "--out",
+            str(tmp_path / "ray"),
+            "--no-progress",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
     assert "6 done" in done.stdout

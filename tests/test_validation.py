@@ -30,7 +30,10 @@ def test_overheads_are_what_makes_small_networks_rank(cells):
     with_oh = predict_nb201(cells, cfg)
     without = predict_nb201(cells, cfg, options=CostOptions(op_overhead=False))
     assert np.all(with_oh > without)
-    assert rank_correlations(with_oh, cells.measured)["spearman"] > rank_correlations(without, cells.measured)["spearman"]
+    assert (
+        rank_correlations(with_oh, cells.measured)["spearman"]
+        > rank_correlations(without, cells.measured)["spearman"]
+    )
 
 
 def test_coral_mobilenets_within_25_percent():

@@ -128,11 +128,46 @@ _POOL_NAMES = {"max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "adaptive_max_
 _REDUCE_NAMES = {"mean", "sum"}
 _CAT_NAMES = {"cat", "concat", "concatenate", "stack", "hstack", "vstack"}
 _PASS_NAMES = {
-    "flatten", "reshape", "view", "permute", "transpose", "swapaxes", "contiguous", "dropout",
-    "dropout1d", "dropout2d", "alpha_dropout", "identity", "getitem", "size", "dim", "numel",
-    "squeeze", "unsqueeze", "expand", "expand_as", "chunk", "split", "unbind", "t", "detach",
-    "clone", "to", "float", "type_as", "view_as", "reshape_as", "getattr", "unflatten",
-    "movedim", "narrow", "select", "repeat_interleave", "broadcast_to", "type", "cpu",
+    "flatten",
+    "reshape",
+    "view",
+    "permute",
+    "transpose",
+    "swapaxes",
+    "contiguous",
+    "dropout",
+    "dropout1d",
+    "dropout2d",
+    "alpha_dropout",
+    "identity",
+    "getitem",
+    "size",
+    "dim",
+    "numel",
+    "squeeze",
+    "unsqueeze",
+    "expand",
+    "expand_as",
+    "chunk",
+    "split",
+    "unbind",
+    "t",
+    "detach",
+    "clone",
+    "to",
+    "float",
+    "type_as",
+    "view_as",
+    "reshape_as",
+    "getattr",
+    "unflatten",
+    "movedim",
+    "narrow",
+    "select",
+    "repeat_interleave",
+    "broadcast_to",
+    "type",
+    "cpu",
 }
 _SHAPE_QUERIES = {"size", "dim", "numel", "getattr", "__get__", "get"}
 
@@ -160,7 +195,9 @@ def _is_torch_function(fn: Any) -> bool:
     return (
         mod.startswith("torch")
         or mod in ("_operator", "operator", "builtins", "math")
-        or qual.startswith(("TensorBase.", "Tensor.", "_VariableFunctionsClass.", "getset_descriptor"))
+        or qual.startswith(
+            ("TensorBase.", "Tensor.", "_VariableFunctionsClass.", "getset_descriptor")
+        )
     )
 
 
@@ -193,7 +230,21 @@ def _classify_function(fn: Any) -> tuple[str, Any] | None:
         return ("cat", None)
     if name in _PASS_NAMES or name in _SHAPE_QUERIES:
         return ("pass", name)
-    if name in ("floordiv", "pow", "neg", "eq", "ne", "lt", "le", "gt", "ge", "sqrt", "floor", "ceil", "int"):
+    if name in (
+        "floordiv",
+        "pow",
+        "neg",
+        "eq",
+        "ne",
+        "lt",
+        "le",
+        "gt",
+        "ge",
+        "sqrt",
+        "floor",
+        "ceil",
+        "int",
+    ):
         # Python / math scalar arithmetic; a tensor-valued use is reported in _convert.
         return ("scalar", name)
     return None
@@ -370,7 +421,9 @@ class _Converter:
             if op.kind == "input":
                 derived.add(i)
                 continue
-            if op.kind == "const" or not any(r.index in derived for r in _refs((op.args, op.kwargs))):
+            if op.kind == "const" or not any(
+                r.index in derived for r in _refs((op.args, op.kwargs))
+            ):
                 continue
             derived.add(i)
             if op.category is None or (op.category[0] == "scalar" and op.tensor):
@@ -423,7 +476,9 @@ class _Converter:
         return seen
 
     def tensor_refs(self, op: _Op) -> list[_Ref]:
-        return [r for r in _refs((op.args, op.kwargs)) if self.value.get(r.index) in ("act", "const")]
+        return [
+            r for r in _refs((op.args, op.kwargs)) if self.value.get(r.index) in ("act", "const")
+        ]
 
     # --- main loop ----------------------------------------------------------------------
     def run(self, order: list[int]) -> list[Layer]:
@@ -473,16 +528,31 @@ class _Converter:
         # () when every operand is the workload input; a mix keeps only the layer names
         self.producers[i] = tuple(prods)
         src = acts[0].index
-        self.fusable[i] = self.fusable.get(src) if len(acts) == 1 and self.users.get(src, 0) == 1 else None
+        self.fusable[i] = (
+            self.fusable.get(src) if len(acts) == 1 and self.users.get(src, 0) == 1 else None
+        )
 
     _do_cat = _do_pass
 
-    def _conv_layer(self, op: _Op, x: _Ref, out_shape: tuple[int, ...], cin: int, cout: int,
-                    kernel: tuple[int, int], stride: Any, padding: Any, dilation: Any,
-                    groups: int, bias: bool) -> Conv2d:
+    def _conv_layer(
+        self,
+        op: _Op,
+        x: _Ref,
+        out_shape: tuple[int, ...],
+        cin: int,
+        cout: int,
+        kernel: tuple[int, int],
+        stride: Any,
+        padding: Any,
+        dilation: Any,
+        groups: int,
+        bias: bool,
+    ) -> Conv2d:
         in_shape = self.shape(x)
         if len(in_shape) == 4 and in_shape[0] != 1:
-            raise WorkloadError(f"{self.model}: {op.name}: batch {in_shape[0]} > 1 is not supported (use batch 1)")
+            raise WorkloadError(
+                f"{self.model}: {op.name}: batch {in_shape[0]} > 1 is not supported (use batch 1)"
+            )
         hw = (int(in_shape[-2]), int(in_shape[-1]))
         stride, dilation = _pair(stride), _pair(dilation)
         if isinstance(padding, str):
@@ -491,13 +561,23 @@ class _Converter:
             elif padding == "same":
                 tot = [d * (k - 1) for d, k in zip(dilation, kernel, strict=True)]
                 if any(t % 2 for t in tot):
-                    raise _Unrepresentable(op.name, "padding='same' with an even dilated kernel (asymmetric padding)")
+                    raise _Unrepresentable(
+                        op.name, "padding='same' with an even dilated kernel (asymmetric padding)"
+                    )
                 padding = (tot[0] // 2, tot[1] // 2)
             else:
                 raise WorkloadError(f"{self.model}: {op.name}: unknown padding {padding!r}")
         layer = Conv2d(
-            cin, cout, kernel, stride, _pair(padding), groups=groups, dilation=dilation,
-            input_size=hw, bias=bias, name=self._unique(op.name),
+            cin,
+            cout,
+            kernel,
+            stride,
+            _pair(padding),
+            groups=groups,
+            dilation=dilation,
+            input_size=hw,
+            bias=bias,
+            name=self._unique(op.name),
         )
         if layer.output_size != tuple(out_shape[-2:]):
             raise WorkloadError(
@@ -509,8 +589,17 @@ class _Converter:
         m = op.target  # any padding_mode: reflect/replicate/circular cost what zeros cost
         x = op.args[0]
         layer = self._conv_layer(
-            op, x, op.shape, m.in_channels, m.out_channels, tuple(m.kernel_size), m.stride,
-            m.padding, m.dilation, m.groups, m.bias is not None,
+            op,
+            x,
+            op.shape,
+            m.in_channels,
+            m.out_channels,
+            tuple(m.kernel_size),
+            m.stride,
+            m.padding,
+            m.dilation,
+            m.groups,
+            m.bias is not None,
         )
         self._set(i, self._emit(layer, self._srcs([x])), True)
 
@@ -520,8 +609,17 @@ class _Converter:
         groups = int(_arg(op, 6, "groups", 1))
         bias = _arg(op, 2, "bias") is not None
         layer = self._conv_layer(
-            op, x, op.shape, wshape[1] * groups, wshape[0], (wshape[2], wshape[3]),
-            _arg(op, 3, "stride", 1), _arg(op, 4, "padding", 0), _arg(op, 5, "dilation", 1), groups, bias,
+            op,
+            x,
+            op.shape,
+            wshape[1] * groups,
+            wshape[0],
+            (wshape[2], wshape[3]),
+            _arg(op, 3, "stride", 1),
+            _arg(op, 4, "padding", 0),
+            _arg(op, 5, "dilation", 1),
+            groups,
+            bias,
         )
         self._set(i, self._emit(layer, self._srcs([x])), True)
 
@@ -566,20 +664,40 @@ class _Converter:
         layer = Activation(_numel(op.shape), fn=fn, name=self._unique(op.name))
         self._set(i, self._emit(layer, self._srcs(acts[:1])), False)
 
-    def _pool(self, i: int, op: _Op, x: _Ref, mode: str, kernel: Any, stride: Any, padding: Any,
-              dilation: Any = 1, ceil_mode: bool = False) -> None:
+    def _pool(
+        self,
+        i: int,
+        op: _Op,
+        x: _Ref,
+        mode: str,
+        kernel: Any,
+        stride: Any,
+        padding: Any,
+        dilation: Any = 1,
+        ceil_mode: bool = False,
+    ) -> None:
         in_shape = self.shape(x)
         if len(in_shape) not in (3, 4) or (len(in_shape) == 4 and in_shape[0] != 1):
-            raise WorkloadError(f"{self.model}: {op.name}: pooling needs a (1, C, H, W) or (C, H, W) input")
+            raise WorkloadError(
+                f"{self.model}: {op.name}: pooling needs a (1, C, H, W) or (C, H, W) input"
+            )
         if _pair(dilation) != (1, 1):
             raise _Unrepresentable(op.name, "pooling with dilation")
         kernel = _pair(kernel)
         stride = kernel if stride is None or stride == [] or stride == () else _pair(stride)
-        layer = Pool(in_shape[-3], kernel, stride, _pair(padding), input_size=tuple(in_shape[-2:]),
-                     mode=mode, name=self._unique(op.name))
+        layer = Pool(
+            in_shape[-3],
+            kernel,
+            stride,
+            _pair(padding),
+            input_size=tuple(in_shape[-2:]),
+            mode=mode,
+            name=self._unique(op.name),
+        )
         if layer.output_size != tuple(op.shape[-2:]):
             raise _Unrepresentable(
-                op.name, f"pooling output {tuple(op.shape[-2:])} not representable (ceil_mode={ceil_mode})"
+                op.name,
+                f"pooling output {tuple(op.shape[-2:])} not representable (ceil_mode={ceil_mode})",
             )
         self._set(i, self._emit(layer, self._srcs([x])), False)
 
@@ -587,7 +705,9 @@ class _Converter:
         in_shape = self.shape(x)
         (h, w), (oh, ow) = in_shape[-2:], op.shape[-2:]
         if h % oh or w % ow:
-            raise _Unrepresentable(op.name, f"adaptive pooling {h}x{w} -> {oh}x{ow} (non-uniform windows)")
+            raise _Unrepresentable(
+                op.name, f"adaptive pooling {h}x{w} -> {oh}x{ow} (non-uniform windows)"
+            )
         if (oh, ow) == (1, 1):
             if len(in_shape) == 4 and in_shape[0] != 1:
                 raise WorkloadError(f"{self.model}: {op.name}: batch > 1 is not supported")
@@ -598,8 +718,17 @@ class _Converter:
 
     def _do_pool(self, i: int, op: _Op, acts: list[_Ref], mode: str) -> None:
         m = op.target
-        self._pool(i, op, op.args[0], mode, m.kernel_size, m.stride, m.padding,
-                   getattr(m, "dilation", 1), m.ceil_mode)
+        self._pool(
+            i,
+            op,
+            op.args[0],
+            mode,
+            m.kernel_size,
+            m.stride,
+            m.padding,
+            getattr(m, "dilation", 1),
+            m.ceil_mode,
+        )
 
     def _do_adaptive_pool(self, i: int, op: _Op, acts: list[_Ref], mode: str) -> None:
         self._adaptive(i, op, op.args[0], mode)
@@ -610,11 +739,29 @@ class _Converter:
             self._adaptive(i, op, x, "avg" if "avg" in name else "max")
             return
         if name == "max_pool2d":
-            self._pool(i, op, x, "max", _arg(op, 1, "kernel_size"), _arg(op, 2, "stride"),
-                       _arg(op, 3, "padding", 0), _arg(op, 4, "dilation", 1), _arg(op, 5, "ceil_mode", False))
+            self._pool(
+                i,
+                op,
+                x,
+                "max",
+                _arg(op, 1, "kernel_size"),
+                _arg(op, 2, "stride"),
+                _arg(op, 3, "padding", 0),
+                _arg(op, 4, "dilation", 1),
+                _arg(op, 5, "ceil_mode", False),
+            )
         else:
-            self._pool(i, op, x, "avg", _arg(op, 1, "kernel_size"), _arg(op, 2, "stride"),
-                       _arg(op, 3, "padding", 0), 1, _arg(op, 4, "ceil_mode", False))
+            self._pool(
+                i,
+                op,
+                x,
+                "avg",
+                _arg(op, 1, "kernel_size"),
+                _arg(op, 2, "stride"),
+                _arg(op, 3, "padding", 0),
+                1,
+                _arg(op, 4, "ceil_mode", False),
+            )
 
     def _do_reduce(self, i: int, op: _Op, acts: list[_Ref], name: str) -> None:
         x = op.args[0]
@@ -629,14 +776,20 @@ class _Converter:
         out_elems = max(1, _numel(op.shape))
         red = _numel(in_shape) // out_elems
         if nd == 4 and dims == [2, 3]:
-            layer: Layer = GlobalPool(in_shape[0] * in_shape[1], tuple(in_shape[2:]), name=self._unique(op.name))
+            layer: Layer = GlobalPool(
+                in_shape[0] * in_shape[1], tuple(in_shape[2:]), name=self._unique(op.name)
+            )
         else:
-            layer = Pool(out_elems, (red, 1), (red, 1), 0, input_size=(red, 1), name=self._unique(op.name))
+            layer = Pool(
+                out_elems, (red, 1), (red, 1), 0, input_size=(red, 1), name=self._unique(op.name)
+            )
         self._set(i, self._emit(layer, self._srcs([x])), False)
 
     def _do_eltwise(self, i: int, op: _Op, acts: list[_Ref], kind: str) -> None:
         n_tensors = len(self.tensor_refs(op))
-        layer = Elementwise(_numel(op.shape), kind, n_inputs=max(1, n_tensors), name=self._unique(op.name))
+        layer = Elementwise(
+            _numel(op.shape), kind, n_inputs=max(1, n_tensors), name=self._unique(op.name)
+        )
         self._set(i, self._emit(layer, self._srcs(acts)), False)
 
     def _do_matmul(self, i: int, op: _Op, acts: list[_Ref], detail: Any) -> None:
@@ -684,7 +837,9 @@ class _Converter:
         self._layernorm(i, op, acts, _arg(op, 1, "normalized_shape"))
 
 
-def _check_supported(ops: list[_Op], outputs: list[_Ref], model: str) -> tuple[_Converter, list[int]]:
+def _check_supported(
+    ops: list[_Op], outputs: list[_Ref], model: str
+) -> tuple[_Converter, list[int]]:
     """A converter over the live ops; raises ``UnsupportedOpError`` listing every bad op."""
     conv = _Converter(ops, outputs, model)
     order = conv.live_ops()
@@ -705,7 +860,11 @@ def _shape_of(value: Any) -> tuple[tuple[int, ...] | None, bool]:
 
     if isinstance(value, torch.Tensor):
         return tuple(int(s) for s in value.shape), True
-    if isinstance(value, list | tuple) and value and all(isinstance(v, torch.Tensor) for v in value):
+    if (
+        isinstance(value, list | tuple)
+        and value
+        and all(isinstance(v, torch.Tensor) for v in value)
+    ):
         return None, True
     return None, False
 
@@ -740,11 +899,27 @@ def _trace_fx(module: Any, example: Any) -> tuple[list[_Op], list[_Ref]]:
             op = _Op(node.name, "const", node.target)
         elif node.op == "call_module":
             mod = gm.get_submodule(node.target)
-            op = _Op(str(node.target), "module", mod, args, kwargs, category=_classify_module(mod, table))
+            op = _Op(
+                str(node.target), "module", mod, args, kwargs, category=_classify_module(mod, table)
+            )
         elif node.op == "call_method":
-            op = _Op(node.name, "function", node.target, args, kwargs, category=_classify_function(node.target))
+            op = _Op(
+                node.name,
+                "function",
+                node.target,
+                args,
+                kwargs,
+                category=_classify_function(node.target),
+            )
         else:  # call_function
-            op = _Op(node.name, "function", node.target, args, kwargs, category=_classify_function(node.target))
+            op = _Op(
+                node.name,
+                "function",
+                node.target,
+                args,
+                kwargs,
+                category=_classify_function(node.target),
+            )
         index[node] = len(ops)
         ops.append(op)
         pending.append((node, op))
@@ -779,14 +954,23 @@ def _trace_hooks(module: Any, example: Any) -> tuple[list[_Op], list[_Ref]]:
     depth = [0]
     counts: dict[str, int] = {}
     names = {m: n for n, m in module.named_modules()}
-    params = {id(p): n for n, p in module.named_parameters()} | {id(b): n for n, b in module.named_buffers()}
+    params = {id(p): n for n, p in module.named_parameters()} | {
+        id(b): n for n, b in module.named_buffers()
+    }
 
     def to_args(value: Any) -> Any:
         if isinstance(value, torch.Tensor):
             if id(value) in produced:
                 return _Ref(produced[id(value)])
-            ops.append(_Op(params.get(id(value), f"const{len(ops)}"), "const", None,
-                           shape=tuple(value.shape), tensor=True))
+            ops.append(
+                _Op(
+                    params.get(id(value), f"const{len(ops)}"),
+                    "const",
+                    None,
+                    shape=tuple(value.shape),
+                    tensor=True,
+                )
+            )
             produced[id(value)] = len(ops) - 1
             keep.append(value)
             return _Ref(len(ops) - 1)
@@ -808,12 +992,23 @@ def _trace_hooks(module: Any, example: Any) -> tuple[list[_Op], list[_Ref]]:
             # element access on a tuple output is a getitem on this op
             for j, t in enumerate(out):
                 if isinstance(t, torch.Tensor):
-                    ops.append(_Op(f"{op.name}[{j}]", "function", "getitem", (_Ref(idx), j),
-                                   shape=tuple(t.shape), tensor=True, category=("pass", "getitem")))
+                    ops.append(
+                        _Op(
+                            f"{op.name}[{j}]",
+                            "function",
+                            "getitem",
+                            (_Ref(idx), j),
+                            shape=tuple(t.shape),
+                            tensor=True,
+                            category=("pass", "getitem"),
+                        )
+                    )
                     produced[id(t)] = len(ops) - 1
 
     class Recorder(TorchFunctionMode):
-        def __torch_function__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None) -> Any:
+        def __torch_function__(
+            self, func: Any, types: Any, args: Any = (), kwargs: Any = None
+        ) -> Any:
             kwargs = kwargs or {}
             if depth[0] > 0:
                 return func(*args, **kwargs)
@@ -825,7 +1020,10 @@ def _trace_hooks(module: Any, example: Any) -> tuple[list[_Op], list[_Ref]]:
                 k = counts.get(base, 0)
                 counts[base] = k + 1
                 name = base if k == 0 else f"{base}_{k}"  # torch.fx's naming
-                record(_Op(name, "function", func, rargs, rkwargs, category=_classify_function(func)), out)
+                record(
+                    _Op(name, "function", func, rargs, rkwargs, category=_classify_function(func)),
+                    out,
+                )
             return out
 
     hooked: list[Any] = []
@@ -837,7 +1035,9 @@ def _trace_hooks(module: Any, example: Any) -> tuple[list[_Op], list[_Ref]]:
         if _classify_module(m, table) is not None:
             return True
         containers = (torch.nn.Sequential, torch.nn.ModuleList, torch.nn.ModuleDict)
-        return type(m).__module__.startswith(("torch.nn", "torch.ao.nn")) and not isinstance(m, containers)
+        return type(m).__module__.startswith(("torch.nn", "torch.ao.nn")) and not isinstance(
+            m, containers
+        )
 
     pending_args: dict[int, list[Any]] = {}
 
@@ -850,8 +1050,17 @@ def _trace_hooks(module: Any, example: Any) -> tuple[list[_Op], list[_Ref]]:
         depth[0] -= 1
         if depth[0] == 0:
             rargs, rkwargs = pending_args[id(m)].pop()
-            record(_Op(names.get(m, type(m).__name__), "module", m, rargs, rkwargs,
-                       category=_classify_module(m, table)), out)
+            record(
+                _Op(
+                    names.get(m, type(m).__name__),
+                    "module",
+                    m,
+                    rargs,
+                    rkwargs,
+                    category=_classify_module(m, table),
+                ),
+                out,
+            )
 
     for m in module.modules():
         if is_atomic(m):
@@ -863,9 +1072,15 @@ def _trace_hooks(module: Any, example: Any) -> tuple[list[_Op], list[_Ref]]:
     finally:
         for h in hooked:
             h.remove()
-    outputs = [_Ref(produced[id(t)]) for t in tree_leaves(out) if isinstance(t, torch.Tensor) and id(t) in produced]
+    outputs = [
+        _Ref(produced[id(t)])
+        for t in tree_leaves(out)
+        if isinstance(t, torch.Tensor) and id(t) in produced
+    ]
     if not outputs:
-        raise WorkloadError(f"{type(module).__name__}: the module output is not a tensor computed from the input")
+        raise WorkloadError(
+            f"{type(module).__name__}: the module output is not a tensor computed from the input"
+        )
     return ops, outputs
 
 
@@ -965,7 +1180,9 @@ def from_file(path: str | Path) -> Workload:
     p = Path(path)
     suffix = p.suffix.lower()
     if suffix not in (".yaml", ".yml", ".json"):
-        raise WorkloadError(f"{p}: unknown workload file extension {p.suffix!r}; use .yaml, .yml or .json")
+        raise WorkloadError(
+            f"{p}: unknown workload file extension {p.suffix!r}; use .yaml, .yml or .json"
+        )
     if not p.is_file():
         raise FileNotFoundError(f"workload file not found: {p}")
     text = p.read_text(encoding="utf-8")
@@ -983,8 +1200,9 @@ def from_file(path: str | Path) -> Workload:
     if isinstance(data, list):
         data = {"layers": data}
     if not isinstance(data, dict):
-        raise WorkloadError(f"{p}: expected a mapping with a 'layers' list, got {type(data).__name__}")
+        raise WorkloadError(
+            f"{p}: expected a mapping with a 'layers' list, got {type(data).__name__}"
+        )
     data = dict(data)
     data.setdefault("name", p.stem)
     return Workload.from_dict(data)
-

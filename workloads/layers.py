@@ -55,8 +55,15 @@ def _pair(value: int | tuple[int, int] | list[int], field_name: str) -> tuple[in
     try:
         a, b = value  # type: ignore[misc]
     except (TypeError, ValueError):
-        raise WorkloadError(f"{field_name} must be an int or a pair of ints, got {value!r}") from None
-    if not isinstance(a, int) or not isinstance(b, int) or isinstance(a, bool) or isinstance(b, bool):
+        raise WorkloadError(
+            f"{field_name} must be an int or a pair of ints, got {value!r}"
+        ) from None
+    if (
+        not isinstance(a, int)
+        or not isinstance(b, int)
+        or isinstance(a, bool)
+        or isinstance(b, bool)
+    ):
         raise WorkloadError(f"{field_name} must be an int or a pair of ints, got {value!r}")
     return (a, b)
 
@@ -338,8 +345,16 @@ def PointwiseConv2d(  # noqa: N802 - a constructor
 ) -> Conv2d:
     """A 1x1 convolution."""
     return Conv2d(
-        in_channels, out_channels, 1, 1, 0, input_size=input_size, bias=bias,
-        activation=activation, name=name, inputs=inputs,
+        in_channels,
+        out_channels,
+        1,
+        1,
+        0,
+        input_size=input_size,
+        bias=bias,
+        activation=activation,
+        name=name,
+        inputs=inputs,
     )
 
 
@@ -415,8 +430,16 @@ def Linear(  # noqa: N802 - a constructor
     inputs: tuple[str, ...] | list[str] = (),
 ) -> Gemm:
     """A fully connected layer applied to ``tokens`` rows: ``Gemm(tokens, out, in)``."""
-    return Gemm(tokens, out_features, in_features, bias=bias, weights=True,
-                activation=activation, name=name, inputs=inputs)
+    return Gemm(
+        tokens,
+        out_features,
+        in_features,
+        bias=bias,
+        weights=True,
+        activation=activation,
+        name=name,
+        inputs=inputs,
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -522,7 +545,9 @@ class Pool(VectorLayer):
         object.__setattr__(self, "inputs", tuple(inputs))
         object.__setattr__(self, "channels", channels)
         object.__setattr__(self, "kernel_size", k)
-        object.__setattr__(self, "stride", k if stride is None else _pair(stride, f"{lname}: stride"))
+        object.__setattr__(
+            self, "stride", k if stride is None else _pair(stride, f"{lname}: stride")
+        )
         object.__setattr__(self, "padding", _pair(padding, f"{lname}: padding"))
         object.__setattr__(self, "input_size", _pair(input_size, f"{lname}: input_size"))
         object.__setattr__(self, "mode", mode)
@@ -531,7 +556,9 @@ class Pool(VectorLayer):
                 _positive(v, fname, lname)
         oh, ow = self.output_size
         if oh < 1 or ow < 1:
-            raise WorkloadError(f"{lname}: input_size={self.input_size} too small for kernel_size={k}")
+            raise WorkloadError(
+                f"{lname}: input_size={self.input_size} too small for kernel_size={k}"
+            )
 
     @property
     def output_size(self) -> tuple[int, int]:
@@ -659,7 +686,9 @@ class Softmax(VectorLayer):
     kind: ClassVar[str] = "softmax"
     OPS_PER_ELEM: ClassVar[int] = 5
 
-    def __init__(self, rows: int, cols: int, name: str = "", inputs: tuple[str, ...] | list[str] = ()) -> None:
+    def __init__(
+        self, rows: int, cols: int, name: str = "", inputs: tuple[str, ...] | list[str] = ()
+    ) -> None:
         lname = name or "softmax"
         _positive(rows, "rows", lname)
         _positive(cols, "cols", lname)
@@ -693,7 +722,9 @@ class LayerNorm(VectorLayer):
     kind: ClassVar[str] = "layernorm"
     OPS_PER_ELEM: ClassVar[int] = 8
 
-    def __init__(self, rows: int, cols: int, name: str = "", inputs: tuple[str, ...] | list[str] = ()) -> None:
+    def __init__(
+        self, rows: int, cols: int, name: str = "", inputs: tuple[str, ...] | list[str] = ()
+    ) -> None:
         lname = name or "layernorm"
         _positive(rows, "rows", lname)
         _positive(cols, "cols", lname)

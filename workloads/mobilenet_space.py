@@ -214,10 +214,16 @@ def validate_choice(choice: Mapping[str, Any]) -> dict[str, Any]:
             if isinstance(c, str):
                 if value == c:
                     match = c
-            elif not isinstance(value, (str, bool)) and isinstance(value, (int, float)) and value == c:
+            elif (
+                not isinstance(value, (str, bool))
+                and isinstance(value, (int, float))
+                and value == c
+            ):
                 match = c
         if match is None:
-            raise WorkloadError(f"{name}={value!r} is not allowed; allowed values: {_fmt_allowed(choices)}")
+            raise WorkloadError(
+                f"{name}={value!r} is not allowed; allowed values: {_fmt_allowed(choices)}"
+            )
         out[name] = match
     return out
 
@@ -266,7 +272,10 @@ def space_size(distinct: bool = False) -> int:
     if not distinct:
         return math.prod(len(ch) for _, _, ch in MOBILENET_SPACE_KNOBS)
     per_stage = (
-        len(KERNEL_CHOICES) * len(EXPANSION_CHOICES) * len(WIDTH_CHOICES) * len(DEPTH_CHOICES)
+        len(KERNEL_CHOICES)
+        * len(EXPANSION_CHOICES)
+        * len(WIDTH_CHOICES)
+        * len(DEPTH_CHOICES)
         * (len(BLOCK_TYPES) - 1 + len(GROUP_CHOICES))
     )
     return per_stage**NUM_STAGES * len(RESOLUTION_CHOICES)
@@ -440,32 +449,75 @@ def _block_layers(b: BlockSpec, src: str) -> list[Layer]:
     if b.block == "ibn":
         if b.has_expand:
             layers.append(
-                Conv2d(b.in_channels, b.expanded, 1, 1, 0, input_size=b.input_size, bias=True,
-                       activation="relu", name=f"{b.name}_expand", inputs=first_inputs)
+                Conv2d(
+                    b.in_channels,
+                    b.expanded,
+                    1,
+                    1,
+                    0,
+                    input_size=b.input_size,
+                    bias=True,
+                    activation="relu",
+                    name=f"{b.name}_expand",
+                    inputs=first_inputs,
+                )
             )
             dw_inputs: tuple[str, ...] = ()
         else:
             dw_inputs = first_inputs
         layers.append(
-            Conv2d(b.expanded, b.expanded, k, b.stride, pad, groups=b.expanded,
-                   input_size=b.input_size, bias=True, activation="relu",
-                   name=f"{b.name}_dw", inputs=dw_inputs)
+            Conv2d(
+                b.expanded,
+                b.expanded,
+                k,
+                b.stride,
+                pad,
+                groups=b.expanded,
+                input_size=b.input_size,
+                bias=True,
+                activation="relu",
+                name=f"{b.name}_dw",
+                inputs=dw_inputs,
+            )
         )
     else:
         layers.append(
-            Conv2d(b.in_channels, b.expanded, k, b.stride, pad, groups=b.groups,
-                   input_size=b.input_size, bias=True, activation="relu",
-                   name=f"{b.name}_{'fused' if b.block == 'fused_ibn' else 'gconv'}",
-                   inputs=first_inputs)
+            Conv2d(
+                b.in_channels,
+                b.expanded,
+                k,
+                b.stride,
+                pad,
+                groups=b.groups,
+                input_size=b.input_size,
+                bias=True,
+                activation="relu",
+                name=f"{b.name}_{'fused' if b.block == 'fused_ibn' else 'gconv'}",
+                inputs=first_inputs,
+            )
         )
     layers.append(
-        Conv2d(b.expanded, b.out_channels, 1, 1, 0, input_size=b.output_size, bias=True,
-               activation=None, name=f"{b.name}_project")
+        Conv2d(
+            b.expanded,
+            b.out_channels,
+            1,
+            1,
+            0,
+            input_size=b.output_size,
+            bias=True,
+            activation=None,
+            name=f"{b.name}_project",
+        )
     )
     if b.residual:
         layers.append(
-            Elementwise(b.out_channels * b.output_size**2, "add", 2, name=f"{b.name}_add",
-                        inputs=(src, f"{b.name}_project"))
+            Elementwise(
+                b.out_channels * b.output_size**2,
+                "add",
+                2,
+                name=f"{b.name}_add",
+                inputs=(src, f"{b.name}_project"),
+            )
         )
     return layers
 
@@ -491,8 +543,17 @@ def mobilenet_workload(
     """
     plan = build_plan(choice, num_classes=num_classes, resolution=resolution)
     layers: list[Layer] = [
-        Conv2d(plan.in_channels, plan.stem_channels, 3, plan.stem_stride, 1,
-               input_size=plan.resolution, bias=True, activation="relu", name="stem")
+        Conv2d(
+            plan.in_channels,
+            plan.stem_channels,
+            3,
+            plan.stem_stride,
+            1,
+            input_size=plan.resolution,
+            bias=True,
+            activation="relu",
+            name="stem",
+        )
     ]
     src = "stem"
     for b in plan.blocks:
@@ -501,8 +562,17 @@ def mobilenet_workload(
         src = blk[-1].name
     hs = plan.head_input_size
     layers.append(
-        Conv2d(plan.blocks[-1].out_channels, plan.head_channels, 1, 1, 0, input_size=hs,
-               bias=True, activation="relu", name="head")
+        Conv2d(
+            plan.blocks[-1].out_channels,
+            plan.head_channels,
+            1,
+            1,
+            0,
+            input_size=hs,
+            bias=True,
+            activation="relu",
+            name="head",
+        )
     )
     layers.append(GlobalPool(plan.head_channels, hs, "avg", name="pool"))
     layers.append(Linear(plan.head_channels, num_classes, bias=True, name="classifier"))

@@ -68,7 +68,13 @@ __all__ = [
 ]
 
 #: Operation names by HW-NAS-Bench id.
-NB201_OPS: tuple[str, ...] = ("skip_connect", "none", "nor_conv_3x3", "nor_conv_1x1", "avg_pool_3x3")
+NB201_OPS: tuple[str, ...] = (
+    "skip_connect",
+    "none",
+    "nor_conv_3x3",
+    "nor_conv_1x1",
+    "avg_pool_3x3",
+)
 #: The 6 cell edges ``(source, target)`` (0-indexed nodes) in op-tuple order.
 NB201_EDGES: tuple[tuple[int, int], ...] = ((0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3))
 #: Number of cells in the space.
@@ -124,7 +130,9 @@ def _read_gz_csv(folder: str, filename: str, **kwargs: Any):  # -> pandas.DataFr
     import pandas as pd
 
     text = _read_gz_text(folder, filename)
-    if int(pd.__version__.split(".")[0]) < 3:  # pandas 3 parses exactly by default (and deprecates this)
+    if (
+        int(pd.__version__.split(".")[0]) < 3
+    ):  # pandas 3 parses exactly by default (and deprecates this)
         kwargs.setdefault("float_precision", "round_trip")
     return pd.read_csv(io.StringIO(text), **kwargs)
 
@@ -205,7 +213,9 @@ def _index_tables() -> dict[str, np.ndarray]:
     code_to_index = np.full(NB201_NUM_ARCHS, -1, np.int64)
     code_to_index[index_to_code] = np.arange(NB201_NUM_ARCHS)
     if (code_to_index < 0).any():
-        raise WorkloadError(f"{_NB201_FILE}: the architecture list is not a permutation of the space")
+        raise WorkloadError(
+            f"{_NB201_FILE}: the architecture list is not a permutation of the space"
+        )
     pruned_code = _space_tables()["pruned_code"]
     unique_index = code_to_index[pruned_code[index_to_code]]
     tables = {
@@ -382,7 +392,10 @@ def archs_to_indices(archs: Any) -> np.ndarray:
             return _index_tables()["code_to_index"][_codes(arr)]
         if arr.ndim == 2:
             raise _bad(archs, f"an op tuple has 6 entries, got {arr.shape[1]}")
-        raise _bad(archs, f"an integer batch must be 1-D (indices) or (n, 6) (op tuples), got shape {arr.shape}")
+        raise _bad(
+            archs,
+            f"an integer batch must be 1-D (indices) or (n, 6) (op tuples), got shape {arr.shape}",
+        )
     if arr is not None and arr.dtype.kind == "b":
         raise _bad(archs, "booleans are not architectures")
     return np.fromiter((arch_to_index(a) for a in archs), dtype=np.int64, count=len(archs))
@@ -440,14 +453,33 @@ _OP_LAYER_NAME = {CONV3: "conv3x3", CONV1: "conv1x1", POOL: "avgpool3x3"}
 
 @lru_cache(maxsize=1 << 16)
 def _conv(
-    c_in: int, c_out: int, k: int, stride: int, size: int, act: str | None, name: str, inputs: tuple[str, ...]
+    c_in: int,
+    c_out: int,
+    k: int,
+    stride: int,
+    size: int,
+    act: str | None,
+    name: str,
+    inputs: tuple[str, ...],
 ) -> Conv2d:
     """A ``k x k`` conv with padding ``(k - 1) // 2`` on a ``size x size`` input."""
-    return Conv2d(c_in, c_out, k, stride, (k - 1) // 2, input_size=size, activation=act, name=name, inputs=inputs)
+    return Conv2d(
+        c_in,
+        c_out,
+        k,
+        stride,
+        (k - 1) // 2,
+        input_size=size,
+        activation=act,
+        name=name,
+        inputs=inputs,
+    )
 
 
 @lru_cache(maxsize=1 << 16)
-def _pool(c: int, k: int, stride: int, pad: int, size: int, name: str, inputs: tuple[str, ...]) -> Pool:
+def _pool(
+    c: int, k: int, stride: int, pad: int, size: int, name: str, inputs: tuple[str, ...]
+) -> Pool:
     return Pool(c, k, stride, pad, input_size=size, mode="avg", name=name, inputs=inputs)
 
 
@@ -457,7 +489,12 @@ def _add(elems: int, n: int, name: str, inputs: tuple[str, ...]) -> Elementwise:
 
 
 def _cell_layers(
-    ops: tuple[int, ...], live: tuple[bool, ...], prefix: str, channels: int, size: int, cell_input: str
+    ops: tuple[int, ...],
+    live: tuple[bool, ...],
+    prefix: str,
+    channels: int,
+    size: int,
+    cell_input: str,
 ) -> tuple[list[Layer], str | None]:
     """Layers of one cell and the name of the tensor it outputs (``None``: identically zero)."""
     layers: list[Layer] = []
@@ -492,7 +529,9 @@ def _cell_layers(
     return layers, node[3]
 
 
-def _reduction_layers(prefix: str, c_in: int, c_out: int, size: int, block_input: str) -> list[Layer]:
+def _reduction_layers(
+    prefix: str, c_in: int, c_out: int, size: int, block_input: str
+) -> list[Layer]:
     """NAS-Bench-201's ResNet basic block with stride 2 (``size`` is its input size)."""
     half = size // 2
     return [
@@ -557,7 +596,9 @@ def nb201(arch: Any, dataset: str = "cifar10") -> Workload:
         WorkloadError: an invalid architecture or dataset.
     """
     if dataset not in NB201_DATASETS:
-        raise WorkloadError(f"unknown NB201 dataset {dataset!r}; choose one of {list(NB201_DATASETS)}")
+        raise WorkloadError(
+            f"unknown NB201 dataset {dataset!r}; choose one of {list(NB201_DATASETS)}"
+        )
     ops = parse_arch(arch)
     index = arch_to_index(ops)
     num_classes, size = NB201_DATASETS[dataset]
@@ -572,7 +613,9 @@ def nb201(arch: Any, dataset: str = "cifar10") -> Workload:
         "input_shape": (3, size, size),
         "num_classes": num_classes,
     }
-    return Workload(_network_layers(isomorphism_key(ops), dataset), name=f"nb201_{index}_{dataset}", meta=meta)
+    return Workload(
+        _network_layers(isomorphism_key(ops), dataset), name=f"nb201_{index}_{dataset}", meta=meta
+    )
 
 
 # --------------------------------------------------------------------------------------

@@ -73,19 +73,25 @@ class Workload:
             layers.
     """
 
-    def __init__(self, layers: Sequence[Layer], name: str = "workload", meta: dict[str, Any] | None = None):
+    def __init__(
+        self, layers: Sequence[Layer], name: str = "workload", meta: dict[str, Any] | None = None
+    ):
         if len(layers) == 0:
             raise WorkloadError(f"workload {name!r}: needs at least one layer")
         named: list[Layer] = []
         seen: set[str] = set()
         for i, layer in enumerate(layers):
             if not isinstance(layer, Layer):
-                raise WorkloadError(f"workload {name!r}: item {i} is not a Layer but {type(layer).__name__}")
+                raise WorkloadError(
+                    f"workload {name!r}: item {i} is not a Layer but {type(layer).__name__}"
+                )
             lname = layer.name or f"{layer.kind}_{i}"
             if lname in seen:
                 raise WorkloadError(f"workload {name!r}: duplicate layer name {lname!r}")
             if lname == "input":
-                raise WorkloadError(f"workload {name!r}: the layer name 'input' is reserved for the workload input")
+                raise WorkloadError(
+                    f"workload {name!r}: the layer name 'input' is reserved for the workload input"
+                )
             for src in layer.inputs:
                 if src not in seen and src != "input":
                     raise WorkloadError(
@@ -196,11 +202,20 @@ class Workload:
             g = layer.gemm()
             if g is not None:
                 gv[:, i] = (g.groups, g.px, g.F, g.W, layer.scalesim_px())
-            f[:, i] = (layer.macs, layer.weight_elems, layer.input_elems, layer.output_elems, layer.vector_ops)
+            f[:, i] = (
+                layer.macs,
+                layer.weight_elems,
+                layer.input_elems,
+                layer.output_elems,
+                layer.vector_ops,
+            )
             consumed.update(layer.inputs or (prev,))
             prev = layer.name
         is_first = np.array(
-            [((not layer.inputs) and i == 0) or "input" in layer.inputs for i, layer in enumerate(self.layers)]
+            [
+                ((not layer.inputs) and i == 0) or "input" in layer.inputs
+                for i, layer in enumerate(self.layers)
+            ]
         )
         is_last = np.array([layer.name not in consumed for layer in self.layers])
         for arr in (kind, is_mac, gv, f, is_first, is_last):
@@ -226,7 +241,11 @@ class Workload:
 
     # --- plain-data form --------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "meta": self.meta, "layers": [layer.to_dict() for layer in self.layers]}
+        return {
+            "name": self.name,
+            "meta": self.meta,
+            "layers": [layer.to_dict() for layer in self.layers],
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Workload:
@@ -253,5 +272,7 @@ class Workload:
             try:
                 layers.append(LAYER_TYPES[tname](**item))
             except TypeError as exc:
-                raise WorkloadError(f"layer {i} ({item.get('name', '?')}) of type {tname}: {exc}") from None
+                raise WorkloadError(
+                    f"layer {i} ({item.get('name', '?')}) of type {tname}: {exc}"
+                ) from None
         return cls(layers, name=data.get("name", "workload"), meta=data.get("meta"))

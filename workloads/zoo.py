@@ -117,12 +117,23 @@ class _Net:
         c, hw = self.shapes[src]
         pad = (k - 1) // 2 if padding is None else padding
         layer = Conv2d(
-            c, out, k, stride, pad, groups=groups, input_size=hw, bias=bias,
-            activation=act, name=name, inputs=inputs,
+            c,
+            out,
+            k,
+            stride,
+            pad,
+            groups=groups,
+            input_size=hw,
+            bias=bias,
+            activation=act,
+            name=name,
+            inputs=inputs,
         )
         return self._add(layer, out, layer.output_size)
 
-    def dwconv(self, name: str, k: int, stride: int = 1, act: str | None = None, src: str | None = None) -> str:
+    def dwconv(
+        self, name: str, k: int, stride: int = 1, act: str | None = None, src: str | None = None
+    ) -> str:
         c = self.shapes[self.last if src is None else src][0]
         return self.conv(name, c, k, stride, groups=c, act=act, src=src)
 
@@ -150,7 +161,9 @@ class _Net:
     def linear(self, name: str, out: int, act: str | None = None, src: str | None = None) -> str:
         src, inputs = self._src(src)
         c, hw = self.shapes[src]
-        layer = Linear(c * hw[0] * hw[1], out, tokens=1, bias=True, activation=act, name=name, inputs=inputs)
+        layer = Linear(
+            c * hw[0] * hw[1], out, tokens=1, bias=True, activation=act, name=name, inputs=inputs
+        )
         return self._add(layer, out, (1, 1))
 
     def squeeze_excite(self, prefix: str, reduced: int, act: str, gate: str = "sigmoid") -> str:
@@ -191,7 +204,9 @@ def _image_meta(input_size: int, num_classes: int) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------
 
 
-def mobilenet_v1(input_size: int = 224, num_classes: int = 1000, width_multiplier: float = 1.0) -> Workload:
+def mobilenet_v1(
+    input_size: int = 224, num_classes: int = 1000, width_multiplier: float = 1.0
+) -> Workload:
     """MobileNet v1 (Howard et al., 2017): a 3x3 stem and 13 depthwise-separable blocks.
 
     Args:
@@ -203,14 +218,20 @@ def mobilenet_v1(input_size: int = 224, num_classes: int = 1000, width_multiplie
     Returns:
         The inference graph (ReLU6 fused into every convolution).
     """
-    _check_positive(input_size=input_size, num_classes=num_classes, width_multiplier=width_multiplier)
+    _check_positive(
+        input_size=input_size, num_classes=num_classes, width_multiplier=width_multiplier
+    )
 
     def depth(c: int) -> int:
         return max(int(c * width_multiplier), 8)
 
     net = _Net(3, input_size)
     net.conv("conv0", depth(32), 3, stride=2, act="relu6")
-    spec = [(64, 1), (128, 2), (128, 1), (256, 2), (256, 1), (512, 2)] + [(512, 1)] * 5 + [(1024, 2), (1024, 1)]
+    spec = (
+        [(64, 1), (128, 2), (128, 1), (256, 2), (256, 1), (512, 2)]
+        + [(512, 1)] * 5
+        + [(1024, 2), (1024, 1)]
+    )
     for i, (c, s) in enumerate(spec, start=1):
         net.dwconv(f"conv{i}_dw", 3, stride=s, act="relu6")
         net.conv(f"conv{i}_pw", depth(c), 1, act="relu6")
@@ -265,7 +286,9 @@ def _inverted_residual(
     return y
 
 
-def mobilenet_v2(input_size: int = 224, num_classes: int = 1000, width_multiplier: float = 1.0) -> Workload:
+def mobilenet_v2(
+    input_size: int = 224, num_classes: int = 1000, width_multiplier: float = 1.0
+) -> Workload:
     """MobileNet v2 (Sandler et al., 2018): 17 inverted-residual blocks with linear bottlenecks.
 
     Args:
@@ -277,15 +300,27 @@ def mobilenet_v2(input_size: int = 224, num_classes: int = 1000, width_multiplie
     Returns:
         The inference graph (ReLU6 fused; projections linear; residual adds).
     """
-    _check_positive(input_size=input_size, num_classes=num_classes, width_multiplier=width_multiplier)
+    _check_positive(
+        input_size=input_size, num_classes=num_classes, width_multiplier=width_multiplier
+    )
     a = width_multiplier
     net = _Net(3, input_size)
     net.conv("conv0", _make_divisible(32 * a), 3, stride=2, act="relu6")
-    settings = [(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1)]
+    settings = [
+        (1, 16, 1, 1),
+        (6, 24, 2, 2),
+        (6, 32, 3, 2),
+        (6, 64, 4, 2),
+        (6, 96, 3, 1),
+        (6, 160, 3, 2),
+        (6, 320, 1, 1),
+    ]
     b = 0
     for t, c, n, s in settings:
         for i in range(n):
-            _inverted_residual(net, f"b{b}_", _make_divisible(c * a), t, 3, s if i == 0 else 1, "relu6")
+            _inverted_residual(
+                net, f"b{b}_", _make_divisible(c * a), t, 3, s if i == 0 else 1, "relu6"
+            )
             b += 1
     net.conv("conv_last", _make_divisible(1280 * a) if a > 1.0 else 1280, 1, act="relu6")
     net.global_pool("avgpool")
@@ -304,7 +339,9 @@ def mobilenet_v2(input_size: int = 224, num_classes: int = 1000, width_multiplie
     return net.build("mobilenet_v2", meta)
 
 
-def mobilenet_edgetpu(input_size: int = 224, num_classes: int = 1001, width_multiplier: float = 1.0) -> Workload:
+def mobilenet_edgetpu(
+    input_size: int = 224, num_classes: int = 1001, width_multiplier: float = 1.0
+) -> Workload:
     """MobileNet-EdgeTPU (Google, 2019): fused inverted bottlenecks early, regular IBNs later.
 
     Block table of the TF model garden ``mobilenet_edgetpu_v1_model_blocks.ModelConfig``
@@ -337,7 +374,9 @@ def mobilenet_edgetpu(input_size: int = 224, num_classes: int = 1001, width_mult
     Returns:
         The inference graph.
     """
-    _check_positive(input_size=input_size, num_classes=num_classes, width_multiplier=width_multiplier)
+    _check_positive(
+        input_size=input_size, num_classes=num_classes, width_multiplier=width_multiplier
+    )
 
     def rf(c: int) -> int:
         return c if width_multiplier == 1.0 else _make_divisible(c * width_multiplier)
@@ -414,8 +453,15 @@ def efficientnet_b0(input_size: int = 224, num_classes: int = 1000) -> Workload:
     net = _Net(3, input_size)
     net.conv("stem", 32, 3, stride=2, act="swish")
     # (expansion, kernel, stride, output channels, repeats)
-    stages = [(1, 3, 1, 16, 1), (6, 3, 2, 24, 2), (6, 5, 2, 40, 2), (6, 3, 2, 80, 3),
-              (6, 5, 1, 112, 3), (6, 5, 2, 192, 4), (6, 3, 1, 320, 1)]
+    stages = [
+        (1, 3, 1, 16, 1),
+        (6, 3, 2, 24, 2),
+        (6, 5, 2, 40, 2),
+        (6, 3, 2, 80, 3),
+        (6, 5, 1, 112, 3),
+        (6, 5, 2, 192, 4),
+        (6, 3, 1, 320, 1),
+    ]
     b = 0
     for e, k, s, c, n in stages:
         for i in range(n):
@@ -603,12 +649,23 @@ def vit_b16(input_size: int = 224, num_classes: int = 1000, patch_size: int = 16
     """
     _check_positive(input_size=input_size, num_classes=num_classes, patch_size=patch_size)
     if input_size % patch_size:
-        raise WorkloadError(f"zoo: input_size={input_size} must be divisible by patch_size={patch_size}")
+        raise WorkloadError(
+            f"zoo: input_size={input_size} must be divisible by patch_size={patch_size}"
+        )
     hidden, heads, ffn, depth = 768, 12, 3072, 12
     grid = input_size // patch_size
     tokens = grid * grid + 1
     layers: list[Layer] = [
-        Conv2d(3, hidden, patch_size, patch_size, 0, input_size=input_size, bias=True, name="patch_embed"),
+        Conv2d(
+            3,
+            hidden,
+            patch_size,
+            patch_size,
+            0,
+            input_size=input_size,
+            bias=True,
+            name="patch_embed",
+        ),
         # class token concatenated (no compute), position embedding added
         Elementwise(tokens * hidden, "add", name="pos_embed"),
     ]
@@ -681,4 +738,3 @@ def load(name: str, **options: Any) -> Workload:
             f"accepted: {', '.join(accepted)}"
         )
     return builder(**options)
-

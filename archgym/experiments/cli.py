@@ -42,7 +42,9 @@ def _ints(text: str) -> list[int]:
     try:
         return [int(t) for t in text.replace(" ", "").split(",") if t]
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated integers, got {text!r}"
+        ) from None
 
 
 def _error(exc: BaseException) -> int:
@@ -89,18 +91,30 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     from .sweep import SweepError, sweep
 
     try:
-        res = sweep(args.config, args.out, backend=args.backend, address=args.address,
-                    workers=args.workers, progress=not args.no_progress)
+        res = sweep(
+            args.config,
+            args.out,
+            backend=args.backend,
+            address=args.address,
+            workers=args.workers,
+            progress=not args.no_progress,
+        )
     except (SweepError, FileNotFoundError, ValueError) as exc:
         return _error(exc)
     idx = res.index
     cols = ["label", "scenario", "seed", "status", "n_evals", "best_objective", "wall_s"]
     print(idx[cols].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     counts = idx["status"].value_counts().to_dict()
-    print(f"{len(idx)} runs: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
-          + f"; {res.wall_s:.1f} s; index: {res.out / 'index.csv'}")
+    print(
+        f"{len(idx)} runs: "
+        + ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
+        + f"; {res.wall_s:.1f} s; index: {res.out / 'index.csv'}"
+    )
     for _, row in idx[idx["status"] == "error"].iterrows():
-        print(f"  {row['run_id']}: {row['error']} (see {res.out / row['dir'] / 'error.txt'})", file=sys.stderr)
+        print(
+            f"  {row['run_id']}: {row['error']} (see {res.out / row['dir'] / 'error.txt'})",
+            file=sys.stderr,
+        )
     return 0 if res.ok else 1
 
 
@@ -124,11 +138,14 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         budgets = [b for b in args.budgets if b <= longest]
         if len(budgets) < len(args.budgets):
             dropped = [b for b in args.budgets if b > longest]
-            print(f"(budgets {dropped} are beyond the longest run, {longest} evaluations: comparing at "
-                  f"{budgets or [longest]})")
+            print(
+                f"(budgets {dropped} are beyond the longest run, {longest} evaluations: comparing at "
+                f"{budgets or [longest]})"
+            )
         best = _best_values(frame, args.exact) if args.metric == "regret" else None
-        table = analysis.ranking_table(frame, budgets=budgets or [longest], metric=args.metric, by=args.by,
-                                       best_value=best)
+        table = analysis.ranking_table(
+            frame, budgets=budgets or [longest], metric=args.metric, by=args.by, best_value=best
+        )
     except (FileNotFoundError, ValueError, KeyError) as exc:
         return _error(exc)
     ref = "the exact optimum" if best else "the best value any run found"
@@ -147,12 +164,19 @@ def _cmd_plot(args: argparse.Namespace) -> int:
         frame = analysis.load_runs(args.runs)
         if args.kind in ("regret", "best"):
             best = _best_values(frame, args.exact) if args.kind == "regret" else None
-            plotting.plot_curves(frame, "regret" if args.kind == "regret" else "best_so_far", best_value=best,
-                                 by=args.by, path=args.out)
+            plotting.plot_curves(
+                frame,
+                "regret" if args.kind == "regret" else "best_so_far",
+                best_value=best,
+                by=args.by,
+                path=args.out,
+            )
         elif args.kind == "hypervolume":
             plotting.plot_hypervolume(frame, by=args.by, path=args.out)
         elif args.kind == "pareto":
-            metrics = args.metrics.split(",") if args.metrics else ("accuracy", "latency_ms", "energy_mj")
+            metrics = (
+                args.metrics.split(",") if args.metrics else ("accuracy", "latency_ms", "energy_mj")
+            )
             plotting.plot_pareto(frame, metrics, path=args.out)
         elif args.kind == "lottery":
             best = _best_values(frame, args.exact)
@@ -172,9 +196,17 @@ def _cmd_transfer(args: argparse.Namespace) -> int:
     targets = [t for t in args.targets.split(",") if t]
     try:
         res = transfer_study(
-            args.scenario, targets, agent=args.agent, budget=args.budget, seeds=args.seeds,
-            regret=args.regret, source_budget=args.source_budget, transfer_method=args.method,
-            agent_settings=parse_settings(args.set), out=args.out, progress=not args.no_progress,
+            args.scenario,
+            targets,
+            agent=args.agent,
+            budget=args.budget,
+            seeds=args.seeds,
+            regret=args.regret,
+            source_budget=args.source_budget,
+            transfer_method=args.method,
+            agent_settings=parse_settings(args.set),
+            out=args.out,
+            progress=not args.no_progress,
         )
     except (RunError, AgentError, ValueError, KeyError) as exc:
         return _error(exc)
@@ -191,7 +223,9 @@ def _cmd_export(args: argparse.Namespace) -> int:
     except (FileNotFoundError, ValueError, ImportError) as exc:
         return _error(exc)
     n_feas = int(data["feasible"].sum()) if "feasible" in data.columns else len(data)
-    print(f"wrote {len(data)} designs ({n_feas} feasible, {len(data) - n_feas} infeasible) to {args.out}")
+    print(
+        f"wrote {len(data)} designs ({n_feas} feasible, {len(data) - n_feas} infeasible) to {args.out}"
+    )
     return 0
 
 
@@ -204,51 +238,96 @@ def add_commands(sub: Any) -> None:
     """Add ``run``, ``sweep``, ``compare``, ``plot``, ``transfer`` and ``export`` to the
     subparsers ``sub`` of the ``archgym`` parser."""
     s = sub.add_parser("run", help="run one search and keep its log (resumes an interrupted run)")
-    s.add_argument("--scenario", default=None, help="scenario id (default: archgym.scenarios.DEFAULT)")
-    s.add_argument("--agent", default="random", help="agent name (random, ga, bo, ppo, reinforce) or module:Class")
+    s.add_argument(
+        "--scenario", default=None, help="scenario id (default: archgym.scenarios.DEFAULT)"
+    )
+    s.add_argument(
+        "--agent",
+        default="random",
+        help="agent name (random, ga, bo, ppo, reinforce) or module:Class",
+    )
     s.add_argument("--budget", type=int, default=100, help="evaluations (default 100)")
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--out", default=None, help="run directory (default runs/<run id>)")
-    s.add_argument("--set", action="append", metavar="KEY=VALUE", help="agent setting, e.g. batch_size=4")
-    s.add_argument("--scenario-set", action="append", metavar="KEY=VALUE",
-                   help="scenario override, e.g. area_mm2=10 (a budget)")
-    s.add_argument("--format", default="auto", choices=["auto", "parquet", "csv"],
-                   help="log format: CSV journal always; Parquet mirror with auto (if pyarrow) or parquet")
+    s.add_argument(
+        "--set", action="append", metavar="KEY=VALUE", help="agent setting, e.g. batch_size=4"
+    )
+    s.add_argument(
+        "--scenario-set",
+        action="append",
+        metavar="KEY=VALUE",
+        help="scenario override, e.g. area_mm2=10 (a budget)",
+    )
+    s.add_argument(
+        "--format",
+        default="auto",
+        choices=["auto", "parquet", "csv"],
+        help="log format: CSV journal always; Parquet mirror with auto (if pyarrow) or parquet",
+    )
     s.add_argument("--no-progress", action="store_true", help="no progress bar")
     s.set_defaults(func=_cmd_run)
 
-    s = sub.add_parser("sweep", help="run a grid of agents x scenarios x seeds x settings from a YAML file")
+    s = sub.add_parser(
+        "sweep", help="run a grid of agents x scenarios x seeds x settings from a YAML file"
+    )
     s.add_argument("config", help="sweep configuration (YAML)")
     s.add_argument("--backend", default="local", choices=["local", "ray"])
     s.add_argument("--address", default=None, help="Ray cluster address HOST:PORT (ray backend)")
-    s.add_argument("--workers", type=int, default=None, help="local processes (default: number of cores)")
-    s.add_argument("--out", default=None, help="sweep directory (default: the file's `out`, else runs/sweep)")
+    s.add_argument(
+        "--workers", type=int, default=None, help="local processes (default: number of cores)"
+    )
+    s.add_argument(
+        "--out", default=None, help="sweep directory (default: the file's `out`, else runs/sweep)"
+    )
     s.add_argument("--no-progress", action="store_true")
     s.set_defaults(func=_cmd_sweep)
 
     s = sub.add_parser("compare", help="rank agents by regret (or hypervolume) at some budgets")
     s.add_argument("runs", nargs="+", help="run or sweep directories (or glob patterns)")
-    s.add_argument("--budgets", type=_ints, default=[50, 100, 200], help="comma-separated, e.g. 50,100,200")
+    s.add_argument(
+        "--budgets", type=_ints, default=[50, 100, 200], help="comma-separated, e.g. 50,100,200"
+    )
     s.add_argument("--metric", default="regret", choices=["regret", "best_so_far", "hypervolume"])
-    s.add_argument("--by", default="label", choices=["label", "agent"], help="group by agent+settings or agent")
-    s.add_argument("--exact", action="store_true", help="regret against the exact optimum (enumerates the scenario)")
+    s.add_argument(
+        "--by", default="label", choices=["label", "agent"], help="group by agent+settings or agent"
+    )
+    s.add_argument(
+        "--exact",
+        action="store_true",
+        help="regret against the exact optimum (enumerates the scenario)",
+    )
     s.set_defaults(func=_cmd_compare)
 
-    s = sub.add_parser("plot", help="plot regret / best-so-far / hypervolume curves, Pareto fronts, lottery")
+    s = sub.add_parser(
+        "plot", help="plot regret / best-so-far / hypervolume curves, Pareto fronts, lottery"
+    )
     s.add_argument("runs", nargs="+", help="run or sweep directories (or glob patterns)")
-    s.add_argument("--kind", default="regret", choices=["regret", "best", "hypervolume", "pareto", "lottery"])
+    s.add_argument(
+        "--kind", default="regret", choices=["regret", "best", "hypervolume", "pareto", "lottery"]
+    )
     s.add_argument("--out", required=True, help="image file (.png, .pdf, .svg)")
     s.add_argument("--by", default="label", choices=["label", "agent"])
-    s.add_argument("--metrics", default=None, help="pareto: comma-separated metrics (default accuracy,latency_ms,energy_mj)")
+    s.add_argument(
+        "--metrics",
+        default=None,
+        help="pareto: comma-separated metrics (default accuracy,latency_ms,energy_mj)",
+    )
     s.add_argument("--exact", action="store_true", help="regret against the exact optimum")
     s.set_defaults(func=_cmd_plot)
 
-    s = sub.add_parser("transfer", help="evaluations saved by transferring a source search to targets")
+    s = sub.add_parser(
+        "transfer", help="evaluations saved by transferring a source search to targets"
+    )
     s.add_argument("--scenario", required=True, help="source scenario id")
     s.add_argument("--targets", required=True, help="comma-separated target scenario ids")
     s.add_argument("--agent", default="bo")
     s.add_argument("--budget", type=int, default=50, help="evaluations per target search")
-    s.add_argument("--source-budget", type=int, default=None, help="evaluations of the source search (default --budget)")
+    s.add_argument(
+        "--source-budget",
+        type=int,
+        default=None,
+        help="evaluations of the source search (default --budget)",
+    )
     s.add_argument("--seeds", type=_ints, default=[0, 1, 2], help="comma-separated, e.g. 0,1,2")
     s.add_argument("--regret", type=float, default=0.01, help="normalized regret to reach")
     s.add_argument("--method", default="multitask", help="transfer_method of the agent")

@@ -148,8 +148,27 @@ def _complete_text(path: Path) -> str:
 
 #: Text that means "missing" in a log (pandas' defaults); knob columns are exempt, so a
 #: choice spelled "None" or "NA" stays a choice.
-_NA = ["", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
-       "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"]
+_NA = [
+    "",
+    "#N/A",
+    "#N/A N/A",
+    "#NA",
+    "-1.#IND",
+    "-1.#QNAN",
+    "-NaN",
+    "-nan",
+    "1.#IND",
+    "1.#QNAN",
+    "<NA>",
+    "N/A",
+    "NA",
+    "NULL",
+    "NaN",
+    "None",
+    "n/a",
+    "nan",
+    "null",
+]
 
 
 def _parse(text: str, knobs: Sequence[str] | None) -> pd.DataFrame:
@@ -228,7 +247,7 @@ def read_log_prefix(
         i = 0
         while i < n_rows and done < budget:
             want = min(batch_size, budget - done)
-            block = steps[i: i + want]
+            block = steps[i : i + want]
             if len(block) < want or np.any(block != block[0]):
                 break
             done += want
@@ -282,7 +301,9 @@ def restore_knobs(frame: pd.DataFrame, space: Any) -> pd.DataFrame:
     return out
 
 
-def frames_equal(a: pd.DataFrame, b: pd.DataFrame, ignore: Sequence[str] = WALL_TIME_COLUMNS) -> bool:
+def frames_equal(
+    a: pd.DataFrame, b: pd.DataFrame, ignore: Sequence[str] = WALL_TIME_COLUMNS
+) -> bool:
     """Whether two logs are equal, ignoring the wall-time columns."""
     a = a.drop(columns=[c for c in ignore if c in a.columns]).reset_index(drop=True)
     b = b.drop(columns=[c for c in ignore if c in b.columns]).reset_index(drop=True)

@@ -258,10 +258,14 @@ class RunSpec:
             raise ValueError(f"seed must be a non-negative integer, got {self.seed!r}")
         object.__setattr__(self, "budget", int(self.budget))
         object.__setattr__(self, "seed", int(self.seed))
-        object.__setattr__(self, "scenario_overrides", _encode_setting(dict(self.scenario_overrides)))
+        object.__setattr__(
+            self, "scenario_overrides", _encode_setting(dict(self.scenario_overrides))
+        )
         object.__setattr__(self, "agent_settings", _encode_setting(dict(self.agent_settings)))
         if self.scenario_definition is not None:
-            object.__setattr__(self, "scenario_definition", _encode_setting(dict(self.scenario_definition)))
+            object.__setattr__(
+                self, "scenario_definition", _encode_setting(dict(self.scenario_definition))
+            )
 
     def key(self) -> dict[str, Any]:
         """The fields that identify the run (what ``settings.json`` must match to resume)."""
@@ -394,7 +398,11 @@ def scenario_info(scenario: Any) -> dict[str, Any]:
     budgets = getattr(scenario, "budgets", None) or {}
     ref = getattr(scenario, "ref_point", None)
     if ref is not None:
-        ref = np.asarray(ref.detach().cpu() if hasattr(ref, "detach") else ref, dtype=float).ravel().tolist()
+        ref = (
+            np.asarray(ref.detach().cpu() if hasattr(ref, "detach") else ref, dtype=float)
+            .ravel()
+            .tolist()
+        )
     n_obj = int(getattr(scenario, "n_objectives", None) or getattr(scenario, "num_objectives", 1))
     cols = getattr(scenario, "objective_columns", None)
     if not cols and n_obj > 1 and getattr(scenario, "objective_names", None):
@@ -430,7 +438,9 @@ def _scalar(value: Any) -> Any:
     return value
 
 
-def summarize(frame: pd.DataFrame, info: Mapping[str, Any], spec: RunSpec | None = None) -> dict[str, Any]:
+def summarize(
+    frame: pd.DataFrame, info: Mapping[str, Any], spec: RunSpec | None = None
+) -> dict[str, Any]:
     """The ``summary.json`` document of a log.
 
     Args:
@@ -449,8 +459,15 @@ def summarize(frame: pd.DataFrame, info: Mapping[str, Any], spec: RunSpec | None
     metrics = [c for c in frame.columns if c not in knobs and c not in META_COLUMNS]
     doc: dict[str, Any] = {}
     if spec is not None:
-        doc.update(run_id=spec.run_id, scenario=spec.scenario, scenario_overrides=spec.scenario_overrides,
-                   agent=spec.agent, label=spec.label, seed=spec.seed, budget=spec.budget)
+        doc.update(
+            run_id=spec.run_id,
+            scenario=spec.scenario,
+            scenario_overrides=spec.scenario_overrides,
+            agent=spec.agent,
+            label=spec.label,
+            seed=spec.seed,
+            budget=spec.budget,
+        )
     n = len(frame)
     feas = frame["feasible"].to_numpy(bool) if "feasible" in frame.columns else np.ones(n, bool)
     doc.update(n_evals=n, n_feasible=int(feas.sum()), complete=spec is None or n >= spec.budget)
@@ -501,10 +518,19 @@ def format_summary(summary: Mapping[str, Any], max_front: int = 20) -> str:
     if best is None:
         print("no feasible design found", file=out)
     else:
-        print(f"best feasible design (evaluation {best['eval']}, objective {best['objective']:.6g}):", file=out)
-        rows = [(k, v) for k, v in best["design"].items()] + [("---", "")] + [
-            (k, v) for k, v in best["metrics"].items() if k != "objective" and v is not None and v != ""
-        ]
+        print(
+            f"best feasible design (evaluation {best['eval']}, objective {best['objective']:.6g}):",
+            file=out,
+        )
+        rows = (
+            [(k, v) for k, v in best["design"].items()]
+            + [("---", "")]
+            + [
+                (k, v)
+                for k, v in best["metrics"].items()
+                if k != "objective" and v is not None and v != ""
+            ]
+        )
         width = max(len(str(k)) for k, _ in rows)
         for k, v in rows:
             text = f"{v:.6g}" if isinstance(v, float) else str(v)
@@ -512,9 +538,12 @@ def format_summary(summary: Mapping[str, Any], max_front: int = 20) -> str:
     front = summary.get("pareto_front")
     if front:
         table = pd.DataFrame(front)
-        print(f"Pareto front ({len(table)} designs"
-              + (f", hypervolume {summary['hypervolume']:.6g}" if "hypervolume" in summary else "") + "):",
-              file=out)
+        print(
+            f"Pareto front ({len(table)} designs"
+            + (f", hypervolume {summary['hypervolume']:.6g}" if "hypervolume" in summary else "")
+            + "):",
+            file=out,
+        )
         shown = table.head(max_front)
         print(shown.to_string(index=False, float_format=lambda v: f"{v:.4g}"), file=out)
         if len(table) > max_front:
@@ -615,9 +644,13 @@ def run_spec(
                     + "\nUse another --out directory (or delete this one)."
                 )
         elif log_path.exists() and log_path.stat().st_size > 0:
-            raise RunError(f"{directory} has a {LOG_CSV} but no {SETTINGS_JSON}; refusing to append to it")
+            raise RunError(
+                f"{directory} has a {LOG_CSV} but no {SETTINGS_JSON}; refusing to append to it"
+            )
         if scenario is None:
-            scenario = resolve_scenario(spec.scenario, spec.scenario_overrides, spec.scenario_definition)
+            scenario = resolve_scenario(
+                spec.scenario, spec.scenario_overrides, spec.scenario_definition
+            )
         if agent is None:
             agent = resolve_agent(spec.agent, spec.agent_settings)
         info = scenario_info(scenario)
@@ -626,7 +659,10 @@ def run_spec(
             "run_id": spec.run_id,
             "label": spec.label,
             "agent_settings_resolved": _encode_setting(
-                {f.name: getattr(agent.settings, f.name) for f in dataclasses.fields(agent.settings)}
+                {
+                    f.name: getattr(agent.settings, f.name)
+                    for f in dataclasses.fields(agent.settings)
+                }
             ),
             "scenario_info": info,
         }
@@ -743,14 +779,27 @@ def run(
         agent_name = agent
     else:
         if agent_settings:
-            raise ValueError("give agent settings either to the agent object or as keywords, not both")
+            raise ValueError(
+                "give agent settings either to the agent object or as keywords, not both"
+            )
         agent_obj = agent
         agent_name = _agent_name(agent)
-        agent_settings = {f.name: getattr(agent.settings, f.name) for f in dataclasses.fields(agent.settings)}
-        if getattr(agent, "transfer_from", None) is not None:  # BO's transfer source (not a setting)
+        agent_settings = {
+            f.name: getattr(agent.settings, f.name) for f in dataclasses.fields(agent.settings)
+        }
+        if (
+            getattr(agent, "transfer_from", None) is not None
+        ):  # BO's transfer source (not a setting)
             agent_settings["transfer_from"] = agent.transfer_from
-    spec = RunSpec(scenario_id, agent_name, budget, seed, dict(scenario_overrides or {}), dict(agent_settings),
-                   scenario_definition=definition)
+    spec = RunSpec(
+        scenario_id,
+        agent_name,
+        budget,
+        seed,
+        dict(scenario_overrides or {}),
+        dict(agent_settings),
+        scenario_definition=definition,
+    )
     if agent_obj is None and any(not _jsonable(v) for v in agent_settings.values()):
         agent_obj = resolve_agent(agent_name, agent_settings)
     t0 = time.perf_counter()
@@ -794,6 +843,8 @@ def load_run(directory: str | os.PathLike[str]) -> RunResult:
             frame = None
     if frame is None:
         frame = read_log(directory)
-    summary = read_json(directory / SUMMARY_JSON) or summarize(frame, doc.get("scenario_info", {}), spec)
+    summary = read_json(directory / SUMMARY_JSON) or summarize(
+        frame, doc.get("scenario_info", {}), spec
+    )
     settings = {**doc, "run_dir": str(directory.resolve())}
     return RunResult(spec, directory, History(frame=frame, settings=settings), summary, 0)

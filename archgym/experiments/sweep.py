@@ -123,12 +123,16 @@ def load_config(source: str | os.PathLike[str] | Mapping[str, Any]) -> SweepConf
         with open(source) as fh:
             doc = yaml.safe_load(fh) or {}
         if not isinstance(doc, Mapping):
-            raise SweepError(f"{source}: a sweep configuration is a mapping, got {type(doc).__name__}")
+            raise SweepError(
+                f"{source}: a sweep configuration is a mapping, got {type(doc).__name__}"
+            )
         doc = dict(doc)
     known = {"budget", "seeds", "scenarios", "agents", "out", "format", "name", "description"}
     unknown = sorted(set(doc) - known)
     if unknown:
-        raise SweepError(f"unknown key(s) {unknown} in the sweep configuration; known: {sorted(known)}")
+        raise SweepError(
+            f"unknown key(s) {unknown} in the sweep configuration; known: {sorted(known)}"
+        )
     if "budget" not in doc:
         raise SweepError("the sweep configuration needs 'budget' (evaluations per run)")
     budget = doc["budget"]
@@ -152,7 +156,9 @@ def load_config(source: str | os.PathLike[str] | Mapping[str, Any]) -> SweepConf
             overrides = dict(entry.get("set") or entry.get("overrides") or {})
             scenarios.append((str(entry["id"]), overrides))
         else:
-            raise SweepError(f"scenarios[{i}]: an id or a mapping with 'id' (and 'set'), got {entry!r}")
+            raise SweepError(
+                f"scenarios[{i}]: an id or a mapping with 'id' (and 'set'), got {entry!r}"
+            )
     agents = []
     for i, entry in enumerate(_as_list(doc.get("agents"), "agents")):
         if isinstance(entry, str):
@@ -160,7 +166,9 @@ def load_config(source: str | os.PathLike[str] | Mapping[str, Any]) -> SweepConf
         elif isinstance(entry, Mapping) and "name" in entry:
             extra = sorted(set(entry) - {"name", "settings", "budget"})
             if extra:
-                raise SweepError(f"agents[{i}]: unknown key(s) {extra}; use 'name', 'settings', 'budget'")
+                raise SweepError(
+                    f"agents[{i}]: unknown key(s) {extra}; use 'name', 'settings', 'budget'"
+                )
             settings = entry.get("settings") or {}
             if not isinstance(settings, Mapping):
                 raise SweepError(f"agents[{i}]: settings must be a mapping, got {settings!r}")
@@ -169,11 +177,15 @@ def load_config(source: str | os.PathLike[str] | Mapping[str, Any]) -> SweepConf
                 raise SweepError(f"agents[{i}]: budget must be an integer >= 1, got {b!r}")
             agents.append((str(entry["name"]), dict(settings), b))
         else:
-            raise SweepError(f"agents[{i}]: a name or a mapping with 'name' (and 'settings'), got {entry!r}")
+            raise SweepError(
+                f"agents[{i}]: a name or a mapping with 'name' (and 'settings'), got {entry!r}"
+            )
     fmt = doc.get("format", "auto")
     if fmt not in ("auto", "csv", "parquet"):
         raise SweepError(f"format must be 'auto', 'csv' or 'parquet', got {fmt!r}")
-    return SweepConfig(scenarios, agents, [int(s) for s in seeds], int(budget), doc.get("out"), fmt, doc)
+    return SweepConfig(
+        scenarios, agents, [int(s) for s in seeds], int(budget), doc.get("out"), fmt, doc
+    )
 
 
 def _setting_grid(settings: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -217,7 +229,9 @@ def _limit_threads() -> None:
         sys.modules["torch"].set_num_threads(1)
 
 
-def run_cell(spec_doc: dict[str, Any], directory: str, fmt: str = "auto", threads: int | None = 1) -> dict[str, Any]:
+def run_cell(
+    spec_doc: dict[str, Any], directory: str, fmt: str = "auto", threads: int | None = 1
+) -> dict[str, Any]:
     """Run one sweep cell; never raises (a failure is returned and written to ``error.txt``).
 
     Args:
@@ -341,7 +355,9 @@ def _index_row(cell: Cell, result: Mapping[str, Any] | None) -> dict[str, Any]:
     }
 
 
-def _write_index(out: Path, cells: Sequence[Cell], results: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
+def _write_index(
+    out: Path, cells: Sequence[Cell], results: Mapping[str, Mapping[str, Any]]
+) -> pd.DataFrame:
     index = pd.DataFrame([_index_row(c, results.get(c.spec.run_id)) for c in cells])
     tmp = out / (INDEX_CSV + ".tmp")
     index.to_csv(tmp, index=False)
@@ -372,8 +388,9 @@ def _run_local(cells: list[Cell], fmt: str, workers: int, on_done: Any) -> None:
     with _single_thread_env():
         while todo:
             broken: list[Cell] = []
-            with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=ctx,
-                                     initializer=_init_worker) as pool:
+            with ProcessPoolExecutor(
+                max_workers=min(workers, len(todo)), mp_context=ctx, initializer=_init_worker
+            ) as pool:
                 futures = {
                     pool.submit(run_cell, c.spec.key(), str(c.dir.resolve()), fmt): c for c in todo
                 }
@@ -399,7 +416,9 @@ def _run_local(cells: list[Cell], fmt: str, workers: int, on_done: Any) -> None:
                     todo.append(cell)
 
 
-def _run_ray(cells: list[Cell], fmt: str, workers: int | None, address: str | None, on_done: Any) -> None:
+def _run_ray(
+    cells: list[Cell], fmt: str, workers: int | None, address: str | None, on_done: Any
+) -> None:
     try:
         import ray
     except ImportError as exc:  # pragma: no cover - depends on the install

@@ -41,7 +41,9 @@ def exact_optimum(scenario_id: str, overrides: Mapping[str, Any] | None = None) 
     if n_obj > 1:
         raise ValueError(f"scenario {scenario_id!r} has {n_obj} objectives; the regret needs one")
     if not getattr(sc, "enumerable", True):
-        raise ValueError(f"scenario {scenario_id!r} is too large to enumerate for its exact optimum")
+        raise ValueError(
+            f"scenario {scenario_id!r} is too large to enumerate for its exact optimum"
+        )
     value = float(sc.enumerate().best_value)
     if not np.isfinite(value):
         raise ValueError(f"scenario {scenario_id!r} has no feasible design")
@@ -73,9 +75,11 @@ class TransferResult:
     def format(self) -> str:
         """The summary as printed by ``archgym transfer``."""
         s = self.settings
-        head = (f"transfer {s.get('source')} -> {', '.join(s.get('targets', []))} with {s.get('agent')} "
-                f"({s.get('transfer_method')}); budget {s.get('budget')} (source {s.get('source_budget')}), "
-                f"seeds {s.get('seeds')}, target regret {s.get('regret')}")
+        head = (
+            f"transfer {s.get('source')} -> {', '.join(s.get('targets', []))} with {s.get('agent')} "
+            f"({s.get('transfer_method')}); budget {s.get('budget')} (source {s.get('source_budget')}), "
+            f"seeds {s.get('seeds')}, target regret {s.get('regret')}"
+        )
         body = self.summary.to_string(index=False, float_format=lambda v: f"{v:.4g}")
         return head + "\n" + body
 
@@ -130,41 +134,76 @@ def transfer_study(
     runs: dict[tuple[Any, ...], RunResult] = {}
     rows = []
     for seed in seeds:
-        src = run(source, agent, source_budget, seed, root=out / "source", progress=progress, **settings)
+        src = run(
+            source, agent, source_budget, seed, root=out / "source", progress=progress, **settings
+        )
         runs[("source", seed)] = src
         for target in targets:
             tdir = out / target.replace("/", "_")
-            plain = run(target, agent, budget, seed, root=tdir / "scratch", progress=progress, **settings)
-            warm = run(target, agent, budget, seed, root=tdir / "transfer", progress=progress,
-                       transfer_from=src, transfer_method=transfer_method, **settings)
+            plain = run(
+                target, agent, budget, seed, root=tdir / "scratch", progress=progress, **settings
+            )
+            warm = run(
+                target,
+                agent,
+                budget,
+                seed,
+                root=tdir / "transfer",
+                progress=progress,
+                transfer_from=src,
+                transfer_method=transfer_method,
+                **settings,
+            )
             runs[(target, "scratch", seed)] = plain
             runs[(target, "transfer", seed)] = warm
             e0, r0 = _evals_to_reach(plain, best_values[target], regret)
             e1, r1 = _evals_to_reach(warm, best_values[target], regret)
-            rows.append({
-                "target": target, "seed": seed, "evals_scratch": e0, "evals_transfer": e1,
-                "saved": e0 - e1 if np.isfinite(e0) and np.isfinite(e1) else np.nan,
-                "regret_scratch": r0, "regret_transfer": r1,
-            })
+            rows.append(
+                {
+                    "target": target,
+                    "seed": seed,
+                    "evals_scratch": e0,
+                    "evals_transfer": e1,
+                    "saved": e0 - e1 if np.isfinite(e0) and np.isfinite(e1) else np.nan,
+                    "regret_scratch": r0,
+                    "regret_transfer": r1,
+                }
+            )
             if verbose:
-                print(f"{target} seed {seed}: scratch {e0:g}, transfer {e1:g} evaluations to regret <= {regret}")
+                print(
+                    f"{target} seed {seed}: scratch {e0:g}, transfer {e1:g} evaluations to regret <= {regret}"
+                )
     table = pd.DataFrame(rows)
     summary = []
     for target, g in table.groupby("target", sort=False):
-        summary.append({
-            "target": target,
-            "optimum": best_values[target],
-            "median_evals_scratch": float(np.nanmedian(g["evals_scratch"])) if g["evals_scratch"].notna().any() else np.nan,
-            "median_evals_transfer": float(np.nanmedian(g["evals_transfer"])) if g["evals_transfer"].notna().any() else np.nan,
-            "median_saved": float(np.nanmedian(g["saved"])) if g["saved"].notna().any() else np.nan,
-            "reached_scratch": f"{int(g['evals_scratch'].notna().sum())}/{len(g)}",
-            "reached_transfer": f"{int(g['evals_transfer'].notna().sum())}/{len(g)}",
-            "median_final_regret_scratch": float(np.median(g["regret_scratch"])),
-            "median_final_regret_transfer": float(np.median(g["regret_transfer"])),
-        })
+        summary.append(
+            {
+                "target": target,
+                "optimum": best_values[target],
+                "median_evals_scratch": float(np.nanmedian(g["evals_scratch"]))
+                if g["evals_scratch"].notna().any()
+                else np.nan,
+                "median_evals_transfer": float(np.nanmedian(g["evals_transfer"]))
+                if g["evals_transfer"].notna().any()
+                else np.nan,
+                "median_saved": float(np.nanmedian(g["saved"]))
+                if g["saved"].notna().any()
+                else np.nan,
+                "reached_scratch": f"{int(g['evals_scratch'].notna().sum())}/{len(g)}",
+                "reached_transfer": f"{int(g['evals_transfer'].notna().sum())}/{len(g)}",
+                "median_final_regret_scratch": float(np.median(g["regret_scratch"])),
+                "median_final_regret_transfer": float(np.median(g["regret_transfer"])),
+            }
+        )
     study = {
-        "source": source, "targets": list(targets), "agent": agent, "budget": budget,
-        "source_budget": source_budget, "seeds": list(seeds), "regret": regret,
-        "transfer_method": transfer_method, "agent_settings": settings,
+        "source": source,
+        "targets": list(targets),
+        "agent": agent,
+        "budget": budget,
+        "source_budget": source_budget,
+        "seeds": list(seeds),
+        "regret": regret,
+        "transfer_method": transfer_method,
+        "agent_settings": settings,
     }
     return TransferResult(table, pd.DataFrame(summary), best_values, runs, study)

@@ -190,7 +190,9 @@ def load_digits() -> DatasetSplits:
     try:
         from sklearn.datasets import load_digits as _sk_digits
     except ImportError:  # pragma: no cover - scikit-learn is a declared extra
-        raise OracleError("the digits dataset needs scikit-learn: pip install 'archgym[nas]'") from None
+        raise OracleError(
+            "the digits dataset needs scikit-learn: pip install 'archgym[nas]'"
+        ) from None
     data = _sk_digits()
     x = (data.images.astype(np.float32) / 16.0)[:, None]
     y = data.target.astype(np.int64)

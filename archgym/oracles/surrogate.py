@@ -49,8 +49,18 @@ SHIPPED_DATA = "data/surrogate/mobilenet_fashion_mnist.csv"
 
 #: Training-setting columns of a results CSV (one value per file is expected).
 SETTING_COLUMNS = (
-    "dataset", "split", "epochs", "max_train_samples", "max_val_samples", "width_scale",
-    "batch_size", "lr", "optimizer", "schedule", "num_threads", "seed",
+    "dataset",
+    "split",
+    "epochs",
+    "max_train_samples",
+    "max_val_samples",
+    "width_scale",
+    "batch_size",
+    "lr",
+    "optimizer",
+    "schedule",
+    "num_threads",
+    "seed",
 )
 
 
@@ -110,7 +120,9 @@ def _float_eq(text: str, value: float) -> bool:
         return False
 
 
-def load_results(path: str | os.PathLike[str]) -> tuple[list[dict[str, Any]], np.ndarray, dict[str, str]]:
+def load_results(
+    path: str | os.PathLike[str],
+) -> tuple[list[dict[str, Any]], np.ndarray, dict[str, str]]:
     """Read a results CSV: ``(choices, accuracies, settings)``.
 
     Raises:
@@ -193,14 +205,22 @@ class SurrogateAccuracy(AccuracyOracle):
         if self.model_name == "rf":
             from sklearn.ensemble import RandomForestRegressor
 
-            return RandomForestRegressor(n_estimators=200, min_samples_leaf=2, max_features=0.5,
-                                         random_state=self.seed, n_jobs=1)
+            return RandomForestRegressor(
+                n_estimators=200,
+                min_samples_leaf=2,
+                max_features=0.5,
+                random_state=self.seed,
+                n_jobs=1,
+            )
         from sklearn.ensemble import GradientBoostingRegressor
 
-        return GradientBoostingRegressor(n_estimators=300, learning_rate=0.03, max_depth=3,
-                                         subsample=0.8, random_state=self.seed)
+        return GradientBoostingRegressor(
+            n_estimators=300, learning_rate=0.03, max_depth=3, subsample=0.8, random_state=self.seed
+        )
 
-    def fit(self, archs: Sequence[Mapping[str, Any]], accuracies: Sequence[float]) -> SurrogateAccuracy:
+    def fit(
+        self, archs: Sequence[Mapping[str, Any]], accuracies: Sequence[float]
+    ) -> SurrogateAccuracy:
         """Fit to trained results and measure the held-out error.
 
         Args:
@@ -217,7 +237,9 @@ class SurrogateAccuracy(AccuracyOracle):
 
         acc = np.asarray(accuracies, dtype=np.float64)
         if acc.ndim != 1 or len(acc) != len(archs):
-            raise OracleError(f"fit needs one accuracy per architecture: {len(archs)} vs {acc.shape}")
+            raise OracleError(
+                f"fit needs one accuracy per architecture: {len(archs)} vs {acc.shape}"
+            )
         if len(acc) < 10:
             raise OracleError(f"fit needs at least 10 trained results, got {len(acc)}")
         x = surrogate_features(archs)
@@ -245,7 +267,9 @@ class SurrogateAccuracy(AccuracyOracle):
     def evaluate(self, archs: Sequence[Mapping[str, Any]]) -> np.ndarray:
         """Predicted accuracies (percent, clipped to [0, 100]): shape ``(len(archs),)``."""
         if self._model is None:
-            raise OracleError("SurrogateAccuracy.evaluate before fit (use fit, load or from_shipped)")
+            raise OracleError(
+                "SurrogateAccuracy.evaluate before fit (use fit, load or from_shipped)"
+            )
         if len(archs) == 0:
             return np.zeros(0)
         return np.clip(self._model.predict(surrogate_features(archs)), 0.0, 100.0)
@@ -265,7 +289,9 @@ class SurrogateAccuracy(AccuracyOracle):
         d: dict[str, Any] = {
             **super().describe(),
             "space": "mobilenet",
-            "model": {"rf": "RandomForestRegressor", "gbr": "GradientBoostingRegressor"}[self.model_name],
+            "model": {"rf": "RandomForestRegressor", "gbr": "GradientBoostingRegressor"}[
+                self.model_name
+            ],
             "source": self.source,
             "n_results": int(len(self._acc)),
             "target": "accuracy of the trained oracle (percent)",
@@ -273,9 +299,13 @@ class SurrogateAccuracy(AccuracyOracle):
         if self.settings:
             d["trained_with"] = dict(self.settings)
         if self._metrics is not None:
-            d["held_out"] = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in self._metrics.items()}
+            d["held_out"] = {
+                k: (round(v, 4) if isinstance(v, float) else v) for k, v in self._metrics.items()
+            }
         if self._cv is not None:
-            d["cross_validation"] = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in self._cv.items()}
+            d["cross_validation"] = {
+                k: (round(v, 4) if isinstance(v, float) else v) for k, v in self._cv.items()
+            }
         return d
 
     # --- persistence ---------------------------------------------------------------------
@@ -317,8 +347,14 @@ class SurrogateAccuracy(AccuracyOracle):
             raise OracleError(f"cannot load surrogate {path}: {exc}") from None
         if not isinstance(doc, dict) or doc.get("format") != "archgym.surrogate/1":
             raise OracleError(f"{path} is not a saved archgym surrogate")
-        obj = cls(doc["model"], doc["test_fraction"], doc["seed"], doc["refit_full"], doc["source"],
-                  int(doc.get("cv_folds", 5)))
+        obj = cls(
+            doc["model"],
+            doc["test_fraction"],
+            doc["seed"],
+            doc["refit_full"],
+            doc["source"],
+            int(doc.get("cv_folds", 5)),
+        )
         obj.settings = dict(doc.get("settings") or {})
         obj.fit(doc["archs"], doc["accuracies"])
         return obj
@@ -337,7 +373,9 @@ class SurrogateAccuracy(AccuracyOracle):
         ref = resources.files("archgym").joinpath(SHIPPED_DATA)
         with resources.as_file(ref) as p:
             if not Path(p).is_file():
-                raise OracleError(f"the shipped surrogate data {SHIPPED_DATA} is missing from the install")
+                raise OracleError(
+                    f"the shipped surrogate data {SHIPPED_DATA} is missing from the install"
+                )
             return cls.from_csv(p, source=f"archgym/{SHIPPED_DATA}", **kwargs)
 
 
@@ -376,8 +414,19 @@ def generate(
     oracle = TrainedAccuracy(space="mobilenet", dataset=dataset, seed=0, **oracle_kwargs)
     names = [k for k, _, _ in _knobs()]
     settings = {**asdict(oracle.settings), "dataset": dataset, "seed": oracle.seed}
-    cols = ["arch_id", *names, "accuracy", "train_loss", "train_seconds", "params_trained",
-            "input_side", "macs_full", "params_full", *SETTING_COLUMNS, "torch_version"]
+    cols = [
+        "arch_id",
+        *names,
+        "accuracy",
+        "train_loss",
+        "train_seconds",
+        "params_trained",
+        "input_side",
+        "macs_full",
+        "params_full",
+        *SETTING_COLUMNS,
+        "torch_version",
+    ]
     out = Path(out)
     done: set[int] = set()
     if out.exists() and out.stat().st_size:
@@ -404,27 +453,38 @@ def generate(
         rec = oracle.record(canon)
         wl = mobilenet_workload(canon)
         row = {
-            "arch_id": i, **canon, "accuracy": f"{rec['accuracy']:.4f}",
+            "arch_id": i,
+            **canon,
+            "accuracy": f"{rec['accuracy']:.4f}",
             "train_loss": f"{rec.get('train_loss', float('nan')):.5f}",
             "train_seconds": f"{rec.get('train_seconds', float('nan')):.2f}",
-            "params_trained": rec.get("params", ""), "input_side": rec.get("input_side", ""),
-            "macs_full": wl.macs, "params_full": wl.params,
-            **{c: settings[c] for c in SETTING_COLUMNS}, "torch_version": torch.__version__,
+            "params_trained": rec.get("params", ""),
+            "input_side": rec.get("input_side", ""),
+            "macs_full": wl.macs,
+            "params_full": wl.params,
+            **{c: settings[c] for c in SETTING_COLUMNS},
+            "torch_version": torch.__version__,
         }
         with open(out, "a", newline="") as fh:
             csv.DictWriter(fh, fieldnames=cols).writerow(row)
             fh.flush()
             os.fsync(fh.fileno())
         done.add(i)
-        print(f"[{len(done)}/{n}] arch {i}: {rec['accuracy']:.2f}% "
-              f"({rec.get('train_seconds', 0):.1f} s, cached={rec['cached']}, "
-              f"elapsed {time.perf_counter() - t_start:.0f} s)", file=log, flush=True)
+        print(
+            f"[{len(done)}/{n}] arch {i}: {rec['accuracy']:.2f}% "
+            f"({rec.get('train_seconds', 0):.1f} s, cached={rec['cached']}, "
+            f"elapsed {time.perf_counter() - t_start:.0f} s)",
+            file=log,
+            flush=True,
+        )
     return len(done)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line: ``generate`` a results CSV, or ``fit`` one and print its metrics."""
-    p = argparse.ArgumentParser(prog="python -m archgym.oracles.surrogate", description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(
+        prog="python -m archgym.oracles.surrogate", description=__doc__.split("\n")[0]
+    )
     sub = p.add_subparsers(dest="cmd", required=True)
     g = sub.add_parser("generate", help="train sampled architectures and write a results CSV")
     g.add_argument("--n", type=int, default=150, help="architectures to sample")
@@ -436,8 +496,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     g.add_argument("--max-val-samples", type=int, default=None)
     g.add_argument("--width-scale", type=float, default=None)
     g.add_argument("--batch-size", type=int, default=None)
-    g.add_argument("--time-limit-min", type=float, default=None, help="stop starting new trainings after this")
-    g.add_argument("--cache-dir", default=None, help="trained-oracle cache (default: ~/.cache/archgym/oracles)")
+    g.add_argument(
+        "--time-limit-min", type=float, default=None, help="stop starting new trainings after this"
+    )
+    g.add_argument(
+        "--cache-dir", default=None, help="trained-oracle cache (default: ~/.cache/archgym/oracles)"
+    )
     f = sub.add_parser("fit", help="fit a surrogate to a results CSV and print held-out metrics")
     f.add_argument("--data", default=None, help="results CSV (default: the shipped one)")
     f.add_argument("--model", default="rf", choices=["rf", "gbr"])
@@ -457,12 +521,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             if v is not None
         }
         t0 = time.perf_counter()
-        rows = generate(a.n, a.seed, a.out, a.dataset,
-                        None if a.time_limit_min is None else a.time_limit_min * 60, **kw)
+        rows = generate(
+            a.n,
+            a.seed,
+            a.out,
+            a.dataset,
+            None if a.time_limit_min is None else a.time_limit_min * 60,
+            **kw,
+        )
         print(f"{rows} rows in {a.out}; {time.perf_counter() - t0:.0f} s", file=sys.stderr)
         return 0
-    s = (SurrogateAccuracy.from_csv(a.data, model=a.model, seed=a.seed) if a.data
-         else SurrogateAccuracy.from_shipped(model=a.model, seed=a.seed))
+    s = (
+        SurrogateAccuracy.from_csv(a.data, model=a.model, seed=a.seed)
+        if a.data
+        else SurrogateAccuracy.from_shipped(model=a.model, seed=a.seed)
+    )
     print(json.dumps(s.describe(), indent=1, default=str))
     return 0
 

@@ -86,17 +86,23 @@ def _accuracy_table(dataset: str) -> tuple[np.ndarray, int]:
         if info["file"] == _ALL_FILE:
             df = _read_gz_csv("nb201", _ALL_FILE, usecols=["index", "arch_str", info["column"]])
             if not np.array_equal(df["index"].to_numpy(), np.arange(NB201_NUM_ARCHS)):
-                raise OracleError(f"{_ALL_FILE}: rows are not NB201 indices 0..{NB201_NUM_ARCHS - 1}")
+                raise OracleError(
+                    f"{_ALL_FILE}: rows are not NB201 indices 0..{NB201_NUM_ARCHS - 1}"
+                )
             table = df[info["column"]].to_numpy(np.float64).copy()
             n_rows = len(df)
         else:
             df = _read_gz_csv("nb201", info["file"], usecols=["net", info["column"]])
-            ops = np.array([[int(v) for v in s.strip("()").split(",")] for s in df["net"]], dtype=np.int64)
+            ops = np.array(
+                [[int(v) for v in s.strip("()").split(",")] for s in df["net"]], dtype=np.int64
+            )
             row_index = _index_tables()["code_to_index"][_codes(ops)]
             # Each row is its class's representative; spread it over the class.
             unique = _index_tables()["unique_index"]
             if not np.array_equal(unique[row_index], row_index):
-                raise OracleError(f"{info['file']}: some rows are not isomorphism-class representatives")
+                raise OracleError(
+                    f"{info['file']}: some rows are not isomorphism-class representatives"
+                )
             if len(np.unique(row_index)) != len(row_index):
                 raise OracleError(f"{info['file']}: duplicate architectures")
             by_rep = np.full(NB201_NUM_ARCHS, np.nan)

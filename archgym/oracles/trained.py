@@ -88,7 +88,13 @@ __all__ = [
 CACHE_VERSION = 1
 
 #: NAS-Bench-201 operations.
-NB201_OPS: tuple[str, ...] = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
+NB201_OPS: tuple[str, ...] = (
+    "none",
+    "skip_connect",
+    "nor_conv_1x1",
+    "nor_conv_3x3",
+    "avg_pool_3x3",
+)
 
 #: Native side of each dataset's images and how many stride-2 layers keep their stride.
 _DATASET_GEOMETRY = {"fashion_mnist": (28, 3), "digits": (8, 2)}
@@ -187,8 +193,13 @@ def build_mobilenet_model(
     c = validate_choice(choice)
     side = max(4, round(native * c["resolution"] / 224))
     plan = build_plan(
-        c, num_classes=num_classes, resolution=side, in_channels=1,
-        width_scale=width_scale, divisor=2, max_downsamples=max_down,
+        c,
+        num_classes=num_classes,
+        resolution=side,
+        in_channels=1,
+        width_scale=width_scale,
+        divisor=2,
+        max_downsamples=max_down,
     )
 
     def conv_bn(cin: int, cout: int, k: int, s: int, groups: int, relu: bool) -> Any:
@@ -206,7 +217,9 @@ def build_mobilenet_model(
                     layers.append(conv_bn(b.in_channels, b.expanded, 1, 1, 1, True))
                 layers.append(conv_bn(b.expanded, b.expanded, b.kernel, b.stride, b.expanded, True))
             else:
-                layers.append(conv_bn(b.in_channels, b.expanded, b.kernel, b.stride, b.groups, True))
+                layers.append(
+                    conv_bn(b.in_channels, b.expanded, b.kernel, b.stride, b.groups, True)
+                )
             layers.append(conv_bn(b.expanded, b.out_channels, 1, 1, 1, False))
             self.body = nn.Sequential(*layers)
             self.residual = b.residual
@@ -226,7 +239,9 @@ def build_mobilenet_model(
     return model, side
 
 
-def build_nb201_model(ops: Sequence[str], num_classes: int = 10, channels: int = 8, cells_per_stage: int = 1) -> Any:
+def build_nb201_model(
+    ops: Sequence[str], num_classes: int = 10, channels: int = 8, cells_per_stage: int = 1
+) -> Any:
     """A NAS-Bench-201 network with the given cell, ``channels`` stem channels and
     ``cells_per_stage`` cells per stage (the benchmark uses 16 and 5)."""
     torch = _torch()
@@ -234,7 +249,11 @@ def build_nb201_model(ops: Sequence[str], num_classes: int = 10, channels: int =
 
     class ReLUConvBN(nn.Sequential):
         def __init__(self, cin: int, cout: int, k: int, s: int) -> None:
-            super().__init__(nn.ReLU(inplace=False), nn.Conv2d(cin, cout, k, s, k // 2, bias=False), nn.BatchNorm2d(cout))
+            super().__init__(
+                nn.ReLU(inplace=False),
+                nn.Conv2d(cin, cout, k, s, k // 2, bias=False),
+                nn.BatchNorm2d(cout),
+            )
 
     class Zero(nn.Module):
         def forward(self, x: Any) -> Any:
@@ -281,7 +300,13 @@ def build_nb201_model(ops: Sequence[str], num_classes: int = 10, channels: int =
             layers.append(Reduction(c, 2 * c))
             c *= 2
         layers.extend(Cell(c) for _ in range(cells_per_stage))
-    layers += [nn.BatchNorm2d(c), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(c, num_classes)]
+    layers += [
+        nn.BatchNorm2d(c),
+        nn.ReLU(),
+        nn.AdaptiveAvgPool2d(1),
+        nn.Flatten(),
+        nn.Linear(c, num_classes),
+    ]
     return nn.Sequential(*layers)
 
 
@@ -338,7 +363,9 @@ def train_model(
         opt = torch.optim.SGD(model.parameters(), lr=settings.lr, momentum=0.9, nesterov=True)
     else:
         raise OracleError(f"unknown optimizer {settings.optimizer!r}; known: 'adam', 'sgd'")
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda step: 0.5 * (1 + math.cos(math.pi * step / total)))
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda step: 0.5 * (1 + math.cos(math.pi * step / total))
+    )
     gen = torch.Generator().manual_seed(seed)
     loss_fn = torch.nn.CrossEntropyLoss()
     model.train()
@@ -366,7 +393,10 @@ def train_model(
     acc = 100.0 * correct / max(len(xe), 1)
     if not math.isfinite(last_loss):
         # A diverged run is a real result (chance-level accuracy), but say so.
-        warnings.warn("training diverged (non-finite loss); the accuracy is reported as measured", stacklevel=2)
+        warnings.warn(
+            "training diverged (non-finite loss); the accuracy is reported as measured",
+            stacklevel=2,
+        )
     return {"accuracy": acc, "train_loss": last_loss}
 
 
@@ -422,7 +452,9 @@ class _JsonlCache:
             except ValueError:
                 raise OracleError(f"corrupt oracle cache: {where} is not JSON; {hint}") from None
             if not isinstance(rec, dict) or any(f not in rec for f in self.FIELDS):
-                raise OracleError(f"corrupt oracle cache: {where} lacks fields {self.FIELDS}; {hint}")
+                raise OracleError(
+                    f"corrupt oracle cache: {where} lacks fields {self.FIELDS}; {hint}"
+                )
             acc = rec["accuracy"]
             if (
                 not isinstance(acc, (int, float))
@@ -589,7 +621,9 @@ class TrainedAccuracy(AccuracyOracle):
     def _arrays(self, side: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         d = self._splits()
         s = self.settings
-        ntr = len(d.x_train) if s.max_train_samples < 0 else min(s.max_train_samples, len(d.x_train))
+        ntr = (
+            len(d.x_train) if s.max_train_samples < 0 else min(s.max_train_samples, len(d.x_train))
+        )
         xe_all, ye_all = (d.x_val, d.y_val) if s.split == "val" else (d.x_test, d.y_test)
         nev = len(xe_all) if s.max_val_samples < 0 else min(s.max_val_samples, len(xe_all))
         if side not in self._resized:
@@ -599,8 +633,13 @@ class TrainedAccuracy(AccuracyOracle):
                 f = torch.nn.functional
 
                 def rs(a: np.ndarray) -> np.ndarray:
-                    t = f.interpolate(torch.from_numpy(np.array(a, dtype=np.float32)), size=(side, side),
-                                      mode="bilinear", align_corners=False, antialias=True)
+                    t = f.interpolate(
+                        torch.from_numpy(np.array(a, dtype=np.float32)),
+                        size=(side, side),
+                        mode="bilinear",
+                        align_corners=False,
+                        antialias=True,
+                    )
                     return t.numpy()
 
                 xtr, xev = rs(xtr), rs(xev)
@@ -620,9 +659,13 @@ class TrainedAccuracy(AccuracyOracle):
         t0 = time.perf_counter()
         with _deterministic_torch(self.seed, self.settings.num_threads):
             if self.space == "mobilenet":
-                model, side = build_mobilenet_model(canon, self.dataset, d.num_classes, self.settings.width_scale)
+                model, side = build_mobilenet_model(
+                    canon, self.dataset, d.num_classes, self.settings.width_scale
+                )
             else:
-                model = build_nb201_model(parse_nb201(canon), d.num_classes, channels=self._nb201_channels())
+                model = build_nb201_model(
+                    parse_nb201(canon), d.num_classes, channels=self._nb201_channels()
+                )
                 side = d.image_size
             xtr, ytr, xev, yev = self._arrays(side)
             out = train_model(model, xtr, ytr, xev, yev, self.settings, self.seed)
@@ -655,12 +698,18 @@ class TrainedAccuracy(AccuracyOracle):
             hit = self._cache.get(key)
             if hit is not None:
                 self.n_cache_hits += 1
-                return {"accuracy": float(hit["accuracy"]), **hit.get("details", {}), "cached": True}
+                return {
+                    "accuracy": float(hit["accuracy"]),
+                    **hit.get("details", {}),
+                    "cached": True,
+                }
         res = self.train_one(canon)
         self.n_trained += 1
         if self._cache is not None:
             details = {k: v for k, v in res.items() if k != "accuracy"}
-            self._cache.put({"key": key, "inputs": inputs, "accuracy": res["accuracy"], "details": details})
+            self._cache.put(
+                {"key": key, "inputs": inputs, "accuracy": res["accuracy"], "details": details}
+            )
         return {**res, "cached": False}
 
     def _nb201_channels(self) -> int:

@@ -30,7 +30,15 @@ from typing import Any
 
 from .scenario import _ALIASES, BUDGET_METRICS, Scenario, ScenarioError
 
-__all__ = ["DEFAULT", "list_scenarios", "ids", "load", "get_definition", "register", "budget_levels"]
+__all__ = [
+    "DEFAULT",
+    "list_scenarios",
+    "ids",
+    "load",
+    "get_definition",
+    "register",
+    "budget_levels",
+]
 
 #: The default scenario (the README's main job): NAS-Bench-201 x accelerator co-design.
 DEFAULT = "nb201-codesign"
@@ -94,7 +102,9 @@ _TINY_HARDWARE: list[dict[str, Any]] = [
 # Infeasible shares (percent of the space), measured by enumeration.
 _HW_AREA = {"tight": 10.0, "": 25.0, "loose": 80.0}
 _HW_INFEASIBLE = {  # area share is workload-independent (area is analytic); + rejected designs
-    "tight": 71, "": 52, "loose": 28,
+    "tight": 71,
+    "": 52,
+    "loose": 28,
 }
 _NB201_BUDGETS = {
     "tight": {"latency_ms": 0.75, "area_mm2": 3.0},
@@ -266,13 +276,18 @@ _add(
         ),
         "hardware": {
             "base": dict(_NB201_BASE),
-            "knobs": [_ordinal("rows", [16, 64]), {"name": "dataflow", "type": "categorical", "choices": ["os", "ws"]}],
+            "knobs": [
+                _ordinal("rows", [16, 64]),
+                {"name": "dataflow", "type": "categorical", "choices": ["os", "ws"]},
+            ],
         },
         "network": {
             "kind": "nb201",
             "dataset": "cifar10-valid",
-            "restrict": {k: ["skip_connect", "nor_conv_3x3"] for k in
-                         ("edge_0_1", "edge_0_2", "edge_0_3", "edge_1_2", "edge_1_3", "edge_2_3")},
+            "restrict": {
+                k: ["skip_connect", "nor_conv_3x3"]
+                for k in ("edge_0_1", "edge_0_2", "edge_0_3", "edge_1_2", "edge_1_3", "edge_2_3")
+            },
         },
         "objective": "accuracy",
         "budgets": {"latency_ms": 1.5, "area_mm2": 10.0},
@@ -313,8 +328,19 @@ def get_definition(scenario_id: str) -> dict[str, Any]:
 
 
 _OVERRIDES = (
-    "budgets", "objective", "weights", "ref_point", "mode", "aggregate", "workloads", "base",
-    "oracle", "oracle_options", "dataset", "id", "description",
+    "budgets",
+    "objective",
+    "weights",
+    "ref_point",
+    "mode",
+    "aggregate",
+    "workloads",
+    "base",
+    "oracle",
+    "oracle_options",
+    "dataset",
+    "id",
+    "description",
 )
 
 
@@ -342,10 +368,16 @@ def load(scenario_id: str | Scenario | Mapping[str, Any], **overrides: Any) -> S
         doc = get_definition(scenario_id)
     if not overrides:
         return scenario_id if isinstance(scenario_id, Scenario) else Scenario.from_dict(doc)
-    allowed = list(BUDGET_METRICS) + [a for a, m in _ALIASES.items() if m in BUDGET_METRICS] + list(_OVERRIDES)
+    allowed = (
+        list(BUDGET_METRICS)
+        + [a for a, m in _ALIASES.items() if m in BUDGET_METRICS]
+        + list(_OVERRIDES)
+    )
     unknown = [k for k in overrides if k not in allowed]
     if unknown:
-        raise ScenarioError(f"unknown override(s) {unknown} for scenario {doc.get('id')!r}; allowed: {', '.join(allowed)}")
+        raise ScenarioError(
+            f"unknown override(s) {unknown} for scenario {doc.get('id')!r}; allowed: {', '.join(allowed)}"
+        )
     budgets = dict(doc.get("budgets") or {})
     if "budgets" in overrides:
         budgets = dict(overrides["budgets"] or {})
@@ -366,7 +398,9 @@ def load(scenario_id: str | Scenario | Mapping[str, Any], **overrides: Any) -> S
             kind = net.get("kind") if isinstance(net, Mapping) else net
             ok = {"oracle": "mobilenet", "oracle_options": "mobilenet", "dataset": "nb201"}[k]
             if kind != ok:
-                raise ScenarioError(f"override {k!r} applies to {ok} co-design scenarios; {doc.get('id')!r} has network {kind!r}")
+                raise ScenarioError(
+                    f"override {k!r} applies to {ok} co-design scenarios; {doc.get('id')!r} has network {kind!r}"
+                )
             doc["network"] = {**(net if isinstance(net, Mapping) else {"kind": kind}), k: v}
         elif k != "budgets":
             doc[k] = v
@@ -408,13 +442,17 @@ def register(scenario: Scenario | Mapping[str, Any], overwrite: bool = False) ->
     if not sid:
         raise ScenarioError("a registered scenario needs an 'id'")
     if sid in _CATALOG and not overwrite:
-        raise ScenarioError(f"scenario id {sid!r} is already in the catalog (pass overwrite=True to replace it)")
+        raise ScenarioError(
+            f"scenario id {sid!r} is already in the catalog (pass overwrite=True to replace it)"
+        )
     _CATALOG[sid] = copy.deepcopy(doc)
     return sid
 
 
 def budget_levels(
-    scenario_id: str | Scenario, factors: Sequence[float] = (0.5, 1.0, 2.0), metric: str | None = None
+    scenario_id: str | Scenario,
+    factors: Sequence[float] = (0.5, 1.0, 2.0),
+    metric: str | None = None,
 ) -> list[Scenario]:
     """The same scenario at several budgets, for transfer experiments.
 
@@ -434,7 +472,9 @@ def budget_levels(
     targets = list(budgets) if metric is None else [_ALIASES.get(metric, metric)]
     for m in targets:
         if m not in budgets:
-            raise ScenarioError(f"scenario {base.id!r} has no budget on {m!r}; budgets: {list(budgets)}")
+            raise ScenarioError(
+                f"scenario {base.id!r} has no budget on {m!r}; budgets: {list(budgets)}"
+            )
     out = []
     for f in factors:
         new = {m: (v * float(f) if m in targets else v) for m, v in budgets.items()}

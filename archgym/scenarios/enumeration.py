@@ -31,7 +31,13 @@ from .cache import code_fingerprint, load_npz, save_npz, stable_hash
 if TYPE_CHECKING:
     from .scenario import Scenario
 
-__all__ = ["EnumerationResult", "enumerate_scenario", "pareto_mask", "hypervolume", "ENUMERATION_SOURCES"]
+__all__ = [
+    "EnumerationResult",
+    "enumerate_scenario",
+    "pareto_mask",
+    "hypervolume",
+    "ENUMERATION_SOURCES",
+]
 
 #: Source files (relative to the package, or to the repository for the folders installed
 #: as sub-packages) whose change invalidates cached enumerations.
@@ -206,7 +212,11 @@ class EnumerationResult:
 
     def regret(self, value: float | np.ndarray) -> float | np.ndarray:
         """``best_value - value`` (>= 0 for feasible designs)."""
-        return self.best_value - np.asarray(value, np.float64) if np.ndim(value) else self.best_value - float(value)
+        return (
+            self.best_value - np.asarray(value, np.float64)
+            if np.ndim(value)
+            else self.best_value - float(value)
+        )
 
     def summary(self) -> str:
         lines = [
@@ -216,7 +226,9 @@ class EnumerationResult:
             f"  best objective {self.best_value:.6g} at {self.best_design}",
         ]
         if len(self.objective_names) > 1:
-            lines.append(f"  Pareto front: {len(self.pareto_flat)} designs, hypervolume {self.hypervolume:.6g} above {None if self.ref_point is None else [round(float(x), 6) for x in self.ref_point]}")
+            lines.append(
+                f"  Pareto front: {len(self.pareto_flat)} designs, hypervolume {self.hypervolume:.6g} above {None if self.ref_point is None else [round(float(x), 6) for x in self.ref_point]}"
+            )
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -249,7 +261,9 @@ def _unjson(row: dict[str, Any]) -> dict[str, Any]:
     return {k: (float(v) if v in ("inf", "-inf", "nan") else v) for k, v in row.items()}
 
 
-def _result_from_cache(data: dict[str, np.ndarray], key: str, path: Path) -> EnumerationResult | None:
+def _result_from_cache(
+    data: dict[str, np.ndarray], key: str, path: Path
+) -> EnumerationResult | None:
     try:
         meta = json.loads(str(data["meta"]))
         if meta.get("key") != key or meta.get("format") != _FORMAT:
@@ -269,7 +283,9 @@ def _result_from_cache(data: dict[str, np.ndarray], key: str, path: Path) -> Enu
             pareto_flat=data["pareto_flat"],
             pareto_index=data["pareto_index"],
             pareto_objectives=data["pareto_objectives"],
-            ref_point=None if meta["ref_point"] is None else np.asarray(meta["ref_point"], np.float64),
+            ref_point=None
+            if meta["ref_point"] is None
+            else np.asarray(meta["ref_point"], np.float64),
             hypervolume=meta["hypervolume"],
             elapsed_s=float(meta["elapsed_s"]),
             from_cache=True,
@@ -282,7 +298,9 @@ def _result_from_cache(data: dict[str, np.ndarray], key: str, path: Path) -> Enu
 
 def enumeration_key(scenario: Scenario) -> str:
     """The cache key: scenario id + a hash of its definition + archgym version + sources."""
-    return stable_hash([scenario.id, scenario.definition(), code_fingerprint(ENUMERATION_SOURCES), _FORMAT])
+    return stable_hash(
+        [scenario.id, scenario.definition(), code_fingerprint(ENUMERATION_SOURCES), _FORMAT]
+    )
 
 
 def enumerate_scenario(
@@ -408,7 +426,11 @@ def _enumerate(sc: Scenario, batch_size: int, progress: bool) -> EnumerationResu
     for h0 in starts:
         h1 = min(H, h0 + hc)
         m = h1 - h0
-        Xh = hwspace.unravel(np.arange(h0, h1, dtype=np.int64)) if hwspace is not None else np.zeros((1, 0), np.int64)
+        Xh = (
+            hwspace.unravel(np.arange(h0, h1, dtype=np.int64))
+            if hwspace is not None
+            else np.zeros((1, 0), np.int64)
+        )
         cfg = sc.hardware.arrays(Xh)
         code_h, _, _ = HardwareSpace.check(cfg, m)
         cb = sc.hardware.batch(cfg, m)

@@ -50,7 +50,14 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 #: The NB201 edge knob names, in the op-tuple edge order ``0->1, 0->2, 0->3, 1->2, 1->3, 2->3``.
-NB201_EDGE_KNOBS: tuple[str, ...] = ("edge_0_1", "edge_0_2", "edge_0_3", "edge_1_2", "edge_1_3", "edge_2_3")
+NB201_EDGE_KNOBS: tuple[str, ...] = (
+    "edge_0_1",
+    "edge_0_2",
+    "edge_0_3",
+    "edge_1_2",
+    "edge_1_3",
+    "edge_2_3",
+)
 
 #: Accuracy dataset of :class:`~archgym.oracles.NB201Accuracy` -> the dataset the cells
 #: are lowered for (input size and classifier width).
@@ -108,12 +115,18 @@ class NetworkSpace(ABC):
 def _restricted(space: DesignSpace, restrict: Mapping[str, Any] | None) -> DesignSpace:
     if not restrict:
         return space
-    return space.subspace(**{k: (list(v) if isinstance(v, (list, tuple)) else v) for k, v in restrict.items()})
+    return space.subspace(
+        **{k: (list(v) if isinstance(v, (list, tuple)) else v) for k, v in restrict.items()}
+    )
 
 
 def _restrict_doc(full: DesignSpace, space: DesignSpace) -> dict[str, list[Any]]:
     """The ``restrict`` entry that turns ``full`` into ``space`` (knobs that differ)."""
-    return {k.name: list(k.choices) for k, f in zip(space.knobs, full.knobs, strict=True) if k.choices != f.choices}
+    return {
+        k.name: list(k.choices)
+        for k, f in zip(space.knobs, full.knobs, strict=True)
+        if k.choices != f.choices
+    }
 
 
 # ------------------------------------------------------------------------------------------
@@ -165,7 +178,9 @@ def _table_from_arrays(d: Mapping[str, np.ndarray]) -> tuple[WorkloadTable, np.n
     current ``WorkloadTable``'s."""
     values: dict[str, Any] = {}
     full = d["layered.rows"][d["layered.codes"]]
-    for i, (k, dt) in enumerate(zip(d["layered.__keys__"].tolist(), d["layered.__dtypes__"].tolist(), strict=True)):
+    for i, (k, dt) in enumerate(
+        zip(d["layered.__keys__"].tolist(), d["layered.__dtypes__"].tolist(), strict=True)
+    ):
         values[k] = np.ascontiguousarray(full[..., i]).astype(np.dtype(dt))
     for k, a in d.items():
         if k == "reps" or k.startswith("layered.") or k.startswith("layer_names."):
@@ -204,7 +219,9 @@ def take_rows(table: WorkloadTable, rows: np.ndarray) -> WorkloadTable:
     for f in dataclasses.fields(table):
         value = getattr(table, f.name)
         if isinstance(value, dict):
-            kwargs[f.name] = {k: (a[rows] if np.ndim(a) and len(a) == n else a) for k, a in value.items()}
+            kwargs[f.name] = {
+                k: (a[rows] if np.ndim(a) and len(a) == n else a) for k, a in value.items()
+            }
         elif isinstance(value, tuple) and len(value) == n:
             kwargs[f.name] = tuple(value[i] for i in rows.tolist())
         elif isinstance(value, np.ndarray) and value.ndim and value.shape[0] == n:
@@ -214,7 +231,9 @@ def take_rows(table: WorkloadTable, rows: np.ndarray) -> WorkloadTable:
     return WorkloadTable(**kwargs)
 
 
-def nb201_table(reps: Sequence[int] | np.ndarray, dataset: str = "cifar10", *, disk_cache: bool | None = None) -> WorkloadTable:
+def nb201_table(
+    reps: Sequence[int] | np.ndarray, dataset: str = "cifar10", *, disk_cache: bool | None = None
+) -> WorkloadTable:
     """One ``WorkloadTable`` row per NB201 cell of ``reps`` (NB201 indices), in that order.
 
     Lowering all 9,445 non-isomorphic cells takes several seconds, so tables are kept in
@@ -239,7 +258,10 @@ def nb201_table(reps: Sequence[int] | np.ndarray, dataset: str = "cifar10", *, d
     path = None
     if use_disk:
         fp = code_fingerprint(_NB201_SOURCES)
-        path = cache_dir("nb201") / f"table-{dataset}-{len(reps)}-{stable_hash([key_doc, fp])[:16]}.npz"
+        path = (
+            cache_dir("nb201")
+            / f"table-{dataset}-{len(reps)}-{stable_hash([key_doc, fp])[:16]}.npz"
+        )
         data = load_npz(path)
         if data is not None:
             try:
@@ -275,18 +297,24 @@ class NB201Network(NetworkSpace):
     kind = "nb201"
     enumerable = True
 
-    def __init__(self, dataset: str = "cifar10-valid", restrict: Mapping[str, Any] | None = None) -> None:
+    def __init__(
+        self, dataset: str = "cifar10-valid", restrict: Mapping[str, Any] | None = None
+    ) -> None:
         from archgym.workloads.nb201 import NB201_OPS
 
         if dataset not in NB201_ACCURACY_DATASETS:
-            raise SpaceError(f"unknown NB201 accuracy dataset {dataset!r}; choose one of {list(NB201_ACCURACY_DATASETS)}")
+            raise SpaceError(
+                f"unknown NB201 accuracy dataset {dataset!r}; choose one of {list(NB201_ACCURACY_DATASETS)}"
+            )
         self.dataset = dataset
         self.lowering_dataset = NB201_ACCURACY_DATASETS[dataset]
         self._full = DesignSpace([Categorical(name, NB201_OPS) for name in NB201_EDGE_KNOBS])
         self._space = _restricted(self._full, restrict)
         self.restrict = _restrict_doc(self._full, self._space)
         # per knob: choice index -> NB201 op id
-        self._op_ids = [np.array([NB201_OPS.index(v) for v in k.choices], np.int64) for k in self._space.knobs]
+        self._op_ids = [
+            np.array([NB201_OPS.index(v) for v in k.choices], np.int64) for k in self._space.knobs
+        ]
         self._reps: np.ndarray | None = None
         self._rep_row: np.ndarray | None = None
         self._acc: np.ndarray | None = None
@@ -392,14 +420,18 @@ def _make_oracle(name: str, options: Mapping[str, Any]) -> Any:
         try:
             from archgym.oracles.surrogate import SurrogateAccuracy
         except ImportError as exc:
-            raise SpaceError(f"the surrogate accuracy oracle is not available ({exc}); use oracle='trained'") from None
+            raise SpaceError(
+                f"the surrogate accuracy oracle is not available ({exc}); use oracle='trained'"
+            ) from None
         oracle = SurrogateAccuracy.from_shipped(**options)
     elif name == "trained":
         from archgym.oracles.trained import TrainedAccuracy
 
         oracle = TrainedAccuracy(space="mobilenet", **options)
     else:
-        raise SpaceError(f"unknown accuracy oracle {name!r}; choose 'surrogate' or 'trained' (or pass an AccuracyOracle)")
+        raise SpaceError(
+            f"unknown accuracy oracle {name!r}; choose 'surrogate' or 'trained' (or pass an AccuracyOracle)"
+        )
     _ORACLES[key] = oracle
     return oracle
 
@@ -435,7 +467,9 @@ class MobileNetNetwork(NetworkSpace):
         self._full = mobilenet_design_space()
         self._space = _restricted(self._full, restrict)
         self.restrict = _restrict_doc(self._full, self._space)
-        self.oracle_name = oracle if isinstance(oracle, str) else (None if oracle is None else "custom")
+        self.oracle_name = (
+            oracle if isinstance(oracle, str) else (None if oracle is None else "custom")
+        )
         if oracle is None:
             self.oracle_name = _default_oracle_name()
         self.oracle_options = dict(oracle_options or {})
@@ -489,7 +523,9 @@ class MobileNetNetwork(NetworkSpace):
         keys, _, inv = self._keys(X)
         missing = [k for k in keys if k not in self._acc]
         if missing:
-            values = np.asarray(self.oracle.evaluate([self._choice(k) for k in missing]), np.float64)
+            values = np.asarray(
+                self.oracle.evaluate([self._choice(k) for k in missing]), np.float64
+            )
             for k, v in zip(missing, values.tolist(), strict=True):
                 self._remember(self._acc, k, float(v))
         return np.array([self._acc[k] for k in keys], np.float64)[inv]
@@ -527,13 +563,20 @@ def network_from_spec(spec: Any) -> NetworkSpace | None:
     if isinstance(spec, str):
         spec = {"kind": spec}
     if not isinstance(spec, Mapping):
-        raise SpaceError(f"network must be 'nb201', 'mobilenet', a mapping or a NetworkSpace, got {type(spec).__name__}")
+        raise SpaceError(
+            f"network must be 'nb201', 'mobilenet', a mapping or a NetworkSpace, got {type(spec).__name__}"
+        )
     spec = dict(spec)
     kind = spec.pop("kind", None)
-    allowed = {"nb201": {"dataset", "restrict"}, "mobilenet": {"oracle", "oracle_options", "restrict", "num_classes"}}
+    allowed = {
+        "nb201": {"dataset", "restrict"},
+        "mobilenet": {"oracle", "oracle_options", "restrict", "num_classes"},
+    }
     if kind not in allowed:
         raise SpaceError(f"unknown network kind {kind!r}; choose one of {sorted(allowed)}")
     unknown = sorted(set(spec) - allowed[kind])
     if unknown:
-        raise SpaceError(f"network {kind!r}: unknown option(s) {unknown}; allowed: {sorted(allowed[kind])}")
+        raise SpaceError(
+            f"network {kind!r}: unknown option(s) {unknown}; allowed: {sorted(allowed[kind])}"
+        )
     return NB201Network(**spec) if kind == "nb201" else MobileNetNetwork(**spec)

@@ -145,7 +145,9 @@ def _knob_from_values(name: str, values: Sequence[Any]) -> Knob:
         return Categorical(name, vals)
     if (
         len(vals) > 1
-        and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v > 0 for v in vals)
+        and all(
+            isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v > 0 for v in vals
+        )
         and all(int(v) & (int(v) - 1) == 0 for v in vals)
         and all(int(b) == 2 * int(a) for a, b in zip(vals, vals[1:], strict=False))
     ):
@@ -167,7 +169,9 @@ def _space_from_spec(spec: Any, what: str) -> DesignSpace | None:
         if all(isinstance(k, Knob) for k in items):
             return DesignSpace(items)
         return DesignSpace.from_dict(items)
-    raise ScenarioError(f"{what}: expected a DesignSpace, a mapping of knob -> choices or a knob list, got {type(spec).__name__}")
+    raise ScenarioError(
+        f"{what}: expected a DesignSpace, a mapping of knob -> choices or a knob list, got {type(spec).__name__}"
+    )
 
 
 class HardwareSpace:
@@ -181,7 +185,9 @@ class HardwareSpace:
             take (the message names the knob and the allowed values).
     """
 
-    def __init__(self, space: DesignSpace | None, base: str | Mapping[str, Any] = "edgetpu") -> None:
+    def __init__(
+        self, space: DesignSpace | None, base: str | Mapping[str, Any] = "edgetpu"
+    ) -> None:
         self.space = space
         if isinstance(base, str):
             base_doc: dict[str, Any] = {"preset": base}
@@ -189,10 +195,14 @@ class HardwareSpace:
             base_doc = dict(base)
             base_doc.setdefault("preset", "edgetpu")
         else:
-            raise ScenarioError(f"base must be a preset name or a mapping, got {type(base).__name__}")
+            raise ScenarioError(
+                f"base must be a preset name or a mapping, got {type(base).__name__}"
+            )
         preset = base_doc["preset"]
         if preset not in PRESETS:
-            raise ScenarioError(f"unknown accelerator preset {preset!r}; presets: {sorted(PRESETS)}")
+            raise ScenarioError(
+                f"unknown accelerator preset {preset!r}; presets: {sorted(PRESETS)}"
+            )
         changes = {k: v for k, v in base_doc.items() if k != "preset"}
         try:
             self.base_config = AcceleratorConfig.preset(preset, **changes)
@@ -223,15 +233,25 @@ class HardwareSpace:
             allowed = DATAFLOWS if k.name == "dataflow" else DTYPES
             bad = [c for c in k.choices if c not in allowed]
             if bad:
-                raise SpaceError(f"knob {k.name!r}: unknown value {bad[0]!r}; allowed values: {', '.join(allowed)}")
+                raise SpaceError(
+                    f"knob {k.name!r}: unknown value {bad[0]!r}; allowed values: {', '.join(allowed)}"
+                )
             return np.array([allowed.index(c) for c in k.choices], np.int64)
-        ok_type = (lambda c: isinstance(c, (int, np.integer)) and not isinstance(c, bool)) if kind == "int" else (
-            lambda c: isinstance(c, (int, float, np.integer, np.floating)) and not isinstance(c, bool)
+        ok_type = (
+            (lambda c: isinstance(c, (int, np.integer)) and not isinstance(c, bool))
+            if kind == "int"
+            else (
+                lambda c: (
+                    isinstance(c, (int, float, np.integer, np.floating)) and not isinstance(c, bool)
+                )
+            )
         )
         bad = [c for c in k.choices if not ok_type(c) or not (c > 0) or not math.isfinite(c)]
         if bad:
             need = "integers >= 1" if kind == "int" else "finite numbers > 0"
-            raise SpaceError(f"knob {k.name!r}: value {bad[0]!r} is invalid; allowed values: {need}")
+            raise SpaceError(
+                f"knob {k.name!r}: value {bad[0]!r} is invalid; allowed values: {need}"
+            )
         return np.array(k.choices, np.int64 if kind == "int" else np.float64)
 
     @property
@@ -252,7 +272,9 @@ class HardwareSpace:
         small)."""
         b = _DTYPE_BYTES[np.asarray(cfg["dtype"], np.int64)]
         need_pe = np.broadcast_to(min_pe_mem_kib(cfg["lanes"], b), (n,))
-        need_core = np.broadcast_to(min_core_mem_kib(cfg["rows"], cfg["cols"], cfg["lanes"], b), (n,))
+        need_core = np.broadcast_to(
+            min_core_mem_kib(cfg["rows"], cfg["cols"], cfg["lanes"], b), (n,)
+        )
         code = np.zeros(n, np.int64)
         code[np.broadcast_to(np.asarray(cfg["core_mem_kib"]) < need_core, (n,))] = _REJ_CORE
         code[np.broadcast_to(np.asarray(cfg["pe_mem_kib"]) < need_pe, (n,))] = _REJ_PE
@@ -298,7 +320,13 @@ class Evaluation:
         data: the columns (without ``reason``, which is formatted on demand).
     """
 
-    def __init__(self, scenario: Scenario, designs: np.ndarray, data: dict[str, np.ndarray], aux: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        designs: np.ndarray,
+        data: dict[str, np.ndarray],
+        aux: dict[str, Any],
+    ) -> None:
         self.scenario = scenario
         self.designs = designs
         self.data = data
@@ -440,8 +468,17 @@ class Evaluation:
 
 _ZOO_CACHE: dict[str, Any] = {}
 _TOP_KEYS = (
-    "id", "description", "hardware", "network", "workloads", "aggregate", "objective", "weights",
-    "budgets", "ref_point", "mode",
+    "id",
+    "description",
+    "hardware",
+    "network",
+    "workloads",
+    "aggregate",
+    "objective",
+    "weights",
+    "budgets",
+    "ref_point",
+    "mode",
 )
 
 
@@ -454,7 +491,9 @@ def _load_workload(spec: Any) -> tuple[str, Any, Any]:
     if isinstance(spec, str):
         spec = {"name": spec}
     if not isinstance(spec, Mapping) or "name" not in spec:
-        raise ScenarioError(f"a workload is a zoo name or a mapping with 'name' and options, got {spec!r}")
+        raise ScenarioError(
+            f"a workload is a zoo name or a mapping with 'name' and options, got {spec!r}"
+        )
     doc = dict(spec)
     options = {k: v for k, v in doc.items() if k not in ("name", "label")}
     key = stable_hash([doc["name"], options])
@@ -463,7 +502,11 @@ def _load_workload(spec: Any) -> tuple[str, Any, Any]:
             _ZOO_CACHE[key] = load(doc["name"], **options)
         except WorkloadError as exc:
             raise ScenarioError(str(exc)) from None
-    label = doc.get("label") or (doc["name"] if not options else f"{doc['name']}_" + "_".join(f"{k}{v}" for k, v in sorted(options.items())))
+    label = doc.get("label") or (
+        doc["name"]
+        if not options
+        else f"{doc['name']}_" + "_".join(f"{k}{v}" for k, v in sorted(options.items()))
+    )
     return _label(str(label)), _ZOO_CACHE[key], doc if len(doc) > 1 else doc["name"]
 
 
@@ -538,31 +581,47 @@ class Scenario:
         # --- workloads ----------------------------------------------------------------------
         if self.network is not None:
             if workloads is not None:
-                raise ScenarioError("a scenario with a network space gets its workload from the network; drop 'workloads'")
+                raise ScenarioError(
+                    "a scenario with a network space gets its workload from the network; drop 'workloads'"
+                )
             self._workload_docs: list[Any] = []
             self.workload_labels: tuple[str, ...] = ()
             self._table: WorkloadTable | None = None
         else:
             if workloads is None:
-                raise ScenarioError("a hardware-only scenario needs 'workloads' (a zoo name or a list of them)")
-            specs = [workloads] if isinstance(workloads, (str, Mapping)) or not isinstance(workloads, Sequence) else list(workloads)
+                raise ScenarioError(
+                    "a hardware-only scenario needs 'workloads' (a zoo name or a list of them)"
+                )
+            specs = (
+                [workloads]
+                if isinstance(workloads, (str, Mapping)) or not isinstance(workloads, Sequence)
+                else list(workloads)
+            )
             if not specs:
                 raise ScenarioError("'workloads' is empty")
             loaded = [_load_workload(s) for s in specs]
             labels = [lab for lab, _, _ in loaded]
             if len(set(labels)) != len(labels):
-                raise ScenarioError(f"duplicate workload labels {labels}; give each a distinct 'label'")
+                raise ScenarioError(
+                    f"duplicate workload labels {labels}; give each a distinct 'label'"
+                )
             self.workload_labels = tuple(labels)
             self._workload_docs = [doc for _, _, doc in loaded]
             self._table = WorkloadTable.from_workloads([w for _, w, _ in loaded])
         if aggregate not in _AGGREGATES:
-            raise ScenarioError(f"unknown aggregate {aggregate!r}; choose one of {list(_AGGREGATES)}")
+            raise ScenarioError(
+                f"unknown aggregate {aggregate!r}; choose one of {list(_AGGREGATES)}"
+            )
         self.aggregate = aggregate
         if mode not in ("default", "scalesim"):
             raise ScenarioError(f"mode must be 'default' or 'scalesim', got {mode!r}")
         self.mode = mode
         # --- space -------------------------------------------------------------------------
-        parts = [s for s in (self.hardware.space, self.network.space if self.network else None) if s is not None]
+        parts = [
+            s
+            for s in (self.hardware.space, self.network.space if self.network else None)
+            if s is not None
+        ]
         self.space: DesignSpace = parts[0] if len(parts) == 1 else parts[0].product(parts[1])
         self._n_hw = self.hardware.n_knobs
         # --- objective and budgets -------------------------------------------------------
@@ -572,7 +631,9 @@ class Scenario:
         objs = [objective] if isinstance(objective, str) else list(objective)
         if not objs:
             raise ScenarioError("objective is empty")
-        self.objective_names: tuple[str, ...] = tuple(_metric(m, metrics, "objective metric") for m in objs)
+        self.objective_names: tuple[str, ...] = tuple(
+            _metric(m, metrics, "objective metric") for m in objs
+        )
         if len(set(self.objective_names)) != len(self.objective_names):
             raise ScenarioError(f"duplicate objective metric in {list(self.objective_names)}")
         self.budgets: dict[str, float] = {}
@@ -580,19 +641,28 @@ class Scenario:
             key = _metric(m, BUDGET_METRICS, "budget metric")
             if v is None:
                 continue
-            if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or not v > 0 or not math.isfinite(v):
+            if (
+                isinstance(v, bool)
+                or not isinstance(v, (int, float, np.integer, np.floating))
+                or not v > 0
+                or not math.isfinite(v)
+            ):
                 raise ScenarioError(f"budget {key} must be a finite number > 0, got {v!r}")
             self.budgets[key] = float(v)
         if weights is not None:
             w = [float(x) for x in weights]
             if len(w) != len(self.objective_names):
-                raise ScenarioError(f"weights: {len(w)} values for {len(self.objective_names)} objectives")
+                raise ScenarioError(
+                    f"weights: {len(w)} values for {len(self.objective_names)} objectives"
+                )
             self.weights: tuple[float, ...] | None = tuple(w)
         else:
             self.weights = None
         self._ref_point = None if ref_point is None else np.asarray(ref_point, np.float64)
         if self._ref_point is not None and self._ref_point.shape != (len(self.objective_names),):
-            raise ScenarioError(f"ref_point must have {len(self.objective_names)} values, got {list(self._ref_point)}")
+            raise ScenarioError(
+                f"ref_point must have {len(self.objective_names)} values, got {list(self._ref_point)}"
+            )
         self.description = str(description or "").strip()
         self.id = ""
         self.id = str(id) if id else f"custom-{self.definition_hash()[:8]}"
@@ -693,7 +763,9 @@ class Scenario:
     @property
     def enumerable(self) -> bool:
         """Whether :meth:`enumerate` can evaluate every design (<= :attr:`max_enumerable`)."""
-        return (self.network is None or self.network.enumerable) and self.size <= self.max_enumerable
+        return (
+            self.network is None or self.network.enumerable
+        ) and self.size <= self.max_enumerable
 
     @property
     def knob_names(self) -> list[str]:
@@ -722,7 +794,9 @@ class Scenario:
         if isinstance(designs, pd.DataFrame):
             missing = [n for n in self.space.names if n not in designs.columns]
             if missing:
-                raise SpaceError(f"designs frame: missing knob column(s) {missing}; knobs: {', '.join(self.space.names)}")
+                raise SpaceError(
+                    f"designs frame: missing knob column(s) {missing}; knobs: {', '.join(self.space.names)}"
+                )
             return self.space.encode_batch(designs[self.space.names])
         if isinstance(designs, (list, tuple)) and designs and isinstance(designs[0], Mapping):
             return self.space.encode_batch(designs)
@@ -775,7 +849,9 @@ class Scenario:
         code, _, _ = HardwareSpace.check(cfg, n)
         return {"area_mm2": area_mm2(self.hardware.batch(cfg, n)), "accepted": code == 0}
 
-    def _simulate(self, cb: ConfigBatch, table: WorkloadTable, rows: np.ndarray | None) -> dict[str, np.ndarray]:
+    def _simulate(
+        self, cb: ConfigBatch, table: WorkloadTable, rows: np.ndarray | None
+    ) -> dict[str, np.ndarray]:
         """``latency_ms``, ``energy_mj``, ``utilization`` of accepted designs as ``m x W``
         arrays: every design on every workload of ``table`` (``rows=None``), or design
         ``i`` on workload ``rows[i]`` (``W = 1``). One ``simulate_batch`` call."""
@@ -788,7 +864,9 @@ class Scenario:
             return out
         W = table.n_workloads
         idx = np.repeat(np.arange(m), W)
-        rep = simulate_batch(cb.take(idx), table, self.mode, workload_index=np.tile(np.arange(W), m))
+        rep = simulate_batch(
+            cb.take(idx), table, self.mode, workload_index=np.tile(np.arange(W), m)
+        )
         out = {k: rep[k].reshape(m, W) for k in keys}
         out["area_mm2"] = rep["area_mm2"][::W]
         return out
@@ -818,12 +896,16 @@ class Scenario:
                 res = self._simulate(cb.take(sub), table, rows[sub])
                 res = {k: v[inv.reshape(-1)] for k, v in res.items()}
             else:
-                res = self._simulate(cb.take(idx) if idx.size < n else cb, table, None if rows is None else rows[idx])
+                res = self._simulate(
+                    cb.take(idx) if idx.size < n else cb, table, None if rows is None else rows[idx]
+                )
             for k, v in res.items():
                 out[k][idx] = v
         return out, {"cfg": cfg, "code": code, "need_pe": need_pe, "need_core": need_core}
 
-    def _evaluate_indices(self, X: np.ndarray, with_values: bool = True) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    def _evaluate_indices(
+        self, X: np.ndarray, with_values: bool = True
+    ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         n = X.shape[0]
         Xh, Xn = X[:, : self._n_hw], X[:, self._n_hw :]
         if self.network is not None:
@@ -852,7 +934,11 @@ class Scenario:
             return v.sum(axis=1)
 
     def _finish(
-        self, data: dict[str, np.ndarray], hw: Mapping[str, np.ndarray], accuracy: np.ndarray | None, aux: dict[str, Any]
+        self,
+        data: dict[str, np.ndarray],
+        hw: Mapping[str, np.ndarray],
+        accuracy: np.ndarray | None,
+        aux: dict[str, Any],
     ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         """Objectives, slacks, feasibility and violation from the metrics."""
         code = aux["code"]
@@ -939,7 +1025,13 @@ class Scenario:
         return np.array([self._range(F[:, j], ev.feasible) for j in range(F.shape[1])], np.float64)
 
     # ------------------------------------------------------------------ enumeration
-    def enumerate(self, batch_size: int = 32768, cache: bool = True, cache_dir: str | os.PathLike[str] | None = None, progress: bool = False) -> EnumerationResult:
+    def enumerate(
+        self,
+        batch_size: int = 32768,
+        cache: bool = True,
+        cache_dir: str | os.PathLike[str] | None = None,
+        progress: bool = False,
+    ) -> EnumerationResult:
         """Evaluate every design and return the exact optimum (and Pareto front).
 
         See :func:`archgym.scenarios.enumeration.enumerate_scenario`.
@@ -949,7 +1041,9 @@ class Scenario:
         """
         from .enumeration import enumerate_scenario
 
-        return enumerate_scenario(self, batch_size=batch_size, cache=cache, cache_dir=cache_dir, progress=progress)
+        return enumerate_scenario(
+            self, batch_size=batch_size, cache=cache, cache_dir=cache_dir, progress=progress
+        )
 
     # ------------------------------------------------------------------ documents
     def to_dict(self) -> dict[str, Any]:
@@ -970,12 +1064,18 @@ class Scenario:
             d["network"] = net
         else:
             if any(doc is None for doc in self._workload_docs):
-                raise ScenarioError("a scenario with a custom Workload object has no document form; use zoo names")
+                raise ScenarioError(
+                    "a scenario with a custom Workload object has no document form; use zoo names"
+                )
             docs = self._workload_docs
             d["workloads"] = docs[0] if len(docs) == 1 else list(docs)
             if len(docs) > 1:
                 d["aggregate"] = self.aggregate
-        d["objective"] = self.objective_names[0] if len(self.objective_names) == 1 else list(self.objective_names)
+        d["objective"] = (
+            self.objective_names[0]
+            if len(self.objective_names) == 1
+            else list(self.objective_names)
+        )
         if self.weights is not None:
             d["weights"] = list(self.weights)
         d["budgets"] = dict(self.budgets)
@@ -1015,7 +1115,9 @@ class Scenario:
         doc = {**doc, **overrides}
         unknown = sorted(set(doc) - set(_TOP_KEYS))
         if unknown:
-            raise ScenarioError(f"scenario document: unknown field(s) {unknown}; fields: {', '.join(_TOP_KEYS)}")
+            raise ScenarioError(
+                f"scenario document: unknown field(s) {unknown}; fields: {', '.join(_TOP_KEYS)}"
+            )
         hw = doc.get("hardware")
         kwargs = {k: doc[k] for k in _TOP_KEYS if k in doc and k != "hardware"}
         return cls(hw, **kwargs)
@@ -1031,7 +1133,9 @@ class Scenario:
         """Build from YAML text or a file (a ``Path``, or a name ending in ``.yaml``/``.yml``)."""
         import yaml
 
-        if isinstance(source, os.PathLike) or (isinstance(source, str) and "\n" not in source and source.endswith((".yaml", ".yml"))):
+        if isinstance(source, os.PathLike) or (
+            isinstance(source, str) and "\n" not in source and source.endswith((".yaml", ".yml"))
+        ):
             text = Path(source).read_text()
         else:
             text = str(source)
@@ -1061,11 +1165,21 @@ class Scenario:
 
     def describe(self) -> str:
         """A readable multi-line description."""
-        obj = ", ".join(("maximise " if METRICS[m] > 0 else "minimise ") + m for m in self.objective_names)
-        lines = [f"Scenario {self.id!r}: {self.description}" if self.description else f"Scenario {self.id!r}"]
-        lines.append(f"  designs     {self.size:,} ({self.dim} knobs; enumerable: {self.enumerable})")
+        obj = ", ".join(
+            ("maximise " if METRICS[m] > 0 else "minimise ") + m for m in self.objective_names
+        )
+        lines = [
+            f"Scenario {self.id!r}: {self.description}"
+            if self.description
+            else f"Scenario {self.id!r}"
+        ]
+        lines.append(
+            f"  designs     {self.size:,} ({self.dim} knobs; enumerable: {self.enumerable})"
+        )
         if self.hardware.space is not None:
-            lines.append(f"  hardware    {', '.join(self.hardware_knobs)} on base {self.hardware.base_doc}")
+            lines.append(
+                f"  hardware    {', '.join(self.hardware_knobs)} on base {self.hardware.base_doc}"
+            )
         if self.network is not None:
             lines.append(f"  network     {self.network.describe()}")
         else:

@@ -43,7 +43,9 @@ def test_fits_and_reports_held_out_metrics(shipped: SurrogateAccuracy) -> None:
     assert m["spearman"] > 0.2  # it ranks better than chance
     assert 0.0 < m["mae"] <= m["rmse"] < 15.0
     d = shipped.describe()
-    assert d["kind"] == "surrogate" and d["held_out"]["spearman"] == pytest.approx(m["spearman"], abs=1e-4)
+    assert d["kind"] == "surrogate" and d["held_out"]["spearman"] == pytest.approx(
+        m["spearman"], abs=1e-4
+    )
     assert d["source"].endswith(SHIPPED_DATA)
     assert d["trained_with"]["dataset"] == "fashion_mnist"
 

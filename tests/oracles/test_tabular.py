@@ -55,8 +55,12 @@ def test_rows_0_and_1() -> None:
     assert NB201Accuracy("ImageNet16-120")((4, 0, 3, 1, 4, 3)) == 32.699999857584636
 
 
-@pytest.mark.parametrize("dataset, column", [("cifar10-valid", "valid-accuracy"), ("cifar10-test", "test-accuracy")])
-def test_cifar10_matches_every_row(all_rows: list[dict[str, str]], dataset: str, column: str) -> None:
+@pytest.mark.parametrize(
+    "dataset, column", [("cifar10-valid", "valid-accuracy"), ("cifar10-test", "test-accuracy")]
+)
+def test_cifar10_matches_every_row(
+    all_rows: list[dict[str, str]], dataset: str, column: str
+) -> None:
     oracle = NB201Accuracy(dataset)
     expected = np.array([float(row[column]) for row in all_rows])
     assert [int(row["index"]) for row in all_rows] == list(range(15625))
@@ -107,7 +111,9 @@ def test_single_and_batched_forms() -> None:
     batch = oracle([0, 1, ROW1_STR, (2, 2, 0, 4, 2, 0)])
     assert isinstance(batch, np.ndarray) and batch.shape == (4,)
     np.testing.assert_array_equal(batch, [81.98266666, 90.76933332, 90.76933332, 90.76933332])
-    np.testing.assert_array_equal(oracle(np.array([[4, 3, 3, 0, 0, 0], [2, 2, 0, 4, 2, 0]])), batch[:2])
+    np.testing.assert_array_equal(
+        oracle(np.array([[4, 3, 3, 0, 0, 0], [2, 2, 0, 4, 2, 0]])), batch[:2]
+    )
     np.testing.assert_array_equal(oracle.evaluate([0, 1]), batch[:2])
     assert oracle([]).shape == (0,)
 
@@ -149,7 +155,11 @@ def test_unknown_dataset() -> None:
 
 
 def test_describe() -> None:
-    for dataset, split in (("cifar10-valid", "valid"), ("cifar10-test", "test"), ("ImageNet16-120", "valid")):
+    for dataset, split in (
+        ("cifar10-valid", "valid"),
+        ("cifar10-test", "test"),
+        ("ImageNet16-120", "valid"),
+    ):
         info = NB201Accuracy(dataset).describe()
         assert info["kind"] == "tabular" and info["dataset"] == dataset and info["split"] == split
         assert "NAS-Bench-201" in info["source"] and "MIT" in info["licence"]

@@ -164,7 +164,14 @@ def test_nb201_space_and_parsing() -> None:
 
     s = "|nor_conv_3x3~0|+|skip_connect~0|nor_conv_1x1~1|+|avg_pool_3x3~0|none~1|nor_conv_3x3~2|"
     ops = parse_nb201(s)  # string order
-    assert ops == ("nor_conv_3x3", "skip_connect", "nor_conv_1x1", "avg_pool_3x3", "none", "nor_conv_3x3")
+    assert ops == (
+        "nor_conv_3x3",
+        "skip_connect",
+        "nor_conv_1x1",
+        "avg_pool_3x3",
+        "none",
+        "nor_conv_3x3",
+    )
     o = TrainedAccuracy(space="nb201", **TINY, cache_dir=False)
     a = o(s)
     assert 0.0 <= a <= 100.0
@@ -190,16 +197,23 @@ def test_bad_arguments_and_describe() -> None:
     assert "256 training images" in d["budget"] and "widths x0.125" in d["scaled_down"]
 
 
-@pytest.mark.skipif(not ds.fashion_mnist_available(),
-                    reason="Debian package dataset-fashion-mnist is not installed "
-                           "(apt-get install dataset-fashion-mnist)")
+@pytest.mark.skipif(
+    not ds.fashion_mnist_available(),
+    reason="Debian package dataset-fashion-mnist is not installed "
+    "(apt-get install dataset-fashion-mnist)",
+)
 def test_fashion_mnist_tiny_training(tmp_path) -> None:
     d = ds.load_fashion_mnist()
     assert (len(d.x_train), len(d.x_val), len(d.x_test)) == (50_000, 10_000, 10_000)
     assert d.x_train.shape[1:] == (1, 28, 28)
     assert set(np.unique(d.y_test)) == set(range(10))
-    o = TrainedAccuracy(dataset="fashion_mnist", epochs=1, max_train_samples=512,
-                        max_val_samples=256, cache_dir=tmp_path)
+    o = TrainedAccuracy(
+        dataset="fashion_mnist",
+        epochs=1,
+        max_train_samples=512,
+        max_val_samples=256,
+        cache_dir=tmp_path,
+    )
     arch = dict(small_arch(), resolution=160)
     acc = o(arch)
     assert 0.0 <= acc <= 100.0

@@ -17,7 +17,9 @@ def _build_nets() -> SimpleNamespace:
     import torch
     import torch.nn as nn
 
-    def conv_bn(cin: int, cout: int, k: int, s: int = 1, groups: int = 1, act: Any = None) -> nn.Sequential:
+    def conv_bn(
+        cin: int, cout: int, k: int, s: int = 1, groups: int = 1, act: Any = None
+    ) -> nn.Sequential:
         layers: list[nn.Module] = [
             nn.Conv2d(cin, cout, k, s, (k - 1) // 2, groups=groups, bias=False),
             nn.BatchNorm2d(cout),
@@ -34,7 +36,10 @@ def _build_nets() -> SimpleNamespace:
             layers = [conv_bn(3, 32, 3, 2, act=nn.ReLU6)]
             c = 32
             for out, s in spec:
-                layers += [conv_bn(c, c, 3, s, groups=c, act=nn.ReLU6), conv_bn(c, out, 1, act=nn.ReLU6)]
+                layers += [
+                    conv_bn(c, c, 3, s, groups=c, act=nn.ReLU6),
+                    conv_bn(c, out, 1, act=nn.ReLU6),
+                ]
                 c = out
             self.features = nn.Sequential(*layers)
             self.pool = nn.AdaptiveAvgPool2d(1)
@@ -44,7 +49,9 @@ def _build_nets() -> SimpleNamespace:
             return self.fc(torch.flatten(self.pool(self.features(x)), 1))
 
     class InvertedResidual(nn.Module):
-        def __init__(self, cin: int, cout: int, expand: int, k: int, s: int, act: Any, se: bool = False) -> None:
+        def __init__(
+            self, cin: int, cout: int, expand: int, k: int, s: int, act: Any, se: bool = False
+        ) -> None:
             super().__init__()
             hidden = cin * expand
             layers: list[nn.Module] = []
@@ -77,8 +84,15 @@ def _build_nets() -> SimpleNamespace:
     class MobileNetV2(nn.Module):
         def __init__(self, num_classes: int = 1000) -> None:
             super().__init__()
-            settings = [(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1),
-                        (6, 160, 3, 2), (6, 320, 1, 1)]
+            settings = [
+                (1, 16, 1, 1),
+                (6, 24, 2, 2),
+                (6, 32, 3, 2),
+                (6, 64, 4, 2),
+                (6, 96, 3, 1),
+                (6, 160, 3, 2),
+                (6, 320, 1, 1),
+            ]
             layers: list[nn.Module] = [conv_bn(3, 32, 3, 2, act=nn.ReLU6)]
             c = 32
             for t, out, n, s in settings:
@@ -96,13 +110,22 @@ def _build_nets() -> SimpleNamespace:
     class EfficientNetB0(nn.Module):
         def __init__(self, num_classes: int = 1000) -> None:
             super().__init__()
-            stages = [(1, 3, 1, 16, 1), (6, 3, 2, 24, 2), (6, 5, 2, 40, 2), (6, 3, 2, 80, 3),
-                      (6, 5, 1, 112, 3), (6, 5, 2, 192, 4), (6, 3, 1, 320, 1)]
+            stages = [
+                (1, 3, 1, 16, 1),
+                (6, 3, 2, 24, 2),
+                (6, 5, 2, 40, 2),
+                (6, 3, 2, 80, 3),
+                (6, 5, 1, 112, 3),
+                (6, 5, 2, 192, 4),
+                (6, 3, 1, 320, 1),
+            ]
             layers: list[nn.Module] = [conv_bn(3, 32, 3, 2, act=nn.SiLU)]
             c = 32
             for e, k, s, out, n in stages:
                 for i in range(n):
-                    layers.append(InvertedResidual(c, out, e, k, s if i == 0 else 1, nn.SiLU, se=True))
+                    layers.append(
+                        InvertedResidual(c, out, e, k, s if i == 0 else 1, nn.SiLU, se=True)
+                    )
                     c = out
             layers.append(conv_bn(c, 1280, 1, act=nn.SiLU))
             self.features = nn.Sequential(*layers)

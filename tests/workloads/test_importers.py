@@ -74,7 +74,15 @@ def test_small_cnn_with_residual() -> None:
     assert model.training  # the training flag is restored
     assert wl.name == "SmallResNet" and wl.meta["tracer"] == "fx" and wl.meta["bn_folded"] == 3
     assert [layer.name for layer in wl] == ["stem", "a", "b", "add", "relu_1", "pool", "fc"]
-    assert [layer.kind for layer in wl] == ["conv", "conv", "depthwise", "eltwise", "activation", "pool", "gemm"]
+    assert [layer.kind for layer in wl] == [
+        "conv",
+        "conv",
+        "depthwise",
+        "eltwise",
+        "activation",
+        "pool",
+        "gemm",
+    ]
     stem, a, b, add, relu, pool, fc = wl
     # 8x8 outputs: stem 64 px x 8 filters x 27, a 64 x 8 x 72, b (depthwise) 64 x 8 x 9, fc 8 x 10
     assert [layer.macs for layer in wl] == [13_824, 36_864, 4_608, 0, 0, 0, 80]
@@ -82,16 +90,29 @@ def test_small_cnn_with_residual() -> None:
     assert [layer.params for layer in wl] == [224, 576, 72, 0, 0, 0, 90]  # BN not counted
     assert wl.params == 962
     assert stem.activation == "relu" and a.activation == "relu" and b.activation is None
-    assert isinstance(stem, Conv2d) and stem.bias and stem.stride == (2, 2) and stem.output_size == (8, 8)
+    assert (
+        isinstance(stem, Conv2d)
+        and stem.bias
+        and stem.stride == (2, 2)
+        and stem.output_size == (8, 8)
+    )
     assert isinstance(b, Conv2d) and b.groups == 8 and not b.bias
-    assert isinstance(add, Elementwise) and add.elems == 512 and add.n_inputs == 2 and add.op == "add"
+    assert (
+        isinstance(add, Elementwise) and add.elems == 512 and add.n_inputs == 2 and add.op == "add"
+    )
     assert add.inputs == ("b", "stem")
     assert isinstance(relu, Activation) and relu.fn == "relu" and relu.elems == 512
     assert isinstance(pool, Pool) and pool.input_size == (8, 8) and pool.output_size == (1, 1)
     assert isinstance(fc, Gemm) and (fc.m, fc.n, fc.k) == (1, 10, 8) and fc.bias
     assert wl.edges() == [
-        ("input", "stem"), ("stem", "a"), ("a", "b"), ("b", "add"), ("stem", "add"),
-        ("add", "relu_1"), ("relu_1", "pool"), ("pool", "fc"),
+        ("input", "stem"),
+        ("stem", "a"),
+        ("a", "b"),
+        ("b", "add"),
+        ("stem", "add"),
+        ("add", "relu_1"),
+        ("relu_1", "pool"),
+        ("pool", "fc"),
     ]
 
 
@@ -111,7 +132,13 @@ def test_fusion_rules_and_unfoldable_batchnorm() -> None:
             return self.act(self.c2(z))  # fused
 
     wl = from_torch(Net(), (1, 4, 5, 5))
-    assert [layer.kind for layer in wl] == ["pointwise", "activation", "eltwise", "eltwise", "pointwise"]
+    assert [layer.kind for layer in wl] == [
+        "pointwise",
+        "activation",
+        "eltwise",
+        "eltwise",
+        "pointwise",
+    ]
     c1, sig, add, bn, c2 = wl
     assert c1.activation is None and sig.fn == "sigmoid" and sig.inputs == ()
     assert add.inputs == ("sigmoid", "c1")
@@ -138,7 +165,11 @@ def test_linear_tokens_matmul_softmax_layernorm_cat() -> None:
 
     wl = from_torch(Net(), (2, 5, 16))
     proj, mm, scale, sm, gemm, mm2, ln = wl
-    assert isinstance(proj, Gemm) and (proj.m, proj.n, proj.k) == (10, 32, 16) and proj.activation == "gelu"
+    assert (
+        isinstance(proj, Gemm)
+        and (proj.m, proj.n, proj.k) == (10, 32, 16)
+        and proj.activation == "gelu"
+    )
     assert isinstance(mm, MatMul) and (mm.batch, mm.m, mm.n, mm.k) == (2, 5, 5, 32)
     assert mm.inputs == ()  # both operands come from proj, the previous layer
     assert isinstance(scale, Elementwise) and scale.op == "mul" and scale.n_inputs == 1
@@ -147,17 +178,42 @@ def test_linear_tokens_matmul_softmax_layernorm_cat() -> None:
     assert gemm.params == 256 and gemm.inputs == ("proj",)
     assert isinstance(mm2, MatMul) and mm2.inputs == ("softmax", "matmul_1")
     # the concatenation is zero-cost: its consumer names all its producers
-    assert isinstance(ln, LayerNorm) and (ln.rows, ln.cols) == (10, 8) and ln.inputs == ("matmul_2", "matmul_1")
+    assert (
+        isinstance(ln, LayerNorm)
+        and (ln.rows, ln.cols) == (10, 8)
+        and ln.inputs == ("matmul_2", "matmul_1")
+    )
     assert wl.macs == 10 * 32 * 16 + 2 * 5 * 5 * 32 + 10 * 8 * 32 + 2 * 5 * 8 * 5
 
 
 @pytest.mark.parametrize(
     "conv",
     [
-        {"in_channels": 4, "out_channels": 8, "kernel_size": (3, 5), "stride": (2, 1), "padding": (1, 2), "groups": 2},
+        {
+            "in_channels": 4,
+            "out_channels": 8,
+            "kernel_size": (3, 5),
+            "stride": (2, 1),
+            "padding": (1, 2),
+            "groups": 2,
+        },
         {"in_channels": 4, "out_channels": 4, "kernel_size": 3, "dilation": 2, "padding": "same"},
-        {"in_channels": 4, "out_channels": 6, "kernel_size": 3, "stride": 3, "padding": "valid", "bias": False},
-        {"in_channels": 4, "out_channels": 8, "kernel_size": 5, "stride": 2, "padding": 2, "groups": 4},
+        {
+            "in_channels": 4,
+            "out_channels": 6,
+            "kernel_size": 3,
+            "stride": 3,
+            "padding": "valid",
+            "bias": False,
+        },
+        {
+            "in_channels": 4,
+            "out_channels": 8,
+            "kernel_size": 5,
+            "stride": 2,
+            "padding": 2,
+            "groups": 4,
+        },
     ],
 )
 def test_conv_variants(conv: dict) -> None:
@@ -172,8 +228,14 @@ def test_conv_variants(conv: dict) -> None:
 
 
 def test_pools() -> None:
-    net = nn.Sequential(nn.Conv2d(3, 4, 3), nn.MaxPool2d(2), nn.AvgPool2d(3, stride=1, padding=1),
-                        nn.AdaptiveAvgPool2d(2), nn.Flatten(), nn.Linear(16, 3))
+    net = nn.Sequential(
+        nn.Conv2d(3, 4, 3),
+        nn.MaxPool2d(2),
+        nn.AvgPool2d(3, stride=1, padding=1),
+        nn.AdaptiveAvgPool2d(2),
+        nn.Flatten(),
+        nn.Linear(16, 3),
+    )
     wl = from_torch(net, (1, 3, 10, 10))
     conv, mp, ap, adp, fc = wl
     assert conv.output_size == (8, 8)
@@ -186,7 +248,9 @@ def test_pools() -> None:
 def test_unrepresentable_arguments_are_all_reported() -> None:
     # adaptive pooling with windows of different sizes and ceil_mode pooling that rounds up
     # have no Pool equivalent: both are listed
-    net = nn.Sequential(nn.Conv2d(3, 4, 1), nn.MaxPool2d(3, 2, ceil_mode=True), nn.AdaptiveAvgPool2d(3))
+    net = nn.Sequential(
+        nn.Conv2d(3, 4, 1), nn.MaxPool2d(3, 2, ceil_mode=True), nn.AdaptiveAvgPool2d(3)
+    )
     with pytest.raises(workloads.UnsupportedOpError) as info:
         from_torch(net, (1, 3, 8, 8))
     assert [name for name, _ in info.value.ops] == ["1", "2"]
@@ -205,7 +269,11 @@ def test_means_are_pools() -> None:
             return self.fc(y.unsqueeze(1).expand(1, 6, 4)).mean(dim=1)  # mean over tokens
 
     conv, gap, fc, tokens = from_torch(Net(), (1, 3, 5, 5))
-    assert gap.kind == "pool" and (gap.channels, gap.input_size, gap.output_size) == (4, (5, 5), (1, 1))
+    assert gap.kind == "pool" and (gap.channels, gap.input_size, gap.output_size) == (
+        4,
+        (5, 5),
+        (1, 1),
+    )
     assert fc.m == 6
     assert isinstance(tokens, Pool) and tokens.output_elems == 4 and tokens.vector_ops == 24
 
@@ -244,7 +312,9 @@ def test_unsupported_in_hook_fallback() -> None:
             y, _ = self.rnn(self.embed(x))
             return self.head(y)
 
-    with pytest.raises(workloads.UnsupportedOpError, match=r"rnn \(call_module torch\.nn\.modules\.rnn\.LSTM\)"):
+    with pytest.raises(
+        workloads.UnsupportedOpError, match=r"rnn \(call_module torch\.nn\.modules\.rnn\.LSTM\)"
+    ):
         from_torch(Dyn(), (5, 1, 8))
 
 
@@ -285,7 +355,14 @@ class Gated(nn.Module):
 def test_hook_fallback_on_data_dependent_control_flow() -> None:
     wl = from_torch(Gated(), (1, 3, 6, 6))
     assert wl.meta["tracer"] == "hooks" and "TraceError" in wl.meta["fallback_reason"]
-    assert [layer.name for layer in wl] == ["conv1", "conv2", "add", "mul", "adaptive_avg_pool2d", "fc"]
+    assert [layer.name for layer in wl] == [
+        "conv1",
+        "conv2",
+        "add",
+        "mul",
+        "adaptive_avg_pool2d",
+        "fc",
+    ]
     conv1, conv2, add, mul, pool, fc = wl
     assert conv1.activation == "relu" and conv2.activation is None
     assert conv2.inputs == () and add.inputs == ("conv1", "conv2")
@@ -359,7 +436,9 @@ def test_transformer_layer_equals_zoo_bert() -> None:
     zoo = workloads.load("bert_base", seq_len=32, num_layers=1)
     assert (wl.macs, wl.params) == (zoo.macs, zoo.params)
     kinds = [layer.kind for layer in wl]
-    assert kinds.count("matmul") == 2 and kinds.count("softmax") == 1 and kinds.count("layernorm") == 3
+    assert (
+        kinds.count("matmul") == 2 and kinds.count("softmax") == 1 and kinds.count("layernorm") == 3
+    )
     qk = next(layer for layer in wl if isinstance(layer, MatMul))
     assert (qk.batch, qk.m, qk.n, qk.k) == (12, 32, 32, 64)
 
@@ -397,7 +476,12 @@ def test_file_round_trip(tmp_path, suffix: str) -> None:
     path.write_text(json.dumps(doc) if suffix == ".json" else yaml.safe_dump(doc, sort_keys=False))
     again = from_file(path)
     assert again.to_dict() == doc
-    assert (again.name, again.macs, again.params, again.edges()) == (wl.name, wl.macs, wl.params, wl.edges())
+    assert (again.name, again.macs, again.params, again.edges()) == (
+        wl.name,
+        wl.macs,
+        wl.params,
+        wl.edges(),
+    )
 
 
 def test_file_hand_written_yaml(tmp_path) -> None:

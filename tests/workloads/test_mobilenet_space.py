@@ -24,11 +24,21 @@ from archgym.workloads.mobilenet_space import (
 )
 
 
-def _uniform(block: str, expansion: int = 6, kernel: int = 3, depth: int = 1, group: int = 16) -> dict:
+def _uniform(
+    block: str, expansion: int = 6, kernel: int = 3, depth: int = 1, group: int = 16
+) -> dict:
     c = default_choice()
     for i in range(1, 8):
-        c.update({f"s{i}_block": block, f"s{i}_expansion": expansion, f"s{i}_kernel": kernel,
-                  f"s{i}_depth": depth, f"s{i}_group": group, f"s{i}_width": 1.0})
+        c.update(
+            {
+                f"s{i}_block": block,
+                f"s{i}_expansion": expansion,
+                f"s{i}_kernel": kernel,
+                f"s{i}_depth": depth,
+                f"s{i}_group": group,
+                f"s{i}_width": 1.0,
+            }
+        )
     return c
 
 
@@ -133,7 +143,9 @@ def test_grouped_group_size_is_clamped_by_construction() -> None:
     assert s3.in_channels == 24 and s3.groups == 3
 
 
-@pytest.mark.parametrize("name,kind,choices", MOBILENET_SPACE_KNOBS, ids=[k[0] for k in MOBILENET_SPACE_KNOBS])
+@pytest.mark.parametrize(
+    "name,kind,choices", MOBILENET_SPACE_KNOBS, ids=[k[0] for k in MOBILENET_SPACE_KNOBS]
+)
 def test_every_knob_value_is_accepted(name: str, kind: str, choices: tuple) -> None:
     for value in choices:
         for block in ("ibn", "fused_ibn", "grouped_ibn"):
@@ -150,7 +162,9 @@ def test_invalid_choices_give_clear_errors() -> None:
         mobilenet_workload(c)
     c = default_choice()
     c["s1_block"] = "mbconv"
-    with pytest.raises(WorkloadError, match=r"s1_block='mbconv'.*'ibn', 'fused_ibn', 'grouped_ibn'"):
+    with pytest.raises(
+        WorkloadError, match=r"s1_block='mbconv'.*'ibn', 'fused_ibn', 'grouped_ibn'"
+    ):
         validate_choice(c)
     c = default_choice()
     del c["resolution"]
@@ -199,12 +213,20 @@ def test_canonical_choice_and_features() -> None:
 
 
 def test_scaled_plan_for_small_inputs() -> None:
-    plan = build_plan(default_choice(), resolution=28, in_channels=1, width_scale=0.125,
-                      divisor=2, max_downsamples=3)
+    plan = build_plan(
+        default_choice(),
+        resolution=28,
+        in_channels=1,
+        width_scale=0.125,
+        divisor=2,
+        max_downsamples=3,
+    )
     assert plan.head_input_size == 4
     assert sum(b.stride == 2 for b in plan.blocks) + (plan.stem_stride == 2) == 3
     assert [b.out_channels for b in plan.blocks][-1] == make_divisible(320 * 0.125, 2)
-    assert len(plan.blocks) == sum(default_choice()[f"s{i}_depth"] for i in range(1, len(STAGE_TEMPLATE) + 1))
+    assert len(plan.blocks) == sum(
+        default_choice()[f"s{i}_depth"] for i in range(1, len(STAGE_TEMPLATE) + 1)
+    )
 
 
 def test_design_space_conversion() -> None:

@@ -91,7 +91,11 @@ def test_first_rows_match_the_data_files() -> None:
     assert arch_to_str(1) == ROW1_STR
     assert arch_to_index(ROW1_STR) == 1
     assert arch_to_index("(2, 2, 0, 4, 2, 0)") == 1
-    assert parse_arch(ROW1_STR) == parse_arch([2, 2, 0, 4, 2, 0]) == parse_arch(np.array([2, 2, 0, 4, 2, 0]))
+    assert (
+        parse_arch(ROW1_STR)
+        == parse_arch([2, 2, 0, 4, 2, 0])
+        == parse_arch(np.array([2, 2, 0, 4, 2, 0]))
+    )
 
 
 def test_round_trips_all_15625() -> None:
@@ -171,8 +175,14 @@ def test_batch_conversion_errors() -> None:
 def test_isomorphism_reproduces_the_9445_unique_architectures() -> None:
     keys = {isomorphism_key(i) for i in range(NB201_NUM_ARCHS)}
     assert len(keys) == NB201_NUM_UNIQUE == 9445
-    for name in ("nb201_cifar10valid_valacc_9445unique.csv.gz", "nb201_ImageNet16-120_valacc_9445unique.csv.gz"):
-        nets = {tuple(int(v) for v in row["net"].strip("()").split(",")) for row in _read_csv_gz("nb201", name)}
+    for name in (
+        "nb201_cifar10valid_valacc_9445unique.csv.gz",
+        "nb201_ImageNet16-120_valacc_9445unique.csv.gz",
+    ):
+        nets = {
+            tuple(int(v) for v in row["net"].strip("()").split(","))
+            for row in _read_csv_gz("nb201", name)
+        }
         assert nets == keys  # every class holds exactly one row: its pruned form
     reps = unique_index_map()
     assert len(np.unique(reps)) == NB201_NUM_UNIQUE
@@ -188,7 +198,11 @@ def test_isomorphism_key_by_path_enumeration() -> None:
 
 def test_known_isomorphic_pairs() -> None:
     # zc_combine's README: the conv on edge 2->3 gets no input when 0->2 and 1->2 are none.
-    assert isomorphism_key((2, 1, 0, 1, 0, 2)) == isomorphism_key((2, 1, 0, 1, 0, 1)) == (2, 1, 0, 1, 0, 1)
+    assert (
+        isomorphism_key((2, 1, 0, 1, 0, 2))
+        == isomorphism_key((2, 1, 0, 1, 0, 1))
+        == (2, 1, 0, 1, 0, 1)
+    )
     # A conv into node 1 is dead when nothing leaves node 1.
     assert isomorphism_key((2, 1, 1, 1, 1, 1)) == ALL_NONE
     assert isomorphism_key(ALL_CONV3) == ALL_CONV3
@@ -249,7 +263,9 @@ def test_largest_cell_matches_nas_bench_201_counts() -> None:
 def _bn_params(w) -> int:
     """BN parameters NAS-Bench-201 counts: one BN after every conv except the 1x1 shortcut
     convs, plus the final BN (64 channels)."""
-    convs = [layer for layer in w if isinstance(layer, Conv2d) and not layer.name.endswith("_shortcut")]
+    convs = [
+        layer for layer in w if isinstance(layer, Conv2d) and not layer.name.endswith("_shortcut")
+    ]
     return 2 * sum(c.out_channels for c in convs) + 2 * 64
 
 
@@ -257,11 +273,17 @@ def test_published_nas_bench_201_flops_and_params() -> None:
     # NATS-Bench issue #24 (D-X-Y/NATS-Bench): arch index 0 has 15.64737 MFLOPs on
     # cifar10-valid, 15.65322 on cifar100 and 3.91948 on ImageNet16-120 (conv + linear
     # MACs + classifier bias; every edge of this cell is live).
-    for dataset, flops in (("cifar10", 15_647_370), ("cifar100", 15_653_220), ("ImageNet16-120", 3_919_480)):
+    for dataset, flops in (
+        ("cifar10", 15_647_370),
+        ("cifar100", 15_653_220),
+        ("ImageNet16-120", 3_919_480),
+    ):
         w = nb201(0, dataset)
         assert w.macs + NB201_DATASETS[dataset][0] == flops
     # NATS-Bench issue #36: this cell has 113.95137 MFLOPs and 0.802426 M params (CIFAR-10).
-    w = nb201("|skip_connect~0|+|none~0|nor_conv_3x3~1|+|avg_pool_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|")
+    w = nb201(
+        "|skip_connect~0|+|none~0|nor_conv_3x3~1|+|avg_pool_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|"
+    )
     assert w.macs + 10 == 113_951_370
     assert w.params + _bn_params(w) == 802_426
 
@@ -282,8 +304,14 @@ def test_skip_and_none_cost_nothing_but_adds() -> None:
 
 
 def test_graph_of_row_1() -> None:
-    w = nb201(1)  # |nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|
-    assert w.meta["arch_index"] == 1 and w.meta["arch_str"] == ROW1_STR and w.meta["dataset"] == "cifar10"
+    w = nb201(
+        1
+    )  # |nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|
+    assert (
+        w.meta["arch_index"] == 1
+        and w.meta["arch_str"] == ROW1_STR
+        and w.meta["dataset"] == "cifar10"
+    )
     assert w["s1_c0_e01_conv3x3"].inputs == ("stem_conv",)
     assert w["s1_c0_e12_avgpool3x3"].inputs == ("s1_c0_e01_conv3x3",)
     pool = w["s1_c0_e12_avgpool3x3"]

@@ -19,7 +19,15 @@ from archgym.workloads import (
     WorkloadError,
 )
 
-ALL = ["bert_base", "efficientnet_b0", "mobilenet_edgetpu", "mobilenet_v1", "mobilenet_v2", "resnet50", "vit_b16"]
+ALL = [
+    "bert_base",
+    "efficientnet_b0",
+    "mobilenet_edgetpu",
+    "mobilenet_v1",
+    "mobilenet_v2",
+    "resnet50",
+    "vit_b16",
+]
 CNNS = ["efficientnet_b0", "mobilenet_edgetpu", "mobilenet_v1", "mobilenet_v2", "resnet50"]
 
 # The figures each model must reproduce within 2 %. They are the ones the literature
@@ -90,7 +98,11 @@ def test_cnn_structure(zoo: dict[str, workloads.Workload], name: str) -> None:
     assert isinstance(fc, Gemm) and fc.m == 1 and fc.bias and fc.k == pool.channels
     assert fc.n == wl.meta["num_classes"]
     first = layers[0]
-    assert isinstance(first, Conv2d) and first.input_size == (224, 224) and first.output_size == (112, 112)
+    assert (
+        isinstance(first, Conv2d)
+        and first.input_size == (224, 224)
+        and first.output_size == (112, 112)
+    )
     assert first.activation is not None
     for layer in layers:
         if isinstance(layer, Conv2d):
@@ -139,7 +151,9 @@ def test_efficientnet_squeeze_excite() -> None:
         gated, gate = mul.inputs
         assert wl[gated].kind == "depthwise" and wl[gated].activation == "swish"
         assert wl[gate].activation == "sigmoid" and wl[gate].bias
-        assert wl[gate].output_elems * wl[gated].output_size[0] * wl[gated].output_size[1] == mul.elems
+        assert (
+            wl[gate].output_elems * wl[gated].output_size[0] * wl[gated].output_size[1] == mul.elems
+        )
     pools = [layer for layer in wl if layer.name.endswith("se_pool")]
     assert len(pools) == 16
     reduce = wl["b1_se_reduce"]  # block 1: 16 -> 24, SE squeezes to int(16 * 0.25) = 4
@@ -151,10 +165,18 @@ def test_efficientnet_squeeze_excite() -> None:
 # (ops in order: stem, then expand / depthwise / project of expanded_conv..expanded_conv_21,
 # Conv_1, logits), 3 significant digits.
 _EDGETPU_SLIM_MADDS_M = (
-    [10.8, 6.42, 57.8, 12.8] + [115.6, 12.8] * 3 + [57.8, 9.63] + [65.0, 7.23] * 3
-    + [14.5, 0.6774, 7.23] + [7.23, 0.6774, 7.23] * 3 + [14.5, 1.35, 14.5]
-    + [7.23, 0.6774, 7.23] * 3 + [14.5, 0.9408, 6.02] + [5.02, 0.784, 5.02] * 3
-    + [10.0, 0.5645, 12.0] + [12.0, 1.28]
+    [10.8, 6.42, 57.8, 12.8]
+    + [115.6, 12.8] * 3
+    + [57.8, 9.63]
+    + [65.0, 7.23] * 3
+    + [14.5, 0.6774, 7.23]
+    + [7.23, 0.6774, 7.23] * 3
+    + [14.5, 1.35, 14.5]
+    + [7.23, 0.6774, 7.23] * 3
+    + [14.5, 0.9408, 6.02]
+    + [5.02, 0.784, 5.02] * 3
+    + [10.0, 0.5645, 12.0]
+    + [12.0, 1.28]
 )
 
 
@@ -205,7 +227,9 @@ def test_mobilenet_edgetpu_075() -> None:
         ("mobilenet_v1", {"width_multiplier": 0.5, "input_size": 160}, 77e6, 1.32e6),
     ],
 )
-def test_options_reproduce_published_variants(name: str, options: dict, macs: float, params: float) -> None:
+def test_options_reproduce_published_variants(
+    name: str, options: dict, macs: float, params: float
+) -> None:
     wl = workloads.load(name, **options)
     assert wl.macs == pytest.approx(macs, rel=0.01)
     assert wl.params == pytest.approx(params, rel=0.01)
@@ -254,7 +278,9 @@ def test_load_errors() -> None:
     with pytest.raises(WorkloadError, match="known: bert_base, efficientnet_b0") as info:
         workloads.load("alexnet")
     assert isinstance(info.value, ValueError)
-    with pytest.raises(WorkloadError, match="'seq_len'.*accepted: input_size, num_classes, width_multiplier"):
+    with pytest.raises(
+        WorkloadError, match="'seq_len'.*accepted: input_size, num_classes, width_multiplier"
+    ):
         workloads.load("mobilenet_v2", seq_len=12)
     with pytest.raises(WorkloadError, match="width_multiplier"):
         workloads.load("mobilenet_v1", width_multiplier=0)
@@ -266,8 +292,12 @@ def test_load_errors() -> None:
 
 @pytest.mark.parametrize(
     ("cls", "name"),
-    [("MobileNetV1", "mobilenet_v1"), ("MobileNetV2", "mobilenet_v2"),
-     ("EfficientNetB0", "efficientnet_b0"), ("ResNet50", "resnet50")],
+    [
+        ("MobileNetV1", "mobilenet_v1"),
+        ("MobileNetV2", "mobilenet_v2"),
+        ("EfficientNetB0", "efficientnet_b0"),
+        ("ResNet50", "resnet50"),
+    ],
 )
 def test_cross_check_against_torch(torch_nets, cls: str, name: str) -> None:
     """Hand-written PyTorch versions of the networks (conftest): an independent hook-based
