@@ -8,9 +8,14 @@ Conventions shared by every network here (batch 1):
 * Activations are fused into the MAC layer that produces their input (``activation=``),
   as TFLite fuses them. An activation that follows an element-wise add (ResNet) is a
   separate :class:`~archgym.workloads.Activation` layer.
+* A BatchNorm that follows a residual add (the pre-activation of ResNet v2) cannot be
+  folded: it is a per-channel affine ``Elementwise(op="mul", n_inputs=1)``, its ReLU a
+  separate ``Activation`` (as :func:`~archgym.workloads.from_torch` imports them).
 * Residual adds are ``Elementwise(op="add", inputs=(a, b))`` naming both producers;
   squeeze-and-excite gates are ``GlobalPool`` + two 1x1 convolutions (with bias) +
   ``Elementwise(op="mul")`` naming the gated tensor and the gate.
+* Channel concatenations (Inception, SqueezeNet) are ``Concat`` layers naming every
+  producer in order (a copy by default; see :class:`~archgym.workloads.Concat`).
 * Global average pooling is a ``GlobalPool``; the classifier is a ``Linear`` with bias.
 * Padding reproduces the spatial sizes of the real networks ("same" padding for the odd
   kernels used here gives ``ceil(H / stride)``, as TensorFlow's ``SAME`` does).
@@ -21,7 +26,10 @@ Each workload's ``meta`` records ``source`` (where the definition comes from),
 ``published_macs`` and ``published_params`` (the figures the literature reports for that
 exact definition), ``params_convention`` and, where the workload leaves some parameters
 out (embedding tables), ``params_excluded`` so that ``params + params_excluded`` is the
-published total.
+published total. The networks of Coral's Edge TPU benchmark table also carry
+``coral_benchmark``: Coral's name for the network, the input size it was measured at (which
+may differ from the builder's default, e.g. ResNet-50 V1 at 299x299) and its published
+latency on the USB Accelerator.
 
 Example::
 
@@ -241,6 +249,21 @@ def _check_positive(**values: float) -> None:
             raise WorkloadError(f"zoo: {key} must be a positive number, got {val!r}")
 
 
+_CORAL_SOURCE = "coral.ai/docs/edgetpu/benchmarks, Table 1 (USB Accelerator, USB 3.0, int8)"
+
+
+def _coral(name: str, input_size: int, usb_ms: float) -> dict[str, Any]:
+    """Coral's published Edge TPU latency of a network (model execution only)."""
+    return {
+        "coral_benchmark": {
+            "name": name,
+            "input_size": input_size,
+            "usb_latency_ms": usb_ms,
+            "source": _CORAL_SOURCE,
+        }
+    }
+
+
 def _image_meta(input_size: int, num_classes: int) -> dict[str, Any]:
     return {"input_shape": [1, 3, input_size, input_size], "num_classes": num_classes, "batch": 1}
 
@@ -283,14 +306,18 @@ def mobilenet_v1(
         net.conv(f"conv{i}_pw", depth(c), 1, act="relu6")
     net.global_pool("avgpool")
     net.linear("logits", num_classes)
-    meta = _image_meta(input_size, num_classes) | {
-        "source": "Howard et al. 2017, 'MobileNets' (arXiv:1704.04861), Table 1; TF-slim mobilenet_v1",
-        "published_macs": 569e6,
-        "published_params": 4.2e6,
-        "published_note": "paper, Table 8: 1.0 MobileNet-224, 569 M mult-adds, 4.2 M parameters",
-        "params_convention": f"all weights; {_BN_NOTE}",
-        "width_multiplier": width_multiplier,
-    }
+    meta = (
+        _image_meta(input_size, num_classes)
+        | {
+            "source": "Howard et al. 2017, 'MobileNets' (arXiv:1704.04861), Table 1; TF-slim mobilenet_v1",
+            "published_macs": 569e6,
+            "published_params": 4.2e6,
+            "published_note": "paper, Table 8: 1.0 MobileNet-224, 569 M mult-adds, 4.2 M parameters",
+            "params_convention": f"all weights; {_BN_NOTE}",
+            "width_multiplier": width_multiplier,
+        }
+        | (_coral("MobileNet v1 (224x224)", 224, 2.4) if width_multiplier == 1.0 else {})
+    )
     return net.build("mobilenet_v1", meta)
 
 
@@ -371,17 +398,21 @@ def mobilenet_v2(
     net.conv("conv_last", _make_divisible(1280 * a) if a > 1.0 else 1280, 1, act="relu6")
     net.global_pool("avgpool")
     net.linear("logits", num_classes)
-    meta = _image_meta(input_size, num_classes) | {
-        "source": "Sandler et al. 2018, 'MobileNetV2' (arXiv:1801.04381), Table 2; TF-slim mobilenet_v2",
-        "published_macs": 300e6,
-        "published_params": 3.47e6,
-        "published_note": (
-            "TF-slim MobileNet README, mobilenet_v2_1.0_224: 300 M MACs, 3.47 M parameters "
-            "(the paper rounds to 3.4 M; torchvision's 3.50 M includes 34 k BatchNorm parameters)"
-        ),
-        "params_convention": f"all weights; {_BN_NOTE}",
-        "width_multiplier": width_multiplier,
-    }
+    meta = (
+        _image_meta(input_size, num_classes)
+        | {
+            "source": "Sandler et al. 2018, 'MobileNetV2' (arXiv:1801.04381), Table 2; TF-slim mobilenet_v2",
+            "published_macs": 300e6,
+            "published_params": 3.47e6,
+            "published_note": (
+                "TF-slim MobileNet README, mobilenet_v2_1.0_224: 300 M MACs, 3.47 M parameters "
+                "(the paper rounds to 3.4 M; torchvision's 3.50 M includes 34 k BatchNorm parameters)"
+            ),
+            "params_convention": f"all weights; {_BN_NOTE}",
+            "width_multiplier": width_multiplier,
+        }
+        | (_coral("MobileNet v2 (224x224)", 224, 2.6) if width_multiplier == 1.0 else {})
+    )
     return net.build("mobilenet_v2", meta)
 
 
@@ -583,20 +614,6 @@ def resnet50(input_size: int = 224, num_classes: int = 1000) -> Workload:
 # The rest of Coral's Edge TPU benchmark table (coral.ai/docs/edgetpu/benchmarks)
 # --------------------------------------------------------------------------------------
 
-_CORAL_SOURCE = "coral.ai/docs/edgetpu/benchmarks, Table 1 (USB Accelerator, USB 3.0, int8)"
-
-
-def _coral(name: str, input_size: int, usb_ms: float) -> dict[str, Any]:
-    """Coral's published Edge TPU latency of a network (model execution only)."""
-    return {
-        "coral_benchmark": {
-            "name": name,
-            "input_size": input_size,
-            "usb_latency_ms": usb_ms,
-            "source": _CORAL_SOURCE,
-        }
-    }
-
 
 def _same_pad(size: int, k: int, stride: int) -> int:
     """Symmetric padding giving TensorFlow's ``SAME`` output size ``ceil(size / stride)``."""
@@ -702,7 +719,8 @@ def _efficientnet_edgetpu(
                 f"tf_efficientnet-edgetpu-{variant}: {2 * pub_macs / 1e9:.2f} GOPs = 2 x MACs; "
                 f"timm tf_efficientnet_e{variant.lower()}: {pub_params / 1e6:.2f} M params incl. "
                 "BatchNorm (1000 classes). With stride_on_expansion=True the MACs drop by ~24 % "
-                "(tensorflow/tpu issue #660)"
+                "(tensorflow/tpu issue #660) to timm's efficientnet_es/em/el figures (1.8 / "
+                "3.0 / 8.0 GMACs), the definition timm adopted in 2021"
             ),
             "params_convention": f"all weights; {_BN_NOTE}",
             "stride_on_expansion": stride_on_expansion,
@@ -1058,11 +1076,10 @@ def inception_v4(input_size: int = 299, num_classes: int = 1001) -> Workload:
                 "Figs. 3-9, as tensorflow/models research/slim/nets/inception_v4.py builds it"
             ),
             "published_macs": 24.55e9 / 2,
-            "published_params": 42.68e6,
+            "published_params": 42.7e6,
             "published_note": (
                 "Vitis AI 2.5 model zoo, tf_inceptionv4 at 299x299: 24.55 GOPs = 2 x MACs; "
-                "timm inception_v4 (a port of the TF-slim checkpoint, 1001 classes): "
-                "42.68 M params incl. BatchNorm"
+                "timm inception_v4 model card: 42.7 M params (incl. BatchNorm), 12.3 GMACs"
             ),
             "params_convention": f"all weights; {_BN_NOTE}",
         }

@@ -66,7 +66,7 @@ CNNS = ["efficientnet_b0", "mobilenet_edgetpu", "mobilenet_v1", "mobilenet_v2", 
 #   efficientnet_edgetpu_s/m/l  4.72 / 7.34 / 19.36 GOPs    (Vitis AI 2.5 model zoo; = 2 x MACs)
 #                      5.44 / 6.90 / 10.59 M params         (timm tf_efficientnet_es/em/el, with BN)
 #   inception_v1       1.5 G mult-adds, 6.62 M params       (paper; torchvision googlenet)
-#   inception_v4       24.55 GOPs at 299, 42.68 M params    (Vitis AI 2.5; timm inception_v4)
+#   inception_v4       24.55 GOPs at 299, 42.7 M params     (Vitis AI 2.5; timm inception_v4)
 #   resnet50_v1        3.8 G FLOPs (mult-adds)              (He et al. 2016, Table 1)
 #   resnet152_v2       40.47 GOPs at 299, 60.38 M params    (Vitis AI 2.5; Keras ResNet152V2)
 #   squeezenet (1.0)   0.82 G MACs, 1,248,424 params        (torchvision squeezenet1_0)
@@ -83,7 +83,7 @@ PUBLISHED = {
     "efficientnet_edgetpu_m": (3.67e9, 6.90e6),
     "efficientnet_edgetpu_l": (9.68e9, 10.59e6),
     "inception_v1": (1.5e9, 6.62e6),
-    "inception_v4": (12.275e9, 42.68e6),
+    "inception_v4": (12.275e9, 42.7e6),
     "resnet50_v1": (3.8e9, 25.56e6),
     "resnet152_v2": (20.235e9, 60.38e6),
     "squeezenet": (0.82e9, 1.248424e6),
@@ -423,6 +423,10 @@ def test_efficientnet_edgetpu_structure() -> None:
     fixed = workloads.load("efficientnet_edgetpu_s", stride_on_expansion=True)
     assert 1 - fixed.macs / s.macs == pytest.approx(0.24, abs=0.01)
     assert fixed.params == s.params
+    # ... which gives timm's efficientnet_es / em / el (1.8 / 3.0 / 8.0 GMACs, 2 digits)
+    for variant, gmacs in (("s", 1.8), ("m", 3.0), ("l", 8.0)):
+        wl = workloads.load(f"efficientnet_edgetpu_{variant}", stride_on_expansion=True)
+        assert wl.macs / 1e9 == pytest.approx(gmacs, rel=0.02)
     # M: depth 1.1 (ceil(1.1 r) blocks), 240x240; L: width 1.2 (multiples of 8), depth 1.4
     m = workloads.load("efficientnet_edgetpu_m")
     assert m[0].input_size == (240, 240)
@@ -519,3 +523,15 @@ def test_cross_check_concat_networks_against_torch(torch_nets, cls: str, name: s
     rename = {a.name: b.name for a, b in zip(imported, zoo_wl, strict=True)}
     rename["input"] = "input"
     assert sorted((rename[a], rename[b]) for a, b in imported.edges()) == sorted(zoo_wl.edges())
+
+
+def test_coral_meta_only_for_the_benchmarked_network() -> None:
+    assert workloads.load("mobilenet_v2").meta["coral_benchmark"]["usb_latency_ms"] == 2.6
+    assert "coral_benchmark" not in workloads.load("mobilenet_v2", width_multiplier=0.5).meta
+
+
+@pytest.mark.parametrize("size", [160, 193, 331])
+def test_coral_networks_other_input_sizes(size: int) -> None:
+    for name in CORAL:
+        wl = workloads.load(name, input_size=size)
+        assert wl[0].input_size == (size, size) and wl.macs > 0
