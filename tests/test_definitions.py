@@ -63,7 +63,7 @@ def test_same_scenario_at_two_budgets_is_two_scenarios(two_budgets: Path) -> Non
         assert exact[name] == truth
         # each run's regret is measured against the optimum of ITS budget
         reg = analysis.normalized_regret(analysis.best_so_far(frame), exact)
-        for rid, g in reg[reg["scenario"] == name].groupby("run_id"):
+        for _rid, g in reg[reg["scenario"] == name].groupby("run_id"):
             best = g.loc[g["feasible"], "objective"].max()
             assert g["regret"].iloc[-1] == pytest.approx((truth - best) / abs(truth))
             # and the 2 mm² runs never saw a design above the 2 mm² budget as feasible

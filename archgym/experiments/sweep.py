@@ -183,7 +183,6 @@ def load_config(source: str | os.PathLike[str] | Mapping[str, Any]) -> SweepConf
                 f"agents[{i}]: a name or a mapping with 'name' (and 'settings'), got {entry!r}"
             )
     from archgym import agents as _agents
-
     from archgym.plugins import check_not_import_path
 
     for i, (name, _, _) in enumerate(agents):
