@@ -153,6 +153,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="archgym", description="Accelerator / neural-network co-design gym."
     )
+    p.add_argument(
+        "--plugin",
+        action="append",
+        default=[],
+        metavar="MODULE",
+        help="import this Python module first (it registers your own scenarios, agents or "
+        "oracles with archgym.scenarios.register / archgym.agents.register / "
+        "archgym.oracles.register); names inside data files are never imported",
+    )
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("simulate", help="run the cost model on one accelerator and one workload")
@@ -216,6 +225,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.plugin:
+        from .plugins import PluginError, load_plugins
+
+        try:
+            load_plugins(args.plugin)
+        except PluginError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
     return int(args.func(args) or 0)
 
 
