@@ -23,11 +23,21 @@ Every cell is a run (:func:`archgym.experiments.run`) in its own directory
 ones, losing nothing. A cell that raises is logged (``error.txt`` in its directory with
 the traceback, ``status = error`` in ``<out>/index.csv``) and the others finish.
 
-Backends: ``"local"`` runs cells in a pool of processes (``concurrent.futures``, one
-thread each: ``OMP_NUM_THREADS=1``, ``torch.set_num_threads(1)``); ``"ray"`` runs each cell
-as a Ray task with one CPU on the cluster at ``address`` (``ray.init(address=...)``; a
-local Ray instance if ``address`` is None). Cells write their directories themselves, so
-with Ray the output directory must be on a file system every node sees.
+Faults: the local backend runs cells on worker processes that die with the sweep (a
+parent-death signal and a watchdog), so a killed sweep leaves no orphan behind and a
+restarted one takes its cells over (a run directory's lock is an ``flock`` that the kernel
+releases when its holder dies: a lock held is a holder alive). A worker that dies costs
+only the cell it was running: that cell is resumed once on a fresh worker, then marked
+failed with the signal that killed it. A cell another live process is running (a second
+sweep into the same folder) is waited for and reported done, never failed.
+
+Backends: ``"local"`` runs cells on a pool of worker processes (one thread each:
+``OMP_NUM_THREADS=1``, ``torch.set_num_threads(1)``); ``"ray"`` runs each cell as a Ray
+task with one CPU on the cluster at ``address`` (``ray.init(address=...)``). Without an
+address, a local Ray head is started bound to 127.0.0.1 only, with Ray's token
+authentication and no dashboard (:func:`start_local_ray`); to use a cluster, see the
+README's "Safety" section. Cells write their directories themselves, so with Ray the
+output directory must be on a file system every node sees.
 """
 
 from __future__ import annotations
@@ -60,6 +70,7 @@ __all__ = [
     "sweep",
     "run_cell",
     "INDEX_CSV",
+    "start_local_ray",
 ]
 
 INDEX_CSV = "index.csv"
@@ -602,12 +613,11 @@ def _loopback_ray_env() -> Iterator[None]:
     Ray resolves a node address of ``127.0.0.1`` to the machine's external address unless
     clusters are turned off (``RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0``, what Ray itself does
     on macOS and Windows); with them off every Ray server of the local head (GCS, raylet,
-    object manager, workers, agents) binds to loopback. Token authentication is asked for
-    too (``RAY_AUTH_MODE=token``: Ray makes a token for a local instance), unless the user
-    set ``RAY_AUTH_MODE`` already."""
+    object manager, workers, agents) binds to loopback. Token authentication is Ray's own
+    default for a local ``ray.init()`` (Ray >= 2.52 makes a token in
+    ``~/.ray/auth_token``); ``RAY_AUTH_MODE`` is left as the user set it (Ray reads it when
+    it is imported, so it cannot be changed here)."""
     want = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", "RAY_USAGE_STATS_ENABLED": "0"}
-    if "RAY_AUTH_MODE" not in os.environ:
-        want["RAY_AUTH_MODE"] = "token"
     old = {k: os.environ.get(k) for k in want}
     os.environ.update(want)
     import sys
@@ -626,6 +636,20 @@ def _loopback_ray_env() -> Iterator[None]:
                 os.environ[k] = v
         if constants is not None:
             constants.ENABLE_RAY_CLUSTER = old_flag
+
+
+def _is_loopback(address: str) -> bool:
+    """Whether a Ray address ``HOST:PORT`` (or ``ray://HOST:PORT``) names this machine's
+    loopback interface."""
+    import ipaddress
+
+    host = address.split("://", 1)[-1].rsplit(":", 1)[0].strip("[]")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def start_local_ray(num_cpus: int, include_dashboard: bool = False) -> Any:
@@ -661,6 +685,9 @@ def _run_ray(
     if not ray.is_initialized():
         if address is None:
             start_local_ray(workers or os.cpu_count() or 1)
+        elif _is_loopback(address):  # a head on this machine only: stay on loopback too
+            with _loopback_ray_env():
+                ray.init(address=address, log_to_driver=False)
         else:
             ray.init(address=address, log_to_driver=False)
         started = True
