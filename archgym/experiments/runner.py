@@ -655,7 +655,7 @@ def _locked_as_found(directory: Path) -> Iterator[None]:
     evaluation, leave the directory as it was found (no ``settings.json``, log or lock
     left behind, the directory removed if this call made it), so the corrected command
     is not refused. A run that logged evaluations keeps everything (it resumes)."""
-    made_dir = not directory.exists()
+    made = [d for d in (directory, *directory.parents) if not d.exists()]  # innermost first
     directory.mkdir(parents=True, exist_ok=True)
     names = (SETTINGS_JSON, LOG_CSV, LOCK_FILE)
     before: dict[str, bytes | None] = {}
@@ -681,9 +681,11 @@ def _locked_as_found(directory: Path) -> Iterator[None]:
                                     write_bytes_atomic(path, before[name])
                 raise
     except BaseException:
-        if made_dir:
-            with contextlib.suppress(OSError):
-                directory.rmdir()  # only if empty
+        for d in made:
+            try:
+                d.rmdir()  # only if empty
+            except OSError:
+                break
         raise
 
 
