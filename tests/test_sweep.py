@@ -194,6 +194,8 @@ def ray_head() -> Iterator[tuple[str, dict[str, str]]]:
         RAY_USAGE_STATS_ENABLED="0",
         RAY_AUTH_MODE="token",
         RAY_AUTH_TOKEN=secrets.token_hex(32),
+        # without this Ray resolves --node-ip-address=127.0.0.1 to the external address
+        RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER="0",
     )
     env.pop("RAY_AUTH_TOKEN_PATH", None)
     port = _free_port()

@@ -63,6 +63,7 @@ from .logs import (
 
 __all__ = [
     "RunError",
+    "RunBusyError",
     "RunSpec",
     "RunResult",
     "run",
@@ -84,6 +85,18 @@ META_COLUMNS: tuple[str, ...] = ("run_id", "agent", "seed", "step", "eval", "ask
 
 class RunError(RuntimeError):
     """A run cannot start: conflicting settings in its directory, a run already in progress."""
+
+
+class RunBusyError(RunError):
+    """Another live process is running this run directory (it holds the directory's lock).
+
+    Attributes:
+        pid: The process that holds the lock (as it wrote it in ``.lock``), or None.
+    """
+
+    def __init__(self, message: str, pid: int | None = None) -> None:
+        super().__init__(message)
+        self.pid = pid
 
 
 # --------------------------------------------------------------------------------------
@@ -558,23 +571,132 @@ def format_summary(summary: Mapping[str, Any], max_front: int = 20) -> str:
 # --------------------------------------------------------------------------------------
 
 
+LOCK_FILE = ".lock"
+
+
+def _lock_holder(path: Path) -> int | None:
+    """The PID written in a lock file, or None."""
+    try:
+        text = path.read_text().strip()
+    except OSError:
+        return None
+    return int(text) if text.isdigit() else None
+
+
+def _pid_alive(pid: int) -> bool:
+    """Whether a process ``pid`` exists (checked with signal 0, not guessed from age)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
+
+
 @contextlib.contextmanager
 def _lock(directory: Path) -> Iterator[None]:
-    """An exclusive lock on a run directory (released when the process dies)."""
+    """An exclusive lock on a run directory, held while the run goes on.
+
+    The lock is ``fcntl.flock`` on ``<directory>/.lock``: the kernel releases it when its
+    holder dies however it dies, so a lock left by a killed process is never in the way
+    (a stale lock cannot exist). The holder writes its PID in the file for the message
+    of a refused second process. A lock file deleted and made again between ``open`` and
+    ``flock`` (a run that cleaned up after a refused start) is detected by its inode and
+    taken again.
+
+    Raises:
+        RunBusyError: a live process holds the lock.
+    """
     try:
         import fcntl
     except ImportError:  # pragma: no cover - not POSIX
         yield
         return
-    fh = open(directory / ".lock", "w")
-    try:
+    path = directory / LOCK_FILE
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
-            raise RunError(f"{directory}: another process is running this run") from exc
+            os.close(fd)
+            pid = _lock_holder(path)
+            who = f"process {pid}" if pid is not None and _pid_alive(pid) else "another process"
+            raise RunBusyError(
+                f"{directory}: {who} is running this run (it holds {path}); wait for it to "
+                "finish or stop it",
+                pid,
+            ) from exc
+        try:
+            same = os.fstat(fd).st_ino == os.stat(path).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            break
+        os.close(fd)  # the file was replaced under us: lock the one that is there now
+    try:
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         yield
     finally:
-        fh.close()
+        os.close(fd)
+
+
+def _has_rows(log: Path) -> bool:
+    """Whether a CSV log holds at least one complete evaluation row (after its header)."""
+    try:
+        with open(log, "rb") as fh:
+            return fh.read().count(b"\n") >= 2
+    except OSError:
+        return False
+
+
+@contextlib.contextmanager
+def _locked_as_found(directory: Path) -> Iterator[None]:
+    """Hold the run directory's lock; if the run fails before logging its first
+    evaluation, leave the directory as it was found (no ``settings.json``, log or lock
+    left behind, the directory removed if this call made it), so the corrected command
+    is not refused. A run that logged evaluations keeps everything (it resumes)."""
+    made = [d for d in (directory, *directory.parents) if not d.exists()]  # innermost first
+    directory.mkdir(parents=True, exist_ok=True)
+    names = (SETTINGS_JSON, LOG_CSV, LOCK_FILE)
+    before: dict[str, bytes | None] = {}
+    for name in names:
+        try:
+            before[name] = (directory / name).read_bytes()
+        except OSError:
+            before[name] = None
+    try:
+        with _lock(directory):
+            try:
+                yield
+            except BaseException:
+                if not _has_rows(directory / LOG_CSV):
+                    for name in names:  # the lock file last: it is still held
+                        path = directory / name
+                        if before[name] is None:
+                            with contextlib.suppress(OSError):
+                                path.unlink()
+                        elif name == SETTINGS_JSON:
+                            with contextlib.suppress(OSError):
+                                if path.read_bytes() != before[name]:
+                                    write_bytes_atomic(path, before[name])
+                raise
+    except BaseException:
+        for d in made:
+            try:
+                d.rmdir()  # only if empty
+            except OSError:
+                break
+        raise
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file and a rename."""
+    from .._io import atomic_open
+
+    with atomic_open(path, "wb") as fh:
+        fh.write(data)
 
 
 def _diff(want: Mapping[str, Any], have: Mapping[str, Any]) -> list[str]:
@@ -628,9 +750,8 @@ def run_spec(
     if fmt == "parquet" and not have_pyarrow():
         raise RunError("fmt='parquet' needs pyarrow (pip install 'archgym[parquet]')")
     directory = Path(out) if out is not None else default_run_dir(spec)
-    directory.mkdir(parents=True, exist_ok=True)
     key = spec.key()
-    with _lock(directory):
+    with _locked_as_found(directory):
         have = read_json(directory / SETTINGS_JSON)
         log_path = directory / LOG_CSV
         if have is not None:
