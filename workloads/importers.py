@@ -23,7 +23,9 @@ ReLU, ReLU6, GELU, SiLU, Sigmoid, Hardswish,  fused into the producing MAC layer
 Hardsigmoid, Tanh, LeakyReLU (modules,        directly follow it and it has no other user,
 functions and tensor methods)                 else an ``Activation`` layer
 ``MaxPool2d``, ``AvgPool2d``,                 ``Pool`` / ``GlobalPool`` (adaptive pooling
-``AdaptiveAvg/MaxPool2d`` (and ``F.*``)       only when the windows are uniform)
+``AdaptiveAvg/MaxPool2d`` (and ``F.*``)       only when the windows are uniform;
+                                              ``ceil_mode`` as one more row / column of
+                                              padding, which gives the same windows)
 ``mean`` / ``sum`` over dimensions            ``GlobalPool`` over H, W of an NCHW tensor,
                                               else a ``Pool`` over the reduced elements
 ``+``, ``-``, ``*``, ``/`` (and ``torch.*``)  ``Elementwise`` naming every producing layer;
