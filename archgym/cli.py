@@ -153,6 +153,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="archgym", description="Accelerator / neural-network co-design gym."
     )
+    p.add_argument(
+        "--plugin",
+        action="append",
+        default=[],
+        metavar="MODULE",
+        help="import this Python module first (it registers your own scenarios, agents or "
+        "oracles with archgym.scenarios.register / archgym.agents.register / "
+        "archgym.oracles.register); names inside data files are never imported",
+    )
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("simulate", help="run the cost model on one accelerator and one workload")
@@ -248,6 +257,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     debug = os.environ.get("ARCHGYM_DEBUG", "") not in ("", "0")
     try:
+        if args.plugin:
+            from .plugins import PluginError, load_plugins
+
+            try:
+                load_plugins(args.plugin)
+            except PluginError as exc:
+                return _fail(str(exc), EXIT_BAD_INPUT)
         code = int(args.func(args) or 0)
         sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
         return code

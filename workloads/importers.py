@@ -23,7 +23,9 @@ ReLU, ReLU6, GELU, SiLU, Sigmoid, Hardswish,  fused into the producing MAC layer
 Hardsigmoid, Tanh, LeakyReLU (modules,        directly follow it and it has no other user,
 functions and tensor methods)                 else an ``Activation`` layer
 ``MaxPool2d``, ``AvgPool2d``,                 ``Pool`` / ``GlobalPool`` (adaptive pooling
-``AdaptiveAvg/MaxPool2d`` (and ``F.*``)       only when the windows are uniform)
+``AdaptiveAvg/MaxPool2d`` (and ``F.*``)       only when the windows are uniform;
+                                              ``ceil_mode`` as one more row / column of
+                                              padding, which gives the same windows)
 ``mean`` / ``sum`` over dimensions            ``GlobalPool`` over H, W of an NCHW tensor,
                                               else a ``Pool`` over the reduced elements
 ``+``, ``-``, ``*``, ``/`` (and ``torch.*``)  ``Elementwise`` naming every producing layer;
@@ -36,9 +38,10 @@ softmax / log_softmax, ``nn.LayerNorm``       ``Softmax``, ``LayerNorm``
 flatten, reshape, view, permute, transpose,   shape-only: no layer; consumers connect to
 contiguous, dropout, identity, getitem,       the real producer
 size, squeeze, unsqueeze, expand, chunk, ...
-``torch.cat`` / ``torch.stack``               shape-only as well: a consumer of the
-                                              concatenation names *all* its producers in
-                                              ``inputs`` (a zero-cost concat)
+``torch.cat`` along the channels of          ``Concat`` naming every producer
+``(1, C, H, W)`` activations
+other ``torch.cat``, ``torch.stack``          shape-only: a consumer of the concatenation
+                                              names *all* its producers in ``inputs``
 ============================================  =============================================
 
 Anything else (``nn.LSTM``, ``nn.MultiheadAttention``, a custom autograd op, ...) raises
@@ -64,6 +67,7 @@ from typing import Any
 from .layers import (
     LAYER_TYPES,
     Activation,
+    Concat,
     Conv2d,
     Elementwise,
     Gemm,
@@ -228,7 +232,7 @@ def _classify_function(fn: Any) -> tuple[str, Any] | None:
     if name in _REDUCE_NAMES:
         return ("reduce", name)
     if name in _CAT_NAMES:
-        return ("cat", None)
+        return ("cat", name)
     if name in _PASS_NAMES or name in _SHAPE_QUERIES:
         return ("pass", name)
     if name in (
@@ -533,7 +537,32 @@ class _Converter:
             self.fusable.get(src) if len(acts) == 1 and self.users.get(src, 0) == 1 else None
         )
 
-    _do_cat = _do_pass
+    def _do_cat(self, i: int, op: _Op, acts: list[_Ref], name: str) -> None:
+        """``torch.cat`` of ``(1, C, H, W)`` activations along the channels is a ``Concat``;
+        any other concatenation (another axis or rank, ``stack``, a constant operand) stays
+        shape-only: its consumer names all its producers."""
+        tensors = _arg(op, 0, "tensors")
+        dim = _arg(op, 1, "dim", 0)
+        if (
+            name in ("cat", "concat", "concatenate")
+            and isinstance(tensors, list | tuple)
+            and len(tensors) >= 2
+            and all(isinstance(t, _Ref) and self.value.get(t.index) == "act" for t in tensors)
+        ):
+            shapes = [self.shape(t) for t in tensors]
+            if (
+                dim in (1, -3)
+                and all(len(sh) == 4 and sh[0] == 1 for sh in shapes)
+                and all(sh[2:] == shapes[0][2:] for sh in shapes)
+            ):
+                layer = Concat(
+                    [int(sh[1]) for sh in shapes],
+                    (int(shapes[0][2]), int(shapes[0][3])),
+                    name=self._unique(op.name),
+                )
+                self._set(i, self._emit(layer, self._srcs(tensors)), False)
+                return
+        self._do_pass(i, op, acts, name)
 
     def _conv_layer(
         self,
@@ -695,7 +724,16 @@ class _Converter:
             mode=mode,
             name=self._unique(op.name),
         )
-        if layer.output_size != tuple(op.shape[-2:]):
+        want = tuple(op.shape[-2:])
+        if ceil_mode and layer.output_size != want:
+            # ceil mode adds a last window that overhangs the input: the same windows as
+            # floor mode with one more row / column of padding on the short axis.
+            pad = tuple(
+                p + (1 if got < w else 0)
+                for p, got, w in zip(layer.padding, layer.output_size, want, strict=True)
+            )
+            layer = replace(layer, padding=pad)
+        if layer.output_size != want:
             raise _Unrepresentable(
                 op.name,
                 f"pooling output {tuple(op.shape[-2:])} not representable (ceil_mode={ceil_mode})",
@@ -1112,9 +1150,11 @@ def _trace_hooks(module: Any, example: Any) -> tuple[list[_Op], list[_Ref]]:
     return ops, outputs
 
 
-#: Largest input ``from_torch`` traces, in elements (2^26: a 3 x 4096 x 4096 image fits;
-#: the module is run once on it, so its activations must fit in memory too).
+#: Largest sample ``from_torch`` traces, in elements (2^26: a 3 x 4096 x 4096 image fits;
+#: the module is run once on one sample, so its activations must fit in memory too).
 MAX_TORCH_INPUT_ELEMS = 1 << 26
+#: Largest batch (first dimension of ``input_shape``) ``from_torch`` accepts.
+MAX_TORCH_BATCH = 1 << 16
 
 
 def _check_input_shape(input_shape: Any, model: str) -> tuple[int, ...]:
@@ -1138,24 +1178,31 @@ def _check_input_shape(input_shape: Any, model: str) -> tuple[int, ...]:
         if d < 1:
             raise WorkloadError(f"{model}: input_shape[{i}] must be >= 1, got {d!r}")
     shape = tuple(int(d) for d in dims)
-    numel = math.prod(shape)
+    numel = math.prod(shape[1:])
     if numel > MAX_TORCH_INPUT_ELEMS:
         raise WorkloadError(
-            f"{model}: input_shape {shape} has {numel:.3g} elements, more than the "
-            f"{MAX_TORCH_INPUT_ELEMS:,} (2^26) that can be traced (the module is run on it)"
+            f"{model}: input_shape {shape}: a sample of {numel:.3g} elements, more than the "
+            f"{MAX_TORCH_INPUT_ELEMS:,} (2^26) that can be traced (the module is run on one)"
+        )
+    if shape[0] > MAX_TORCH_BATCH:
+        raise WorkloadError(
+            f"{model}: input_shape[0] (the batch) must be at most {MAX_TORCH_BATCH}, got {shape[0]}"
         )
     return shape
 
 
 def from_torch(module: Any, input_shape: Sequence[int], name: str | None = None) -> Workload:
-    """Import a PyTorch module as a ``Workload`` (batch 1 inference graph).
+    """Import a PyTorch module as a ``Workload`` (inference graph).
 
     Args:
         module: a ``torch.nn.Module`` taking one tensor. It is run in eval mode (its
             training flag is restored afterwards) under ``torch.no_grad()``; modules on the
             ``meta`` device work too (shapes only, no arithmetic).
         input_shape: the full input shape including the batch dimension, e.g.
-            ``(1, 3, 224, 224)`` or ``(1, 128, 768)``; convolutions and pooling need batch 1.
+            ``(8, 3, 224, 224)`` or ``(1, 128, 768)``. The first dimension is the batch: the
+            module is traced on one sample (first dimension 1) and the workload gets
+            ``batch = input_shape[0]`` (the samples share the weights; see
+            :class:`Workload`).
         name: the workload's name (default: the module's class name).
 
     Returns:
@@ -1166,11 +1213,12 @@ def from_torch(module: Any, input_shape: Sequence[int], name: str | None = None)
     Raises:
         UnsupportedOpError: the module contains operations that map to no layer (all of
             them are listed).
-        WorkloadError: a bad ``input_shape`` (not positive integers, more than
-            :data:`MAX_TORCH_INPUT_ELEMS` elements: checked before anything is allocated), a
-            module that fails on that input (the message names the module and the op), a
-            layer that cannot be represented (batch > 1, non-uniform adaptive pooling) or a
-            module with several inputs.
+        WorkloadError: a bad ``input_shape`` (not positive integers, a sample of more
+            than :data:`MAX_TORCH_INPUT_ELEMS` elements or a batch above
+            :data:`MAX_TORCH_BATCH`: checked before anything is allocated), a module that
+            fails on that input (the message names the module and the op), a layer that
+            cannot be represented (non-uniform adaptive pooling) or a module with several
+            inputs.
     """
     import torch
 
@@ -1178,10 +1226,11 @@ def from_torch(module: Any, input_shape: Sequence[int], name: str | None = None)
         raise WorkloadError(f"from_torch needs a torch.nn.Module, got {type(module).__name__}")
     model = name or type(module).__name__
     shape = _check_input_shape(input_shape, model)
+    batch = shape[0]
     first = next(iter(module.parameters()), None)
     device = first.device if first is not None else torch.device("cpu")
     dtype = first.dtype if first is not None and first.is_floating_point() else torch.float32
-    example = torch.zeros(shape, device=device, dtype=dtype)
+    example = torch.zeros((1, *shape[1:]), device=device, dtype=dtype)
     training = {m: m.training for m in module.modules()}
     module.eval()
     fallback_reason = None
@@ -1215,7 +1264,7 @@ def from_torch(module: Any, input_shape: Sequence[int], name: str | None = None)
     }
     if fallback_reason:
         meta["fallback_reason"] = fallback_reason
-    return Workload(layers, name=model, meta=meta)
+    return Workload(layers, name=model, meta=meta, batch=batch)
 
 
 # --------------------------------------------------------------------------------------
@@ -1302,6 +1351,12 @@ def _layer_specs() -> dict[str, _LayerSpec]:
             {"input_size": "pos2", "mode": ("avg", "max"), **_COMMON},
             spatial=True,
         ),
+        "Concat": _LayerSpec(
+            LAYER_TYPES["Concat"],
+            {"channels": "poslist"},
+            {"input_size": "pos2", **_COMMON},
+            spatial=True,
+        ),
         "Elementwise": _LayerSpec(
             Elementwise,
             {"elems": "pos"},
@@ -1370,6 +1425,16 @@ def _check_value(kind: Any, value: Any, where: str) -> Any:
         raise WorkloadError(
             f"{where} must be an integer in {lo}..{MAX_FILE_INT} or a pair of them, got {value!r}"
         )
+    if kind == "poslist":
+        if (
+            not isinstance(value, list | tuple)
+            or len(value) < 2
+            or not all(int_ok(v, 1) for v in value)
+        ):
+            raise WorkloadError(
+                f"{where} must be a list of at least 2 integers in 1..{MAX_FILE_INT}, got {value!r}"
+            )
+        return tuple(value)
     if kind == "bool":
         if not isinstance(value, bool):
             raise WorkloadError(f"{where} must be true or false, got {value!r}")
@@ -1409,6 +1474,8 @@ def _shape_of_layer(layer: Layer) -> tuple[int, ...] | None:
         return (layer.out_channels, *layer.output_size)
     if isinstance(layer, Pool):
         return (layer.channels, *layer.output_size)
+    if type(layer).__name__ == "Concat":
+        return (sum(layer.channels), *layer.input_size)  # type: ignore[attr-defined]
     try:
         return (int(layer.output_elems),)
     except Exception:  # noqa: BLE001 - a layer type without a known output
@@ -1501,7 +1568,14 @@ def layers_from_document(data: Mapping[str, Any], source: str) -> list[Layer]:
             if spatial_in:
                 c_in = sum(s[0] for s in produced)  # type: ignore[index]
                 hw = produced[0][1:]  # type: ignore[index]
-                if kwargs[ch_field] != c_in:
+                if canon == "Concat":
+                    want = [s[0] for s in produced]  # type: ignore[index]
+                    if len(want) == len(kwargs["channels"]) and list(kwargs["channels"]) != want:
+                        raise WorkloadError(
+                            f"{where}: channels={list(kwargs['channels'])} but its inputs "
+                            f"({', '.join(names)}) have {want} channels"
+                        )
+                elif kwargs[ch_field] != c_in:
                     raise WorkloadError(
                         f"{where}: {ch_field}={kwargs[ch_field]} but its input "
                         f"({', '.join(names)}) has {c_in} channels"
@@ -1570,7 +1644,8 @@ def layers_from_document(data: Mapping[str, Any], source: str) -> list[Layer]:
 def from_file(path: str | Path) -> Workload:
     """Load a workload from a YAML (``.yaml``/``.yml``) or JSON (``.json``) layer list.
 
-    The format is that of :meth:`Workload.to_dict`::
+    The format is that of :meth:`Workload.to_dict` (an optional ``batch:`` sets the batch
+    size)::
 
         name: tiny
         layers:
@@ -1626,7 +1701,7 @@ def from_file(path: str | Path) -> Workload:
         raise WorkloadError(
             f"{p}: expected a mapping with a 'layers' list, got {type(data).__name__}"
         )
-    known = {"name", "layers", "meta"}
+    known = {"name", "layers", "meta", "batch"}
     unknown = sorted(str(k) for k in set(data) - known)
     if unknown:
         raise WorkloadError(f"{p}: unknown key(s) {unknown}; a workload file has {sorted(known)}")
@@ -1636,8 +1711,11 @@ def from_file(path: str | Path) -> Workload:
     meta = data.get("meta")
     if meta is not None and not isinstance(meta, dict):
         raise WorkloadError(f"{p}: meta must be a mapping, got {type(meta).__name__}")
+    batch = data.get("batch", 1)
+    if isinstance(batch, bool) or not isinstance(batch, int) or not 1 <= batch <= MAX_FILE_INT:
+        raise WorkloadError(f"{p}: batch must be an integer in 1..{MAX_FILE_INT}, got {batch!r}")
     layers = layers_from_document(data, str(p))
     try:
-        return Workload(layers, name=name, meta=meta)
+        return Workload(layers, name=name, meta=meta, batch=batch)
     except WorkloadError as exc:
         raise WorkloadError(f"{p}: {exc}") from None

@@ -22,16 +22,18 @@ agents are deterministic for a seed), nothing finished is evaluated again, and t
 log equals the one an uninterrupted run writes (up to the wall-time columns ``ask_s`` and
 ``eval_s``). A directory whose ``settings.json`` differs from the request is refused.
 
-Scenarios are given by id (``archgym.scenarios.load``) and agents by name
-(``archgym.agents.make``); both also accept an import path ``"package.module:name"`` for
-a scenario factory or an agent class defined outside archgym.
+Scenarios are given by id (``archgym.scenarios.load``; a scenario object that is not in
+the catalog, such as one read from a YAML file, is stored as its full document) and agents
+by name (``archgym.agents.make``). Nothing named in a ``settings.json`` is ever imported:
+your own scenarios and agents are registered from your own Python
+(``archgym.scenarios.register``, ``archgym.agents.register``) or a ``--plugin`` module
+(:mod:`archgym.plugins`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
-import importlib
 import io
 import math
 import os
@@ -80,8 +82,6 @@ __all__ = [
 #: Log columns that describe the run and the step rather than the design or its metrics.
 META_COLUMNS: tuple[str, ...] = ("run_id", "agent", "seed", "step", "eval", "ask_s", "eval_s")
 
-_IMPORT_PATH = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
-
 
 class RunError(RuntimeError):
     """A run cannot start: conflicting settings in its directory, a run already in progress."""
@@ -104,33 +104,26 @@ class RunBusyError(RunError):
 # --------------------------------------------------------------------------------------
 
 
-def _import_path(path: str) -> Any:
-    module, _, attr = path.partition(":")
-    obj: Any = importlib.import_module(module)
-    for part in attr.split("."):
-        obj = getattr(obj, part)
-    return obj
-
-
 def resolve_scenario(
     scenario_id: str,
     overrides: Mapping[str, Any] | None = None,
     definition: Mapping[str, Any] | None = None,
 ) -> Any:
-    """Build a scenario from its id (``archgym.scenarios.load``) or an import path.
+    """Build a scenario from its id or its stored document; never imports code.
 
     Args:
-        scenario_id: A catalog id, or ``"package.module:factory"`` for a callable that
-            returns a scenario.
+        scenario_id: A catalog id or an id registered with ``archgym.scenarios.register``
+            (a ``"module:attr"`` string is refused with a clear error, never imported).
         overrides: Keyword overrides (e.g. budgets) passed to the loader or factory.
         definition: A scenario document (``Scenario.to_dict()``) to load instead of the id.
 
     Returns:
         The scenario object.
+
+    Raises:
+        ScenarioError: an unknown id (or an import path), a malformed document.
     """
     overrides = dict(overrides or {})
-    if definition is None and _IMPORT_PATH.match(scenario_id):
-        return _import_path(scenario_id)(**overrides)
     from archgym import scenarios
 
     return scenarios.load(dict(definition) if definition is not None else scenario_id, **overrides)
@@ -171,10 +164,12 @@ def resolve_agent(name: str, settings: Mapping[str, Any] | None = None) -> Any:
     :class:`~archgym.agents.History` (this is how a transfer source is named in a
     ``settings.json`` or a sweep configuration).
     """
-    settings = {k: _decode_setting(v) for k, v in (settings or {}).items()}
-    if _IMPORT_PATH.match(name):
-        return _import_path(name)(**settings)
     from archgym import agents
+    from archgym.plugins import check_not_import_path
+
+    check_not_import_path(str(name), "agent", agents.AgentError)
+    agents.agent_class(name)  # an unknown name fails before any setting is decoded
+    settings = {k: _decode_setting(v) for k, v in (settings or {}).items()}
 
     return agents.make(name, **settings)
 
@@ -183,9 +178,16 @@ def _agent_name(agent: Any) -> str:
     from archgym import agents
 
     name = getattr(agent, "name", None)
-    if name in agents.REGISTRY and type(agent) is agents.agent_class(name):
+    if name in agents.list_agents() and type(agent) is agents.agent_class(name):
         return str(name)
-    return f"{type(agent).__module__}:{type(agent).__qualname__}"
+    for known in agents.list_agents():
+        if type(agent) is agents.agent_class(known):
+            return known
+    raise agents.AgentError(
+        f"agent class {type(agent).__qualname__} is not registered; register it first with "
+        f"archgym.agents.register('name', {type(agent).__qualname__}) so its runs can be "
+        "resumed and compared by name"
+    )
 
 
 def _encode_setting(value: Any) -> Any:
@@ -244,8 +246,8 @@ class RunSpec:
     """What reproduces a run: (scenario id and overrides, agent and settings, budget, seed).
 
     Attributes:
-        scenario: Scenario id or import path.
-        agent: Agent name or import path of its class.
+        scenario: Scenario id (catalog or registered).
+        agent: Agent name (built in or registered).
         budget: Number of evaluations.
         seed: The seed of every random source of the agent.
         scenario_overrides: Keyword overrides of the scenario (e.g. budgets).
@@ -866,11 +868,12 @@ def run(
     """Search ``scenario`` with ``agent`` for ``budget`` evaluations and keep the log.
 
     Args:
-        scenario: A scenario id (or ``"module:factory"``), or a scenario object (a catalog
+        scenario: A scenario id (catalog or registered), or a scenario object (a catalog
             scenario is recorded by its id, another ``Scenario`` by its document, any other
             object by its ``id`` and ``overrides`` attributes).
-        agent: An agent name (or ``"module:Class"``), or an agent object (recorded by its
-            name and full settings; ``agent_settings`` must then be empty).
+        agent: An agent name (built in or registered), or an agent object of a registered
+            class (recorded by its name and full settings; ``agent_settings`` must then be
+            empty).
         budget: Number of evaluations.
         seed: Seed of the agent's random sources.
         out: The run directory (default ``<root>/<run id>``). An existing directory of

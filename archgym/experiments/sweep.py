@@ -5,8 +5,10 @@ A sweep configuration (YAML, or the same as a dict)::
     budget: 50                 # evaluations per run (an agent entry may override it)
     seeds: [0, 1, 2]           # or a count: 3 means seeds 0, 1, 2
     scenarios:
-      - tiny                   # a catalog id (or "module:factory")
+      - tiny                   # a catalog id (or one registered from Python)
       - {id: tiny, set: {area_mm2: 10}}       # with overrides
+      - my_scenario.yaml       # a scenario document (path relative to this file)
+      - {file: my_scenario.yaml, set: {area_mm2: 10}}
     agents:
       - random
       - name: bo
@@ -22,6 +24,13 @@ Every cell is a run (:func:`archgym.experiments.run`) in its own directory
 ``<out>/<run id>``; a sweep started again skips the finished cells and resumes the partial
 ones, losing nothing. A cell that raises is logged (``error.txt`` in its directory with
 the traceback, ``status = error`` in ``<out>/index.csv``) and the others finish.
+
+A sweep file is data: scenario and agent names are looked up in the catalog and the agent
+registry, never imported (``"module:attr"`` is refused before any cell starts). A scenario
+file is read as a document and stored with every run, so the runs stay comparable without
+it. Your own scenarios and agents come from plugins you load yourself
+(:func:`archgym.plugins.load_plugins`, ``archgym --plugin MODULE sweep ...``); the sweep
+loads the same plugins in its worker processes.
 
 Faults: the local backend runs cells on worker processes that die with the sweep (a
 parent-death signal and a watchdog), so a killed sweep leaves no orphan behind and a
@@ -56,6 +65,8 @@ from typing import Any
 
 import pandas as pd
 
+from archgym.plugins import loaded_plugins
+
 from .._io import atomic_open
 from .logs import ERROR_TXT, SETTINGS_JSON, SUMMARY_JSON, read_json, write_json_atomic
 from .runner import RunBusyError, RunSpec, run_spec
@@ -86,7 +97,8 @@ class SweepConfig:
     """A parsed sweep configuration.
 
     Attributes:
-        scenarios: ``(id, overrides)`` per scenario.
+        scenarios: ``(id, overrides, definition)`` per scenario (``definition``: the
+            document of a scenario read from a YAML file, else None).
         agents: ``(name, settings, budget)`` per agent entry; ``settings`` values that are
             lists are grid axes, ``budget`` is None for the sweep's budget.
         seeds: The seeds.
@@ -95,7 +107,7 @@ class SweepConfig:
         fmt: Log format of every run (``auto``, ``csv`` or ``parquet``).
     """
 
-    scenarios: list[tuple[str, dict[str, Any]]]
+    scenarios: list[tuple[str, dict[str, Any], dict[str, Any] | None]]
     agents: list[tuple[str, dict[str, Any], int | None]]
     seeds: list[int]
     budget: int
@@ -154,20 +166,10 @@ def load_config(source: str | os.PathLike[str] | Mapping[str, Any]) -> SweepConf
         seeds = _as_list(seeds_doc, "seeds")
     if not seeds or not all(isinstance(s, int) and s >= 0 for s in seeds):
         raise SweepError(f"seeds must be a count or a list of integers >= 0, got {seeds_doc!r}")
+    base_dir = None if isinstance(source, Mapping) else Path(source).resolve().parent
     scenarios = []
     for i, entry in enumerate(_as_list(doc.get("scenarios"), "scenarios")):
-        if isinstance(entry, str):
-            scenarios.append((entry, {}))
-        elif isinstance(entry, Mapping) and "id" in entry:
-            extra = sorted(set(entry) - {"id", "set", "overrides"})
-            if extra:
-                raise SweepError(f"scenarios[{i}]: unknown key(s) {extra}; use 'id' and 'set'")
-            overrides = dict(entry.get("set") or entry.get("overrides") or {})
-            scenarios.append((str(entry["id"]), overrides))
-        else:
-            raise SweepError(
-                f"scenarios[{i}]: an id or a mapping with 'id' (and 'set'), got {entry!r}"
-            )
+        scenarios.append(_scenario_entry(i, entry, base_dir))
     agents = []
     for i, entry in enumerate(_as_list(doc.get("agents"), "agents")):
         if isinstance(entry, str):
@@ -189,12 +191,57 @@ def load_config(source: str | os.PathLike[str] | Mapping[str, Any]) -> SweepConf
             raise SweepError(
                 f"agents[{i}]: a name or a mapping with 'name' (and 'settings'), got {entry!r}"
             )
+    from archgym import agents as _agents
+    from archgym.plugins import check_not_import_path
+
+    for i, (name, _, _) in enumerate(agents):
+        check_not_import_path(name, "agent", SweepError)
+        if name not in _agents.list_agents():  # checked without importing the agent's module
+            raise SweepError(
+                f"agents[{i}]: unknown agent {name!r}; agents: {_agents.list_agents()}"
+            )
     fmt = doc.get("format", "auto")
     if fmt not in ("auto", "csv", "parquet"):
         raise SweepError(f"format must be 'auto', 'csv' or 'parquet', got {fmt!r}")
     return SweepConfig(
         scenarios, agents, [int(s) for s in seeds], int(budget), doc.get("out"), fmt, doc
     )
+
+
+def _scenario_entry(
+    i: int, entry: Any, base_dir: Path | None
+) -> tuple[str, dict[str, Any], dict[str, Any] | None]:
+    """``(id, overrides, definition)`` of one ``scenarios`` entry, checked (never imported)."""
+    from archgym import scenarios as _scenarios
+
+    if isinstance(entry, str):
+        entry = {"file": entry} if entry.endswith((".yaml", ".yml")) else {"id": entry}
+    if not isinstance(entry, Mapping) or ("id" in entry) == ("file" in entry):
+        raise SweepError(
+            f"scenarios[{i}]: an id, a YAML file name, or a mapping with 'id' or 'file' "
+            f"(and 'set'), got {entry!r}"
+        )
+    extra = sorted(set(entry) - {"id", "file", "set", "overrides"})
+    if extra:
+        raise SweepError(f"scenarios[{i}]: unknown key(s) {extra}; use 'id' or 'file', and 'set'")
+    overrides = dict(entry.get("set") or entry.get("overrides") or {})
+    try:
+        if "file" in entry:
+            path = Path(str(entry["file"]))
+            if base_dir is not None and not path.is_absolute():
+                path = base_dir / path
+            if not path.is_file():
+                raise SweepError(f"scenarios[{i}]: scenario file {str(path)!r} does not exist")
+            sc = _scenarios.Scenario.from_yaml(path)
+            if overrides:
+                sc = _scenarios.load(sc, **overrides)
+            return str(sc.id), {}, sc.to_dict()
+        sid = str(entry["id"])
+        if sid not in _scenarios.ids():
+            _scenarios.get_definition(sid)  # raises the clear unknown-id error
+        return sid, overrides, None
+    except _scenarios.ScenarioError as exc:
+        raise SweepError(f"scenarios[{i}]: {exc}") from None
 
 
 def _setting_grid(settings: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -210,11 +257,19 @@ def expand_grid(config: SweepConfig, out: str | os.PathLike[str]) -> list[Cell]:
     out = Path(out)
     cells = []
     seen: set[str] = set()
-    for scenario, overrides in config.scenarios:
+    for scenario, overrides, definition in config.scenarios:
         for name, settings, budget in config.agents:
             for combo in _setting_grid(settings):
                 for seed in config.seeds:
-                    spec = RunSpec(scenario, name, budget or config.budget, seed, overrides, combo)
+                    spec = RunSpec(
+                        scenario,
+                        name,
+                        budget or config.budget,
+                        seed,
+                        overrides,
+                        combo,
+                        scenario_definition=definition,
+                    )
                     if spec.run_id in seen:
                         continue
                     seen.add(spec.run_id)
@@ -291,6 +346,22 @@ def run_cell(
             "error": f"{type(exc).__name__}: {exc}".splitlines()[0][:500],
             "pid": os.getpid(),
         }
+
+
+def _init_worker(plugins: Sequence[str] = ()) -> None:
+    _limit_threads()
+    if plugins:
+        from archgym.plugins import load_plugins
+
+        load_plugins(plugins)
+
+
+def _ray_cell(
+    plugins: Sequence[str], spec_doc: dict[str, Any], directory: str, fmt: str
+) -> dict[str, Any]:
+    """:func:`run_cell` in a Ray worker, after loading the sweep's plugins."""
+    _init_worker(plugins)
+    return run_cell(spec_doc, directory, fmt)
 
 
 def _finished(cell: Cell) -> dict[str, Any] | None:
@@ -455,7 +526,7 @@ def _die_with_parent(parent_pid: int) -> None:
     threading.Thread(target=watchdog, name="archgym-parent-watchdog", daemon=True).start()
 
 
-def _worker_main(conn: Any, parent_pid: int, fmt: str) -> None:
+def _worker_main(conn: Any, parent_pid: int, fmt: str, plugins: Sequence[str] = ()) -> None:
     """A local sweep worker: runs the cells it is sent, one at a time, until told to stop
     (``None``) or until its parent dies."""
     import signal
@@ -464,7 +535,7 @@ def _worker_main(conn: Any, parent_pid: int, fmt: str) -> None:
     # Ctrl-C goes to the whole terminal group: the sweep process handles it (and stops
     # its workers); a worker must not print a traceback of its own.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _limit_threads()
+    _init_worker(plugins)
     while True:
         try:
             msg = conn.recv()
@@ -482,7 +553,9 @@ class _Worker:
     def __init__(self, ctx: Any, fmt: str) -> None:
         self.conn, child = ctx.Pipe(duplex=True)
         self.proc = ctx.Process(
-            target=_worker_main, args=(child, os.getpid(), fmt), name="archgym-sweep-worker"
+            target=_worker_main,
+            args=(child, os.getpid(), fmt, tuple(loaded_plugins())),
+            name="archgym-sweep-worker",
         )
         self.proc.daemon = True
         self.proc.start()
@@ -692,8 +765,9 @@ def _run_ray(
             ray.init(address=address, log_to_driver=False)
         started = True
     try:
-        task = ray.remote(num_cpus=1, max_retries=_MAX_WORKER_DEATHS - 1)(run_cell)
-        refs = {task.remote(c.spec.key(), str(c.dir.resolve()), fmt): c for c in cells}
+        task = ray.remote(num_cpus=1, max_retries=_MAX_WORKER_DEATHS - 1)(_ray_cell)
+        plugins = tuple(loaded_plugins())
+        refs = {task.remote(plugins, c.spec.key(), str(c.dir.resolve()), fmt): c for c in cells}
         pending = list(refs)
         while pending:
             done, pending = ray.wait(pending, num_returns=1)
