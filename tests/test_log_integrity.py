@@ -19,8 +19,11 @@ TESTS = Path(__file__).resolve().parent
 @pytest.fixture
 def finished(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.syspath_prepend(str(TESTS))
+    from archgym.plugins import load_plugins
+
+    load_plugins(["sweep_toy"])
     out = tmp_path / "run"
-    run("sweep_toy:ToyScenario", "sweep_toy:ToyAgent", budget=6, out=out)
+    run("toy", "toy", budget=6, out=out)
     assert (out / "log.parquet").exists()
     return out
 
@@ -60,4 +63,4 @@ def test_a_damaged_settings_file_is_named_not_called_missing(finished: Path) -> 
     with pytest.raises(ValueError, match=r"settings.json is damaged"):
         analysis.load_runs(finished)
     with pytest.raises(RunError, match=r"settings.json is damaged"):
-        run("sweep_toy:ToyScenario", "sweep_toy:ToyAgent", budget=6, out=finished)
+        run("toy", "toy", budget=6, out=finished)
