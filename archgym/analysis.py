@@ -114,7 +114,7 @@ def load_runs(paths: PathLike | Iterable[PathLike] | pd.DataFrame) -> pd.DataFra
     """
     if isinstance(paths, pd.DataFrame):
         return paths
-    from archgym.experiments.logs import SETTINGS_JSON, read_json, read_log
+    from archgym.experiments.logs import SETTINGS_JSON, read_json_checked, read_log
 
     dirs = find_run_dirs(paths)
     if not dirs:
@@ -122,7 +122,7 @@ def load_runs(paths: PathLike | Iterable[PathLike] | pd.DataFrame) -> pd.DataFra
     frames = []
     runs: list[tuple[pd.DataFrame, dict[str, Any], str, str]] = []
     for d in dirs:
-        doc = read_json(d / SETTINGS_JSON) or {}
+        doc = read_json_checked(d / SETTINGS_JSON) or {}  # damaged: a ValueError naming it
         log = read_log(d)
         if log.empty:
             continue
