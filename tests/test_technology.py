@@ -167,3 +167,23 @@ def test_loop_order_choice_is_never_worse_than_the_fixed_order():
     assert np.all(best["order"][tot(best) == tot(fixed)] == 0)
     one = core_traffic(df, fr, fc, w, i, o, np.ones((k, 1)))
     assert all(np.array_equal(one[f], fixed[f]) for f in OPERAND_FIELDS)
+
+
+# --- scenarios -----------------------------------------------------------------------------
+
+
+def test_node_is_a_scenario_knob_and_a_base_field():
+    from archgym.scenarios import Scenario
+    from archgym.space import SpaceError
+
+    sc = Scenario({"node_nm": [45, 16, 7]}, workloads="mobilenet_v2", objective="energy_mj")
+    ev = sc.evaluate([{"node_nm": 45}, {"node_nm": 16}, {"node_nm": 7}]).to_frame()
+    assert list(ev["node_nm"]) == [45, 16, 7]
+    assert ev["energy_mj"].is_monotonic_decreasing and ev["area_mm2"].is_monotonic_decreasing
+    at7 = Scenario(
+        {"rows": [32, 64]}, workloads="mobilenet_v2", objective="energy_mj", base={"node_nm": 7}
+    )
+    e7 = at7.evaluate([{"rows": 64}]).to_frame()["energy_mj"].iloc[0]
+    assert e7 == pytest.approx(ev["energy_mj"].iloc[2])
+    with pytest.raises(SpaceError, match="node_nm"):
+        Scenario({"node_nm": [45, 30]}, workloads="mobilenet_v2", objective="energy_mj")
