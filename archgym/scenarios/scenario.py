@@ -100,6 +100,9 @@ HARDWARE_FIELDS: dict[str, str] = {
     "freq_mhz": "float",
     "dataflow": "categorical",
     "dtype": "categorical",
+    "dw_pixels": "int",
+    "dw_channels": "int",
+    "pack_groups": "flag",
 }
 
 #: Metric -> direction (+1 maximised, -1 minimised).
@@ -229,6 +232,13 @@ class HardwareSpace:
                 f"hardware knob {k.name!r} is not an accelerator field; allowed: {', '.join(HARDWARE_FIELDS)}"
             )
         kind = HARDWARE_FIELDS[k.name]
+        if kind == "flag":
+            bad = [c for c in k.choices if not isinstance(c, (bool, np.bool_))]
+            if bad:
+                raise SpaceError(
+                    f"knob {k.name!r}: value {bad[0]!r} is invalid; allowed values: True, False"
+                )
+            return np.array(k.choices, bool)
         if kind == "categorical":
             allowed = DATAFLOWS if k.name == "dataflow" else DTYPES
             bad = [c for c in k.choices if c not in allowed]
