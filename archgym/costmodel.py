@@ -56,6 +56,11 @@ per-byte energy, core traffic x the core memory's per-byte energy (both growing 
 square root of the memory size), vector ops x the vector-op energy, off-chip bytes x
 DRAM energy, and leakage (SRAM bits and MAC logic) over the latency. **Area**: MAC units
 with their PE logic, PE-local and core memories, the vector unit.
+
+**Batch**: a workload of batch ``B`` is evaluated as one call on ``B`` images (its lowered
+form has ``B`` times the GEMM rows, MACs, activations and vector ops, the same weights):
+``latency_ms`` and ``energy_mj`` are per call, ``throughput`` is ``B / latency``
+(inferences per second). Weights streamed from off-chip are fetched once per call.
 """
 
 from __future__ import annotations
@@ -89,6 +94,7 @@ TOTAL_FIELDS: tuple[str, ...] = (
     "overhead_cycles",
     "total_cycles",
     "latency_ms",
+    "throughput",
     "energy_mj",
     "area_mm2",
     "utilization",
@@ -164,6 +170,7 @@ class WorkloadTable:
     cum_weight_elems: np.ndarray
     kind_counts: np.ndarray  # (n_workloads, n_kinds): layers of each kind
     arrays: dict[str, np.ndarray] = field(repr=False)
+    batch: np.ndarray | None = None  # (n_workloads,): images per call (None: all 1)
 
     @property
     def n_workloads(self) -> int:
@@ -212,6 +219,7 @@ class WorkloadTable:
             cum_weight_elems=cum,
             kind_counts=counts.astype(np.float64),
             arrays=arrays,
+            batch=np.array([lw.batch for lw in lows], np.float64),
         )
 
 
@@ -410,6 +418,9 @@ def _evaluate(
 
     total_t = compute_t + stall_t + overhead_t
     latency_ms = total_t / (fq * 1e3)
+    batch_t = np.ones(n) if table.batch is None else table.batch[wi]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        throughput = batch_t * 1e3 / latency_ms  # inferences per second
     peak = (cb.rows * cb.cols * cb.cores * cb.lanes).astype(f64)
     with np.errstate(invalid="ignore", divide="ignore"):
         util = np.where(compute_t > 0, macs_t / (compute_t * peak), 0.0)
@@ -438,6 +449,7 @@ def _evaluate(
         "overhead_cycles": overhead_t,
         "total_cycles": total_t,
         "latency_ms": latency_ms,
+        "throughput": throughput,
         "energy_mj": energy_pj * 1e-9,
         "area_mm2": area_mm2(cb, tech),
         "utilization": util,
@@ -560,7 +572,8 @@ class SimReport:
     Attributes:
         compute_cycles, stall_cycles, overhead_cycles, total_cycles: cycle totals.
         latency_ms, energy_mj, area_mm2, utilization: totals (``utilization`` is MACs over
-            compute cycles times peak MACs per cycle).
+            compute cycles times peak MACs per cycle). Latency and energy are those of one
+            call on the workload's whole batch; :attr:`throughput` is inferences per second.
         layers: per-layer breakdown (pandas DataFrame).
         config, workload_name, mode: what was simulated.
         totals: every total as a dict (energy breakdown, traffic at each level, ...).
@@ -586,6 +599,7 @@ class SimReport:
             f"workload {self.workload_name} on {self.config.name or 'accelerator'} ({self.mode} mode)",
             f"  latency      {self.latency_ms:10.4f} ms   ({self.total_cycles:,.0f} cycles: compute "
             f"{self.compute_cycles:,.0f}, stall {self.stall_cycles:,.0f}, op overhead {self.overhead_cycles:,.0f})",
+            f"  throughput   {self.throughput:10.1f} inferences/s",
             f"  energy       {self.energy_mj:10.4f} mJ   (MAC {t['energy_mac_mj']:.4f}, PE {t['energy_pe_mj']:.4f}, "
             f"SRAM {t['energy_sram_mj']:.4f}, vector {t['energy_vector_mj']:.4f}, DRAM {t['energy_dram_mj']:.4f}, "
             f"leakage {t['energy_leakage_mj']:.4f})",
@@ -595,6 +609,11 @@ class SimReport:
             f"DRAM {t['dram_bytes']:,.0f} B; weights on chip: {bool(t['weights_onchip'])}",
         ]
         return "\n".join(lines)
+
+    @property
+    def throughput(self) -> float:
+        """Inferences per second: the workload's batch over the latency of one call."""
+        return float(self.totals["throughput"])
 
     def __repr__(self) -> str:
         return (

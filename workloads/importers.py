@@ -1085,14 +1085,17 @@ def _trace_hooks(module: Any, example: Any) -> tuple[list[_Op], list[_Ref]]:
 
 
 def from_torch(module: Any, input_shape: Sequence[int], name: str | None = None) -> Workload:
-    """Import a PyTorch module as a ``Workload`` (batch 1 inference graph).
+    """Import a PyTorch module as a ``Workload`` (inference graph).
 
     Args:
         module: a ``torch.nn.Module`` taking one tensor. It is run in eval mode (its
             training flag is restored afterwards) under ``torch.no_grad()``; modules on the
             ``meta`` device work too (shapes only, no arithmetic).
         input_shape: the full input shape including the batch dimension, e.g.
-            ``(1, 3, 224, 224)`` or ``(1, 128, 768)``; convolutions and pooling need batch 1.
+            ``(8, 3, 224, 224)`` or ``(1, 128, 768)``. The first dimension is the batch: the
+            module is traced on one sample (first dimension 1) and the workload gets
+            ``batch = input_shape[0]`` (the samples share the weights; see
+            :class:`Workload`).
         name: the workload's name (default: the module's class name).
 
     Returns:
@@ -1103,17 +1106,22 @@ def from_torch(module: Any, input_shape: Sequence[int], name: str | None = None)
     Raises:
         UnsupportedOpError: the module contains operations that map to no layer (all of
             them are listed).
-        WorkloadError: a layer cannot be represented (batch > 1, non-uniform adaptive
-            pooling) or the module has several inputs.
+        WorkloadError: a layer cannot be represented (non-uniform adaptive pooling), the
+            module has several inputs, or the batch dimension is not positive.
     """
     import torch
 
     model = name or type(module).__name__
     shape = tuple(int(s) for s in input_shape)
+    if not shape or shape[0] < 1:
+        raise WorkloadError(
+            f"{model}: input_shape must start with a positive batch dimension, got {tuple(input_shape)}"
+        )
+    batch = shape[0]
     first = next(iter(module.parameters()), None)
     device = first.device if first is not None else torch.device("cpu")
     dtype = first.dtype if first is not None and first.is_floating_point() else torch.float32
-    example = torch.zeros(shape, device=device, dtype=dtype)
+    example = torch.zeros((1, *shape[1:]), device=device, dtype=dtype)
     training = {m: m.training for m in module.modules()}
     module.eval()
     fallback_reason = None
@@ -1147,7 +1155,7 @@ def from_torch(module: Any, input_shape: Sequence[int], name: str | None = None)
     }
     if fallback_reason:
         meta["fallback_reason"] = fallback_reason
-    return Workload(layers, name=model, meta=meta)
+    return Workload(layers, name=model, meta=meta, batch=batch)
 
 
 # --------------------------------------------------------------------------------------
@@ -1158,7 +1166,8 @@ def from_torch(module: Any, input_shape: Sequence[int], name: str | None = None)
 def from_file(path: str | Path) -> Workload:
     """Load a workload from a YAML (``.yaml``/``.yml``) or JSON (``.json``) layer list.
 
-    The format is that of :meth:`Workload.to_dict`::
+    The format is that of :meth:`Workload.to_dict` (an optional ``batch:`` sets the batch
+    size)::
 
         name: tiny
         layers:

@@ -154,7 +154,7 @@ class Workload:
 
     def with_batch(self, batch: int) -> Workload:
         """The same network run on ``batch`` images per call (layers and meta shared)."""
-        if batch == self.batch:
+        if type(batch) is int and batch == self.batch:
             return self
         return Workload(self.layers, name=self.name, meta=self.meta, batch=batch)
 

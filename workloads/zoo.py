@@ -710,11 +710,13 @@ def list_zoo() -> list[str]:
     return sorted(ZOO)
 
 
-def load(name: str, **options: Any) -> Workload:
+def load(name: str, batch: int = 1, **options: Any) -> Workload:
     """Build a zoo network.
 
     Args:
         name: a name from :func:`list_zoo` (case-insensitive; ``-`` and ``_`` are the same).
+        batch: images (sequences) per inference call, for every network (see
+            :class:`~archgym.workloads.Workload`).
         **options: the builder's options, e.g. ``input_size=160``, ``num_classes=10``,
             ``width_multiplier=0.75``, ``seq_len=384``.
 
@@ -735,6 +737,6 @@ def load(name: str, **options: Any) -> Workload:
     if unknown:
         raise WorkloadError(
             f"zoo workload {key!r} does not take option(s) {', '.join(map(repr, unknown))}; "
-            f"accepted: {', '.join(accepted)}"
+            f"accepted: {', '.join(accepted)}, batch"
         )
-    return builder(**options)
+    return builder(**options).with_batch(batch)

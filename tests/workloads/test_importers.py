@@ -163,26 +163,33 @@ def test_linear_tokens_matmul_softmax_layernorm_cat() -> None:
             c = torch.cat([p @ v, v], dim=-1)
             return self.ln(c[..., :8])
 
-    wl = from_torch(Net(), (2, 5, 16))
-    proj, mm, scale, sm, gemm, mm2, ln = wl
+    wl = from_torch(Net(), (2, 5, 16))  # the first dimension is the batch
+    assert wl.batch == 2
+    proj, mm, scale, sm, gemm, mm2, ln = wl  # layers describe one sample
     assert (
         isinstance(proj, Gemm)
-        and (proj.m, proj.n, proj.k) == (10, 32, 16)
+        and (proj.m, proj.n, proj.k) == (5, 32, 16)
         and proj.activation == "gelu"
     )
-    assert isinstance(mm, MatMul) and (mm.batch, mm.m, mm.n, mm.k) == (2, 5, 5, 32)
+    assert isinstance(mm, MatMul) and (mm.batch, mm.m, mm.n, mm.k) == (1, 5, 5, 32)
     assert mm.inputs == ()  # both operands come from proj, the previous layer
     assert isinstance(scale, Elementwise) and scale.op == "mul" and scale.n_inputs == 1
-    assert isinstance(sm, Softmax) and (sm.rows, sm.cols) == (10, 5)
-    assert isinstance(gemm, Gemm) and gemm.weights and (gemm.m, gemm.n, gemm.k) == (10, 8, 32)
+    assert isinstance(sm, Softmax) and (sm.rows, sm.cols) == (5, 5)
+    assert isinstance(gemm, Gemm) and gemm.weights and (gemm.m, gemm.n, gemm.k) == (5, 8, 32)
     assert gemm.params == 256 and gemm.inputs == ("proj",)
     assert isinstance(mm2, MatMul) and mm2.inputs == ("softmax", "matmul_1")
     # the concatenation is zero-cost: its consumer names all its producers
     assert (
         isinstance(ln, LayerNorm)
-        and (ln.rows, ln.cols) == (10, 8)
+        and (ln.rows, ln.cols) == (5, 8)
         and ln.inputs == ("matmul_2", "matmul_1")
     )
+    # lowered for the batch: GEMM rows of weight layers double, activation x activation
+    # products repeat per sample (groups double), weights once
+    low = wl.lowered
+    assert (low.groups[0], low.px[0], low.weight_elems[0]) == (1, 10, 16 * 32)
+    assert (low.groups[1], low.px[1]) == (2, 5)
+    assert low.output_elems[3] == 2 * 5 * 5
     assert wl.macs == 10 * 32 * 16 + 2 * 5 * 5 * 32 + 10 * 8 * 32 + 2 * 5 * 8 * 5
 
 
