@@ -40,6 +40,7 @@ __all__ = [
     "NetworkSpace",
     "NB201Network",
     "MobileNetNetwork",
+    "AccelNASBenchNetwork",
     "network_from_spec",
     "NB201_EDGE_KNOBS",
     "NB201_ACCURACY_DATASETS",
@@ -552,6 +553,111 @@ class MobileNetNetwork(NetworkSpace):
         )
 
 
+# ------------------------------------------------------------------------------------------
+# Accel-NASBench (ImageNet, EfficientNet-B0 skeleton)
+# ------------------------------------------------------------------------------------------
+
+
+class AccelNASBenchNetwork(NetworkSpace):
+    """The Accel-NASBench space (28 knobs: expansion, kernel, depth, squeeze-excite of each
+    of EfficientNet-B0's 7 stages; about 1.4e16 networks, not enumerable), lowered at
+    224x224 and ``batch`` images a call, scored by the ImageNet top-1 oracle
+    :class:`~archgym.oracles.AccelNASBenchAccuracy` (fitted to the benchmark's real
+    training results).
+
+    Args:
+        batch: images per inference call (latency and energy are per call).
+        restrict: optional ``{knob: value or [values]}`` restricting some knobs.
+        memo_size: how many lowered networks are memoised.
+    """
+
+    kind = "accel_nasbench"
+    enumerable = False
+
+    def __init__(
+        self, batch: int = 1, restrict: Mapping[str, Any] | None = None, memo_size: int = 8192
+    ) -> None:
+        from archgym.workloads.accel_nasbench import accel_nasbench_design_space
+
+        if isinstance(batch, bool) or not isinstance(batch, (int, np.integer)) or batch < 1:
+            raise SpaceError(
+                f"accel_nasbench network: batch must be an integer >= 1, got {batch!r}"
+            )
+        self.batch = int(batch)
+        self._full = accel_nasbench_design_space()
+        self._space = _restricted(self._full, restrict)
+        self.restrict = _restrict_doc(self._full, self._space)
+        self.memo_size = int(memo_size)
+        self._workloads: OrderedDict[tuple[int, ...], Any] = OrderedDict()
+        self._oracle: Any = None
+
+    @property
+    def space(self) -> DesignSpace:
+        return self._space
+
+    @property
+    def oracle(self) -> Any:
+        """The ImageNet accuracy oracle (built on first use)."""
+        if self._oracle is None:
+            from archgym.oracles import AccelNASBenchAccuracy
+
+            self._oracle = AccelNASBenchAccuracy()
+        return self._oracle
+
+    def archs(self, X: np.ndarray) -> np.ndarray:
+        """``(batch, 28)`` architecture values (the data file's columns) of index rows."""
+        X = np.asarray(X, np.int64).reshape(-1, self._space.n_knobs)
+        return np.stack(
+            [np.asarray(k.array)[X[:, j]] for j, k in enumerate(self._space.knobs)], axis=1
+        ).astype(np.int64)
+
+    def _frame(self, values: np.ndarray):  # -> pandas.DataFrame
+        import pandas as pd
+
+        return pd.DataFrame(values, columns=list(self._space.names))
+
+    def workloads(self, X: np.ndarray) -> tuple[WorkloadTable, np.ndarray]:
+        from archgym.workloads.accel_nasbench import accel_nasbench
+
+        vals = self.archs(X)
+        uniq, inv = np.unique(vals, axis=0, return_inverse=True)
+        wls = []
+        for row in uniq:
+            key = tuple(int(v) for v in row)
+            wl = self._workloads.get(key)
+            if wl is None:
+                wl = accel_nasbench(
+                    dict(zip(self._space.names, key, strict=True)), batch=self.batch
+                )
+                self._workloads[key] = wl
+                while len(self._workloads) > self.memo_size:
+                    self._workloads.popitem(last=False)
+            wls.append(wl)
+        return WorkloadTable.from_workloads(wls), inv.reshape(-1)
+
+    def accuracy(self, X: np.ndarray) -> np.ndarray:
+        return np.asarray(self.oracle(self._frame(self.archs(X))), np.float64)
+
+    def accuracy_std(self, X: np.ndarray) -> np.ndarray:
+        """The oracle's uncertainty (accuracy points) of each design: shape ``(batch,)``."""
+        return np.asarray(self.oracle.std(self._frame(self.archs(X))), np.float64)
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"kind": self.kind}
+        if self.batch != 1:
+            d["batch"] = self.batch
+        if self.restrict:
+            d["restrict"] = self.restrict
+        return d
+
+    def describe(self) -> str:
+        return (
+            f"Accel-NASBench ImageNet space ({self._space.n_knobs} knobs, EfficientNet-B0 skeleton, "
+            f"not enumerable) at batch {self.batch}; accuracy: ImageNet top-1 from the Accel-NASBench "
+            "oracle (a model fitted to the benchmark's real proxy-training results)"
+        )
+
+
 def network_from_spec(spec: Any) -> NetworkSpace | None:
     """A :class:`NetworkSpace` from ``None``, a kind name, a document or an instance.
 
@@ -564,13 +670,15 @@ def network_from_spec(spec: Any) -> NetworkSpace | None:
         spec = {"kind": spec}
     if not isinstance(spec, Mapping):
         raise SpaceError(
-            f"network must be 'nb201', 'mobilenet', a mapping or a NetworkSpace, got {type(spec).__name__}"
+            "network must be 'nb201', 'mobilenet', 'accel_nasbench', a mapping or a NetworkSpace, "
+            f"got {type(spec).__name__}"
         )
     spec = dict(spec)
     kind = spec.pop("kind", None)
     allowed = {
         "nb201": {"dataset", "restrict"},
         "mobilenet": {"oracle", "oracle_options", "restrict", "num_classes"},
+        "accel_nasbench": {"batch", "restrict"},
     }
     if kind not in allowed:
         raise SpaceError(f"unknown network kind {kind!r}; choose one of {sorted(allowed)}")
@@ -579,4 +687,6 @@ def network_from_spec(spec: Any) -> NetworkSpace | None:
         raise SpaceError(
             f"network {kind!r}: unknown option(s) {unknown}; allowed: {sorted(allowed[kind])}"
         )
+    if kind == "accel_nasbench":
+        return AccelNASBenchNetwork(**spec)
     return NB201Network(**spec) if kind == "nb201" else MobileNetNetwork(**spec)

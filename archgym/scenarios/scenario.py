@@ -815,6 +815,15 @@ class Scenario:
         arr = self.space.validate(designs)
         return arr[None, :] if arr.ndim == 1 else arr
 
+    @property
+    def best_known(self) -> dict[str, Any] | None:
+        """The best-known reference optimum of a catalog scenario that cannot be enumerated
+        (``archgym.scenarios.catalog.best_known``), or ``None``. Regret against it is
+        regret against the best value found, labelled best-known."""
+        from .catalog import best_known
+
+        return best_known(self.id)
+
     def evaluate(self, designs: Any) -> Evaluation:
         """Evaluate a batch of designs in one vectorised cost-model call.
 
