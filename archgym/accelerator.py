@@ -5,7 +5,9 @@ The template is Edge-TPU-like: ``cores`` cores, each a systolic array of ``rows 
 processing elements (PEs) with ``lanes`` MAC units each; every PE has ``pe_mem_kib`` of
 local memory (the parameter cache), every core ``core_mem_kib`` of shared memory (the
 activation buffer); an off-chip interface of ``bandwidth_gbps`` gigabytes per second; a
-clock of ``freq_mhz``; a dataflow (output-, weight- or input-stationary) and a datatype.
+clock of ``freq_mhz``; a dataflow (output-, weight- or input-stationary), a datatype and
+the CMOS technology node ``node_nm`` that scales its energy and area (see
+``archgym/data/technology.yaml``).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ __all__ = [
     "DTYPES",
     "DTYPE_BYTES",
     "PRESETS",
+    "NODES_NM",
 ]
 
 #: Dataflows, in the order of their integer codes.
@@ -32,6 +35,10 @@ DATAFLOWS: tuple[str, ...] = ("os", "ws", "is")
 DTYPES: tuple[str, ...] = ("int8", "bf16", "fp16", "fp32")
 #: Bytes per element of each datatype.
 DTYPE_BYTES: dict[str, int] = {"int8": 1, "bf16": 2, "fp16": 2, "fp32": 4}
+
+
+#: Technology nodes (nm) the technology table covers (``data/technology.yaml``, ``nodes``).
+NODES_NM: tuple[int, ...] = (45, 32, 28, 22, 20, 16, 14, 10, 7)
 
 
 class ConfigError(ValueError):
@@ -88,6 +95,9 @@ class AcceleratorConfig:
         pack_groups: whether the compiler packs several small groups (depthwise channels,
             attention heads) block-diagonally into one pass of the array (the Edge TPU
             compiler does); ``False`` gives every group its own pass.
+        node_nm: CMOS technology node in nm, one of ``NODES_NM``; energy and area scale
+            from the 45 nm base of the technology table (default 45: the node the
+            catalog's area budgets are stated in).
         name: an optional label (not part of the design).
 
     Raises:
@@ -105,6 +115,7 @@ class AcceleratorConfig:
     freq_mhz: float = 480.0
     dataflow: str = "ws"
     dtype: str = "int8"
+    node_nm: int = 45
     dw_pixels: int = 0
     dw_channels: int = 0
     pack_groups: bool = True
@@ -151,6 +162,15 @@ class AcceleratorConfig:
             raise ConfigError(
                 f"AcceleratorConfig.dtype must be one of {list(DTYPES)}, got {self.dtype!r}"
             )
+        if (
+            isinstance(self.node_nm, bool)
+            or not isinstance(self.node_nm, (int, float, np.integer, np.floating))
+            or self.node_nm not in NODES_NM
+        ):
+            raise ConfigError(
+                f"AcceleratorConfig.node_nm must be one of {list(NODES_NM)}, got {self.node_nm!r}"
+            )
+        object.__setattr__(self, "node_nm", int(self.node_nm))
         b = DTYPE_BYTES[self.dtype]
         need_pe = float(min_pe_mem_kib(self.lanes, b))
         if self.pe_mem_kib < need_pe:
@@ -237,7 +257,11 @@ class AcceleratorConfig:
         )
 
 
-#: Named presets. ``edgetpu`` is an Edge-TPU-like default: a 64x64 int8 weight-stationary
+#: Named presets, all stated at 45 nm (``node_nm=45``), the node of the technology table's
+#: base constants and of the catalog's area budgets. The Coral Edge TPU's process is not
+#: published by Google; Eyeriss was built in 65 nm, outside the table (45 to 7 nm).
+#: Pass ``node_nm`` to ``AcceleratorConfig.preset`` to move a preset to another node.
+#: ``edgetpu`` is an Edge-TPU-like default: a 64x64 int8 weight-stationary
 #: array at 480 MHz (3.93 TOPS, near the Coral Edge TPU's rated 4 TOPS), 6 MiB of
 #: parameter cache spread over the PEs and 2 MiB of activation memory (8 MiB on chip, as
 #: the Coral Edge TPU), and a USB-3-class host interface (0.5 GB/s effective).
@@ -253,6 +277,7 @@ PRESETS: dict[str, AcceleratorConfig] = {
         freq_mhz=480.0,
         dataflow="ws",
         dtype="int8",
+        node_nm=45,
         name="edgetpu",
     ),
     "edgetpu-small": AcceleratorConfig(
@@ -266,6 +291,7 @@ PRESETS: dict[str, AcceleratorConfig] = {
         freq_mhz=480.0,
         dataflow="ws",
         dtype="int8",
+        node_nm=45,
         name="edgetpu-small",
     ),
     "edgetpu-large": AcceleratorConfig(
@@ -279,6 +305,7 @@ PRESETS: dict[str, AcceleratorConfig] = {
         freq_mhz=800.0,
         dataflow="ws",
         dtype="int8",
+        node_nm=45,
         name="edgetpu-large",
     ),
     # An Eyeriss-like array: 168 PEs (12 x 14), 108 KB global buffer, 16-bit, 200 MHz,
@@ -295,6 +322,7 @@ PRESETS: dict[str, AcceleratorConfig] = {
         freq_mhz=200.0,
         dataflow="os",
         dtype="fp16",
+        node_nm=45,
         name="eyeriss",
     ),
     # --- Real chips, from their public specifications (issue 11) -------------------------
@@ -319,6 +347,8 @@ PRESETS: dict[str, AcceleratorConfig] = {
     #   depthwise output volume, not the kernel size (benchmarks/validate_accel_nasbench.py
     #   prints the packed variant too). Not expressible: the vector unit's own width (the
     #   template's vector unit is cols x lanes wide) and XLA's operator fusion.
+    # * node_nm: stated at 45 nm like every preset; the chip is 16 nm [CACM20]
+    #   (``AcceleratorConfig.preset("tpuv2", node_nm=16)``). Latency does not depend on it.
     "tpuv2": AcceleratorConfig(
         rows=128,
         cols=128,
@@ -337,7 +367,7 @@ PRESETS: dict[str, AcceleratorConfig] = {
     # tpu/docs/v3], 940 MHz and 900 GB/s of HBM a chip (450 GB/s a TensorCore) [CACM20;
     # CLOUD v3: 123 TFLOPS = 4 MXUs x 16,384 x 2 x 938 MHz], 32 MiB on chip (16 MiB vector
     # memory a TensorCore) [CACM20]. Not expressible: the two MXUs share one vector memory;
-    # the template gives each core its own, so each gets half (8 MiB).
+    # the template gives each core its own, so each gets half (8 MiB). The chip is 16 nm.
     "tpuv3": AcceleratorConfig(
         rows=128,
         cols=128,
@@ -370,7 +400,8 @@ PRESETS: dict[str, AcceleratorConfig] = {
     #   stream from DDR layer by layer, the DPU keeps no network in on-chip memory.
     # * bandwidth_gbps = 21.3: the PS DDR4, 64 bits at 2666 MT/s [UG1182], shared with the
     #   CPU. Not expressible: the ALU engine also runs pooling and element-wise ops (the
-    #   template's vector unit is cols x lanes wide); instruction fetch.
+    #   template's vector unit is cols x lanes wide); instruction fetch; FPGA fabric (the
+    #   area and energy are those of an ASIC of the same datapath; the ZU9EG is 16 nm).
     "dpu-zcu102": AcceleratorConfig(
         rows=8,
         cols=16,
@@ -402,6 +433,7 @@ PRESETS: dict[str, AcceleratorConfig] = {
     #   one clock): 64 x 333 / 1250 = 17 -> 1 x 16.
     # * bandwidth_gbps = 25.6: the DDR4 DIMM, 64 bits at 3200 MT/s [UG1366].
     # No measurements of this chip ship with archgym: the preset is from specifications only.
+    # The VC1902 is 7 nm; presets are stated at 45 nm.
     "dpu-vck190": AcceleratorConfig(
         rows=16,
         cols=16,
@@ -443,9 +475,20 @@ class ConfigBatch:
     freq_mhz: np.ndarray
     dataflow: np.ndarray
     dtype: np.ndarray
-    dw_pixels: np.ndarray
-    dw_channels: np.ndarray
-    pack_groups: np.ndarray
+    node_nm: np.ndarray | None = None
+    dw_pixels: np.ndarray | None = None
+    dw_channels: np.ndarray | None = None
+    pack_groups: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.node_nm is None:  # batches built before nodes existed: the 45 nm base
+            object.__setattr__(self, "node_nm", np.full(self.rows.shape, 45.0))
+        # batches built before the depthwise fields: no depthwise engine, packing on
+        for f in _DW_INT_FIELDS:
+            if getattr(self, f) is None:
+                object.__setattr__(self, f, np.zeros(self.rows.shape, np.int64))
+        if self.pack_groups is None:
+            object.__setattr__(self, "pack_groups", np.ones(self.rows.shape, bool))
 
     def __len__(self) -> int:
         return int(self.rows.shape[0])
@@ -462,6 +505,7 @@ class ConfigBatch:
             freq_mhz=float(self.freq_mhz[i]),
             dataflow=DATAFLOWS[int(self.dataflow[i])],
             dtype=DTYPES[int(self.dtype[i])],
+            node_nm=int(self.node_nm[i]),
             dw_pixels=int(self.dw_pixels[i]),
             dw_channels=int(self.dw_channels[i]),
             pack_groups=bool(self.pack_groups[i]),
@@ -498,6 +542,7 @@ class ConfigBatch:
         arrays["dtype"] = np.fromiter(
             (DTYPES.index(c.dtype) for c in configs), np.int8, len(configs)
         )
+        arrays["node_nm"] = np.fromiter((c.node_nm for c in configs), np.float64, len(configs))
         return cls(**arrays)
 
     @classmethod
@@ -535,6 +580,7 @@ class ConfigBatch:
                     raise ConfigError(f"{f} must be one of {list(choices)}, got {bad[0]!r}")
                 v = np.array([lut[x] for x in flat.tolist()], dtype=np.int8).reshape(v.shape)
             out[f] = v.astype(np.int8)
+        out["node_nm"] = np.asarray(arrays.get("node_nm", base.node_nm), dtype=np.float64)
         shapes = [a.shape for a in out.values()]
         try:
             n_shape = np.broadcast_shapes(*shapes)
@@ -584,6 +630,11 @@ class ConfigBatch:
                 raise ConfigError(
                     f"{f} must be one of {list(choices)} (codes 0..{len(choices) - 1}); design {bad[0]} has code {a[bad[0]]}"
                 )
+        bad = np.flatnonzero(~np.isin(self.node_nm, NODES_NM))
+        if bad.size:
+            raise ConfigError(
+                f"node_nm must be one of {list(NODES_NM)}; design {bad[0]} has {self.node_nm[bad[0]]}"
+            )
         b = self.dtype_bytes
         bad = np.flatnonzero(self.pe_mem_kib < min_pe_mem_kib(self.lanes, b))
         if bad.size:
