@@ -114,6 +114,12 @@ class NetworkSpace(ABC):
         raise NotImplementedError(f"the {self.kind} network space cannot be enumerated")
 
 
+def _check_batch(batch: Any) -> int:
+    if isinstance(batch, bool) or not isinstance(batch, (int, np.integer)) or batch < 1:
+        raise SpaceError(f"batch must be a positive integer, got {batch!r}")
+    return int(batch)
+
+
 def _restricted(space: DesignSpace, restrict: Mapping[str, Any] | None) -> DesignSpace:
     if not restrict:
         return space
@@ -234,7 +240,11 @@ def take_rows(table: WorkloadTable, rows: np.ndarray) -> WorkloadTable:
 
 
 def nb201_table(
-    reps: Sequence[int] | np.ndarray, dataset: str = "cifar10", *, disk_cache: bool | None = None
+    reps: Sequence[int] | np.ndarray,
+    dataset: str = "cifar10",
+    *,
+    disk_cache: bool | None = None,
+    batch: int = 1,
 ) -> WorkloadTable:
     """One ``WorkloadTable`` row per NB201 cell of ``reps`` (NB201 indices), in that order.
 
@@ -247,12 +257,15 @@ def nb201_table(
         reps: NB201 indices of the cells (usually isomorphism-class representatives).
         dataset: the lowering dataset (``"cifar10"``, ``"cifar100"``, ``"ImageNet16-120"``).
         disk_cache: use the disk cache (default: for 500 cells or more).
+        batch: images per inference call of every cell's network.
     """
     from archgym.workloads.nb201 import nb201
 
     reps = np.asarray(reps, np.int64)
-    key_doc = {"dataset": dataset, "reps": stable_hash(reps.tolist())}
-    mem_key = (dataset, key_doc["reps"])
+    key_doc: dict[str, Any] = {"dataset": dataset, "reps": stable_hash(reps.tolist())}
+    if batch != 1:
+        key_doc["batch"] = int(batch)
+    mem_key = (dataset, key_doc["reps"], int(batch))
     hit = _NB201_TABLES.get(mem_key)
     if hit is not None:
         return hit[0]
@@ -262,7 +275,7 @@ def nb201_table(
         fp = code_fingerprint(_NB201_SOURCES)
         path = (
             cache_dir("nb201")
-            / f"table-{dataset}-{len(reps)}-{stable_hash([key_doc, fp])[:16]}.npz"
+            / f"table-{dataset}-{len(reps)}-b{int(batch)}-{stable_hash([key_doc, fp])[:16]}.npz"
         )
         data = load_npz(path)
         if data is not None:
@@ -273,7 +286,7 @@ def nb201_table(
                     return table
             except Exception as exc:  # a corrupt or outdated cache: rebuild it
                 log.warning("rebuilding the NB201 table cache %s (%s)", path, exc)
-    table = WorkloadTable.from_workloads([nb201(int(i), dataset) for i in reps])
+    table = WorkloadTable.from_workloads([nb201(int(i), dataset, batch=batch) for i in reps])
     _NB201_TABLES[mem_key] = (table, reps)
     if path is not None:
         try:
@@ -291,17 +304,22 @@ class NB201Network(NetworkSpace):
             ``"cifar10-valid"`` (default), ``"cifar10-test"`` or ``"ImageNet16-120"``;
             cells are lowered for the matching input size and classifier.
         restrict: optional ``{edge knob: [op names]}`` restricting some edges.
+        batch: images per inference call of the lowered networks.
 
     Raises:
-        SpaceError: an unknown dataset, edge knob or op name.
+        SpaceError: an unknown dataset, edge knob or op name, or a bad batch.
     """
 
     kind = "nb201"
     enumerable = True
 
     def __init__(
-        self, dataset: str = "cifar10-valid", restrict: Mapping[str, Any] | None = None
+        self,
+        dataset: str = "cifar10-valid",
+        restrict: Mapping[str, Any] | None = None,
+        batch: int = 1,
     ) -> None:
+        self.batch = _check_batch(batch)
         from archgym.workloads.nb201 import NB201_OPS
 
         if dataset not in NB201_ACCURACY_DATASETS:
@@ -356,7 +374,7 @@ class NB201Network(NetworkSpace):
         if self._table is None:
             self._prepare()
             assert self._reps is not None
-            self._table = nb201_table(self._reps, self.lowering_dataset)
+            self._table = nb201_table(self._reps, self.lowering_dataset, batch=self.batch)
         return self._table
 
     def workloads(self, X: np.ndarray) -> tuple[WorkloadTable, np.ndarray]:
@@ -389,6 +407,8 @@ class NB201Network(NetworkSpace):
         d: dict[str, Any] = {"kind": self.kind, "dataset": self.dataset}
         if self.restrict:
             d["restrict"] = self.restrict
+        if self.batch != 1:
+            d["batch"] = self.batch
         return d
 
     def describe(self) -> str:
@@ -455,6 +475,7 @@ class MobileNetNetwork(NetworkSpace):
         restrict: optional ``{knob: value or [values]}`` restricting some knobs.
         num_classes: classifier width of the lowered (full-size) network.
         memo_size: how many lowered networks and accuracies are memoised.
+        batch: images per inference call of the lowered networks.
     """
 
     kind = "mobilenet"
@@ -467,9 +488,11 @@ class MobileNetNetwork(NetworkSpace):
         restrict: Mapping[str, Any] | None = None,
         num_classes: int = 1000,
         memo_size: int = 8192,
+        batch: int = 1,
     ) -> None:
         from archgym.workloads.mobilenet_space import mobilenet_design_space
 
+        self.batch = _check_batch(batch)
         self._full = mobilenet_design_space()
         self._space = _restricted(self._full, restrict)
         self.restrict = _restrict_doc(self._full, self._space)
@@ -522,7 +545,9 @@ class MobileNetNetwork(NetworkSpace):
         for key in keys:
             wl = self._workloads.get(key)
             if wl is None:
-                wl = mobilenet_workload(self._choice(key), num_classes=self.num_classes)
+                wl = mobilenet_workload(
+                    self._choice(key), num_classes=self.num_classes, batch=self.batch
+                )
                 self._remember(self._workloads, key, wl)
             wls.append(wl)
         return WorkloadTable.from_workloads(wls), inv
@@ -546,6 +571,8 @@ class MobileNetNetwork(NetworkSpace):
             d["restrict"] = self.restrict
         if self.num_classes != 1000:
             d["num_classes"] = self.num_classes
+        if self.batch != 1:
+            d["batch"] = self.batch
         return d
 
     def describe(self) -> str:
@@ -586,11 +613,7 @@ class AccelNASBenchNetwork(NetworkSpace):
     ) -> None:
         from archgym.workloads.accel_nasbench import accel_nasbench_design_space
 
-        if isinstance(batch, bool) or not isinstance(batch, (int, np.integer)) or batch < 1:
-            raise SpaceError(
-                f"accel_nasbench network: batch must be an integer >= 1, got {batch!r}"
-            )
-        self.batch = int(batch)
+        self.batch = _check_batch(batch)
         self._full = accel_nasbench_design_space()
         self._space = _restricted(self._full, restrict)
         self.restrict = _restrict_doc(self._full, self._space)
@@ -665,13 +688,25 @@ class AccelNASBenchNetwork(NetworkSpace):
         )
 
 
-def network_from_spec(spec: Any) -> NetworkSpace | None:
+def network_from_spec(spec: Any, batch: int = 1) -> NetworkSpace | None:
     """A :class:`NetworkSpace` from ``None``, a kind name, a document or an instance.
 
+    Args:
+        spec: the network part of a scenario.
+        batch: the scenario's batch; a document that sets its own ``batch`` must agree
+            unless the scenario's is 1 (the default).
+
     Raises:
-        SpaceError: an unknown kind or option.
+        SpaceError: an unknown kind or option, or conflicting batches.
     """
-    if spec is None or isinstance(spec, NetworkSpace):
+    if spec is None:
+        return None
+    if isinstance(spec, NetworkSpace):
+        nb = getattr(spec, "batch", 1)
+        if batch != 1 and nb != batch:
+            raise SpaceError(
+                f"the network space runs batch {nb} but the scenario asks for batch {batch}"
+            )
         return spec
     if isinstance(spec, str):
         spec = {"kind": spec}
@@ -681,10 +716,16 @@ def network_from_spec(spec: Any) -> NetworkSpace | None:
             f"got {type(spec).__name__}"
         )
     spec = dict(spec)
+    if batch != 1:
+        if spec.get("batch", batch) != batch:
+            raise SpaceError(
+                f"network batch {spec['batch']!r} conflicts with the scenario's batch {batch}"
+            )
+        spec["batch"] = batch
     kind = spec.pop("kind", None)
     allowed = {
-        "nb201": {"dataset", "restrict"},
-        "mobilenet": {"oracle", "oracle_options", "restrict", "num_classes"},
+        "nb201": {"dataset", "restrict", "batch"},
+        "mobilenet": {"oracle", "oracle_options", "restrict", "num_classes", "batch"},
         "accel_nasbench": {"batch", "restrict"},
     }
     if kind not in allowed:
