@@ -251,9 +251,14 @@ def _mapping(
     lay: dict[str, np.ndarray],
     opts: CostOptions,
     scalesim: bool,
+    pack: np.ndarray | None = None,
+    dw_pix: np.ndarray | None = None,
+    dw_ch: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
-    """Cycles of each layer on each array; inputs are ``(k, 1)`` columns and ``(1 or k,
-    L)`` layer arrays; outputs are ``(k, L)``. Core-memory traffic: :func:`_traffic`."""
+    """Cycles of each layer on each array; inputs are ``(k, 1)`` columns (``pack``: the
+    design's ``pack_groups``; ``dw_pix x dw_ch``: its depthwise engine, ``None``: packing
+    on, no engine) and ``(1 or k, L)`` layer arrays; outputs are ``(k, L)``. Core-memory
+    traffic: :func:`_traffic`."""
     is_os, is_ws = df == 0, df == 1
     g, F, W = lay["groups"], lay["F"], lay["W"]
     px = lay["px_scalesim"] if scalesim else lay["px"]
@@ -268,6 +273,8 @@ def _mapping(
     first = np.where(is_os, R + C + T - 2.0, 2.0 * R + C + T - 2.0)
     if opts.pack_groups:
         p = np.minimum(np.floor(R / np.maximum(Sr, 1.0)), np.floor(C / np.maximum(Sc, 1.0)))
+        if pack is not None:
+            p = np.where(pack, p, 1.0)
         gseq = np.ceil(g / np.clip(np.minimum(p, g), 1.0, None))
     else:
         gseq = g
@@ -278,6 +285,15 @@ def _mapping(
     else:
         mac_cyc = nseq * first - np.ceil(g / cores)
     mac_cyc = np.where(is_mac, mac_cyc, 0.0)
+    if dw_pix is not None:
+        # Depthwise layers (one channel per group) on a separate depthwise engine of
+        # dw_pix output pixels x dw_ch channels, one kernel tap a cycle (FPGA DPUs).
+        on_engine = is_mac & (g > 1.0) & (F == 1.0) & (dw_pix > 0)
+        passes = np.ceil(g / np.maximum(dw_ch, 1.0)) * np.ceil(px / np.maximum(dw_pix, 1.0))
+        mac_cyc = np.where(on_engine, np.ceil(passes / cores) * W, mac_cyc)
+        units = np.where(on_engine, passes, units)
+    else:
+        on_engine = np.zeros_like(mac_cyc, dtype=bool)
 
     vops = lay["vector_ops"] if opts.fused_activation else np.where(is_mac, 0.0, lay["vector_ops"])
     vec_cyc = np.ceil(vops / (C * lanes * cores))
@@ -305,7 +321,10 @@ def _traffic(
         depth = np.ones(len(cb), np.int64)
     else:
         depth = stationary_depth(pe_bytes, cb.lanes, cb.dtype_bytes, cb.dataflow).astype(np.int64)
-    key = np.stack([cb.rows, cb.cols, cb.lanes, cb.dataflow.astype(np.int64), depth, wi], axis=1)
+    engine = (cb.dw_pixels > 0).astype(np.int64)
+    key = np.stack(
+        [cb.rows, cb.cols, cb.lanes, cb.dataflow.astype(np.int64), depth, wi, engine], axis=1
+    )
     ukey, inv = np.unique(key, axis=0, return_inverse=True)
     col = lambda j: ukey[:, j].astype(np.float64)[:, None]  # noqa: E731
     lay = {f: a[ukey[:, 5]] for f, a in table.arrays.items()}
@@ -313,6 +332,16 @@ def _traffic(
     tr = layer_traffic(
         col(0), col(1), col(2), ukey[:, 3][:, None], None if scalesim else col(4), lay, scalesim
     )
+    if not scalesim and engine.any():
+        # a depthwise layer on the design's depthwise engine reads each input once a tap,
+        # each weight once and writes each output once
+        g, F, W, px = lay["groups"], lay["F"], lay["W"], lay["px"]
+        on_engine = lay["is_mac"] & (g > 1.0) & (F == 1.0) & (col(6) > 0)
+        tr = dict(tr)
+        tr["weight_read"] = np.where(on_engine, g * W, tr["weight_read"])
+        tr["input_read"] = np.where(on_engine, g * px * W, tr["input_read"])
+        tr["output_write"] = np.where(on_engine, g * px, tr["output_write"])
+        tr["output_read"] = np.where(on_engine, 0.0, tr["output_read"])
     return tr, inv.reshape(-1)
 
 
@@ -352,14 +381,40 @@ def _evaluate(
     else:
         wi = np.asarray(widx, np.int64)
 
-    # --- the mapping, once per distinct (array, dataflow, workload) -----------------------------
-    key = np.stack([cb.rows, cb.cols, cb.lanes, cb.cores, cb.dataflow.astype(np.int64), wi], axis=1)
+    # --- the mapping, once per distinct (array, dataflow, workload, group packing, -------
+    # --- depthwise engine) ----------------------------------------------------------------
+    key = np.stack(
+        [
+            cb.rows,
+            cb.cols,
+            cb.lanes,
+            cb.cores,
+            cb.dataflow.astype(np.int64),
+            wi,
+            cb.pack_groups.astype(np.int64),
+            cb.dw_pixels,
+            cb.dw_channels,
+        ],
+        axis=1,
+    )
     ukey, inv = np.unique(key, axis=0, return_inverse=True)
     inv = inv.reshape(-1)
     kcol = lambda j: ukey[:, j].astype(f64)[:, None]  # noqa: E731
     lay_u = {f: a[ukey[:, 5]] for f, a in A.items()}
     lay_u.update(is_mac=table.is_mac[ukey[:, 5]])
-    m = _mapping(kcol(0), kcol(1), kcol(2), kcol(3), ukey[:, 4][:, None], lay_u, opts, scalesim)
+    m = _mapping(
+        kcol(0),
+        kcol(1),
+        kcol(2),
+        kcol(3),
+        ukey[:, 4][:, None],
+        lay_u,
+        opts,
+        scalesim,
+        pack=ukey[:, 6][:, None].astype(bool),
+        dw_pix=kcol(7),
+        dw_ch=kcol(8),
+    )
     compute_u = m["compute"].sum(axis=1)
     vops_u = m["vops"].sum(axis=1)
     # core-memory traffic, once per distinct (array, dataflow, PE-memory depth, workload)
@@ -530,7 +585,9 @@ def area_mm2(
     a_pe = tech.sram_area_um2(cb.rows * cb.cols * cb.cores * cb.pe_mem_kib * 1024.0, node)
     a_core = tech.sram_area_um2(cb.cores * cb.core_mem_kib * 1024.0, node)
     a_vec = cb.cores * cb.cols * cb.lanes * tech.vector_lane_area_um2
-    return ((a_mac + a_vec) * tech.logic_area_factor(node) + a_pe + a_core) * 1e-6
+    dw_macs = (cb.cores * cb.dw_pixels * cb.dw_channels).astype(np.float64)
+    a_dw = dw_macs * tech.mac_area_um2[cb.dtype] * tech.pe_logic_overhead
+    return ((a_mac + a_vec + a_dw) * tech.logic_area_factor(node) + a_pe + a_core) * 1e-6
 
 
 # ------------------------------------------------------------------------------------------
