@@ -249,9 +249,13 @@ def test_a_scenario_file_naming_code_imports_nothing(
 
 
 def test_plugins_are_the_explicit_way_in(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A module the user names with --plugin registers its agent; the run records the name."""
+    from archgym import plugins
+
+    # this process's plugin list is handed to sweep workers: keep the test's own out of it
+    monkeypatch.setattr(plugins, "_LOADED", [])
     mod = tmp_path / "mods" / "agym_plugin_demo.py"
     mod.parent.mkdir()
     mod.write_text(
