@@ -270,6 +270,8 @@ def test_plugins_are_the_explicit_way_in(
         sys.path.remove(str(mod.parent))
     settings = json.loads((tmp_path / "r" / "settings.json").read_text())
     assert settings["agent"] == "mine"
+    assert cli.main(["--plugin", "sweep_toy", "scenarios"]) == 0  # lists its factories too
+    assert "toy-tight" in capsys.readouterr().out
     assert cli.main(["--plugin", "os:system", "scenarios"]) == 2
     assert "module name" in capsys.readouterr().err
     assert np.isfinite(analysis.load_runs(tmp_path / "r")["objective"]).any()
