@@ -5,7 +5,9 @@ The template is Edge-TPU-like: ``cores`` cores, each a systolic array of ``rows 
 processing elements (PEs) with ``lanes`` MAC units each; every PE has ``pe_mem_kib`` of
 local memory (the parameter cache), every core ``core_mem_kib`` of shared memory (the
 activation buffer); an off-chip interface of ``bandwidth_gbps`` gigabytes per second; a
-clock of ``freq_mhz``; a dataflow (output-, weight- or input-stationary) and a datatype.
+clock of ``freq_mhz``; a dataflow (output-, weight- or input-stationary), a datatype and
+the CMOS technology node ``node_nm`` that scales its energy and area (see
+``archgym/data/technology.yaml``).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ __all__ = [
     "DTYPES",
     "DTYPE_BYTES",
     "PRESETS",
+    "NODES_NM",
 ]
 
 #: Dataflows, in the order of their integer codes.
@@ -32,6 +35,10 @@ DATAFLOWS: tuple[str, ...] = ("os", "ws", "is")
 DTYPES: tuple[str, ...] = ("int8", "bf16", "fp16", "fp32")
 #: Bytes per element of each datatype.
 DTYPE_BYTES: dict[str, int] = {"int8": 1, "bf16": 2, "fp16": 2, "fp32": 4}
+
+
+#: Technology nodes (nm) the technology table covers (``data/technology.yaml``, ``nodes``).
+NODES_NM: tuple[int, ...] = (45, 32, 28, 22, 20, 16, 14, 10, 7)
 
 
 class ConfigError(ValueError):
@@ -75,6 +82,9 @@ class AcceleratorConfig:
         dataflow: ``"os"`` (output stationary), ``"ws"`` (weight stationary) or ``"is"``
             (input stationary).
         dtype: ``"int8"``, ``"bf16"``, ``"fp16"`` or ``"fp32"``.
+        node_nm: CMOS technology node in nm, one of ``NODES_NM``; energy and area scale
+            from the 45 nm base of the technology table (default 45: the node the
+            catalog's area budgets are stated in).
         name: an optional label (not part of the design).
 
     Raises:
@@ -92,6 +102,7 @@ class AcceleratorConfig:
     freq_mhz: float = 480.0
     dataflow: str = "ws"
     dtype: str = "int8"
+    node_nm: int = 45
     name: str = ""
 
     def __post_init__(self) -> None:
@@ -119,6 +130,15 @@ class AcceleratorConfig:
             raise ConfigError(
                 f"AcceleratorConfig.dtype must be one of {list(DTYPES)}, got {self.dtype!r}"
             )
+        if (
+            isinstance(self.node_nm, bool)
+            or not isinstance(self.node_nm, (int, float, np.integer, np.floating))
+            or self.node_nm not in NODES_NM
+        ):
+            raise ConfigError(
+                f"AcceleratorConfig.node_nm must be one of {list(NODES_NM)}, got {self.node_nm!r}"
+            )
+        object.__setattr__(self, "node_nm", int(self.node_nm))
         b = DTYPE_BYTES[self.dtype]
         need_pe = float(min_pe_mem_kib(self.lanes, b))
         if self.pe_mem_kib < need_pe:
@@ -199,7 +219,11 @@ class AcceleratorConfig:
         )
 
 
-#: Named presets. ``edgetpu`` is an Edge-TPU-like default: a 64x64 int8 weight-stationary
+#: Named presets, all stated at 45 nm (``node_nm=45``), the node of the technology table's
+#: base constants and of the catalog's area budgets. The Coral Edge TPU's process is not
+#: published by Google; Eyeriss was built in 65 nm, outside the table (45 to 7 nm).
+#: Pass ``node_nm`` to ``AcceleratorConfig.preset`` to move a preset to another node.
+#: ``edgetpu`` is an Edge-TPU-like default: a 64x64 int8 weight-stationary
 #: array at 480 MHz (3.93 TOPS, near the Coral Edge TPU's rated 4 TOPS), 6 MiB of
 #: parameter cache spread over the PEs and 2 MiB of activation memory (8 MiB on chip, as
 #: the Coral Edge TPU), and a USB-3-class host interface (0.5 GB/s effective).
@@ -215,6 +239,7 @@ PRESETS: dict[str, AcceleratorConfig] = {
         freq_mhz=480.0,
         dataflow="ws",
         dtype="int8",
+        node_nm=45,
         name="edgetpu",
     ),
     "edgetpu-small": AcceleratorConfig(
@@ -228,6 +253,7 @@ PRESETS: dict[str, AcceleratorConfig] = {
         freq_mhz=480.0,
         dataflow="ws",
         dtype="int8",
+        node_nm=45,
         name="edgetpu-small",
     ),
     "edgetpu-large": AcceleratorConfig(
@@ -241,6 +267,7 @@ PRESETS: dict[str, AcceleratorConfig] = {
         freq_mhz=800.0,
         dataflow="ws",
         dtype="int8",
+        node_nm=45,
         name="edgetpu-large",
     ),
     # An Eyeriss-like array: 168 PEs (12 x 14), 108 KB global buffer, 16-bit, 200 MHz,
@@ -257,6 +284,7 @@ PRESETS: dict[str, AcceleratorConfig] = {
         freq_mhz=200.0,
         dataflow="os",
         dtype="fp16",
+        node_nm=45,
         name="eyeriss",
     ),
 }
@@ -285,6 +313,11 @@ class ConfigBatch:
     freq_mhz: np.ndarray
     dataflow: np.ndarray
     dtype: np.ndarray
+    node_nm: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.node_nm is None:  # batches built before nodes existed: the 45 nm base
+            object.__setattr__(self, "node_nm", np.full(self.rows.shape, 45.0))
 
     def __len__(self) -> int:
         return int(self.rows.shape[0])
@@ -301,6 +334,7 @@ class ConfigBatch:
             freq_mhz=float(self.freq_mhz[i]),
             dataflow=DATAFLOWS[int(self.dataflow[i])],
             dtype=DTYPES[int(self.dtype[i])],
+            node_nm=int(self.node_nm[i]),
         )
 
     def __iter__(self) -> Iterator[AcceleratorConfig]:
@@ -330,6 +364,7 @@ class ConfigBatch:
         arrays["dtype"] = np.fromiter(
             (DTYPES.index(c.dtype) for c in configs), np.int8, len(configs)
         )
+        arrays["node_nm"] = np.fromiter((c.node_nm for c in configs), np.float64, len(configs))
         return cls(**arrays)
 
     @classmethod
@@ -363,6 +398,7 @@ class ConfigBatch:
                     raise ConfigError(f"{f} must be one of {list(choices)}, got {bad[0]!r}")
                 v = np.array([lut[x] for x in flat.tolist()], dtype=np.int8).reshape(v.shape)
             out[f] = v.astype(np.int8)
+        out["node_nm"] = np.asarray(arrays.get("node_nm", base.node_nm), dtype=np.float64)
         shapes = [a.shape for a in out.values()]
         try:
             n_shape = np.broadcast_shapes(*shapes)
@@ -400,6 +436,11 @@ class ConfigBatch:
                 raise ConfigError(
                     f"{f} must be one of {list(choices)} (codes 0..{len(choices) - 1}); design {bad[0]} has code {a[bad[0]]}"
                 )
+        bad = np.flatnonzero(~np.isin(self.node_nm, NODES_NM))
+        if bad.size:
+            raise ConfigError(
+                f"node_nm must be one of {list(NODES_NM)}; design {bad[0]} has {self.node_nm[bad[0]]}"
+            )
         b = self.dtype_bytes
         bad = np.flatnonzero(self.pe_mem_kib < min_pe_mem_kib(self.lanes, b))
         if bad.size:

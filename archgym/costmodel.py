@@ -72,6 +72,7 @@ from typing import Any, Literal
 import numpy as np
 
 from .accelerator import DATAFLOWS, DTYPES, AcceleratorConfig, ConfigBatch, as_batch
+from .loopnest import OPERAND_FIELDS, core_traffic, stationary_depth
 from .technology import Technology, load_technology
 
 __all__ = [
@@ -101,6 +102,10 @@ TOTAL_FIELDS: tuple[str, ...] = (
     "macs",
     "pe_accesses",
     "sram_bytes",
+    "sram_weight_read_bytes",
+    "sram_input_read_bytes",
+    "sram_output_write_bytes",
+    "sram_output_read_bytes",
     "dram_bytes",
     "weights_onchip",
     "energy_mac_mj",
@@ -237,9 +242,12 @@ def _mapping(
     lay: dict[str, np.ndarray],
     opts: CostOptions,
     scalesim: bool,
+    depth: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Cycles and core-memory traffic of each layer on each array; inputs are ``(k, 1)``
-    columns and ``(1 or k, L)`` layer arrays; outputs are ``(k, L)``."""
+    columns (``depth``: stationary tiles the PE memories hold, see
+    :func:`archgym.loopnest.stationary_depth`) and ``(1 or k, L)`` layer arrays; outputs
+    are ``(k, L)``."""
     is_os, is_ws = df == 0, df == 1
     g, F, W = lay["groups"], lay["F"], lay["W"]
     px = lay["px_scalesim"] if scalesim else lay["px"]
@@ -269,22 +277,25 @@ def _mapping(
     vec_cyc = np.ceil(vops / (C * lanes * cores))
     compute = np.maximum(mac_cyc, vec_cyc)  # a MAC layer without activation has vec_cyc = 0
 
-    # core-memory traffic (elements): SCALE-Sim's read counts per dataflow
-    gpxF = g * px * F
-    if_reads = g * px * W * np.where(df == 2, 1.0, fc)
-    w_reads = g * F * W * np.where(is_os, fr, np.where(is_ws, 1.0, fc))
-    of_writes = gpxF * np.where(is_os, 1.0, fr)
-    psum_reads = np.where(is_os, 0.0, gpxF * (fr - 1.0))
-    sram = np.where(
-        is_mac,
-        if_reads + w_reads + of_writes + psum_reads,
-        lay["input_elems"] + lay["output_elems"],
-    )
+    # core-memory traffic (elements) per operand, from the loop nest (archgym.loopnest):
+    # SCALE-Sim's fixed order in SCALE-Sim mode, the best of three orders otherwise
+    gpx = g * px
+    tr = core_traffic(df, fr, fc, g * F * W, gpx * W, gpx * F, None if scalesim else depth)
+    io_in, io_out = lay["input_elems"], lay["output_elems"]
+    ops = {
+        "weight_read": np.where(is_mac, tr["weight_read"], 0.0),
+        "input_read": np.where(is_mac, tr["input_read"], io_in),
+        "output_write": np.where(is_mac, tr["output_write"], io_out),
+        "output_read": np.where(is_mac, tr["output_read"], 0.0),
+    }
+    sram = ops["weight_read"] + ops["input_read"] + ops["output_write"] + ops["output_read"]
     return {
         "compute": compute,
         "mac": mac_cyc,
         "vec": vec_cyc,
         "sram": sram,
+        **{"sram_" + k: v for k, v in ops.items()},
+        "order": np.where(is_mac, tr["order"], 0.0),
         "units": np.where(is_mac, units, 0.0),
         "vops": vops,
     }
@@ -326,20 +337,30 @@ def _evaluate(
     else:
         wi = np.asarray(widx, np.int64)
 
-    # --- the mapping, once per distinct (array, dataflow, workload) -----------------------------
-    key = np.stack([cb.rows, cb.cols, cb.lanes, cb.cores, cb.dataflow.astype(np.int64), wi], axis=1)
+    # --- the mapping, once per distinct (array, dataflow, PE-memory depth, workload) --------
+    b = cb.dtype_bytes
+    pe_bytes = cb.pe_mem_kib * 1024.0
+    if scalesim:
+        depth = np.ones(n, np.int64)
+    else:
+        depth = stationary_depth(pe_bytes, cb.lanes, b, cb.dataflow).astype(np.int64)
+    key = np.stack(
+        [cb.rows, cb.cols, cb.lanes, cb.cores, cb.dataflow.astype(np.int64), depth, wi], axis=1
+    )
     ukey, inv = np.unique(key, axis=0, return_inverse=True)
     inv = inv.reshape(-1)
     kcol = lambda j: ukey[:, j].astype(f64)[:, None]  # noqa: E731
-    lay_u = {f: a[ukey[:, 5]] for f, a in A.items()}
-    lay_u.update(is_mac=table.is_mac[ukey[:, 5]])
-    m = _mapping(kcol(0), kcol(1), kcol(2), kcol(3), ukey[:, 4][:, None], lay_u, opts, scalesim)
+    lay_u = {f: a[ukey[:, 6]] for f, a in A.items()}
+    lay_u.update(is_mac=table.is_mac[ukey[:, 6]])
+    m = _mapping(
+        kcol(0), kcol(1), kcol(2), kcol(3), ukey[:, 4][:, None], lay_u, opts, scalesim, kcol(5)
+    )
     compute_u = m["compute"].sum(axis=1)
     sram_u = m["sram"].sum(axis=1)
+    sram_op_u = {k: m["sram_" + k].sum(axis=1) for k in OPERAND_FIELDS}
     vops_u = m["vops"].sum(axis=1)
 
     # --- per-design totals -----------------------------------------------------------------
-    b = cb.dtype_bytes
     fq = cb.freq_mhz
     cpb = fq / (cb.bandwidth_gbps * 1000.0)  # cycles per off-chip byte
     pe_cap = (cb.rows * cb.cols * cb.cores) * cb.pe_mem_kib * 1024.0
@@ -383,20 +404,29 @@ def _evaluate(
         util = np.where(compute_t > 0, macs_t / (compute_t * peak), 0.0)
 
     # --- energy (pJ) ---------------------------------------------------------------------------
-    dt = cb.dtype
-    pe_bytes = cb.pe_mem_kib * 1024.0
+    # Every dynamic energy and the leakage scale with the node's energy factor; SRAM accesses
+    # follow the CACTI-7 fit in size, port width and node (archgym.technology).
+    dt, node = cb.dtype, cb.node_nm
+    ef = tech.energy_factor(node)
     core_bytes = cb.core_mem_kib * 1024.0
-    e_pe_byte = tech.sram_energy_pj_per_byte(pe_bytes)
-    e_core_byte = tech.sram_energy_pj_per_byte(core_bytes)
-    e_mac = macs_t * tech.mac_energy_pj[dt]
+    e_pe_byte = tech.sram_energy_pj_per_byte(pe_bytes, 8.0 * b * cb.lanes, node)
+    cw = tech.sram_core_width_bits
+    e_core_rd = tech.sram_energy_pj_per_byte(core_bytes, cw, node)
+    e_core_wr = tech.sram_energy_pj_per_byte(core_bytes, cw, node, write=True)
+    e_mac_op = tech.mac_energy_pj[dt] * ef
+    e_vec_op = tech.vector_op_energy_pj[dt] * ef
+    sram_op_b = {k: v[inv] * b for k, v in sram_op_u.items()}
+    sram_wr_b = sram_op_b["output_write"]
+    e_mac = macs_t * e_mac_op
     e_pe = macs_t * b * e_pe_byte
-    e_sram = sram_b_t * e_core_byte
-    e_vec = vops_t * tech.vector_op_energy_pj[dt]
+    e_sram = (sram_b_t - sram_wr_b) * e_core_rd + sram_wr_b * e_core_wr
+    e_vec = vops_t * e_vec_op
     e_dram = dram_b_t * tech.dram_energy_pj_per_byte
     sram_bits = (cb.rows * cb.cols * cb.cores * pe_bytes + cb.cores * core_bytes) * 8.0
-    leak_w = sram_bits * tech.sram_leakage_pw_per_bit * 1e-12 + (
-        tech.logic_leakage_fraction * tech.mac_energy_pj[dt] * 1e-12 * peak * fq * 1e6
-    )
+    leak_w = (
+        sram_bits * tech.sram_leakage_pw_per_bit * 1e-12
+        + tech.logic_leakage_fraction * tech.mac_energy_pj[dt] * 1e-12 * peak * fq * 1e6
+    ) * ef
     e_leak = leak_w * latency_ms * 1e9  # W * ms -> pJ
     energy_pj = e_mac + e_pe + e_sram + e_vec + e_dram + e_leak
 
@@ -413,6 +443,7 @@ def _evaluate(
         "macs": macs_t,
         "pe_accesses": macs_t.copy(),
         "sram_bytes": sram_b_t,
+        **{f"sram_{k}_bytes": v for k, v in sram_op_b.items()},
         "dram_bytes": dram_b_t,
         "weights_onchip": weights_onchip,
         "energy_mac_mj": e_mac * 1e-9,
@@ -439,10 +470,12 @@ def _evaluate(
         macs_l = (A["macs_scalesim"] if scalesim else A["macs"])[wi]
         sram_b_l = m["sram"][inv] * col(b)
         dram_b_l = dram_el * col(b)
+        sram_wr_l = m["sram_output_write"][inv] * col(b)
         e_l = (
-            macs_l * col(tech.mac_energy_pj[dt] + b * e_pe_byte)
-            + sram_b_l * col(e_core_byte)
-            + m["vops"][inv] * col(tech.vector_op_energy_pj[dt])
+            macs_l * col(e_mac_op + b * e_pe_byte)
+            + (sram_b_l - sram_wr_l) * col(e_core_rd)
+            + sram_wr_l * col(e_core_wr)
+            + m["vops"][inv] * col(e_vec_op)
             + dram_b_l * tech.dram_energy_pj_per_byte
             + col(leak_w) * lat_l * 1e9
         )
@@ -461,6 +494,8 @@ def _evaluate(
             layer_macs=macs_l,
             layer_pe_accesses=macs_l,
             layer_sram_bytes=sram_b_l,
+            **{f"layer_sram_{k}_bytes": m["sram_" + k][inv] * col(b) for k in OPERAND_FIELDS},
+            layer_loop_order=m["order"][inv],
             layer_dram_bytes=dram_b_l,
             layer_weights_onchip=resident & valid,
             layer_spilled=spill & valid,
@@ -474,16 +509,18 @@ def area_mm2(
     configs: AcceleratorConfig | ConfigBatch | Sequence[AcceleratorConfig],
     tech: Technology | None = None,
 ) -> np.ndarray:
-    """Silicon area (45 nm mm^2) of each design: MAC units with PE logic, PE-local and
-    core memories, vector unit. Depends only on the hardware, not on the workload."""
+    """Silicon area (mm^2 at each design's ``node_nm``) of each design: MAC units with PE
+    logic, PE-local and core memories, vector unit. Logic scales with the node's logic-area
+    factor, memories with its SRAM cell. Depends only on the hardware, not on the workload."""
     cb = as_batch(configs)
     tech = tech or load_technology()
+    node = cb.node_nm
     macs = (cb.rows * cb.cols * cb.cores * cb.lanes).astype(np.float64)
     a_mac = macs * tech.mac_area_um2[cb.dtype] * tech.pe_logic_overhead
-    a_pe = tech.sram_area_um2(cb.rows * cb.cols * cb.cores * cb.pe_mem_kib * 1024.0)
-    a_core = tech.sram_area_um2(cb.cores * cb.core_mem_kib * 1024.0)
+    a_pe = tech.sram_area_um2(cb.rows * cb.cols * cb.cores * cb.pe_mem_kib * 1024.0, node)
+    a_core = tech.sram_area_um2(cb.cores * cb.core_mem_kib * 1024.0, node)
     a_vec = cb.cores * cb.cols * cb.lanes * tech.vector_lane_area_um2
-    return (a_mac + a_pe + a_core + a_vec) * 1e-6
+    return ((a_mac + a_vec) * tech.logic_area_factor(node) + a_pe + a_core) * 1e-6
 
 
 # ------------------------------------------------------------------------------------------
@@ -558,7 +595,7 @@ class SimReport:
             f"  energy       {self.energy_mj:10.4f} mJ   (MAC {t['energy_mac_mj']:.4f}, PE {t['energy_pe_mj']:.4f}, "
             f"SRAM {t['energy_sram_mj']:.4f}, vector {t['energy_vector_mj']:.4f}, DRAM {t['energy_dram_mj']:.4f}, "
             f"leakage {t['energy_leakage_mj']:.4f})",
-            f"  area         {self.area_mm2:10.3f} mm^2 (45 nm)",
+            f"  area         {self.area_mm2:10.3f} mm^2 ({self.config.node_nm} nm)",
             f"  utilization  {self.utilization:10.4f}     MACs {t['macs']:,.0f}",
             f"  traffic      PE {t['pe_accesses']:,.0f} accesses, SRAM {t['sram_bytes']:,.0f} B, "
             f"DRAM {t['dram_bytes']:,.0f} B; weights on chip: {bool(t['weights_onchip'])}",
@@ -718,6 +755,8 @@ def simulate(
             "energy_mj": d["layer_energy_mj"][0, :n],
             "pe_accesses": d["layer_pe_accesses"][0, :n],
             "sram_bytes": d["layer_sram_bytes"][0, :n],
+            **{f"sram_{k}_bytes": d[f"layer_sram_{k}_bytes"][0, :n] for k in OPERAND_FIELDS},
+            "loop_order": d["layer_loop_order"][0, :n],
             "dram_bytes": d["layer_dram_bytes"][0, :n],
             "weights_onchip": d["layer_weights_onchip"][0, :n],
             "spilled": d["layer_spilled"][0, :n],

@@ -8,6 +8,9 @@ import pytest
 
 from archgym import analysis, cli, plotting
 from archgym.experiments import sweep
+from archgym.plugins import load_plugins
+
+load_plugins(["sweep_toy"])  # registers the toy scenario and agent (tests/ is on sys.path)
 
 TESTS = Path(__file__).resolve().parent
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -28,8 +31,8 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
             for explore in (0.1, 0.7):
                 for seed in (0, 1):
                     run(
-                        "sweep_toy:ToyScenario",
-                        "sweep_toy:ToyAgent",
+                        "toy",
+                        "toy",
                         budget=16,
                         seed=seed,
                         root=out / ("mo" if multi else "so"),
@@ -109,8 +112,8 @@ def test_lottery_plot(runs: Path, tmp_path: Path) -> None:
     assert ax.get_xlabel() == "agent" and ax.get_ylabel() == "final normalized regret"
     assert "hyperparameter lottery" in fig._suptitle.get_text()
     assert {t.get_text() for t in ax.get_legend().get_texts()} == {
-        "sweep_toy:ToyAgent(explore=0.1)",
-        "sweep_toy:ToyAgent(explore=0.7)",
+        "toy(explore=0.1)",
+        "toy(explore=0.7)",
     }
 
 
@@ -142,8 +145,8 @@ def test_plots_of_a_sweep(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
         {
             "budget": 6,
             "seeds": 2,
-            "scenarios": ["sweep_toy:ToyScenario"],
-            "agents": [{"name": "sweep_toy:ToyAgent", "settings": {"explore": [0.2, 0.8]}}],
+            "scenarios": ["toy"],
+            "agents": [{"name": "toy", "settings": {"explore": [0.2, 0.8]}}],
         },
         tmp_path / "sw",
         workers=1,

@@ -23,7 +23,9 @@ ReLU, ReLU6, GELU, SiLU, Sigmoid, Hardswish,  fused into the producing MAC layer
 Hardsigmoid, Tanh, LeakyReLU (modules,        directly follow it and it has no other user,
 functions and tensor methods)                 else an ``Activation`` layer
 ``MaxPool2d``, ``AvgPool2d``,                 ``Pool`` / ``GlobalPool`` (adaptive pooling
-``AdaptiveAvg/MaxPool2d`` (and ``F.*``)       only when the windows are uniform)
+``AdaptiveAvg/MaxPool2d`` (and ``F.*``)       only when the windows are uniform;
+                                              ``ceil_mode`` as one more row / column of
+                                              padding, which gives the same windows)
 ``mean`` / ``sum`` over dimensions            ``GlobalPool`` over H, W of an NCHW tensor,
                                               else a ``Pool`` over the reduced elements
 ``+``, ``-``, ``*``, ``/`` (and ``torch.*``)  ``Elementwise`` naming every producing layer;
@@ -36,9 +38,10 @@ softmax / log_softmax, ``nn.LayerNorm``       ``Softmax``, ``LayerNorm``
 flatten, reshape, view, permute, transpose,   shape-only: no layer; consumers connect to
 contiguous, dropout, identity, getitem,       the real producer
 size, squeeze, unsqueeze, expand, chunk, ...
-``torch.cat`` / ``torch.stack``               shape-only as well: a consumer of the
-                                              concatenation names *all* its producers in
-                                              ``inputs`` (a zero-cost concat)
+``torch.cat`` along the channels of          ``Concat`` naming every producer
+``(1, C, H, W)`` activations
+other ``torch.cat``, ``torch.stack``          shape-only: a consumer of the concatenation
+                                              names *all* its producers in ``inputs``
 ============================================  =============================================
 
 Anything else (``nn.LSTM``, ``nn.MultiheadAttention``, a custom autograd op, ...) raises
@@ -63,6 +66,7 @@ from typing import Any
 
 from .layers import (
     Activation,
+    Concat,
     Conv2d,
     Elementwise,
     Gemm,
@@ -227,7 +231,7 @@ def _classify_function(fn: Any) -> tuple[str, Any] | None:
     if name in _REDUCE_NAMES:
         return ("reduce", name)
     if name in _CAT_NAMES:
-        return ("cat", None)
+        return ("cat", name)
     if name in _PASS_NAMES or name in _SHAPE_QUERIES:
         return ("pass", name)
     if name in (
@@ -532,7 +536,32 @@ class _Converter:
             self.fusable.get(src) if len(acts) == 1 and self.users.get(src, 0) == 1 else None
         )
 
-    _do_cat = _do_pass
+    def _do_cat(self, i: int, op: _Op, acts: list[_Ref], name: str) -> None:
+        """``torch.cat`` of ``(1, C, H, W)`` activations along the channels is a ``Concat``;
+        any other concatenation (another axis or rank, ``stack``, a constant operand) stays
+        shape-only: its consumer names all its producers."""
+        tensors = _arg(op, 0, "tensors")
+        dim = _arg(op, 1, "dim", 0)
+        if (
+            name in ("cat", "concat", "concatenate")
+            and isinstance(tensors, list | tuple)
+            and len(tensors) >= 2
+            and all(isinstance(t, _Ref) and self.value.get(t.index) == "act" for t in tensors)
+        ):
+            shapes = [self.shape(t) for t in tensors]
+            if (
+                dim in (1, -3)
+                and all(len(sh) == 4 and sh[0] == 1 for sh in shapes)
+                and all(sh[2:] == shapes[0][2:] for sh in shapes)
+            ):
+                layer = Concat(
+                    [int(sh[1]) for sh in shapes],
+                    (int(shapes[0][2]), int(shapes[0][3])),
+                    name=self._unique(op.name),
+                )
+                self._set(i, self._emit(layer, self._srcs(tensors)), False)
+                return
+        self._do_pass(i, op, acts, name)
 
     def _conv_layer(
         self,
@@ -694,7 +723,16 @@ class _Converter:
             mode=mode,
             name=self._unique(op.name),
         )
-        if layer.output_size != tuple(op.shape[-2:]):
+        want = tuple(op.shape[-2:])
+        if ceil_mode and layer.output_size != want:
+            # ceil mode adds a last window that overhangs the input: the same windows as
+            # floor mode with one more row / column of padding on the short axis.
+            pad = tuple(
+                p + (1 if got < w else 0)
+                for p, got, w in zip(layer.padding, layer.output_size, want, strict=True)
+            )
+            layer = replace(layer, padding=pad)
+        if layer.output_size != want:
             raise _Unrepresentable(
                 op.name,
                 f"pooling output {tuple(op.shape[-2:])} not representable (ceil_mode={ceil_mode})",

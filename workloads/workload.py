@@ -25,6 +25,7 @@ KIND_CODES: dict[str, int] = {
     "activation": 7,
     "softmax": 8,
     "layernorm": 9,
+    "concat": 10,
 }
 
 

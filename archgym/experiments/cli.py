@@ -58,23 +58,24 @@ def _error(exc: BaseException) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from archgym import scenarios
     from archgym.agents import AgentError
 
     from .runner import RunError, format_summary, run
+    from .transfer import scenario_arg
 
-    scenario = args.scenario
-    if scenario is None:
-        from archgym import scenarios
-
-        scenario = scenarios.DEFAULT
+    overrides = parse_settings(args.scenario_set, "--scenario-set")
     try:
+        scenario = scenario_arg(args.scenario or scenarios.DEFAULT)
+        if not isinstance(scenario, str) and overrides:
+            scenario, overrides = scenarios.load(scenario, **overrides), {}
         res = run(
             scenario,
             args.agent,
             args.budget,
             args.seed,
             args.out,
-            scenario_overrides=parse_settings(args.scenario_set, "--scenario-set"),
+            scenario_overrides=overrides,
             progress=not args.no_progress,
             fmt=args.format,
             **parse_settings(args.set),
@@ -119,14 +120,12 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def _best_values(frame: Any, exact: bool) -> dict[str, float] | None:
+    """The exact optimum of each scenario definition in ``frame`` (None without --exact)."""
     if not exact:
         return None
-    from .transfer import exact_optimum
+    from archgym import analysis
 
-    out = {}
-    for scen in sorted(frame["scenario"].astype(str).unique()):
-        out[scen] = exact_optimum(scen)
-    return out
+    return analysis.exact_best_values(frame)
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
@@ -239,12 +238,14 @@ def add_commands(sub: Any) -> None:
     subparsers ``sub`` of the ``archgym`` parser."""
     s = sub.add_parser("run", help="run one search and keep its log (resumes an interrupted run)")
     s.add_argument(
-        "--scenario", default=None, help="scenario id (default: archgym.scenarios.DEFAULT)"
+        "--scenario",
+        default=None,
+        help="scenario id or a scenario YAML file (default: archgym.scenarios.DEFAULT)",
     )
     s.add_argument(
         "--agent",
         default="random",
-        help="agent name (random, ga, bo, ppo, reinforce) or module:Class",
+        help="agent name (random, ga, bo, ppo, reinforce, or one registered by a --plugin)",
     )
     s.add_argument("--budget", type=int, default=100, help="evaluations (default 100)")
     s.add_argument("--seed", type=int, default=0)
@@ -318,8 +319,10 @@ def add_commands(sub: Any) -> None:
     s = sub.add_parser(
         "transfer", help="evaluations saved by transferring a source search to targets"
     )
-    s.add_argument("--scenario", required=True, help="source scenario id")
-    s.add_argument("--targets", required=True, help="comma-separated target scenario ids")
+    s.add_argument("--scenario", required=True, help="source scenario id or YAML file")
+    s.add_argument(
+        "--targets", required=True, help="comma-separated target scenario ids or YAML files"
+    )
     s.add_argument("--agent", default="bo")
     s.add_argument("--budget", type=int, default=50, help="evaluations per target search")
     s.add_argument(

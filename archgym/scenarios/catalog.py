@@ -300,9 +300,14 @@ _add(
 # ------------------------------------------------------------------------------------------
 
 
+#: Scenario factories registered from Python (``register(factory, id=...)``): id -> callable
+#: taking the overrides as keywords and returning a scenario object.
+_FACTORIES: dict[str, Any] = {}
+
+
 def ids() -> list[str]:
-    """The catalog ids, in catalog order."""
-    return list(_CATALOG)
+    """The catalog ids, in catalog order (registered factories after them)."""
+    return list(_CATALOG) + [k for k in _FACTORIES if k not in _CATALOG]
 
 
 def list_scenarios() -> dict[str, str]:
@@ -311,6 +316,9 @@ def list_scenarios() -> dict[str, str]:
 
 
 def _unknown_id(scenario_id: str) -> ScenarioError:
+    from archgym.plugins import check_not_import_path
+
+    check_not_import_path(str(scenario_id), "scenario", ScenarioError)
     close = difflib.get_close_matches(str(scenario_id), _CATALOG, n=3)
     hint = f" (did you mean {', '.join(map(repr, close))}?)" if close else ""
     return ScenarioError(f"unknown scenario id {scenario_id!r}{hint}; known: {', '.join(_CATALOG)}")
@@ -360,6 +368,13 @@ def load(scenario_id: str | Scenario | Mapping[str, Any], **overrides: Any) -> S
     Raises:
         ScenarioError: an unknown id or override (the message lists the allowed ones).
     """
+    if isinstance(scenario_id, str) and scenario_id in _FACTORIES and scenario_id not in _CATALOG:
+        return _FACTORIES[scenario_id](**overrides)
+    if isinstance(scenario_id, str) and scenario_id.endswith((".yaml", ".yml")):
+        raise ScenarioError(
+            f"scenario {scenario_id!r} is a file name: load it with Scenario.from_yaml(path) "
+            "(or `--scenario PATH.yaml` on the command line), not by id"
+        )
     if isinstance(scenario_id, Scenario):
         doc = scenario_id.to_dict()
     elif isinstance(scenario_id, Mapping):
@@ -425,9 +440,20 @@ def _fmt(v: Any) -> str:
     return str(v)
 
 
-def register(scenario: Scenario | Mapping[str, Any], overwrite: bool = False) -> str:
-    """Add a scenario (or its document) to the catalog, so ``load(id)`` and the
-    environments (``gymnasium.make(..., scenario=id)``) find it.
+def register(
+    scenario: Scenario | Mapping[str, Any] | Any, overwrite: bool = False, *, id: str | None = None
+) -> str:
+    """Add a scenario (or its document, or a factory) to the catalog, so ``load(id)``, the
+    experiment runner and the environments (``gymnasium.make(..., scenario=id)``) find it.
+
+    This is how your own scenario code enters archgym: from your own Python (or a module
+    you load with ``archgym --plugin MODULE``), never from a name written in a data file.
+
+    Args:
+        scenario: A :class:`Scenario`, its document, or a callable ``factory(**overrides)``
+            returning a scenario-like object (``space``, ``evaluate``, ``id``, ...).
+        overwrite: Replace an existing entry of the same id.
+        id: The id of a factory (required for one); a scenario's own id otherwise.
 
     Returns:
         Its id.
@@ -436,7 +462,19 @@ def register(scenario: Scenario | Mapping[str, Any], overwrite: bool = False) ->
         ScenarioError: the id exists already (and ``overwrite`` is false), or the
             scenario has no document form.
     """
+    if callable(scenario) and not isinstance(scenario, Scenario | Mapping):
+        if not id:
+            raise ScenarioError("registering a scenario factory needs id='...'")
+        if (id in _CATALOG or id in _FACTORIES) and not overwrite:
+            raise ScenarioError(
+                f"scenario id {id!r} is already registered (pass overwrite=True to replace it)"
+            )
+        _CATALOG.pop(id, None)
+        _FACTORIES[id] = scenario
+        return id
     doc = scenario.to_dict() if isinstance(scenario, Scenario) else dict(scenario)
+    if id:
+        doc["id"] = id
     Scenario.from_dict(doc)  # validate
     sid = str(doc.get("id") or "")
     if not sid:
@@ -445,6 +483,7 @@ def register(scenario: Scenario | Mapping[str, Any], overwrite: bool = False) ->
         raise ScenarioError(
             f"scenario id {sid!r} is already in the catalog (pass overwrite=True to replace it)"
         )
+    _FACTORIES.pop(sid, None)
     _CATALOG[sid] = copy.deepcopy(doc)
     return sid
 

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from archgym.costmodel import WorkloadTable
+from archgym.oracles import registry as oracle_registry
 from archgym.space import Categorical, DesignSpace, SpaceError
 
 from .cache import cache_dir, code_fingerprint, load_npz, save_npz, stable_hash
@@ -432,26 +433,30 @@ def _default_oracle_name() -> str:
     return "surrogate"
 
 
+def _check_oracle_name(name: str) -> None:
+    """A clear error for an oracle name that is not registered (never imported)."""
+    from archgym.plugins import check_not_import_path
+
+    check_not_import_path(name, "oracle", SpaceError)
+    if name not in oracle_registry.names():
+        raise SpaceError(
+            f"unknown accuracy oracle {name!r}; oracles: {oracle_registry.names()} (register "
+            "your own with archgym.oracles.register, or pass an AccuracyOracle object)"
+        )
+
+
 def _make_oracle(name: str, options: Mapping[str, Any]) -> Any:
     key = stable_hash([name, dict(options)])
     if key in _ORACLES:
         return _ORACLES[key]
-    if name == "surrogate":
-        try:
-            from archgym.oracles.surrogate import SurrogateAccuracy
-        except ImportError as exc:
-            raise SpaceError(
-                f"the surrogate accuracy oracle is not available ({exc}); use oracle='trained'"
-            ) from None
-        oracle = SurrogateAccuracy.from_shipped(**options)
-    elif name == "trained":
-        from archgym.oracles.trained import TrainedAccuracy
-
-        oracle = TrainedAccuracy(space="mobilenet", **options)
-    else:
+    _check_oracle_name(name)
+    try:
+        oracle = oracle_registry.make(name, **options)
+    except ImportError as exc:
         raise SpaceError(
-            f"unknown accuracy oracle {name!r}; choose 'surrogate' or 'trained' (or pass an AccuracyOracle)"
-        )
+            f"the accuracy oracle {name!r} is not available ({exc}); oracles: "
+            f"{oracle_registry.names()}"
+        ) from None
     _ORACLES[key] = oracle
     return oracle
 
@@ -495,6 +500,8 @@ class MobileNetNetwork(NetworkSpace):
         )
         if oracle is None:
             self.oracle_name = _default_oracle_name()
+        if isinstance(oracle, str):
+            _check_oracle_name(oracle)
         self.oracle_options = dict(oracle_options or {})
         self._oracle = oracle if not isinstance(oracle, (str, type(None))) else None
         self.num_classes = int(num_classes)
