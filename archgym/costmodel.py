@@ -58,7 +58,7 @@ PE-level accesses are one a MAC.
 
 **Energy**: MACs x MAC energy (by datatype), PE accesses x bytes x the PE memory's
 per-byte energy, core reads and writes x the core memory's per-byte read and write
-energy, vector ops x the vector-op energy, off-chip bytes x DRAM energy, and leakage
+energy (off-chip loads and stores also pass through the core memory, one access a byte), vector ops x the vector-op energy, off-chip bytes x DRAM energy, and leakage
 (SRAM bits and MAC logic) over the latency. SRAM energy per access is a CACTI-7 fit in
 the memory's size and port width (a PE memory's port is one MAC step, ``lanes``
 elements; the core memory's is ``sram.core_width_bits``). Every on-chip energy scales
@@ -417,7 +417,10 @@ def _evaluate(
     sram_wr_b = sram_op_b["output_write"]
     e_mac = macs_t * e_mac_op
     e_pe = macs_t * b * e_pe_byte
-    e_sram = (sram_b_t - sram_wr_b) * e_core_rd + sram_wr_b * e_core_wr
+    # the array's reads and writes, and the off-chip transfers passing through the core
+    # memory (a load is written into it, a store read out of it: one access a byte each)
+    e_core_dma = 0.5 * (e_core_rd + e_core_wr)
+    e_sram = (sram_b_t - sram_wr_b) * e_core_rd + sram_wr_b * e_core_wr + dram_b_t * e_core_dma
     e_vec = vops_t * e_vec_op
     e_dram = dram_b_t * tech.dram_energy_pj_per_byte
     sram_bits = (cb.rows * cb.cols * cb.cores * pe_bytes + cb.cores * core_bytes) * 8.0
@@ -473,6 +476,7 @@ def _evaluate(
             macs_l * col(e_mac_op + b * e_pe_byte)
             + (sram_b_l - sram_wr_l) * col(e_core_rd)
             + sram_wr_l * col(e_core_wr)
+            + dram_b_l * col(e_core_dma)
             + m["vops"][inv] * col(e_vec_op)
             + dram_b_l * tech.dram_energy_pj_per_byte
             + col(leak_w) * lat_l * 1e9
