@@ -284,6 +284,26 @@ def _mapping(
     }
 
 
+def _unique_rows(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(key, axis=0, return_inverse=True)`` for an ``(n, m)`` integer array,
+    fast: each column is factorised on its own and the codes combined into one integer
+    (falls back to the 2-D unique when the combined code could overflow)."""
+    n = key.shape[0]
+    if n == 1:
+        return key, np.zeros(1, np.int64)
+    code = np.zeros(n, np.int64)
+    radix = 1
+    for j in range(key.shape[1]):
+        u, c = np.unique(key[:, j], return_inverse=True)
+        radix *= len(u)
+        if radix > 2**62:
+            ukey, inv = np.unique(key, axis=0, return_inverse=True)
+            return ukey, inv.reshape(-1)
+        code = code * len(u) + c.reshape(-1)
+    _, first, inv = np.unique(code, return_index=True, return_inverse=True)
+    return key[first], inv.reshape(-1)
+
+
 def _traffic(
     cb: ConfigBatch, wi: np.ndarray, table: WorkloadTable, pe_bytes: np.ndarray, scalesim: bool
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
@@ -298,10 +318,12 @@ def _traffic(
     else:
         depth = stationary_depth(pe_bytes, cb.lanes, cb.dtype_bytes, cb.dataflow).astype(np.int64)
     key = np.stack([cb.rows, cb.cols, cb.lanes, cb.dataflow.astype(np.int64), depth, wi], axis=1)
-    ukey, inv = np.unique(key, axis=0, return_inverse=True)
+    ukey, inv = _unique_rows(key)
     col = lambda j: ukey[:, j].astype(np.float64)[:, None]  # noqa: E731
-    lay = {f: a[ukey[:, 5]] for f, a in table.arrays.items()}
-    lay.update(is_mac=table.is_mac[ukey[:, 5]])
+    w = ukey[:, 5]
+    need = ("groups", "px_scalesim" if scalesim else "px", "F", "W", "input_elems", "output_elems")
+    lay = {f: table.arrays[f][w] for f in need}
+    lay.update(is_mac=table.is_mac[w])
     tr = layer_traffic(
         col(0), col(1), col(2), ukey[:, 3][:, None], None if scalesim else col(4), lay, scalesim
     )
@@ -346,7 +368,7 @@ def _evaluate(
 
     # --- the mapping, once per distinct (array, dataflow, workload) -----------------------------
     key = np.stack([cb.rows, cb.cols, cb.lanes, cb.cores, cb.dataflow.astype(np.int64), wi], axis=1)
-    ukey, inv = np.unique(key, axis=0, return_inverse=True)
+    ukey, inv = _unique_rows(key)
     inv = inv.reshape(-1)
     kcol = lambda j: ukey[:, j].astype(f64)[:, None]  # noqa: E731
     lay_u = {f: a[ukey[:, 5]] for f, a in A.items()}
@@ -407,10 +429,10 @@ def _evaluate(
     dt, node = cb.dtype, cb.node_nm
     ef = tech.energy_factor(node)
     core_bytes = cb.core_mem_kib * 1024.0
-    e_pe_byte = tech.sram_energy_pj_per_byte(pe_bytes, 8.0 * b * cb.lanes, node)
+    e_pe_byte = tech.sram_energy_pj_per_byte(pe_bytes, 8.0 * b * cb.lanes) * ef  # 45 nm x node
     cw = tech.sram_core_width_bits
-    e_core_rd = tech.sram_energy_pj_per_byte(core_bytes, cw, node)
-    e_core_wr = tech.sram_energy_pj_per_byte(core_bytes, cw, node, write=True)
+    e_core_rd = tech.sram_energy_pj_per_byte(core_bytes, cw) * ef
+    e_core_wr = tech.sram_energy_pj_per_byte(core_bytes, cw, write=True) * ef
     e_mac_op = tech.mac_energy_pj[dt] * ef
     e_vec_op = tech.vector_op_energy_pj[dt] * ef
     sram_op_b = {k: v[tinv] * b for k, v in sram_op_u.items()}
@@ -519,10 +541,13 @@ def area_mm2(
     node = cb.node_nm
     macs = (cb.rows * cb.cols * cb.cores * cb.lanes).astype(np.float64)
     a_mac = macs * tech.mac_area_um2[cb.dtype] * tech.pe_logic_overhead
-    a_pe = tech.sram_area_um2(cb.rows * cb.cols * cb.cores * cb.pe_mem_kib * 1024.0, node)
-    a_core = tech.sram_area_um2(cb.cores * cb.core_mem_kib * 1024.0, node)
+    a_mem = tech.sram_area_um2(
+        cb.cores * (cb.rows * cb.cols * cb.pe_mem_kib + cb.core_mem_kib) * 1024.0
+    )  # 45 nm
     a_vec = cb.cores * cb.cols * cb.lanes * tech.vector_lane_area_um2
-    return ((a_mac + a_vec) * tech.logic_area_factor(node) + a_pe + a_core) * 1e-6
+    return (
+        (a_mac + a_vec) * tech.logic_area_factor(node) + a_mem * tech.sram_area_factor(node)
+    ) * 1e-6
 
 
 # ------------------------------------------------------------------------------------------

@@ -102,25 +102,35 @@ def core_traffic(
         first, 2 column tiles grouped first.
     """
     sizes = {"w": weight_elems, "i": input_elems, "o": output_elems}
-    one = np.ones_like(fr)
-    best = _counts(df, fr, fc, one, one, sizes)
-    order = np.zeros(np.broadcast_shapes(fr.shape, df.shape))
     if depth is None:
-        best["order"] = order
+        one = np.ones_like(fr)
+        best = _counts(df, fr, fc, one, one, sizes)
+        best["order"] = np.zeros(np.broadcast_shapes(fr.shape, df.shape))
         return best
-    total = sum(best.values())
-    d_r = np.clip(fr, 1.0, depth)  # row tiles first, then columns with the room left
-    cand_r = (d_r, np.clip(np.floor(depth / d_r), 1.0, np.maximum(fc, 1.0)))
-    d_c = np.clip(fc, 1.0, depth)  # column tiles first, then rows
-    cand_c = (np.clip(np.floor(depth / d_c), 1.0, np.maximum(fr, 1.0)), d_c)
-    for code, (dr, dc) in ((1, cand_r), (2, cand_c)):
-        c = _counts(df, fr, fc, dr, dc, sizes)
-        t = sum(c.values())
-        better = t < total
-        for k in best:
-            best[k] = np.where(better, c[k], best[k])
-        order = np.where(better, float(code), order)
-        total = np.where(better, t, total)
+    # total elements moved as a function of the groups (gr, gc) of a candidate order:
+    # row operand x gc + column operand x gr (outputs: 2 gr - 1 accesses) + stationary
+    is_os = df == 0
+    row_op = np.where(df == 2, weight_elems, input_elems)
+    col_op = np.where(is_os, weight_elems, 2.0 * output_elems)
+    fixed = np.where(is_os, output_elems, np.where(df == 1, weight_elems, input_elems))
+    fixed = fixed - np.where(is_os, 0.0, output_elems)
+
+    def total(dr: np.ndarray, dc: np.ndarray) -> np.ndarray:
+        return row_op * np.ceil(fc / dc) + col_op * np.ceil(fr / dr) + fixed
+
+    fr1, fc1 = np.maximum(fr, 1.0), np.maximum(fc, 1.0)
+    d_r = np.minimum(fr1, depth)  # row tiles first, then columns with the room left
+    cand_r = (d_r, np.minimum(np.maximum(np.floor(depth / d_r), 1.0), fc1))
+    d_c = np.minimum(fc1, depth)  # column tiles first, then rows
+    cand_c = (np.minimum(np.maximum(np.floor(depth / d_c), 1.0), fr1), d_c)
+    t0, t1, t2 = total(1.0, 1.0), total(*cand_r), total(*cand_c)
+    use1 = t1 < t0
+    order = np.where(use1, 1.0, 0.0)
+    use2 = t2 < np.minimum(t0, t1)
+    order = np.where(use2, 2.0, order)
+    dr = np.where(use2, cand_c[0], np.where(use1, cand_r[0], 1.0))
+    dc = np.where(use2, cand_c[1], np.where(use1, cand_r[1], 1.0))
+    best = _counts(df, fr, fc, dr, dc, sizes)
     best["order"] = order
     return best
 
@@ -148,7 +158,7 @@ def layer_traffic(
         once.
     """
     g, F, W, is_mac = lay["groups"], lay["F"], lay["W"], lay["is_mac"]
-    px = lay["px_scalesim"] if scalesim else lay["px"]
+    px = lay["px_scalesim"] if scalesim else lay["px"]  # the caller may pass only this one
     Wl = np.ceil(W / lanes)
     fr = np.ceil(np.where(df == 0, px, Wl) / R)
     fc = np.ceil(np.where(df == 2, px, F) / C)
