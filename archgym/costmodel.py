@@ -65,6 +65,11 @@ elements; the core memory's is ``sram.core_width_bits``). Every on-chip energy s
 with the design's technology node ``node_nm`` (Stillmaker & Baas); off-chip energy does
 not. **Area**: MAC units with their PE logic and the vector unit (scaled by the node's
 logic-area factor), PE-local and core memories (by its published SRAM cell).
+
+**Batch**: a workload of batch ``B`` is evaluated as one call on ``B`` images (its lowered
+form has ``B`` times the GEMM rows, MACs, activations and vector ops, the same weights):
+``latency_ms`` and ``energy_mj`` are per call, ``throughput`` is ``B / latency``
+(inferences per second). Weights streamed from off-chip are fetched once per call.
 """
 
 from __future__ import annotations
@@ -99,6 +104,7 @@ TOTAL_FIELDS: tuple[str, ...] = (
     "overhead_cycles",
     "total_cycles",
     "latency_ms",
+    "throughput",
     "energy_mj",
     "area_mm2",
     "utilization",
@@ -178,6 +184,7 @@ class WorkloadTable:
     cum_weight_elems: np.ndarray
     kind_counts: np.ndarray  # (n_workloads, n_kinds): layers of each kind
     arrays: dict[str, np.ndarray] = field(repr=False)
+    batch: np.ndarray | None = None  # (n_workloads,): images per call (None: all 1)
 
     @property
     def n_workloads(self) -> int:
@@ -226,6 +233,7 @@ class WorkloadTable:
             cum_weight_elems=cum,
             kind_counts=counts.astype(np.float64),
             arrays=arrays,
+            batch=np.array([lw.batch for lw in lows], np.float64),
         )
 
 
@@ -243,9 +251,14 @@ def _mapping(
     lay: dict[str, np.ndarray],
     opts: CostOptions,
     scalesim: bool,
+    pack: np.ndarray | None = None,
+    dw_pix: np.ndarray | None = None,
+    dw_ch: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
-    """Cycles of each layer on each array; inputs are ``(k, 1)`` columns and ``(1 or k,
-    L)`` layer arrays; outputs are ``(k, L)``. Core-memory traffic: :func:`_traffic`."""
+    """Cycles of each layer on each array; inputs are ``(k, 1)`` columns (``pack``: the
+    design's ``pack_groups``; ``dw_pix x dw_ch``: its depthwise engine, ``None``: packing
+    on, no engine) and ``(1 or k, L)`` layer arrays; outputs are ``(k, L)``. Core-memory
+    traffic: :func:`_traffic`."""
     is_os, is_ws = df == 0, df == 1
     g, F, W = lay["groups"], lay["F"], lay["W"]
     px = lay["px_scalesim"] if scalesim else lay["px"]
@@ -260,6 +273,8 @@ def _mapping(
     first = np.where(is_os, R + C + T - 2.0, 2.0 * R + C + T - 2.0)
     if opts.pack_groups:
         p = np.minimum(np.floor(R / np.maximum(Sr, 1.0)), np.floor(C / np.maximum(Sc, 1.0)))
+        if pack is not None:
+            p = np.where(pack, p, 1.0)
         gseq = np.ceil(g / np.clip(np.minimum(p, g), 1.0, None))
     else:
         gseq = g
@@ -270,6 +285,15 @@ def _mapping(
     else:
         mac_cyc = nseq * first - np.ceil(g / cores)
     mac_cyc = np.where(is_mac, mac_cyc, 0.0)
+    if dw_pix is not None:
+        # Depthwise layers (one channel per group) on a separate depthwise engine of
+        # dw_pix output pixels x dw_ch channels, one kernel tap a cycle (FPGA DPUs).
+        on_engine = is_mac & (g > 1.0) & (F == 1.0) & (dw_pix > 0)
+        passes = np.ceil(g / np.maximum(dw_ch, 1.0)) * np.ceil(px / np.maximum(dw_pix, 1.0))
+        mac_cyc = np.where(on_engine, np.ceil(passes / cores) * W, mac_cyc)
+        units = np.where(on_engine, passes, units)
+    else:
+        on_engine = np.zeros_like(mac_cyc, dtype=bool)
 
     vops = lay["vector_ops"] if opts.fused_activation else np.where(is_mac, 0.0, lay["vector_ops"])
     vec_cyc = np.ceil(vops / (C * lanes * cores))
@@ -317,7 +341,10 @@ def _traffic(
         depth = np.ones(len(cb), np.int64)
     else:
         depth = stationary_depth(pe_bytes, cb.lanes, cb.dtype_bytes, cb.dataflow).astype(np.int64)
-    key = np.stack([cb.rows, cb.cols, cb.lanes, cb.dataflow.astype(np.int64), depth, wi], axis=1)
+    engine = (cb.dw_pixels > 0).astype(np.int64)
+    key = np.stack(
+        [cb.rows, cb.cols, cb.lanes, cb.dataflow.astype(np.int64), depth, wi, engine], axis=1
+    )
     ukey, inv = _unique_rows(key)
     col = lambda j: ukey[:, j].astype(np.float64)[:, None]  # noqa: E731
     w = ukey[:, 5]
@@ -327,6 +354,16 @@ def _traffic(
     tr = layer_traffic(
         col(0), col(1), col(2), ukey[:, 3][:, None], None if scalesim else col(4), lay, scalesim
     )
+    if not scalesim and engine.any():
+        # a depthwise layer on the design's depthwise engine reads each input once a tap,
+        # each weight once and writes each output once
+        g, F, W, px = lay["groups"], lay["F"], lay["W"], lay["px"]
+        on_engine = lay["is_mac"] & (g > 1.0) & (F == 1.0) & (col(6) > 0)
+        tr = dict(tr)
+        tr["weight_read"] = np.where(on_engine, g * W, tr["weight_read"])
+        tr["input_read"] = np.where(on_engine, g * px * W, tr["input_read"])
+        tr["output_write"] = np.where(on_engine, g * px, tr["output_write"])
+        tr["output_read"] = np.where(on_engine, 0.0, tr["output_read"])
     return tr, inv.reshape(-1)
 
 
@@ -366,14 +403,40 @@ def _evaluate(
     else:
         wi = np.asarray(widx, np.int64)
 
-    # --- the mapping, once per distinct (array, dataflow, workload) -----------------------------
-    key = np.stack([cb.rows, cb.cols, cb.lanes, cb.cores, cb.dataflow.astype(np.int64), wi], axis=1)
+    # --- the mapping, once per distinct (array, dataflow, workload, group packing, -------
+    # --- depthwise engine) ----------------------------------------------------------------
+    key = np.stack(
+        [
+            cb.rows,
+            cb.cols,
+            cb.lanes,
+            cb.cores,
+            cb.dataflow.astype(np.int64),
+            wi,
+            cb.pack_groups.astype(np.int64),
+            cb.dw_pixels,
+            cb.dw_channels,
+        ],
+        axis=1,
+    )
     ukey, inv = _unique_rows(key)
     inv = inv.reshape(-1)
     kcol = lambda j: ukey[:, j].astype(f64)[:, None]  # noqa: E731
     lay_u = {f: a[ukey[:, 5]] for f, a in A.items()}
     lay_u.update(is_mac=table.is_mac[ukey[:, 5]])
-    m = _mapping(kcol(0), kcol(1), kcol(2), kcol(3), ukey[:, 4][:, None], lay_u, opts, scalesim)
+    m = _mapping(
+        kcol(0),
+        kcol(1),
+        kcol(2),
+        kcol(3),
+        ukey[:, 4][:, None],
+        lay_u,
+        opts,
+        scalesim,
+        pack=ukey[:, 6][:, None].astype(bool),
+        dw_pix=kcol(7),
+        dw_ch=kcol(8),
+    )
     compute_u = m["compute"].sum(axis=1)
     vops_u = m["vops"].sum(axis=1)
     # core-memory traffic, once per distinct (array, dataflow, PE-memory depth, workload)
@@ -419,6 +482,9 @@ def _evaluate(
 
     total_t = compute_t + stall_t + overhead_t
     latency_ms = total_t / (fq * 1e3)
+    batch_t = np.ones(n) if table.batch is None else table.batch[wi]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        throughput = batch_t * 1e3 / latency_ms  # inferences per second
     peak = (cb.rows * cb.cols * cb.cores * cb.lanes).astype(f64)
     with np.errstate(invalid="ignore", divide="ignore"):
         util = np.where(compute_t > 0, macs_t / (compute_t * peak), 0.0)
@@ -459,6 +525,7 @@ def _evaluate(
         "overhead_cycles": overhead_t,
         "total_cycles": total_t,
         "latency_ms": latency_ms,
+        "throughput": throughput,
         "energy_mj": energy_pj * 1e-9,
         "area_mm2": area_mm2(cb, tech),
         "utilization": util,
@@ -545,8 +612,10 @@ def area_mm2(
         cb.cores * (cb.rows * cb.cols * cb.pe_mem_kib + cb.core_mem_kib) * 1024.0
     )  # 45 nm
     a_vec = cb.cores * cb.cols * cb.lanes * tech.vector_lane_area_um2
+    dw_macs = (cb.cores * cb.dw_pixels * cb.dw_channels).astype(np.float64)
+    a_dw = dw_macs * tech.mac_area_um2[cb.dtype] * tech.pe_logic_overhead
     return (
-        (a_mac + a_vec) * tech.logic_area_factor(node) + a_mem * tech.sram_area_factor(node)
+        (a_mac + a_vec + a_dw) * tech.logic_area_factor(node) + a_mem * tech.sram_area_factor(node)
     ) * 1e-6
 
 
@@ -591,7 +660,8 @@ class SimReport:
     Attributes:
         compute_cycles, stall_cycles, overhead_cycles, total_cycles: cycle totals.
         latency_ms, energy_mj, area_mm2, utilization: totals (``utilization`` is MACs over
-            compute cycles times peak MACs per cycle).
+            compute cycles times peak MACs per cycle). Latency and energy are those of one
+            call on the workload's whole batch; :attr:`throughput` is inferences per second.
         layers: per-layer breakdown (pandas DataFrame).
         config, workload_name, mode: what was simulated.
         totals: every total as a dict (energy breakdown, traffic at each level, ...).
@@ -617,6 +687,7 @@ class SimReport:
             f"workload {self.workload_name} on {self.config.name or 'accelerator'} ({self.mode} mode)",
             f"  latency      {self.latency_ms:10.4f} ms   ({self.total_cycles:,.0f} cycles: compute "
             f"{self.compute_cycles:,.0f}, stall {self.stall_cycles:,.0f}, op overhead {self.overhead_cycles:,.0f})",
+            f"  throughput   {self.throughput:10.1f} inferences/s",
             f"  energy       {self.energy_mj:10.4f} mJ   (MAC {t['energy_mac_mj']:.4f}, PE {t['energy_pe_mj']:.4f}, "
             f"SRAM {t['energy_sram_mj']:.4f}, vector {t['energy_vector_mj']:.4f}, DRAM {t['energy_dram_mj']:.4f}, "
             f"leakage {t['energy_leakage_mj']:.4f})",
@@ -626,6 +697,11 @@ class SimReport:
             f"DRAM {t['dram_bytes']:,.0f} B; weights on chip: {bool(t['weights_onchip'])}",
         ]
         return "\n".join(lines)
+
+    @property
+    def throughput(self) -> float:
+        """Inferences per second: the workload's batch over the latency of one call."""
+        return float(self.totals["throughput"])
 
     def __repr__(self) -> str:
         return (

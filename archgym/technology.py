@@ -22,7 +22,8 @@ __all__ = ["Technology", "load_technology", "OVERHEAD_GROUPS", "node_table"]
 
 #: Which dispatch-overhead constant each layer kind uses: dense KxK convolutions,
 #: depthwise convolutions, matrix ops (1x1 convolutions, fully connected, batched matmul),
-#: pooling, element-wise ops, stand-alone activations, other vector ops (softmax, layer
+#: pooling, element-wise ops (and channel concatenations, which the runtime dispatches as
+#: one data-movement op each), stand-alone activations, other vector ops (softmax, layer
 #: norm).
 OVERHEAD_GROUPS: dict[str, str] = {
     "conv": "conv",
@@ -35,6 +36,7 @@ OVERHEAD_GROUPS: dict[str, str] = {
     "activation": "activation",
     "softmax": "vector",
     "layernorm": "vector",
+    "concat": "eltwise",
 }
 
 
