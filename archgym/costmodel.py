@@ -329,10 +329,16 @@ def _unique_rows(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _traffic(
-    cb: ConfigBatch, wi: np.ndarray, table: WorkloadTable, pe_bytes: np.ndarray, scalesim: bool
+    cb: ConfigBatch,
+    wi: np.ndarray,
+    table: WorkloadTable,
+    pe_bytes: np.ndarray,
+    scalesim: bool,
+    pe_cost: np.ndarray,
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """Core-memory traffic (elements) per operand and layer, computed once per distinct
-    (rows, cols, lanes, dataflow, PE-memory depth, workload) (:mod:`archgym.loopnest`).
+    """Core-memory traffic and PE-memory accesses (elements) per operand and layer,
+    computed once per distinct (rows, cols, lanes, dataflow, PE-memory depth, workload,
+    depthwise engine, PE-over-core access energy ``pe_cost``) (:mod:`archgym.loopnest`).
 
     Returns:
         ``({name: (k, L)}, inverse)``: design ``i`` has row ``inverse[i]``.
@@ -342,8 +348,19 @@ def _traffic(
     else:
         depth = stationary_depth(pe_bytes, cb.lanes, cb.dtype_bytes, cb.dataflow).astype(np.int64)
     engine = (cb.dw_pixels > 0).astype(np.int64)
+    cost = np.zeros(len(cb)) if scalesim else np.asarray(pe_cost, np.float64)
     key = np.stack(
-        [cb.rows, cb.cols, cb.lanes, cb.dataflow.astype(np.int64), depth, wi, engine], axis=1
+        [
+            cb.rows,
+            cb.cols,
+            cb.lanes,
+            cb.dataflow.astype(np.int64),
+            depth,
+            wi,
+            engine,
+            cost.view(np.int64),  # exact: the float's bits
+        ],
+        axis=1,
     )
     ukey, inv = _unique_rows(key)
     col = lambda j: ukey[:, j].astype(np.float64)[:, None]  # noqa: E731
@@ -352,7 +369,14 @@ def _traffic(
     lay = {f: table.arrays[f][w] for f in need}
     lay.update(is_mac=table.is_mac[w])
     tr = layer_traffic(
-        col(0), col(1), col(2), ukey[:, 3][:, None], None if scalesim else col(4), lay, scalesim
+        col(0),
+        col(1),
+        col(2),
+        ukey[:, 3][:, None],
+        None if scalesim else col(4),
+        lay,
+        scalesim,
+        ukey[:, 7].view(np.float64)[:, None],
     )
     if not scalesim and engine.any():
         # a depthwise layer on the design's depthwise engine reads each input once a tap,
@@ -364,6 +388,7 @@ def _traffic(
         tr["input_read"] = np.where(on_engine, g * px * W, tr["input_read"])
         tr["output_write"] = np.where(on_engine, g * px, tr["output_write"])
         tr["output_read"] = np.where(on_engine, 0.0, tr["output_read"])
+        tr["pe_read"] = np.where(on_engine, g * px * W, tr["pe_read"])  # one a MAC
     return tr, inv.reshape(-1)
 
 
@@ -440,11 +465,19 @@ def _evaluate(
     compute_u = m["compute"].sum(axis=1)
     vops_u = m["vops"].sum(axis=1)
     # core-memory traffic, once per distinct (array, dataflow, PE-memory depth, workload)
+    # (the mapper weighs PE-memory against core-memory accesses by their energies, 45 nm:
+    # the node scales both alike)
     b = cb.dtype_bytes
     pe_bytes = cb.pe_mem_kib * 1024.0
-    tr, tinv = _traffic(cb, wi, table, pe_bytes, scalesim)
+    core_bytes = cb.core_mem_kib * 1024.0
+    e_pe_byte45 = tech.sram_energy_pj_per_byte(pe_bytes, 8.0 * b * cb.lanes)
+    cw = tech.sram_core_width_bits
+    e_core_rd45 = tech.sram_energy_pj_per_byte(core_bytes, cw)
+    e_core_wr45 = tech.sram_energy_pj_per_byte(core_bytes, cw, write=True)
+    tr, tinv = _traffic(cb, wi, table, pe_bytes, scalesim, e_pe_byte45 / e_core_rd45)
     sram_op_u = {k: tr[k].sum(axis=1) for k in OPERAND_FIELDS}
     sram_u = sum(sram_op_u.values())
+    pe_u = tr["pe_read"].sum(axis=1)
 
     # --- per-design totals -----------------------------------------------------------------
     fq = cb.freq_mhz
@@ -494,17 +527,16 @@ def _evaluate(
     # follow the CACTI-7 fit in size, port width and node (archgym.technology).
     dt, node = cb.dtype, cb.node_nm
     ef = tech.energy_factor(node)
-    core_bytes = cb.core_mem_kib * 1024.0
-    e_pe_byte = tech.sram_energy_pj_per_byte(pe_bytes, 8.0 * b * cb.lanes) * ef  # 45 nm x node
-    cw = tech.sram_core_width_bits
-    e_core_rd = tech.sram_energy_pj_per_byte(core_bytes, cw) * ef
-    e_core_wr = tech.sram_energy_pj_per_byte(core_bytes, cw, write=True) * ef
+    e_pe_byte = e_pe_byte45 * ef
+    e_core_rd = e_core_rd45 * ef
+    e_core_wr = e_core_wr45 * ef
     e_mac_op = tech.mac_energy_pj[dt] * ef
     e_vec_op = tech.vector_op_energy_pj[dt] * ef
     sram_op_b = {k: v[tinv] * b for k, v in sram_op_u.items()}
     sram_wr_b = sram_op_b["output_write"]
     e_mac = macs_t * e_mac_op
-    e_pe = macs_t * b * e_pe_byte
+    pe_t = pe_u[tinv]
+    e_pe = pe_t * b * e_pe_byte
     # the array's reads and writes, and the off-chip transfers passing through the core
     # memory (a load is written into it, a store read out of it: one access a byte each)
     e_core_dma = 0.5 * (e_core_rd + e_core_wr)
@@ -530,7 +562,7 @@ def _evaluate(
         "area_mm2": area_mm2(cb, tech),
         "utilization": util,
         "macs": macs_t,
-        "pe_accesses": macs_t.copy(),
+        "pe_accesses": pe_t,
         "sram_bytes": sram_b_t,
         **{f"sram_{k}_bytes": v for k, v in sram_op_b.items()},
         "dram_bytes": dram_b_t,
@@ -561,8 +593,10 @@ def _evaluate(
         sram_b_l = sum(sram_op_l.values())
         dram_b_l = dram_el * col(b)
         sram_wr_l = sram_op_l["output_write"]
+        pe_l = tr["pe_read"][tinv]
         e_l = (
-            macs_l * col(e_mac_op + b * e_pe_byte)
+            macs_l * col(e_mac_op)
+            + pe_l * col(b * e_pe_byte)
             + (sram_b_l - sram_wr_l) * col(e_core_rd)
             + sram_wr_l * col(e_core_wr)
             + dram_b_l * col(e_core_dma)
@@ -583,7 +617,7 @@ def _evaluate(
             layer_energy_mj=e_l * 1e-9,
             layer_utilization=util_l,
             layer_macs=macs_l,
-            layer_pe_accesses=macs_l,
+            layer_pe_accesses=pe_l,
             layer_sram_bytes=sram_b_l,
             **{f"layer_sram_{k}_bytes": v for k, v in sram_op_l.items()},
             layer_loop_order=tr["order"][tinv],
