@@ -75,6 +75,10 @@ class AcceleratorConfig:
         dataflow: ``"os"`` (output stationary), ``"ws"`` (weight stationary) or ``"is"``
             (input stationary).
         dtype: ``"int8"``, ``"bf16"``, ``"fp16"`` or ``"fp32"``.
+        shared_onchip: the PE-local and core memories are one on-chip pool shared by
+            parameters and activations (the Edge TPU's ~8 MB): the compiler keeps room for
+            the live activations (at most ``core_mem_kib`` per core) and caches parameters
+            in all the rest. Without it, parameters get only the PE-local memories.
         name: an optional label (not part of the design).
 
     Raises:
@@ -92,9 +96,15 @@ class AcceleratorConfig:
     freq_mhz: float = 480.0
     dataflow: str = "ws"
     dtype: str = "int8"
+    shared_onchip: bool = False
     name: str = ""
 
     def __post_init__(self) -> None:
+        if not isinstance(self.shared_onchip, (bool, np.bool_)):
+            raise ConfigError(
+                f"AcceleratorConfig.shared_onchip must be True or False, got {self.shared_onchip!r}"
+            )
+        object.__setattr__(self, "shared_onchip", bool(self.shared_onchip))
         for f in _INT_FIELDS:
             v = getattr(self, f)
             if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
@@ -215,6 +225,7 @@ PRESETS: dict[str, AcceleratorConfig] = {
         freq_mhz=480.0,
         dataflow="ws",
         dtype="int8",
+        shared_onchip=True,
         name="edgetpu",
     ),
     "edgetpu-small": AcceleratorConfig(
@@ -228,6 +239,7 @@ PRESETS: dict[str, AcceleratorConfig] = {
         freq_mhz=480.0,
         dataflow="ws",
         dtype="int8",
+        shared_onchip=True,
         name="edgetpu-small",
     ),
     "edgetpu-large": AcceleratorConfig(
@@ -241,6 +253,7 @@ PRESETS: dict[str, AcceleratorConfig] = {
         freq_mhz=800.0,
         dataflow="ws",
         dtype="int8",
+        shared_onchip=True,
         name="edgetpu-large",
     ),
     # An Eyeriss-like array: 168 PEs (12 x 14), 108 KB global buffer, 16-bit, 200 MHz,
@@ -285,6 +298,7 @@ class ConfigBatch:
     freq_mhz: np.ndarray
     dataflow: np.ndarray
     dtype: np.ndarray
+    shared_onchip: np.ndarray
 
     def __len__(self) -> int:
         return int(self.rows.shape[0])
@@ -301,6 +315,7 @@ class ConfigBatch:
             freq_mhz=float(self.freq_mhz[i]),
             dataflow=DATAFLOWS[int(self.dataflow[i])],
             dtype=DTYPES[int(self.dtype[i])],
+            shared_onchip=bool(self.shared_onchip[i]),
         )
 
     def __iter__(self) -> Iterator[AcceleratorConfig]:
@@ -329,6 +344,9 @@ class ConfigBatch:
         )
         arrays["dtype"] = np.fromiter(
             (DTYPES.index(c.dtype) for c in configs), np.int8, len(configs)
+        )
+        arrays["shared_onchip"] = np.fromiter(
+            (c.shared_onchip for c in configs), bool, len(configs)
         )
         return cls(**arrays)
 
@@ -363,6 +381,12 @@ class ConfigBatch:
                     raise ConfigError(f"{f} must be one of {list(choices)}, got {bad[0]!r}")
                 v = np.array([lut[x] for x in flat.tolist()], dtype=np.int8).reshape(v.shape)
             out[f] = v.astype(np.int8)
+        shared = np.asarray(arrays.get("shared_onchip", base.shared_onchip))
+        if shared.dtype != bool and not (
+            shared.dtype.kind in "iu" and np.isin(shared, (0, 1)).all()
+        ):
+            raise ConfigError(f"shared_onchip must be True or False, got {shared!r}")
+        out["shared_onchip"] = shared.astype(bool)
         shapes = [a.shape for a in out.values()]
         try:
             n_shape = np.broadcast_shapes(*shapes)
