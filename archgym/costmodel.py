@@ -431,16 +431,17 @@ def _evaluate(
     sram_b_t = sram_u[inv] * b
     io_b_t = io_w[wi] * b
     if scalesim:
-        param_cap = pe_cap
+        param_cap, act_cap = pe_cap, core_cap
         overflow = act_max_w[wi] * b > core_cap
     else:
-        # The compiler keeps room for the live activations (at most the core memory); in a
-        # shared pool the room they do not need caches parameters too.
+        # Room for the live activations first (a spilled activation byte crosses the link
+        # twice, an uncached parameter byte once); in a shared pool the parameters are
+        # cached in all the room the activations do not need.
         peak_b = plan["peak"][wi] * b
-        param_cap = pe_cap + np.where(
-            cb.shared_onchip, core_cap - np.minimum(peak_b, core_cap), 0.0
-        )
-        overflow = peak_b > core_cap
+        pool = pe_cap + core_cap
+        act_cap = np.where(cb.shared_onchip, pool, core_cap)
+        param_cap = np.where(cb.shared_onchip, pool - np.minimum(peak_b, pool), pe_cap)
+        overflow = peak_b > act_cap
     weights_onchip = w_total_w[wi] * b <= param_cap
     offchip = ~weights_onchip | overflow
     stall_t = io_b_t * cpb
@@ -464,11 +465,11 @@ def _evaluate(
         io_s = io[ws]
         w_stream = np.where(resident, 0.0, A["weight_elems"][ws])
         if scalesim:
-            spill = act[ws] * bs > core_cap[sel][:, None]
+            spill = act[ws] * bs > act_cap[sel][:, None]
             act_el = np.where(spill, act[ws] - io_s, 0.0)
         else:
             # the spills depend only on (workload, capacity in elements): once per pair
-            cap_el = core_cap[sel] / b[sel]
+            cap_el = act_cap[sel] / b[sel]
             upair, pinv = _unique_rows(np.stack([ws.astype(f64), cap_el], axis=1))
             uw = upair[:, 0].astype(np.int64)
             spill, act_el = _activation_spills(plan, uw, table.is_last[uw], upair[:, 1:2])
