@@ -37,25 +37,64 @@ technology model in both modes; SCALE-Sim's bandwidth model is not reproduced.
   Depthwise layers still use a few percent of the array, as on real systolic arrays.
 * ``fused_activation`` — a MAC layer's fused activation runs on the vector unit as the
   results drain (``max`` of the two).
-* ``op_overhead`` — the fixed time a runtime spends dispatching each op, by op kind,
-  plus a fixed invoke time per inference (calibrated once against measured Edge TPU
-  latencies, see ``data/technology.yaml`` and ``benchmarks/calibrate.py``).
+* ``op_overhead`` — the time a runtime spends dispatching each op that runs (instruction
+  fetch, DMA set-up, synchronisation), by op kind, plus a fixed invoke time per inference,
+  plus (where ``calibration.op_overhead_us_per_kib`` gives one) a term growing with the
+  KiB of the op's input and output tensors. All global constants, calibrated once
+  against measured Edge TPU latencies (``data/technology.yaml``,
+  ``benchmarks/calibrate.py``); the shipped fit has no size term (see the YAML).
+* ``fuse_add_activation`` — an activation whose only input is a residual add is fused
+  into the add (TFLite's ``ADD`` with a fused ReLU, as the Edge TPU compiler runs it): no
+  op, no dispatch, no buffer of its own.
+* ``concat_view`` — a channel concatenation whose inputs are read by nothing else is a
+  view: in NHWC the producers write their channels in place into slices of one buffer,
+  so it neither copies nor dispatches (otherwise it is a copy on the vector unit).
+* Batch norm is folded into the convolutions by the workloads themselves.
 
-**Memory** (both modes). Parameters are cached in the PE-local memories in layer order
-while they fit (as the Edge TPU compiler caches them); the rest stream from off-chip on
-every inference. A layer whose input and output activations do not fit in the cores'
-shared memory spills them off-chip. The network input and output always cross the
-off-chip interface, and that transfer is exposed; all other off-chip traffic is
-double-buffered against compute, so a layer stalls for ``max(0, dram_cycles -
-compute_cycles)``. Core-memory traffic follows the dataflow (SCALE-Sim's SRAM read
-counts: operands re-read once per fold of the other dimension, partial sums re-read
-between reduction folds); PE-level accesses are one a MAC.
+**Memory, default mode** (as a compiler sees the chip):
+
+* *Activation buffers with liveness.* Every op that runs writes one buffer, live from
+  that op to its last reader: a residual or skip tensor stays live (and takes room)
+  until the op that consumes it. While an op runs, every live buffer must be held
+  (``MemoryPlan.live_elems``: its inputs, its output and all skipped tensors). The
+  network's peak is the room the compiler keeps for activations.
+* *Parameters* are cached in layer order in the room left: the PE-local memories
+  (``pe_mem_kib`` each), or, on a chip with one shared pool
+  (``AcceleratorConfig.shared_onchip``, declared by the ``edgetpu`` presets), the whole
+  pool (all PE-local and core memory) less the activations' room: activations first,
+  since a spilled activation byte crosses the link twice and an uncached parameter
+  byte once. Parameters that do not fit stream from off-chip on every inference. On the
+  Edge TPU this is what its compiler reports: the ~8 MB pool (``edgetpu``: 6 MiB of
+  PE-local + 2 MiB of core memory), "on-chip memory used for caching model parameters"
+  (the parameter cache) and "off-chip memory used for streaming uncached model
+  parameters"; the rest of the pool is activation scratch. Without a shared pool
+  (``eyeriss``) ``pe_mem_kib`` is the parameter cache and ``core_mem_kib`` the
+  activation buffer.
+* *Partial, tiled spills.* When an op's live buffers exceed the activation room, only
+  what does not fit goes off-chip: the fraction ``1 - room / live`` of each live buffer
+  (a convolution streams its input and output in row bands of kernel-height plus stride
+  rows, keeping the halo on chip; a GEMM streams tiles). A buffer keeps the largest
+  fraction over its live range; that part is written once by its producer and read
+  once by each reader, so traffic grows smoothly with the overflow, and an add whose
+  inputs are resident moves nothing.
+* The network input and output always cross the off-chip interface, and that transfer
+  is exposed; all other off-chip traffic is double-buffered against compute, so a layer
+  stalls for ``max(0, offchip_cycles - compute_cycles)``. Core-memory traffic follows
+  the dataflow (SCALE-Sim's SRAM read counts: operands re-read once per fold of the
+  other dimension, partial sums re-read between reduction folds); PE-level accesses
+  are one a MAC.
+
+**Memory, SCALE-Sim mode** keeps archgym's earlier model: parameters cached in the
+PE-local memories only, and a layer whose input plus output exceed the core memory moves
+both off-chip whole.
 
 **Energy**: MACs x MAC energy (by datatype), PE accesses x bytes x the PE memory's
 per-byte energy, core traffic x the core memory's per-byte energy (both growing as the
 square root of the memory size), vector ops x the vector-op energy, off-chip bytes x
 DRAM energy, and leakage (SRAM bits and MAC logic) over the latency. **Area**: MAC units
-with their PE logic, PE-local and core memories, the vector unit.
+with their PE logic, PE-local and core memories, the vector unit, and the off-chip
+interface (PHY and controller area per GB/s, ``offchip_interface`` in the technology
+table), so a search cannot buy bandwidth for free.
 """
 
 from __future__ import annotations
