@@ -211,8 +211,12 @@ class AcceleratorConfig:
 
 #: Named presets. ``edgetpu`` is an Edge-TPU-like default: a 64x64 int8 weight-stationary
 #: array at 480 MHz (3.93 TOPS, near the Coral Edge TPU's rated 4 TOPS), 6 MiB of
-#: parameter cache spread over the PEs and 2 MiB of activation memory (8 MiB on chip, as
-#: the Coral Edge TPU), and a USB-3-class host interface (0.5 GB/s effective).
+#: PE-local memory and 2 MiB of core memory forming one shared 8 MiB pool for parameters
+#: and activations (``shared_onchip``, as the Coral Edge TPU's ~8 MB), and the Coral USB
+#: Accelerator's host link as the off-chip interface: USB 3.0 signals at 5 Gb/s with
+#: 8b/10b coding, 0.5 GB/s of payload at most (uncached parameters stream over it on
+#: every inference). The ``edgetpu-*`` presets share their pool too; ``eyeriss`` does not
+#: (its PE register files hold operands, not a parameter cache).
 PRESETS: dict[str, AcceleratorConfig] = {
     "edgetpu": AcceleratorConfig(
         rows=64,
