@@ -119,52 +119,56 @@ def _memory_plan(lw: LoweredWorkload, fuse_add_activation: bool, concat_view: bo
         elided |= lw.act_after_add
     if concat_view and lw.concat_in_place is not None:
         elided |= lw.concat_in_place
-    # buffers behind each layer's output: its own, or those of the layer(s) it aliases
+    el = elided.tolist()
+    out_elems = lw.output_elems.tolist()
+    # the buffers behind each layer's output: its own, or those of the layer(s) it aliases
     storage: list[tuple[int, ...]] = []
-    for i in range(n):
-        if elided[i]:
-            storage.append(tuple(sorted({b for s in lw.sources[i] for b in _buffers(storage, s)})))
-        else:
-            storage.append((i,))
-    store = np.where(elided, 0.0, lw.output_elems)
-    last = np.arange(n)
-    input_last = -1
-    input_elems = 0.0
     reads: list[tuple[int, ...]] = []
-    for i in range(n):
-        if elided[i]:
+    last = list(range(n))
+    input_last, input_elems = -1, 0.0
+    for i, srcs in enumerate(lw.sources):
+        if len(srcs) == 1 and (srcs[0] < 0 or not el[srcs[0]]):
+            bufs = srcs  # the common case: one plain producer (or the workload input)
+        else:
+            bufs = tuple(sorted({b for s in srcs for b in (storage[s] if s >= 0 else (-1,))}))
+        if el[i]:
+            storage.append(bufs)
             reads.append(())
             continue
-        bufs = sorted({b for s in lw.sources[i] for b in _buffers(storage, s)})
-        reads.append(tuple(bufs))
+        storage.append((i,))
+        reads.append(bufs)
         for b in bufs:
             if b >= 0:
-                last[b] = max(last[b], i)
+                if i > last[b]:
+                    last[b] = i
             else:
+                if input_last < 0:
+                    input_elems = float(lw.input_elems[i]) / max(1, len(srcs))
                 input_last = i
-                if not input_elems:
-                    input_elems = float(lw.input_elems[i]) / max(1, len(lw.sources[i]))
     # live elements by a difference array: +size at the writer, -size after the last reader
-    diff = np.zeros(n + 1)
-    np.add.at(diff, np.arange(n), store)
-    np.add.at(diff, last + 1, -store)
+    store = [0.0 if el[i] else out_elems[i] for i in range(n)]
+    diff = [0.0] * (n + 1)
+    for i in range(n):
+        diff[i] += store[i]
+        diff[last[i] + 1] -= store[i]
     if input_last >= 0:
         diff[0] += input_elems
         diff[input_last + 1] -= input_elems
     live = np.where(elided, 0.0, np.cumsum(diff)[:n])
     k = max(1, max(len(r) for r in reads))
-    rd = np.full((n, k), -2, np.int64)
-    for i, r in enumerate(reads):
-        rd[i, : len(r)] = r
-    counts = np.zeros(len(KIND_CODES))
-    np.add.at(counts, lw.kind[~elided].astype(np.int64), 1.0)
-    for arr in (elided, store, live, last, rd, counts):
+    rd = np.array([list(r) + [-2] * (k - len(r)) for r in reads], dtype=np.int64).reshape(n, k)
+    counts = np.bincount(lw.kind[~elided].astype(np.int64), minlength=len(KIND_CODES)).astype(
+        np.float64
+    )
+    store_a = np.array(store, dtype=np.float64)
+    last_a = np.array(last, dtype=np.int64)
+    for arr in (elided, store_a, live, last_a, rd, counts):
         arr.setflags(write=False)
     return MemoryPlan(
         elided=elided,
-        store_elems=store,
+        store_elems=store_a,
         live_elems=live,
-        last_use=last,
+        last_use=last_a,
         reads=rd,
         kind_counts=counts,
         peak_live_elems=float(live.max()) if n else 0.0,
