@@ -1,7 +1,8 @@
 """Search agents behind one ask/tell interface (installed as ``archgym.agents``).
 
 ``archgym.agents.make(name, **settings)`` builds an agent by name: ``random``, ``ga``,
-``bo``, ``ppo``, ``reinforce``. Every agent has ``ask(n)``, ``tell(X, results)`` and
+``bo``, ``ppo``, ``reinforce``, and the peers ``optuna`` (``sampler="tpe"|"cmaes"|"gp"|"nsga2"``)
+and ``nevergrad`` (NGOpt). Every agent has ``ask(n)``, ``tell(X, results)`` and
 ``run(scenario, budget, seed) -> History``.
 """
 
@@ -20,6 +21,7 @@ __all__ = [
     "Observations",
     "make",
     "list_agents",
+    "register",
     "REGISTRY",
 ]
 
@@ -31,12 +33,41 @@ REGISTRY: dict[str, tuple[str, str]] = {
     "bo": ("bayesopt", "BOAgent"),
     "ppo": ("rl", "PPOAgent"),
     "reinforce": ("reinforce", "ReinforceAgent"),
+    "optuna": ("optuna_agent", "OptunaAgent"),
+    "nevergrad": ("nevergrad_agent", "NevergradAgent"),
 }
 
 
+#: Agent classes registered from Python (:func:`register`): name -> class.
+_USER: dict[str, type[Agent]] = {}
+
+
+def register(name: str, cls: type[Agent], overwrite: bool = False) -> str:
+    """Make your own agent class known by ``name`` (to ``make``, runs, sweeps and resumes).
+
+    This is how your own agent code enters archgym: from your own Python (or a module you
+    load with ``archgym --plugin MODULE``), never from a name written in a data file.
+
+    Raises:
+        AgentError: ``cls`` is not an Agent subclass, or the name is taken (and
+            ``overwrite`` is false).
+    """
+    if not (isinstance(cls, type) and issubclass(cls, Agent)):
+        raise AgentError(f"register({name!r}, ...) needs an Agent subclass, got {cls!r}")
+    if (name in REGISTRY or name in _USER) and not overwrite:
+        raise AgentError(f"agent {name!r} is already registered (pass overwrite=True)")
+    _USER[name] = cls
+    return name
+
+
 def agent_class(name: str) -> type[Agent]:
+    if name in _USER:
+        return _USER[name]
     if name not in REGISTRY:
-        raise AgentError(f"unknown agent {name!r}; agents: {sorted(REGISTRY)}")
+        from archgym.plugins import check_not_import_path
+
+        check_not_import_path(str(name), "agent", AgentError)
+        raise AgentError(f"unknown agent {name!r}; agents: {list_agents()}")
     mod, cls = REGISTRY[name]
     return getattr(importlib.import_module(f"{__name__}.{mod}"), cls)
 
@@ -47,4 +78,4 @@ def make(name: str, **settings: Any) -> Agent:
 
 
 def list_agents() -> list[str]:
-    return sorted(REGISTRY)
+    return sorted({*REGISTRY, *_USER})

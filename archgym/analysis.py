@@ -24,6 +24,7 @@ Conventions:
 from __future__ import annotations
 
 import glob as _glob
+import hashlib
 import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
@@ -48,6 +49,15 @@ __all__ = [
     "evaluations_to_reach",
     "export_dataset",
     "scenario_infos",
+    "scenario_identity",
+    "scenario_specs",
+    "scenario_of",
+    "exact_best_values",
+    "exact_designs",
+    "with_wall_time",
+    "curves_over_time",
+    "values_at_wall_time",
+    "natural_key",
 ]
 
 PathLike = str | os.PathLike[str]
@@ -92,41 +102,160 @@ def load_runs(paths: PathLike | Iterable[PathLike] | pd.DataFrame) -> pd.DataFra
         paths: See :func:`find_run_dirs`; a DataFrame is returned unchanged.
 
     Returns:
-        One row per evaluation with the log's columns plus ``scenario``, ``label``,
-        ``budget``, ``agent_settings`` (JSON text) and ``run_dir``. ``frame.attrs
-        ["scenarios"]`` maps each scenario id to what it declares (knobs, objective
-        columns, budgets, reference point).
+        One row per evaluation with the log's columns plus ``scenario`` (the name of the
+        run's full scenario definition, see :func:`scenario_identity`: runs of one id at
+        two budgets are two scenarios), ``label``, ``budget``, ``agent_settings`` (JSON
+        text) and ``run_dir``. ``frame.attrs["scenarios"]`` maps each scenario name to
+        what it declares (knobs, objective columns, budgets, reference point) and
+        ``frame.attrs["scenario_specs"]`` to the stored definition that rebuilds it.
 
     Raises:
         FileNotFoundError: no run directory was found.
     """
     if isinstance(paths, pd.DataFrame):
         return paths
-    from archgym.experiments.logs import SETTINGS_JSON, read_json, read_log
+    from archgym.experiments.logs import SETTINGS_JSON, read_json_checked, read_log
 
     dirs = find_run_dirs(paths)
     if not dirs:
         raise FileNotFoundError(f"no run directory (with a settings.json) under {paths!r}")
     frames = []
-    infos: dict[str, Any] = {}
+    runs: list[tuple[pd.DataFrame, dict[str, Any], str, str]] = []
     for d in dirs:
-        doc = read_json(d / SETTINGS_JSON) or {}
+        doc = read_json_checked(d / SETTINGS_JSON) or {}  # damaged: a ValueError naming it
         log = read_log(d)
         if log.empty:
             continue
+        label, key = scenario_identity(doc)
         log = log.copy()
-        log["scenario"] = doc.get("scenario", "")
         log["label"] = doc.get("label", doc.get("agent", ""))
         log["budget"] = doc.get("budget", len(log))
         log["agent_settings"] = json.dumps(doc.get("agent_settings", {}), sort_keys=True)
         log["run_dir"] = str(d)
+        runs.append((log, doc, label, key))
+    if not runs:
+        raise FileNotFoundError(f"the runs under {paths!r} have no logged evaluation yet")
+    # one name per scenario definition: a label shared by different definitions gets the
+    # first digits of its definition's hash
+    keys_of: dict[str, set[str]] = {}
+    for _, _, label, key in runs:
+        keys_of.setdefault(label, set()).add(key)
+    infos: dict[str, Any] = {}
+    specs: dict[str, Any] = {}
+    for log, doc, label, key in runs:
+        name = label if len(keys_of[label]) == 1 else f"{label}#{key[:8]}"
+        log["scenario"] = name
         frames.append(log)
         if doc.get("scenario_info"):
-            infos.setdefault(str(doc.get("scenario", "")), doc["scenario_info"])
-    if not frames:
-        raise FileNotFoundError(f"the runs under {paths!r} have no logged evaluation yet")
+            infos.setdefault(name, doc["scenario_info"])
+        specs.setdefault(
+            name,
+            {
+                "scenario": doc.get("scenario", ""),
+                "scenario_overrides": dict(doc.get("scenario_overrides") or {}),
+                "scenario_definition": doc.get("scenario_definition"),
+            },
+        )
     out = pd.concat(frames, ignore_index=True)
     out.attrs["scenarios"] = infos
+    out.attrs["scenario_specs"] = specs
+    return out
+
+
+def _tag(overrides: Mapping[str, Any]) -> str:
+    def fmt(v: Any) -> str:
+        if isinstance(v, float):
+            return f"{v:g}"
+        return json.dumps(v, sort_keys=True) if isinstance(v, dict | list) else str(v)
+
+    return ",".join(f"{k}={fmt(v)}" for k, v in sorted(overrides.items()))
+
+
+def scenario_identity(settings: Mapping[str, Any]) -> tuple[str, str]:
+    """``(name, key)`` of the scenario a run searched, from its ``settings.json``.
+
+    A run's scenario is its full definition: the id with its overrides (``area_mm2=80``),
+    or the stored document of a scenario that is not in the catalog (one read from a YAML
+    file). ``key`` is a hash of that definition; ``name`` is the scenario's own id
+    (``hw-mobilenet_v2-area[area_mm2=80]`` for an overridden one, the document's id for a
+    stored document). Runs are grouped by it, and the exact optimum is computed for it.
+    """
+    sid = str(settings.get("scenario", ""))
+    overrides = dict(settings.get("scenario_overrides") or {})
+    definition = settings.get("scenario_definition")
+    key_doc = {"scenario": sid, "overrides": overrides, "definition": definition}
+    key = hashlib.sha256(
+        json.dumps(key_doc, sort_keys=True, separators=(",", ":"), default=repr).encode()
+    ).hexdigest()
+    info_id = (settings.get("scenario_info") or {}).get("id")
+    if isinstance(definition, Mapping) and definition.get("id"):
+        info_id = str(definition["id"])
+    name = str(info_id) if info_id else sid
+    if overrides and "[" not in name:
+        name = f"{name}[{_tag(overrides)}]"
+    return name, key
+
+
+def scenario_specs(frame: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """``frame.attrs["scenario_specs"]``: per scenario name, the stored definition that
+    rebuilds it (``scenario``, ``scenario_overrides``, ``scenario_definition``)."""
+    return dict(frame.attrs.get("scenario_specs", {}) or {})
+
+
+def scenario_of(frame: pd.DataFrame, name: str) -> Any:
+    """The scenario object named ``name`` in a :func:`load_runs` frame, rebuilt from the
+    definition stored with its runs (no scenario file is needed).
+
+    Raises:
+        KeyError: the frame does not know ``name``.
+        archgym.scenarios.ScenarioError: the stored definition cannot be rebuilt (an id
+            that is neither in the catalog nor registered is never imported).
+    """
+    from archgym.experiments.runner import resolve_scenario
+
+    specs = scenario_specs(frame)
+    if name not in specs:
+        raise KeyError(f"no stored definition for scenario {name!r}; known: {sorted(specs)}")
+    spec = specs[name]
+    return resolve_scenario(
+        spec["scenario"], spec.get("scenario_overrides"), spec.get("scenario_definition")
+    )
+
+
+def exact_designs(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Per scenario of a :func:`load_runs` frame, the evaluation rows (named knobs and
+    metrics) of its exact optimum (one row) or, with several objectives, of its exact
+    Pareto front, from enumerating the stored definition (cached on disk).
+
+    Raises:
+        archgym.scenarios.ScenarioError: a scenario that cannot be enumerated, or has no
+            feasible design.
+    """
+    out = {}
+    for name in sorted(frame["scenario"].astype(str).unique()):
+        sc = scenario_of(frame, name)
+        res = sc.enumerate()
+        if len(getattr(res, "objective_names", ())) > 1 and len(res.pareto_index):
+            designs = np.asarray(res.pareto_index)
+        else:
+            designs = np.asarray(res.best_index)[None, :]
+        out[name] = sc.evaluate(designs).to_frame()
+    return out
+
+
+def exact_best_values(frame: pd.DataFrame) -> dict[str, float]:
+    """The exact optimum of every scenario of a :func:`load_runs` frame, computed by
+    enumerating the definition stored with its runs (cached on disk).
+
+    Raises:
+        ValueError: a scenario that cannot be enumerated, has several objectives, or has
+            no feasible design.
+    """
+    from archgym.experiments.transfer import optimum_of
+
+    out = {}
+    for name in sorted(frame["scenario"].astype(str).unique()):
+        out[name] = optimum_of(scenario_of(frame, name), name)
     return out
 
 
@@ -450,6 +579,110 @@ def _hv_trace(
 
 
 # --------------------------------------------------------------------------------------
+# wall-clock time
+# --------------------------------------------------------------------------------------
+
+
+def with_wall_time(frame: pd.DataFrame) -> pd.DataFrame:
+    """Add ``wall_s``: each run's cumulative wall time (``ask_s + eval_s``) after a row.
+
+    Comparing agents by evaluations alone flatters the expensive ones (a BO proposal costs
+    seconds, a random one microseconds); this is the clock to compare them by instead.
+
+    Returns:
+        A copy sorted by run and evaluation, with ``n_evals`` and ``wall_s`` (seconds).
+
+    Raises:
+        KeyError: the log has neither ``ask_s`` nor ``eval_s``.
+    """
+    out = best_so_far(frame) if "n_evals" not in frame.columns else _with_defaults(frame)
+    out = out.sort_values(["run_id", "n_evals"], kind="stable").reset_index(drop=True)
+    cols = [c for c in ("ask_s", "eval_s") if c in out.columns]
+    if not cols:
+        raise KeyError("the log has no ask_s / eval_s columns to measure wall time")
+    step = out[cols].to_numpy(float).sum(axis=1)
+    step = np.where(np.isfinite(step), step, 0.0)
+    out["wall_s"] = pd.Series(step, index=out.index).groupby(out["run_id"], sort=False).cumsum()
+    return out
+
+
+def curves_over_time(
+    frame: pd.DataFrame, metric: str, times: np.ndarray
+) -> tuple[np.ndarray, list[str]]:
+    """``metric`` of each run as a step function of its wall time, sampled at ``times``.
+
+    Args:
+        frame: Rows with ``run_id``, ``wall_s`` (:func:`with_wall_time`) and ``metric``.
+        metric: The column (e.g. ``regret``).
+        times: ``t`` increasing times in seconds.
+
+    Returns:
+        ``(curves, run_ids)``: ``n_runs x t``; NaN before a run's first row and after its
+        last one (a run that had stopped by then says nothing about that time).
+    """
+    t = np.asarray(times, float)
+    rows, ids = [], []
+    for rid, g in frame.groupby("run_id", sort=True):
+        g = g.sort_values("wall_s")
+        w = g["wall_s"].to_numpy(float)
+        v = g[metric].to_numpy(float)
+        i = np.searchsorted(w, t, side="right") - 1
+        out = np.where(i >= 0, v[np.clip(i, 0, None)], np.nan)
+        out = np.where(t > w[-1], np.nan, out)
+        rows.append(out)
+        ids.append(str(rid))
+    return (np.vstack(rows) if rows else np.zeros((0, len(t)))), ids
+
+
+def values_at_wall_time(
+    frame: pd.DataFrame,
+    seconds: float,
+    metric: str = "regret",
+    best_value: float | Mapping[str, float] | None = None,
+) -> pd.DataFrame:
+    """One row per run: its ``metric`` after ``seconds`` of its own wall time.
+
+    Returns:
+        ``scenario``, ``run_id``, ``agent``, ``label``, ``seed``, ``wall_s`` (the run's
+        total) and ``value`` (NaN if the run ended before ``seconds``; ``+inf`` regret if
+        it had no feasible design by then).
+    """
+    m = with_wall_time(_metric_frame(frame, metric, best_value))
+    rows = []
+    for rid, g in m.groupby("run_id", sort=True):
+        g = g.sort_values("wall_s")
+        hit = g[g["wall_s"] <= seconds]
+        total = float(g["wall_s"].iloc[-1])
+        if seconds > total:
+            value = np.nan
+        elif len(hit):
+            value = float(hit[metric].iloc[-1])
+        else:
+            value = np.inf if metric == "regret" else np.nan
+        first = g.iloc[0]
+        rows.append(
+            {
+                "scenario": first["scenario"],
+                "run_id": rid,
+                "agent": first["agent"],
+                "label": first["label"],
+                "seed": first["seed"],
+                "wall_s": total,
+                "value": value,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def natural_key(text: Any) -> tuple[Any, ...]:
+    """Sort key that orders numbers by value: ``0.25 < 0.5 < 2 < 16``, ``n=5 < n=10``."""
+    import re
+
+    parts = re.split(r"(-?\d+(?:\.\d+)?(?:e[-+]?\d+)?)", str(text))
+    return tuple((0, float(p), "") if i % 2 else (1, 0.0, p) for i, p in enumerate(parts) if p)
+
+
+# --------------------------------------------------------------------------------------
 # tables
 # --------------------------------------------------------------------------------------
 
@@ -516,6 +749,7 @@ def ranking_table(
     metric: str = "regret",
     by: str = "label",
     best_value: float | Mapping[str, float] | None = None,
+    wall_time: bool = False,
 ) -> pd.DataFrame:
     """Median and interquartile range of ``metric`` over runs, per agent, at each budget.
 
@@ -526,16 +760,22 @@ def ranking_table(
         metric: ``"regret"`` (lower is better), ``"best_so_far"`` or ``"hypervolume"``.
         by: Group runs by ``"label"`` (agent and settings) or ``"agent"``.
         best_value: The optimum for the regret (see :func:`normalized_regret`).
+        wall_time: Also give ``wall_s@b``: the median wall time (seconds of ask and
+            evaluation, :func:`with_wall_time`) the runs took for their first ``b``
+            evaluations.
 
     Returns:
         Index ``(scenario, by)``; for each budget ``b`` the columns ``median@b``,
-        ``iqr@b`` (75th minus 25th percentile), ``n@b`` (runs) and ``rank@b`` (1 = best
-        median within the scenario); sorted by the rank at the largest budget.
+        ``iqr@b`` (75th minus 25th percentile), ``n@b`` (runs), ``rank@b`` (1 = best
+        median within the scenario) and, with ``wall_time``, ``wall_s@b``; sorted by the
+        rank at the largest budget.
     """
     lower = _LOWER_IS_BETTER.get(metric, False)
     m = _metric_frame(frame, metric, best_value)
     if by not in m.columns:
         raise KeyError(f"the frame has no column {by!r} to group by")
+    if wall_time:
+        m = with_wall_time(m)
     group_of = m.groupby("run_id", sort=True)[by].first()
     pieces = []
     for b in budgets:
@@ -545,21 +785,28 @@ def ranking_table(
         rows = []
         if len(fv):
             fv = fv.assign(_group=fv["run_id"].map(group_of))
+            if wall_time:
+                at_b = m[m["n_evals"] == b].set_index("run_id")["wall_s"]
+                fv = fv.assign(_wall=fv["run_id"].map(at_b))
             for (scen, key), g in fv.groupby(["scenario", "_group"], sort=True):
                 q25, med, q75 = _quartiles(g["value"].to_numpy(float))
                 iqr = q75 - q25 if np.isfinite(q75) else np.inf
-                rows.append(
-                    {
-                        "scenario": scen,
-                        by: key,
-                        f"median@{b}": med,
-                        f"iqr@{b}": iqr,
-                        f"n@{b}": len(g),
-                    }
-                )
-        t = pd.DataFrame(rows, columns=["scenario", by, f"median@{b}", f"iqr@{b}", f"n@{b}"])
+                row = {
+                    "scenario": scen,
+                    by: key,
+                    f"median@{b}": med,
+                    f"iqr@{b}": iqr,
+                    f"n@{b}": len(g),
+                }
+                if wall_time:
+                    row[f"wall_s@{b}"] = float(np.median(g["_wall"].to_numpy(float)))
+                rows.append(row)
+        cols = ["scenario", by, f"median@{b}", f"iqr@{b}", f"n@{b}"]
+        t = pd.DataFrame(rows, columns=cols + ([f"wall_s@{b}"] if wall_time else []))
         t = t.set_index(["scenario", by])
-        t[f"rank@{b}"] = t.groupby(level=0)[f"median@{b}"].rank(method="min", ascending=lower)
+        t.insert(
+            3, f"rank@{b}", t.groupby(level=0)[f"median@{b}"].rank(method="min", ascending=lower)
+        )
         pieces.append(t)
     if not pieces:
         return pd.DataFrame()

@@ -153,6 +153,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="archgym", description="Accelerator / neural-network co-design gym."
     )
+    p.add_argument(
+        "--plugin",
+        action="append",
+        default=[],
+        metavar="MODULE",
+        help="import this Python module first (it registers your own scenarios, agents or "
+        "oracles with archgym.scenarios.register / archgym.agents.register / "
+        "archgym.oracles.register); names inside data files are never imported",
+    )
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("simulate", help="run the cost model on one accelerator and one workload")
@@ -190,8 +199,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="comma-separated agents (default: random,ga and bo if installed)",
     )
-    s.add_argument("--budget", type=int, default=60, help="evaluations per agent")
-    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--budget", type=int, default=40, help="evaluations per run (default 40)")
+    s.add_argument("--seeds", type=int, default=3, help="seeds per agent (default 3)")
+    s.add_argument("--seed", type=int, default=0, help="first seed (default 0)")
+    s.add_argument(
+        "--workers", type=int, default=None, help="processes for the runs (default: cores)"
+    )
     s.add_argument("--out", default="results/demo", help="output folder")
     s.add_argument("--quiet", action="store_true", help="no progress bars")
     s.set_defaults(func=_cmd_demo)
@@ -214,9 +227,77 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+#: Exit status of a run stopped by Ctrl-C (128 + SIGINT, what shells report).
+EXIT_INTERRUPTED = 130
+#: Exit status of bad input (a configuration, a file, a name).
+EXIT_BAD_INPUT = 2
+#: Exit status when the system failed (disk full, permission denied, ...).
+EXIT_OS_ERROR = 1
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return code
+
+
+def _message(exc: BaseException) -> str:
+    """The exception's message (its class name when it has none)."""
+    if isinstance(exc, KeyError) and exc.args:
+        return f"unknown key {exc.args[0]!r}"
+    return str(exc).strip() or type(exc).__name__
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``archgym`` command line; returns the exit status.
+
+    Every expected failure ends with one ``error:`` line on stderr and a non-zero status:
+    2 for bad input (a configuration, file or name the user gave), 1 for a failure of the
+    system (``OSError``: disk full, permission denied), 130 for Ctrl-C (with a hint that
+    the same command resumes). Output piped into a command that stops reading early
+    (``| head``) ends silently. ``ARCHGYM_DEBUG=1`` shows the traceback instead.
+    """
+    import os
+
     args = build_parser().parse_args(argv)
-    return int(args.func(args) or 0)
+    debug = os.environ.get("ARCHGYM_DEBUG", "") not in ("", "0")
+    try:
+        if args.plugin:
+            from .plugins import PluginError, load_plugins
+
+            try:
+                load_plugins(args.plugin)
+            except PluginError as exc:
+                return _fail(str(exc), EXIT_BAD_INPUT)
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
+        return code
+    except KeyboardInterrupt:
+        if debug:
+            raise
+        print(
+            "\ninterrupted; run the same command again to resume (finished evaluations are kept)",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # the reader went away (`archgym ... | head`): nothing more to say to anyone.
+        # Point stdout at /dev/null so the interpreter's final flush does not fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return 141  # 128 + SIGPIPE, as a process killed by the signal
+    except OSError as exc:
+        if debug:
+            raise
+        where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+        what = exc.strerror or _message(exc)
+        return _fail(f"{what}{where}", EXIT_OS_ERROR)
+    except (ValueError, TypeError, OverflowError, KeyError, LookupError, RuntimeError) as exc:
+        # archgym's input errors (ConfigError, WorkloadError, ScenarioError, SweepError,
+        # RunError, AgentError, ...) are ValueErrors or RuntimeErrors naming the field
+        if debug:
+            raise
+        return _fail(_message(exc), EXIT_BAD_INPUT)
 
 
 if __name__ == "__main__":

@@ -79,22 +79,38 @@ technology model in both modes; SCALE-Sim's bandwidth model is not reproduced.
   inputs are resident moves nothing.
 * The network input and output always cross the off-chip interface, and that transfer
   is exposed; all other off-chip traffic is double-buffered against compute, so a layer
-  stalls for ``max(0, offchip_cycles - compute_cycles)``. Core-memory traffic follows
-  the dataflow (SCALE-Sim's SRAM read counts: operands re-read once per fold of the
-  other dimension, partial sums re-read between reduction folds); PE-level accesses
-  are one a MAC.
+  stalls for ``max(0, offchip_cycles - compute_cycles)``.
 
 **Memory, SCALE-Sim mode** keeps archgym's earlier model: parameters cached in the
 PE-local memories only, and a layer whose input plus output exceed the core memory moves
 both off-chip whole.
 
+**Core-memory traffic** (both modes) comes from a loop-nest view
+(:mod:`archgym.loopnest`), reported per operand (``sram_weight_read_bytes``,
+``sram_input_read_bytes``, ``sram_output_write_bytes``, ``sram_output_read_bytes``; their
+sum is ``sram_bytes``): SCALE-Sim mode keeps SCALE-Sim's fixed order and its counts
+(operands re-read once per fold of the other dimension, partial sums re-read between
+reduction folds); the default mode lets the PE-local memories hold several stationary
+tiles and keeps, per layer, the cheapest of three loop orders, as a mapper would.
+PE-level accesses are one a MAC.
+
 **Energy**: MACs x MAC energy (by datatype), PE accesses x bytes x the PE memory's
-per-byte energy, core traffic x the core memory's per-byte energy (both growing as the
-square root of the memory size), vector ops x the vector-op energy, off-chip bytes x
-DRAM energy, and leakage (SRAM bits and MAC logic) over the latency. **Area**: MAC units
-with their PE logic, PE-local and core memories, the vector unit, and the off-chip
-interface (PHY and controller area per GB/s, ``offchip_interface`` in the technology
-table), so a search cannot buy bandwidth for free.
+per-byte energy, core reads and writes x the core memory's per-byte read and write
+energy, vector ops x the vector-op energy, off-chip bytes x DRAM energy, and leakage
+(SRAM bits and MAC logic) over the latency. SRAM energy per access is a CACTI-7 fit in
+the memory's size and port width (a PE memory's port is one MAC step, ``lanes``
+elements; the core memory's is ``sram.core_width_bits``). Every on-chip energy scales
+with the design's technology node ``node_nm`` (Stillmaker & Baas); off-chip energy does
+not. **Area**: MAC units with their PE logic and the vector unit (scaled by the node's
+logic-area factor), PE-local and core memories (by its published SRAM cell), and the
+off-chip interface (PHY and controller area per GB/s, ``offchip_interface`` in the
+technology table, not scaled: I/O barely shrinks), so a search cannot buy bandwidth for
+free.
+
+**Batch**: a workload of batch ``B`` is evaluated as one call on ``B`` images (its lowered
+form has ``B`` times the GEMM rows, MACs, activations and vector ops, the same weights):
+``latency_ms`` and ``energy_mj`` are per call, ``throughput`` is ``B / latency``
+(inferences per second). Weights streamed from off-chip are fetched once per call.
 """
 
 from __future__ import annotations
@@ -106,6 +122,7 @@ from typing import Any, Literal
 import numpy as np
 
 from .accelerator import DATAFLOWS, DTYPES, AcceleratorConfig, ConfigBatch, as_batch
+from .loopnest import OPERAND_FIELDS, layer_traffic, stationary_depth
 from .technology import Technology, load_technology
 
 __all__ = [
@@ -128,12 +145,17 @@ TOTAL_FIELDS: tuple[str, ...] = (
     "overhead_cycles",
     "total_cycles",
     "latency_ms",
+    "throughput",
     "energy_mj",
     "area_mm2",
     "utilization",
     "macs",
     "pe_accesses",
     "sram_bytes",
+    "sram_weight_read_bytes",
+    "sram_input_read_bytes",
+    "sram_output_write_bytes",
+    "sram_output_read_bytes",
     "dram_bytes",
     "weights_onchip",
     "energy_mac_mj",
@@ -231,6 +253,7 @@ class WorkloadTable:
     #: max_layers)``, ``reads`` ``(n_workloads, max_layers, k)``, ``kind_counts`` and
     #: ``kind_elems`` ``(n_workloads, n_kinds)``, ``peak`` ``(n_workloads,)``.
     plans: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    batch: np.ndarray | None = None  # (n_workloads,): images per call (None: all 1)
 
     @property
     def n_workloads(self) -> int:
@@ -280,6 +303,7 @@ class WorkloadTable:
             cum_weight_elems=cum,
             kind_counts=counts.astype(np.float64),
             arrays=arrays,
+            batch=np.array([lw.batch for lw in lows], np.float64),
         )
 
     def plan(self, opts: CostOptions) -> dict[str, np.ndarray]:
@@ -350,9 +374,14 @@ def _mapping(
     lay: dict[str, np.ndarray],
     opts: CostOptions,
     scalesim: bool,
+    pack: np.ndarray | None = None,
+    dw_pix: np.ndarray | None = None,
+    dw_ch: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
-    """Cycles and core-memory traffic of each layer on each array; inputs are ``(k, 1)``
-    columns and ``(1 or k, L)`` layer arrays; outputs are ``(k, L)``."""
+    """Cycles of each layer on each array; inputs are ``(k, 1)`` columns (``pack``: the
+    design's ``pack_groups``; ``dw_pix x dw_ch``: its depthwise engine, ``None``: packing
+    on, no engine) and ``(1 or k, L)`` layer arrays; outputs are ``(k, L)``. Core-memory
+    traffic: :func:`_traffic`."""
     is_os, is_ws = df == 0, df == 1
     g, F, W = lay["groups"], lay["F"], lay["W"]
     px = lay["px_scalesim"] if scalesim else lay["px"]
@@ -367,6 +396,8 @@ def _mapping(
     first = np.where(is_os, R + C + T - 2.0, 2.0 * R + C + T - 2.0)
     if opts.pack_groups:
         p = np.minimum(np.floor(R / np.maximum(Sr, 1.0)), np.floor(C / np.maximum(Sc, 1.0)))
+        if pack is not None:
+            p = np.where(pack, p, 1.0)
         gseq = np.ceil(g / np.clip(np.minimum(p, g), 1.0, None))
     else:
         gseq = g
@@ -377,6 +408,15 @@ def _mapping(
     else:
         mac_cyc = nseq * first - np.ceil(g / cores)
     mac_cyc = np.where(is_mac, mac_cyc, 0.0)
+    if dw_pix is not None:
+        # Depthwise layers (one channel per group) on a separate depthwise engine of
+        # dw_pix output pixels x dw_ch channels, one kernel tap a cycle (FPGA DPUs).
+        on_engine = is_mac & (g > 1.0) & (F == 1.0) & (dw_pix > 0)
+        passes = np.ceil(g / np.maximum(dw_ch, 1.0)) * np.ceil(px / np.maximum(dw_pix, 1.0))
+        mac_cyc = np.where(on_engine, np.ceil(passes / cores) * W, mac_cyc)
+        units = np.where(on_engine, passes, units)
+    else:
+        on_engine = np.zeros_like(mac_cyc, dtype=bool)
 
     vops = lay["vector_ops"] if opts.fused_activation else np.where(is_mac, 0.0, lay["vector_ops"])
     elided = lay["elided"]
@@ -385,25 +425,59 @@ def _mapping(
     vec_cyc = np.where(elided, 0.0, np.ceil(vops / (C * lanes * cores)))
     compute = np.maximum(mac_cyc, vec_cyc)  # a MAC layer without activation has vec_cyc = 0
 
-    # core-memory traffic (elements): SCALE-Sim's read counts per dataflow
-    gpxF = g * px * F
-    if_reads = g * px * W * np.where(df == 2, 1.0, fc)
-    w_reads = g * F * W * np.where(is_os, fr, np.where(is_ws, 1.0, fc))
-    of_writes = gpxF * np.where(is_os, 1.0, fr)
-    psum_reads = np.where(is_os, 0.0, gpxF * (fr - 1.0))
-    sram = np.where(
-        is_mac,
-        if_reads + w_reads + of_writes + psum_reads,
-        np.where(elided, 0.0, lay["input_elems"] + lay["output_elems"]),
-    )
     return {
         "compute": compute,
         "mac": mac_cyc,
         "vec": vec_cyc,
-        "sram": sram,
         "units": np.where(is_mac, units, 0.0),
         "vops": vops,
     }
+
+
+def _traffic(
+    cb: ConfigBatch,
+    wi: np.ndarray,
+    table: WorkloadTable,
+    pe_bytes: np.ndarray,
+    scalesim: bool,
+    elided: np.ndarray | None = None,
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Core-memory traffic (elements) per operand and layer, computed once per distinct
+    (rows, cols, lanes, dataflow, PE-memory depth, workload) (:mod:`archgym.loopnest`).
+
+    Returns:
+        ``({name: (k, L)}, inverse)``: design ``i`` has row ``inverse[i]``.
+    """
+    if scalesim:
+        depth = np.ones(len(cb), np.int64)
+    else:
+        depth = stationary_depth(pe_bytes, cb.lanes, cb.dtype_bytes, cb.dataflow).astype(np.int64)
+    engine = (cb.dw_pixels > 0).astype(np.int64)
+    key = np.stack(
+        [cb.rows, cb.cols, cb.lanes, cb.dataflow.astype(np.int64), depth, wi, engine], axis=1
+    )
+    ukey, inv = _unique_rows(key)
+    col = lambda j: ukey[:, j].astype(np.float64)[:, None]  # noqa: E731
+    lay = {f: a[ukey[:, 5]] for f, a in table.arrays.items()}
+    lay.update(is_mac=table.is_mac[ukey[:, 5]])
+    tr = layer_traffic(
+        col(0), col(1), col(2), ukey[:, 3][:, None], None if scalesim else col(4), lay, scalesim
+    )
+    if not scalesim and engine.any():
+        # a depthwise layer on the design's depthwise engine reads each input once a tap,
+        # each weight once and writes each output once
+        g, F, W, px = lay["groups"], lay["F"], lay["W"], lay["px"]
+        on_engine = lay["is_mac"] & (g > 1.0) & (F == 1.0) & (col(6) > 0)
+        tr = dict(tr)
+        tr["weight_read"] = np.where(on_engine, g * W, tr["weight_read"])
+        tr["input_read"] = np.where(on_engine, g * px * W, tr["input_read"])
+        tr["output_write"] = np.where(on_engine, g * px, tr["output_write"])
+        tr["output_read"] = np.where(on_engine, 0.0, tr["output_read"])
+    if elided is not None:  # fused activations and concatenation views move nothing
+        gone = elided[ukey[:, 5]]
+        if gone.any():
+            tr = {k: (np.where(gone, 0.0, v) if k in OPERAND_FIELDS else v) for k, v in tr.items()}
+    return tr, inv.reshape(-1)
 
 
 def _evaluate(
@@ -443,8 +517,22 @@ def _evaluate(
     else:
         wi = np.asarray(widx, np.int64)
 
-    # --- the mapping, once per distinct (array, dataflow, workload) -----------------------------
-    key = np.stack([cb.rows, cb.cols, cb.lanes, cb.cores, cb.dataflow.astype(np.int64), wi], axis=1)
+    # --- the mapping, once per distinct (array, dataflow, workload, group packing, -------
+    # --- depthwise engine) ----------------------------------------------------------------
+    key = np.stack(
+        [
+            cb.rows,
+            cb.cols,
+            cb.lanes,
+            cb.cores,
+            cb.dataflow.astype(np.int64),
+            wi,
+            cb.pack_groups.astype(np.int64),
+            cb.dw_pixels,
+            cb.dw_channels,
+        ],
+        axis=1,
+    )
     ukey, inv = _unique_rows(key)
     kcol = lambda j: ukey[:, j].astype(f64)[:, None]  # noqa: E731
     lay_u = {f: a[ukey[:, 5]] for f, a in A.items()}
@@ -453,13 +541,29 @@ def _evaluate(
         elided=plan["elided"][ukey[:, 5]],
         is_concat=table.kind[ukey[:, 5]] == _concat_code(),
     )
-    m = _mapping(kcol(0), kcol(1), kcol(2), kcol(3), ukey[:, 4][:, None], lay_u, opts, scalesim)
+    m = _mapping(
+        kcol(0),
+        kcol(1),
+        kcol(2),
+        kcol(3),
+        ukey[:, 4][:, None],
+        lay_u,
+        opts,
+        scalesim,
+        pack=ukey[:, 6][:, None].astype(bool),
+        dw_pix=kcol(7),
+        dw_ch=kcol(8),
+    )
     compute_u = m["compute"].sum(axis=1)
-    sram_u = m["sram"].sum(axis=1)
     vops_u = m["vops"].sum(axis=1)
+    # core-memory traffic, once per distinct (array, dataflow, PE-memory depth, workload)
+    b = cb.dtype_bytes
+    pe_bytes = cb.pe_mem_kib * 1024.0
+    tr, tinv = _traffic(cb, wi, table, pe_bytes, scalesim, plan["elided"])
+    sram_op_u = {k: tr[k].sum(axis=1) for k in OPERAND_FIELDS}
+    sram_u = sum(sram_op_u.values())
 
     # --- per-design totals -----------------------------------------------------------------
-    b = cb.dtype_bytes
     fq = cb.freq_mhz
     cpb = fq / (cb.bandwidth_gbps * 1000.0)  # cycles per off-chip byte
     pe_cap = (cb.rows * cb.cols * cb.cores) * cb.pe_mem_kib * 1024.0
@@ -467,7 +571,7 @@ def _evaluate(
     compute_t = compute_u[inv]
     macs_t = macs_w[wi]
     vops_t = vops_u[inv]
-    sram_b_t = sram_u[inv] * b
+    sram_b_t = sram_u[tinv] * b
     io_b_t = io_w[wi] * b
     if scalesim:
         param_cap, act_cap = pe_cap, core_cap
@@ -521,25 +625,37 @@ def _evaluate(
 
     total_t = compute_t + stall_t + overhead_t
     latency_ms = total_t / (fq * 1e3)
+    batch_t = np.ones(n) if table.batch is None else table.batch[wi]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        throughput = batch_t * 1e3 / latency_ms  # inferences per second
     peak = (cb.rows * cb.cols * cb.cores * cb.lanes).astype(f64)
     with np.errstate(invalid="ignore", divide="ignore"):
         util = np.where(compute_t > 0, macs_t / (compute_t * peak), 0.0)
 
     # --- energy (pJ) ---------------------------------------------------------------------------
-    dt = cb.dtype
-    pe_bytes = cb.pe_mem_kib * 1024.0
+    # Every dynamic energy and the leakage scale with the node's energy factor; SRAM accesses
+    # follow the CACTI-7 fit in size, port width and node (archgym.technology).
+    dt, node = cb.dtype, cb.node_nm
+    ef = tech.energy_factor(node)
     core_bytes = cb.core_mem_kib * 1024.0
-    e_pe_byte = tech.sram_energy_pj_per_byte(pe_bytes)
-    e_core_byte = tech.sram_energy_pj_per_byte(core_bytes)
-    e_mac = macs_t * tech.mac_energy_pj[dt]
+    e_pe_byte = tech.sram_energy_pj_per_byte(pe_bytes, 8.0 * b * cb.lanes, node)
+    cw = tech.sram_core_width_bits
+    e_core_rd = tech.sram_energy_pj_per_byte(core_bytes, cw, node)
+    e_core_wr = tech.sram_energy_pj_per_byte(core_bytes, cw, node, write=True)
+    e_mac_op = tech.mac_energy_pj[dt] * ef
+    e_vec_op = tech.vector_op_energy_pj[dt] * ef
+    sram_op_b = {k: v[tinv] * b for k, v in sram_op_u.items()}
+    sram_wr_b = sram_op_b["output_write"]
+    e_mac = macs_t * e_mac_op
     e_pe = macs_t * b * e_pe_byte
-    e_sram = sram_b_t * e_core_byte
-    e_vec = vops_t * tech.vector_op_energy_pj[dt]
+    e_sram = (sram_b_t - sram_wr_b) * e_core_rd + sram_wr_b * e_core_wr
+    e_vec = vops_t * e_vec_op
     e_dram = dram_b_t * tech.dram_energy_pj_per_byte
     sram_bits = (cb.rows * cb.cols * cb.cores * pe_bytes + cb.cores * core_bytes) * 8.0
-    leak_w = sram_bits * tech.sram_leakage_pw_per_bit * 1e-12 + (
-        tech.logic_leakage_fraction * tech.mac_energy_pj[dt] * 1e-12 * peak * fq * 1e6
-    )
+    leak_w = (
+        sram_bits * tech.sram_leakage_pw_per_bit * 1e-12
+        + tech.logic_leakage_fraction * tech.mac_energy_pj[dt] * 1e-12 * peak * fq * 1e6
+    ) * ef
     e_leak = leak_w * latency_ms * 1e9  # W * ms -> pJ
     energy_pj = e_mac + e_pe + e_sram + e_vec + e_dram + e_leak
 
@@ -549,12 +665,14 @@ def _evaluate(
         "overhead_cycles": overhead_t,
         "total_cycles": total_t,
         "latency_ms": latency_ms,
+        "throughput": throughput,
         "energy_mj": energy_pj * 1e-9,
         "area_mm2": area_mm2(cb, tech),
         "utilization": util,
         "macs": macs_t,
         "pe_accesses": macs_t.copy(),
         "sram_bytes": sram_b_t,
+        **{f"sram_{k}_bytes": v for k, v in sram_op_b.items()},
         "dram_bytes": dram_b_t,
         "weights_onchip": weights_onchip,
         "energy_mac_mj": e_mac * 1e-9,
@@ -580,12 +698,15 @@ def _evaluate(
         layer_total = comp_l + stall_l + overhead_l
         lat_l = layer_total / col(fq * 1e3)
         macs_l = (A["macs_scalesim"] if scalesim else A["macs"])[wi]
-        sram_b_l = m["sram"][inv] * col(b)
+        sram_op_l = {k: tr[k][tinv] * col(b) for k in OPERAND_FIELDS}
+        sram_b_l = sum(sram_op_l.values())
         dram_b_l = dram_el * col(b)
+        sram_wr_l = sram_op_l["output_write"]
         e_l = (
-            macs_l * col(tech.mac_energy_pj[dt] + b * e_pe_byte)
-            + sram_b_l * col(e_core_byte)
-            + m["vops"][inv] * col(tech.vector_op_energy_pj[dt])
+            macs_l * col(e_mac_op + b * e_pe_byte)
+            + (sram_b_l - sram_wr_l) * col(e_core_rd)
+            + sram_wr_l * col(e_core_wr)
+            + m["vops"][inv] * col(e_vec_op)
             + dram_b_l * tech.dram_energy_pj_per_byte
             + col(leak_w) * lat_l * 1e9
         )
@@ -604,6 +725,8 @@ def _evaluate(
             layer_macs=macs_l,
             layer_pe_accesses=macs_l,
             layer_sram_bytes=sram_b_l,
+            **{f"layer_sram_{k}_bytes": v for k, v in sram_op_l.items()},
+            layer_loop_order=tr["order"][tinv],
             layer_dram_bytes=dram_b_l,
             layer_weights_onchip=resident & valid,
             layer_spilled=spill & valid,
@@ -698,18 +821,23 @@ def area_mm2(
     configs: AcceleratorConfig | ConfigBatch | Sequence[AcceleratorConfig],
     tech: Technology | None = None,
 ) -> np.ndarray:
-    """Silicon area (45 nm mm^2) of each design: MAC units with PE logic, PE-local and
-    core memories, vector unit, and the off-chip interface (PHY and controller, growing
-    with its bandwidth). Depends only on the hardware, not on the workload."""
+    """Silicon area (mm^2 at each design's ``node_nm``) of each design: MAC units with PE
+    logic, PE-local and core memories, vector unit, and the off-chip interface (PHY and
+    controller, growing with its bandwidth). Logic scales with the node's logic-area
+    factor, memories with its SRAM cell, the interface not at all (I/O barely shrinks).
+    Depends only on the hardware, not on the workload."""
     cb = as_batch(configs)
     tech = tech or load_technology()
+    node = cb.node_nm
     macs = (cb.rows * cb.cols * cb.cores * cb.lanes).astype(np.float64)
     a_mac = macs * tech.mac_area_um2[cb.dtype] * tech.pe_logic_overhead
-    a_pe = tech.sram_area_um2(cb.rows * cb.cols * cb.cores * cb.pe_mem_kib * 1024.0)
-    a_core = tech.sram_area_um2(cb.cores * cb.core_mem_kib * 1024.0)
+    a_pe = tech.sram_area_um2(cb.rows * cb.cols * cb.cores * cb.pe_mem_kib * 1024.0, node)
+    a_core = tech.sram_area_um2(cb.cores * cb.core_mem_kib * 1024.0, node)
     a_vec = cb.cores * cb.cols * cb.lanes * tech.vector_lane_area_um2
+    dw_macs = (cb.cores * cb.dw_pixels * cb.dw_channels).astype(np.float64)
+    a_dw = dw_macs * tech.mac_area_um2[cb.dtype] * tech.pe_logic_overhead
     a_io = cb.bandwidth_gbps * offchip_area_mm2_per_gbps(tech) * 1e6
-    return (a_mac + a_pe + a_core + a_vec + a_io) * 1e-6
+    return ((a_mac + a_vec + a_dw) * tech.logic_area_factor(node) + a_pe + a_core + a_io) * 1e-6
 
 
 def offchip_area_mm2_per_gbps(tech: Technology) -> float:
@@ -762,7 +890,8 @@ class SimReport:
     Attributes:
         compute_cycles, stall_cycles, overhead_cycles, total_cycles: cycle totals.
         latency_ms, energy_mj, area_mm2, utilization: totals (``utilization`` is MACs over
-            compute cycles times peak MACs per cycle).
+            compute cycles times peak MACs per cycle). Latency and energy are those of one
+            call on the workload's whole batch; :attr:`throughput` is inferences per second.
         layers: per-layer breakdown (pandas DataFrame).
         config, workload_name, mode: what was simulated.
         totals: every total as a dict (energy breakdown, traffic at each level, ...).
@@ -788,15 +917,21 @@ class SimReport:
             f"workload {self.workload_name} on {self.config.name or 'accelerator'} ({self.mode} mode)",
             f"  latency      {self.latency_ms:10.4f} ms   ({self.total_cycles:,.0f} cycles: compute "
             f"{self.compute_cycles:,.0f}, stall {self.stall_cycles:,.0f}, op overhead {self.overhead_cycles:,.0f})",
+            f"  throughput   {self.throughput:10.1f} inferences/s",
             f"  energy       {self.energy_mj:10.4f} mJ   (MAC {t['energy_mac_mj']:.4f}, PE {t['energy_pe_mj']:.4f}, "
             f"SRAM {t['energy_sram_mj']:.4f}, vector {t['energy_vector_mj']:.4f}, DRAM {t['energy_dram_mj']:.4f}, "
             f"leakage {t['energy_leakage_mj']:.4f})",
-            f"  area         {self.area_mm2:10.3f} mm^2 (45 nm)",
+            f"  area         {self.area_mm2:10.3f} mm^2 ({self.config.node_nm} nm)",
             f"  utilization  {self.utilization:10.4f}     MACs {t['macs']:,.0f}",
             f"  traffic      PE {t['pe_accesses']:,.0f} accesses, SRAM {t['sram_bytes']:,.0f} B, "
             f"DRAM {t['dram_bytes']:,.0f} B; weights on chip: {bool(t['weights_onchip'])}",
         ]
         return "\n".join(lines)
+
+    @property
+    def throughput(self) -> float:
+        """Inferences per second: the workload's batch over the latency of one call."""
+        return float(self.totals["throughput"])
 
     def __repr__(self) -> str:
         return (
@@ -946,6 +1081,8 @@ def simulate(
             "energy_mj": d["layer_energy_mj"][0, :n],
             "pe_accesses": d["layer_pe_accesses"][0, :n],
             "sram_bytes": d["layer_sram_bytes"][0, :n],
+            **{f"sram_{k}_bytes": d[f"layer_sram_{k}_bytes"][0, :n] for k in OPERAND_FIELDS},
+            "loop_order": d["layer_loop_order"][0, :n],
             "dram_bytes": d["layer_dram_bytes"][0, :n],
             "weights_onchip": d["layer_weights_onchip"][0, :n],
             "spilled": d["layer_spilled"][0, :n],

@@ -4,9 +4,10 @@ Importing ``archgym.envs`` registers:
 
 * ``archgym/DesignEnv-v0`` — the action is a whole design (``MultiDiscrete``); see
   :class:`~archgym.envs.design_env.DesignEnv`.
-* ``archgym/SequentialDesignEnv-v0`` — one knob per step (``Discrete`` with an action
-  mask), the design evaluated when complete; see
-  :class:`~archgym.envs.sequential_env.SequentialDesignEnv`.
+* ``archgym/SequentialDesignEnv-v1`` — one knob per step (``Discrete`` with an ``int8``
+  action mask in ``info["action_mask"]``), the design evaluated when complete; see
+  :class:`~archgym.envs.sequential_env.SequentialDesignEnv`. ``-v0`` (the same env with a
+  boolean mask) stays registered for old code.
 
 Any catalog scenario is selected by keyword, and catalog overrides pass through::
 
@@ -14,7 +15,7 @@ Any catalog scenario is selected by keyword, and catalog overrides pass through:
     import archgym.envs  # registers the ids
 
     env = gymnasium.make("archgym/DesignEnv-v0", scenario="hw-mobilenet_v2-area", area_mm2=20)
-    env = gymnasium.make("archgym/SequentialDesignEnv-v0", scenario="nb201-codesign", max_episode_steps=60)
+    env = gymnasium.make("archgym/SequentialDesignEnv-v1", scenario="nb201-codesign", max_episode_steps=60)
 
 The default scenario is :data:`archgym.scenarios.DEFAULT`. Rewards: the scenario's
 objective (maximised) for feasible designs, a penalty growing with the budget violation
@@ -31,13 +32,20 @@ from .sequential_env import SequentialDesignEnv
 __all__ = ["DesignEnv", "SequentialDesignEnv", "ENV_IDS"]
 
 #: The registered environment ids.
-ENV_IDS: tuple[str, ...] = ("archgym/DesignEnv-v0", "archgym/SequentialDesignEnv-v0")
+ENV_IDS: tuple[str, ...] = (
+    "archgym/DesignEnv-v0",
+    "archgym/SequentialDesignEnv-v0",
+    "archgym/SequentialDesignEnv-v1",
+)
 
-_ENTRY_POINTS = {
-    "archgym/DesignEnv-v0": "archgym.envs.design_env:DesignEnv",
-    "archgym/SequentialDesignEnv-v0": "archgym.envs.sequential_env:SequentialDesignEnv",
+_SEQ = "archgym.envs.sequential_env:SequentialDesignEnv"
+_ENTRY_POINTS: dict[str, tuple[str, dict[str, object]]] = {
+    "archgym/DesignEnv-v0": ("archgym.envs.design_env:DesignEnv", {}),
+    # v0: boolean info["action_mask"] (kept for old code); v1: int8, as Gymnasium samples
+    "archgym/SequentialDesignEnv-v0": (_SEQ, {"mask_dtype": "bool"}),
+    "archgym/SequentialDesignEnv-v1": (_SEQ, {}),
 }
 
-for _id, _entry in _ENTRY_POINTS.items():
+for _id, (_entry, _kwargs) in _ENTRY_POINTS.items():
     if _id not in registry:
-        register(id=_id, entry_point=_entry)
+        register(id=_id, entry_point=_entry, kwargs=dict(_kwargs))

@@ -1,13 +1,19 @@
-"""``archgym/SequentialDesignEnv-v0``: decide one knob per step (autoregressive controller).
+"""``archgym/SequentialDesignEnv-v1``: decide one knob per step (autoregressive controller).
 
 Each step chooses the value of the next knob, in knob order (hardware knobs, then network
 knobs), as in the RNN controllers of NAS. The action space is ``Discrete(max_choices)``,
 the largest number of choices of any knob. When the chosen index is not a valid choice of
 the current knob, ``invalid_action`` decides: ``"wrap"`` (default; index modulo the knob's
 number of choices), ``"clip"`` (the last choice) or ``"error"`` (raise ``ValueError``).
-Masking is available instead: ``info["action_mask"]`` (and the ``action_masks()`` method
-that sb3-contrib's ``MaskablePPO`` calls) is a boolean vector of the valid choices of the
-knob to decide next.
+Masking is available instead: ``info["action_mask"]`` is an ``int8`` vector (1 = valid) of
+the choices of the knob to decide next, the form Gymnasium's
+``env.action_space.sample(mask=info["action_mask"])`` takes; ``action_masks()`` (what
+sb3-contrib's ``MaskablePPO`` calls) returns the same as booleans.
+
+Versions: ``-v1`` gives the ``int8`` mask. ``-v0`` is kept registered and unchanged (a
+boolean ``info["action_mask"]``, ``mask_dtype="bool"``): rollouts are identical, but code
+that indexes with the mask (``choices[mask]``) would silently do fancy indexing with an
+``int8`` mask, so the info contract change gets a new version, as Gymnasium does.
 
 When the last knob is decided the design is evaluated with :meth:`Scenario.evaluate` and
 the step returns its reward (:class:`archgym.envs.common.RewardModel`); every other step
@@ -49,6 +55,8 @@ class SequentialDesignEnv(gym.Env[np.ndarray, np.int64]):
         reward_floor: see :class:`~archgym.envs.common.RewardModel`.
         normalize_reward: see :class:`~archgym.envs.common.RewardModel`.
         render_mode: ``None`` or ``"ansi"``.
+        mask_dtype: dtype of ``info["action_mask"]``: ``"int8"`` (default, ``-v1``; what
+            ``Discrete.sample(mask=...)`` takes) or ``"bool"`` (``-v0``).
         **overrides: catalog overrides, e.g. budgets ``area_mm2=20``.
     """
 
@@ -63,8 +71,12 @@ class SequentialDesignEnv(gym.Env[np.ndarray, np.int64]):
         reward_floor: float | None = None,
         normalize_reward: bool = False,
         render_mode: str | None = None,
+        mask_dtype: str = "int8",
         **overrides: Any,
     ) -> None:
+        if mask_dtype not in ("int8", "bool"):
+            raise ValueError(f"mask_dtype must be 'int8' or 'bool', got {mask_dtype!r}")
+        self.mask_dtype = mask_dtype
         if render_mode not in (None, "ansi"):
             raise ValueError(f"render_mode must be None or 'ansi', got {render_mode!r}")
         if invalid_action not in _INVALID:
@@ -115,7 +127,7 @@ class SequentialDesignEnv(gym.Env[np.ndarray, np.int64]):
 
     def _step_info(self) -> dict[str, Any]:
         return {
-            "action_mask": self._masks[self._pos].copy(),
+            "action_mask": self._masks[self._pos].astype(self.mask_dtype),
             "knob": self._names[self._pos],
             "position": self._pos,
         }

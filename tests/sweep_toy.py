@@ -1,5 +1,9 @@
-"""A toy scenario and a toy agent for the experiment tests (imported by path:
-``sweep_toy:ToyScenario``, ``sweep_toy:ToyAgent``), independent of the catalog.
+"""A toy scenario and a toy agent for the experiment tests, independent of the catalog.
+
+Importing this module registers them (it is a plugin: ``archgym --plugin sweep_toy`` or
+``archgym.plugins.load_plugins(["sweep_toy"])``): scenarios ``toy`` (factory
+:class:`ToyScenario`) and ``toy-tight``, agents ``toy``, ``toy-transfer`` and
+``toy-crash``.
 
 The scenario has 120 designs, one knob with tuple choices (to exercise CSV round trips),
 an area budget, an optional per-design delay (to kill a run mid-way), an optional crash,
@@ -114,9 +118,13 @@ class ToyAgent(Agent):
         return np.asarray(out, dtype=np.int64)
 
 
-def crash_agent(**settings: Any) -> ToyAgent:
-    """An agent factory that always fails (for crash isolation)."""
-    raise RuntimeError("this cell crashes on purpose")
+class CrashAgent(ToyAgent):
+    """An agent that always fails when built (for crash isolation)."""
+
+    name = "toy-crash"
+
+    def __init__(self, **settings: Any) -> None:
+        raise RuntimeError("this cell crashes on purpose")
 
 
 def toy_tight(**overrides: Any) -> ToyScenario:
@@ -155,3 +163,17 @@ class ToyTransferAgent(ToyAgent):
             else np.zeros((0, len(self.space.names)), np.int64)
         )
         return np.vstack([np.asarray(head, np.int64).reshape(-1, len(self.space.names)), rest])
+
+
+def register_all() -> None:
+    """Register the toy scenarios and agents (done on import)."""
+    from archgym import agents, scenarios
+
+    scenarios.register(ToyScenario, id="toy", overwrite=True)
+    scenarios.register(toy_tight, id="toy-tight", overwrite=True)
+    agents.register("toy", ToyAgent, overwrite=True)
+    agents.register("toy-transfer", ToyTransferAgent, overwrite=True)
+    agents.register("toy-crash", CrashAgent, overwrite=True)
+
+
+register_all()

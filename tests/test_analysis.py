@@ -11,6 +11,9 @@ import pytest
 
 from archgym import analysis
 from archgym.experiments import run
+from archgym.plugins import load_plugins
+
+load_plugins(["sweep_toy"])  # registers the toy scenario and agent (tests/ is on sys.path)
 
 TESTS = Path(__file__).resolve().parent
 
@@ -152,8 +155,8 @@ def test_load_runs_and_export_dataset(tmp_path: Path, monkeypatch: pytest.Monkey
     monkeypatch.syspath_prepend(str(TESTS))
     for seed in (0, 1):
         run(
-            "sweep_toy:ToyScenario",
-            "sweep_toy:ToyAgent",
+            "toy",
+            "toy",
             budget=15,
             seed=seed,
             root=tmp_path / "runs",
@@ -162,7 +165,7 @@ def test_load_runs_and_export_dataset(tmp_path: Path, monkeypatch: pytest.Monkey
     frame = analysis.load_runs(tmp_path / "runs")
     assert len(frame) == 30 and frame["run_id"].nunique() == 2
     assert {"scenario", "label", "budget", "run_dir", "agent_settings"} <= set(frame.columns)
-    info = analysis.scenario_infos(frame)["sweep_toy:ToyScenario"]
+    info = analysis.scenario_infos(frame)["toy[area_mm2=4]"]
     assert info["budgets"] == {"area_mm2": 4.0}
     assert len(analysis.load_runs(str(tmp_path / "runs" / "*"))) == 30  # a glob
     assert not frame["feasible"].all()

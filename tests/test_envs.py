@@ -171,6 +171,29 @@ def test_sequential_env_masks_and_invalid_actions():
         strict.step(size)
 
 
+def test_action_mask_is_int8_and_gymnasium_samples_with_it():
+    """v1: ``info["action_mask"]`` is int8, so ``action_space.sample(mask=...)`` works and only
+    ever picks a valid choice; v0 keeps its boolean mask and the same rollout."""
+    env = gymnasium.make("archgym/SequentialDesignEnv-v1", scenario="tiny")
+    old = gymnasium.make("archgym/SequentialDesignEnv-v0", scenario="tiny")
+    _, info = env.reset(seed=0)
+    _, info_old = old.reset(seed=0)
+    env.action_space.seed(0)
+    sizes = env.unwrapped.scenario.space.sizes
+    for step in range(3 * len(sizes)):
+        mask = info["action_mask"]
+        assert mask.dtype == np.int8 and info_old["action_mask"].dtype == bool
+        np.testing.assert_array_equal(mask, info_old["action_mask"].astype(np.int8))
+        a = env.action_space.sample(mask=mask)
+        assert mask[a] == 1 and a < sizes[step % len(sizes)]
+        _, r, _, _, info = env.step(a)
+        _, r_old, _, _, info_old = old.step(a)
+        assert r == r_old
+        if "design" in info:  # one design per episode: start the next
+            _, info = env.reset()
+            _, info_old = old.reset()
+
+
 def test_render_ansi():
     env = DesignEnv(load("tiny"), render_mode="ansi")
     env.reset(seed=0)

@@ -17,10 +17,13 @@ import pytest
 from archgym import cli
 from archgym.experiments import RunError, RunSpec, frames_equal, load_run, read_log, run
 from archgym.experiments.logs import LOG_CSV, read_log_prefix
+from archgym.plugins import load_plugins
+
+load_plugins(["sweep_toy"])  # tests/ is on sys.path under pytest
 
 TESTS = Path(__file__).resolve().parent
-SCEN = "sweep_toy:ToyScenario"
-AGENT = "sweep_toy:ToyAgent"
+SCEN = "toy"  # registered by the plugin tests/sweep_toy.py
+AGENT = "toy"
 
 
 def _env() -> dict[str, str]:
@@ -122,6 +125,8 @@ def test_refuses_to_resume_a_directory_with_other_settings(tmp_path: Path) -> No
 def test_resume_after_a_real_kill_equals_an_uninterrupted_run(tmp_path: Path) -> None:
     out = tmp_path / "killed"
     common = [
+        "--plugin",
+        "sweep_toy",
         "run",
         "--scenario",
         SCEN,
@@ -278,8 +283,8 @@ def test_transfer_study_with_a_transfer_capable_agent(
     monkeypatch.syspath_prepend(str(TESTS))
     res = transfer_study(
         SCEN,
-        ["sweep_toy:toy_tight"],
-        agent="sweep_toy:ToyTransferAgent",
+        ["toy-tight"],
+        agent="toy-transfer",
         budget=12,
         seeds=[0, 1],
         regret=0.05,
@@ -288,11 +293,11 @@ def test_transfer_study_with_a_transfer_capable_agent(
     )
     import sweep_toy
 
-    assert res.best_values["sweep_toy:toy_tight"] == sweep_toy.toy_tight().enumerate().best_value
+    assert res.best_values["toy-tight"] == sweep_toy.toy_tight().enumerate().best_value
     assert len(res.table) == 2
     assert set(res.table.columns) >= {"evals_scratch", "evals_transfer", "saved"}
     # the transfer runs name their source by run id (and, as a hint, its directory)
-    warm = res.runs[("sweep_toy:toy_tight", "transfer", 0)]
+    warm = res.runs[("toy-tight", "transfer", 0)]
     src = res.runs[("source", 0)]
     doc = json.loads(warm.settings_path.read_text())
     assert doc["agent_settings"]["transfer_from"]["run_id"] == src.run_id
@@ -304,8 +309,8 @@ def test_transfer_study_with_a_transfer_capable_agent(
     # a second study resumes every run (nothing is evaluated again)
     again = transfer_study(
         SCEN,
-        ["sweep_toy:toy_tight"],
-        agent="sweep_toy:ToyTransferAgent",
+        ["toy-tight"],
+        agent="toy-transfer",
         budget=12,
         seeds=[0, 1],
         regret=0.05,
@@ -322,9 +327,9 @@ def test_transfer_study_with_a_transfer_capable_agent(
         [
             "run",
             "--scenario",
-            "sweep_toy:toy_tight",
+            "toy-tight",
             "--agent",
-            "sweep_toy:ToyTransferAgent",
+            "toy-transfer",
             "--budget",
             "12",
             "--seed",
@@ -348,9 +353,9 @@ def test_transfer_study_with_a_transfer_capable_agent(
             "--scenario",
             SCEN,
             "--targets",
-            "sweep_toy:toy_tight",
+            "toy-tight",
             "--agent",
-            "sweep_toy:ToyTransferAgent",
+            "toy-transfer",
             "--budget",
             "12",
             "--source-budget",

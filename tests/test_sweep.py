@@ -21,8 +21,8 @@ from archgym import cli
 from archgym.experiments import SweepError, expand_grid, frames_equal, load_config, read_log, sweep
 
 TESTS = Path(__file__).resolve().parent
-SCEN = "sweep_toy:ToyScenario"
-AGENT = "sweep_toy:ToyAgent"
+SCEN = "toy"  # registered by the plugin tests/sweep_toy.py
+AGENT = "toy"
 
 CONFIG = {
     "budget": 12,
@@ -40,6 +40,9 @@ def _toy_importable(monkeypatch: pytest.MonkeyPatch) -> None:
         "PYTHONPATH",
         os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep),
     )
+    from archgym.plugins import load_plugins
+
+    load_plugins(["sweep_toy"])  # the sweep passes it on to its workers
 
 
 def _logs(out: Path) -> dict[str, object]:
@@ -51,7 +54,7 @@ def test_grid_expands_settings_lists_and_seeds(tmp_path: Path) -> None:
         {
             "budget": 20,
             "seeds": 3,
-            "scenarios": ["a", {"id": "b", "set": {"area_mm2": 5}}],
+            "scenarios": ["tiny", {"id": "tiny-mo", "set": {"area_mm2": 5}}],
             "agents": [
                 "random",
                 {
@@ -80,18 +83,20 @@ def test_grid_expands_settings_lists_and_seeds(tmp_path: Path) -> None:
         load_config(
             {
                 "budget": 5,
-                "scenarios": ["a"],
-                "agents": [{"name": "x", "settings": {"shape": [[1, 2]]}}],
+                "scenarios": ["tiny"],
+                "agents": [{"name": "random", "settings": {"shape": [[1, 2]]}}],
             }
         ),
         tmp_path,
     )
     assert [c.spec.agent_settings for c in cells] == [{"shape": [1, 2]}]
     for bad in (
-        {"seeds": 2, "scenarios": ["a"], "agents": ["x"]},
-        {"budget": 5, "scenarios": ["a"], "agents": ["x"], "typo": 1},
-        {"budget": 5, "scenarios": ["a"], "agents": [{"settings": {}}]},
-        {"budget": 5, "seeds": [-1], "scenarios": ["a"], "agents": ["x"]},
+        {"seeds": 2, "scenarios": ["tiny"], "agents": ["random"]},
+        {"budget": 5, "scenarios": ["tiny"], "agents": ["random"], "typo": 1},
+        {"budget": 5, "scenarios": ["tiny"], "agents": [{"settings": {}}]},
+        {"budget": 5, "seeds": [-1], "scenarios": ["tiny"], "agents": ["random"]},
+        {"budget": 5, "scenarios": ["no-such-scenario"], "agents": ["random"]},
+        {"budget": 5, "scenarios": ["tiny"], "agents": ["no-such-agent"]},
     ):
         with pytest.raises(SweepError):
             load_config(bad)
@@ -102,7 +107,7 @@ def test_a_crashing_cell_is_logged_and_the_others_finish(tmp_path: Path) -> None
         "budget": 8,
         "seeds": [0, 1],
         "scenarios": [SCEN, {"id": SCEN, "set": {"crash": True}}],
-        "agents": [AGENT, "sweep_toy:crash_agent"],
+        "agents": [AGENT, "toy-crash"],
     }
     res = sweep(cfg, tmp_path / "sw", workers=2)
     idx = res.index.set_index("run_id")
@@ -126,6 +131,8 @@ def test_a_crashing_cell_is_logged_and_the_others_finish(tmp_path: Path) -> None
     assert (
         cli.main(
             [
+                "--plugin",
+                "sweep_toy",
                 "sweep",
                 str(cfg_path),
                 "--out",
@@ -187,6 +194,8 @@ def ray_head() -> Iterator[tuple[str, dict[str, str]]]:
         RAY_USAGE_STATS_ENABLED="0",
         RAY_AUTH_MODE="token",
         RAY_AUTH_TOKEN=secrets.token_hex(32),
+        # without this Ray resolves --node-ip-address=127.0.0.1 to the external address
+        RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER="0",
     )
     env.pop("RAY_AUTH_TOKEN_PATH", None)
     port = _free_port()
@@ -251,6 +260,8 @@ def test_ray_backend_on_a_real_head_equals_the_local_backend(
             sys.executable,
             "-m",
             "archgym.cli",
+            "--plugin",
+            "sweep_toy",
             "sweep",
             str(cfg_path),
             "--backend",

@@ -7,10 +7,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from .accel_nasbench import (
+    ACCEL_NASBENCH_KNOBS,
+    accel_nasbench,
+    accel_nasbench_design_space,
+    load_accel_nasbench,
+)
 from .layers import (
     ACTIVATION_OPS,
     LAYER_TYPES,
     Activation,
+    Concat,
     Conv2d,
     DepthwiseConv2d,
     Elementwise,
@@ -36,6 +43,7 @@ __all__ = [
     "LAYER_TYPES",
     "KIND_CODES",
     "Activation",
+    "Concat",
     "Conv2d",
     "DepthwiseConv2d",
     "Elementwise",
@@ -63,6 +71,10 @@ __all__ = [
     "MOBILENET_SPACE_KNOBS",
     "mobilenet_design_space",
     "mobilenet_workload",
+    "ACCEL_NASBENCH_KNOBS",
+    "accel_nasbench",
+    "accel_nasbench_design_space",
+    "load_accel_nasbench",
 ]
 
 # The zoo and the importers are imported on first use (the torch importer needs torch).

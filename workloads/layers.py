@@ -35,6 +35,7 @@ __all__ = [
     "Pool",
     "GlobalPool",
     "Elementwise",
+    "Concat",
     "Activation",
     "Softmax",
     "LayerNorm",
@@ -637,6 +638,71 @@ class Elementwise(VectorLayer):
 
 
 @dataclass(frozen=True, kw_only=True)
+class Concat(VectorLayer):
+    """Channel concatenation of ``len(channels)`` maps of the same ``H x W`` (Inception,
+    SqueezeNet): input ``i`` has ``channels[i]`` channels; ``inputs`` names the producers in
+    order (a producer concatenated twice is named once; the workload input is not named).
+
+    By default the concatenation is a copy: one vector operation per output element. Whether
+    it can instead be a view (the producers writing straight into their slices of the output)
+    is a question of the memory layout, decided by the cost model, not here.
+    """
+
+    channels: tuple[int, ...]
+    input_size: tuple[int, int] = (1, 1)
+
+    kind: ClassVar[str] = "concat"
+
+    def __init__(
+        self,
+        channels: tuple[int, ...] | list[int],
+        input_size: int | tuple[int, int] = (1, 1),
+        name: str = "",
+        inputs: tuple[str, ...] | list[str] = (),
+    ) -> None:
+        lname = name or "concat"
+        if isinstance(channels, int | str) or not hasattr(channels, "__len__"):
+            raise WorkloadError(
+                f"{lname}: channels must be a list of channel counts, got {channels!r}"
+            )
+        chans = tuple(channels)
+        if len(chans) < 2:
+            raise WorkloadError(f"{lname}: channels must list at least 2 inputs, got {chans!r}")
+        for c in chans:
+            _positive(c, "channels", lname)
+        size = _pair(input_size, f"{lname}: input_size")
+        for v in size:
+            _positive(v, "input_size", lname)
+        if len(tuple(inputs)) > len(chans):
+            raise WorkloadError(
+                f"{lname}: inputs names {len(tuple(inputs))} producers but channels lists "
+                f"only {len(chans)}"
+            )
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "inputs", tuple(inputs))
+        object.__setattr__(self, "channels", chans)
+        object.__setattr__(self, "input_size", size)
+
+    @property
+    def out_channels(self) -> int:
+        return sum(self.channels)
+
+    @property
+    def input_elems(self) -> int:
+        h, w = self.input_size
+        return self.out_channels * h * w
+
+    @property
+    def output_elems(self) -> int:
+        return self.input_elems
+
+    @property
+    def vector_ops(self) -> int:
+        # A copy: one move per element.
+        return self.output_elems
+
+
+@dataclass(frozen=True, kw_only=True)
 class Activation(VectorLayer):
     """A stand-alone activation function over ``elems`` elements (see ``ACTIVATION_OPS``)."""
 
@@ -757,7 +823,7 @@ class LayerNorm(VectorLayer):
 #: Layer classes by the ``type`` name used in YAML/JSON layer lists.
 LAYER_TYPES: dict[str, type[Layer]] = {
     cls.__name__: cls
-    for cls in (Conv2d, Gemm, MatMul, Pool, Elementwise, Activation, Softmax, LayerNorm)
+    for cls in (Conv2d, Gemm, MatMul, Pool, Elementwise, Concat, Activation, Softmax, LayerNorm)
 }
 
 # Keep `field` and `math` importable for subclasses defined elsewhere.

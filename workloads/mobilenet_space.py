@@ -526,6 +526,7 @@ def mobilenet_workload(
     choice: Mapping[str, Any],
     num_classes: int = 1000,
     resolution: int | None = None,
+    batch: int = 1,
 ) -> Workload:
     """Lower a choice to an Edge-TPU-style :class:`~archgym.workloads.Workload`.
 
@@ -536,10 +537,11 @@ def mobilenet_workload(
         choice: a MobileNet-space choice.
         num_classes: classifier outputs.
         resolution: input side; default the choice's ``resolution``.
+        batch: images per inference call (see :class:`Workload`).
 
     Raises:
         WorkloadError: an invalid choice (the message names the key and the allowed
-            values).
+            values), or a bad batch.
     """
     plan = build_plan(choice, num_classes=num_classes, resolution=resolution)
     layers: list[Layer] = [
@@ -586,6 +588,7 @@ def mobilenet_workload(
             "input_shape": (plan.in_channels, plan.resolution, plan.resolution),
             "num_classes": num_classes,
         },
+        batch=batch,
     )
 
 

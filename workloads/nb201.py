@@ -570,8 +570,8 @@ def _network_layers(ops: tuple[int, ...], dataset: str) -> tuple[Layer, ...]:
     return tuple(layers)
 
 
-def nb201(arch: Any, dataset: str = "cifar10") -> Workload:
-    """The full NAS-Bench-201 network of a cell, as a :class:`Workload` (batch 1).
+def nb201(arch: Any, dataset: str = "cifar10", batch: int = 1) -> Workload:
+    """The full NAS-Bench-201 network of a cell, as a :class:`Workload`.
 
     Stem 3x3 conv 3->16; three stages of 5 cells at 16, 32 and 64 channels separated by
     ResNet basic reduction blocks (ReLU-conv3x3 stride 2, ReLU-conv3x3, plus a 2x2
@@ -591,9 +591,10 @@ def nb201(arch: Any, dataset: str = "cifar10") -> Workload:
         arch: any encoding accepted by :func:`parse_arch`.
         dataset: ``"cifar10"`` / ``"cifar100"`` (32x32 input, 10 / 100 classes) or
             ``"ImageNet16-120"`` (16x16 input, 120 classes).
+        batch: images per inference call (see :class:`Workload`).
 
     Raises:
-        WorkloadError: an invalid architecture or dataset.
+        WorkloadError: an invalid architecture, dataset or batch.
     """
     if dataset not in NB201_DATASETS:
         raise WorkloadError(
@@ -614,7 +615,10 @@ def nb201(arch: Any, dataset: str = "cifar10") -> Workload:
         "num_classes": num_classes,
     }
     return Workload(
-        _network_layers(isomorphism_key(ops), dataset), name=f"nb201_{index}_{dataset}", meta=meta
+        _network_layers(isomorphism_key(ops), dataset),
+        name=f"nb201_{index}_{dataset}",
+        meta=meta,
+        batch=batch,
     )
 
 

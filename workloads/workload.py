@@ -25,14 +25,25 @@ KIND_CODES: dict[str, int] = {
     "activation": 7,
     "softmax": 8,
     "layernorm": 9,
+    "concat": 10,
 }
+
+
+def _activation_stationary(layer: Layer) -> bool:
+    """Whether a MAC layer's stationary operand is an activation (it differs per image)."""
+    return layer.kind == "matmul" or (layer.kind == "gemm" and not getattr(layer, "weights", True))
 
 
 @dataclass(frozen=True)
 class LoweredWorkload:
     """A workload as flat per-layer arrays (shape ``(n_layers,)``), the cost model's input.
 
-    For vector layers ``groups = px = F = W = 0``.
+    For vector layers ``groups = px = F = W = 0``. Every array is for the whole batch of
+    ``batch`` images: output pixels (or GEMM rows), MACs, activation sizes and vector
+    operations are ``batch`` times a single image's; ``weight_elems`` is not (a parameter is
+    fetched once per batch). Layers whose stationary operand is itself an activation
+    (attention ``MatMul``, ``Gemm(weights=False)``) repeat per image: their ``groups``
+    scale instead.
     """
 
     name: str
@@ -58,6 +69,7 @@ class LoweredWorkload:
     #   consumed by nothing else (the compiler fuses it into the add)
     concat_in_place: np.ndarray | None = None  # bool: a channel concatenation whose inputs are
     #   produced by layers consumed by nothing else (they can write into its output buffer)
+    batch: int = 1  # images per inference call
 
     @property
     def n_layers(self) -> int:
@@ -186,7 +198,7 @@ def _concat_in_place(layer: Layer) -> bool:
 
 
 class Workload:
-    """An ordered graph of named layers (batch 1).
+    """An ordered graph of named layers, run on ``batch`` images per call.
 
     Args:
         layers: layers in execution order. A layer with empty ``inputs`` consumes the
@@ -195,15 +207,31 @@ class Workload:
             unnamed layers are named ``"<kind>_<index>"``.
         name: the workload's name.
         meta: free-form information (source, published MACs, input shape, ...).
+        batch: images per inference call. The layers describe one image; the lowered form
+            (what the cost model evaluates) scales every per-image quantity by ``batch``
+            and fetches the weights once, so latency is per batch and throughput is
+            ``batch / latency``. ``macs`` and the activation totals are per batch,
+            ``params`` and ``weight_elems`` are not.
 
     Raises:
-        WorkloadError: duplicate names, an input naming an unknown or later layer, or no
-            layers.
+        WorkloadError: duplicate names, an input naming an unknown or later layer, no
+            layers, or a ``batch`` that is not a positive integer.
     """
 
     def __init__(
-        self, layers: Sequence[Layer], name: str = "workload", meta: dict[str, Any] | None = None
+        self,
+        layers: Sequence[Layer],
+        name: str = "workload",
+        meta: dict[str, Any] | None = None,
+        batch: int = 1,
     ):
+        if isinstance(batch, np.integer):
+            batch = int(batch)
+        if not isinstance(batch, int) or isinstance(batch, bool) or batch < 1:
+            raise WorkloadError(
+                f"workload {name!r}: batch must be a positive integer, got {batch!r}"
+            )
+        self.batch: int = batch
         if len(layers) == 0:
             raise WorkloadError(f"workload {name!r}: needs at least one layer")
         named: list[Layer] = []
@@ -247,15 +275,23 @@ class Workload:
         return self.layers[key]
 
     def __repr__(self) -> str:
+        b = f", batch={self.batch}" if self.batch != 1 else ""
         return (
-            f"Workload({self.name!r}, layers={len(self)}, macs={self.macs / 1e6:.1f}M, "
+            f"Workload({self.name!r}, layers={len(self)}{b}, macs={self.macs / 1e6:.1f}M, "
             f"params={self.params / 1e6:.2f}M)"
         )
+
+    def with_batch(self, batch: int) -> Workload:
+        """The same network run on ``batch`` images per call (layers and meta shared)."""
+        if type(batch) is int and batch == self.batch:
+            return self
+        return Workload(self.layers, name=self.name, meta=self.meta, batch=batch)
 
     # --- totals ---------------------------------------------------------------------------
     @cached_property
     def macs(self) -> int:
-        return sum(layer.macs for layer in self.layers)
+        """MACs of one call (the whole batch)."""
+        return self.batch * sum(layer.macs for layer in self.layers)
 
     @cached_property
     def params(self) -> int:
@@ -267,13 +303,14 @@ class Workload:
 
     @cached_property
     def activation_elems(self) -> int:
-        """Sum of all layer outputs (elements written once each)."""
-        return sum(layer.output_elems for layer in self.layers)
+        """Sum of all layer outputs (elements written once each), for the whole batch."""
+        return self.batch * sum(layer.output_elems for layer in self.layers)
 
     @cached_property
     def peak_activation_elems(self) -> int:
-        """The largest input + output of any one layer (what must be live at once)."""
-        return max(layer.input_elems + layer.output_elems for layer in self.layers)
+        """The largest input + output of any one layer (what must be live at once), for
+        the whole batch."""
+        return self.batch * max(layer.input_elems + layer.output_elems for layer in self.layers)
 
     @property
     def num_mac_layers(self) -> int:
@@ -316,8 +353,15 @@ class Workload:
 
     @cached_property
     def lowered(self) -> LoweredWorkload:
-        """The flat numeric form the cost model evaluates (computed once, cached)."""
+        """The flat numeric form the cost model evaluates (computed once, cached).
+
+        Per-image quantities are scaled by :attr:`batch` here, once for every network:
+        the GEMM rows (output pixels) of each group, or the groups of a layer whose
+        stationary operand is an activation; MACs, activation sizes and vector
+        operations. Weights are not scaled.
+        """
         n = len(self.layers)
+        bt = self.batch
         kind = np.empty(n, np.int8)
         is_mac = np.zeros(n, bool)
         gv = np.zeros((5, n), np.int64)
@@ -332,13 +376,16 @@ class Workload:
             is_mac[i] = layer.is_mac
             g = layer.gemm()
             if g is not None:
-                gv[:, i] = (g.groups, g.px, g.F, g.W, layer.scalesim_px())
+                if _activation_stationary(layer):
+                    gv[:, i] = (g.groups * bt, g.px, g.F, g.W, layer.scalesim_px())
+                else:
+                    gv[:, i] = (g.groups, g.px * bt, g.F, g.W, layer.scalesim_px() * bt)
             f[:, i] = (
-                layer.macs,
+                layer.macs * bt,
                 layer.weight_elems,
-                layer.input_elems,
-                layer.output_elems,
-                layer.vector_ops,
+                layer.input_elems * bt,
+                layer.output_elems * bt,
+                layer.vector_ops * bt,
             )
             consumed.update(layer.inputs or (prev,))
             prev = layer.name
@@ -396,19 +443,22 @@ class Workload:
             sources=tuple(sources),
             act_after_add=act_after_add,
             concat_in_place=concat_in_place,
+            batch=bt,
         )
 
     # --- plain-data form --------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "meta": self.meta,
-            "layers": [layer.to_dict() for layer in self.layers],
-        }
+        d: dict[str, Any] = {"name": self.name, "meta": self.meta}
+        if self.batch != 1:
+            d["batch"] = self.batch
+        d["layers"] = [layer.to_dict() for layer in self.layers]
+        return d
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Workload:
         """Build a workload from ``{"name": ..., "layers": [{"type": "Conv2d", ...}, ...]}``.
+
+        An optional ``"batch"`` entry sets the batch size (default 1).
 
         Raises:
             WorkloadError: an unknown layer ``type`` (the message lists the known ones) or
@@ -434,4 +484,9 @@ class Workload:
                 raise WorkloadError(
                     f"layer {i} ({item.get('name', '?')}) of type {tname}: {exc}"
                 ) from None
-        return cls(layers, name=data.get("name", "workload"), meta=data.get("meta"))
+        return cls(
+            layers,
+            name=data.get("name", "workload"),
+            meta=data.get("meta"),
+            batch=data.get("batch", 1),
+        )

@@ -58,23 +58,24 @@ def _error(exc: BaseException) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from archgym import scenarios
     from archgym.agents import AgentError
 
     from .runner import RunError, format_summary, run
+    from .transfer import scenario_arg
 
-    scenario = args.scenario
-    if scenario is None:
-        from archgym import scenarios
-
-        scenario = scenarios.DEFAULT
+    overrides = parse_settings(args.scenario_set, "--scenario-set")
     try:
+        scenario = scenario_arg(args.scenario or scenarios.DEFAULT)
+        if not isinstance(scenario, str) and overrides:
+            scenario, overrides = scenarios.load(scenario, **overrides), {}
         res = run(
             scenario,
             args.agent,
             args.budget,
             args.seed,
             args.out,
-            scenario_overrides=parse_settings(args.scenario_set, "--scenario-set"),
+            scenario_overrides=overrides,
             progress=not args.no_progress,
             fmt=args.format,
             **parse_settings(args.set),
@@ -119,18 +120,17 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def _best_values(frame: Any, exact: bool) -> dict[str, float] | None:
+    """The exact optimum of each scenario definition in ``frame`` (None without --exact)."""
     if not exact:
         return None
-    from .transfer import exact_optimum
+    from archgym import analysis
 
-    out = {}
-    for scen in sorted(frame["scenario"].astype(str).unique()):
-        out[scen] = exact_optimum(scen)
-    return out
+    return analysis.exact_best_values(frame)
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
     from archgym import analysis
+    from archgym.scenarios import ScenarioError
 
     try:
         frame = analysis.load_runs(args.runs)
@@ -143,45 +143,103 @@ def _cmd_compare(args: argparse.Namespace) -> int:
                 f"{budgets or [longest]})"
             )
         best = _best_values(frame, args.exact) if args.metric == "regret" else None
+        has_time = {"ask_s", "eval_s"} & set(frame.columns)
         table = analysis.ranking_table(
-            frame, budgets=budgets or [longest], metric=args.metric, by=args.by, best_value=best
+            frame,
+            budgets=budgets or [longest],
+            metric=args.metric,
+            by=args.by,
+            best_value=best,
+            wall_time=bool(has_time),
         )
-    except (FileNotFoundError, ValueError, KeyError) as exc:
+        at_time = _equal_time_table(frame, args, best) if has_time else None
+    except (FileNotFoundError, ValueError, KeyError, ScenarioError) as exc:
         return _error(exc)
     ref = "the exact optimum" if best else "the best value any run found"
     if args.metric == "regret":
-        print(f"normalized regret (lower is better) relative to {ref}; median and IQR over seeds")
+        print(
+            f"normalized regret (lower is better) = ({ref} - best so far) / |{ref}|; "
+            "median and IQR over seeds; wall_s@b: median seconds of ask + evaluate for b "
+            "evaluations"
+        )
     else:
         print(f"{args.metric} (higher is better); median and IQR over seeds")
     print(table.to_string(float_format=lambda v: f"{v:.4g}"))
+    if at_time is not None and len(at_time):
+        print()
+        print(
+            f"at equal wall-clock time (per scenario: the shortest median run time of any "
+            f"{args.by}); {args.metric} after that many seconds of ask + evaluate:"
+        )
+        print(at_time.to_string(float_format=lambda v: f"{v:.4g}"))
     return 0
+
+
+def _equal_time_table(frame: Any, args: argparse.Namespace, best: Any) -> Any:
+    """Median ``metric`` of each group at the same wall-clock time, per scenario."""
+    import numpy as np
+    import pandas as pd
+
+    from archgym import analysis
+
+    timed = analysis.with_wall_time(frame)
+    totals = timed.groupby("run_id").agg(
+        scenario=("scenario", "first"), group=(args.by, "first"), wall_s=("wall_s", "max")
+    )
+    rows = []
+    for scen, t in totals.groupby("scenario", sort=True):
+        seconds = float(t.groupby("group")["wall_s"].median().min())
+        sub = frame[frame["scenario"] == scen]
+        sub.attrs = dict(frame.attrs)
+        fv = analysis.values_at_wall_time(sub, seconds, args.metric, best)
+        for key, g in fv.groupby(args.by, sort=True):
+            v = g["value"].to_numpy(float)
+            v = v[~np.isnan(v)]
+            rows.append(
+                {
+                    "scenario": scen,
+                    args.by: key,
+                    "seconds": seconds,
+                    "median": float(np.median(v)) if v.size else np.nan,
+                    "n": int(v.size),
+                }
+            )
+    return pd.DataFrame(rows).set_index(["scenario", args.by]) if rows else None
 
 
 def _cmd_plot(args: argparse.Namespace) -> int:
     from archgym import analysis, plotting
+    from archgym.scenarios import ScenarioError
 
     try:
         frame = analysis.load_runs(args.runs)
-        if args.kind in ("regret", "best"):
-            best = _best_values(frame, args.exact) if args.kind == "regret" else None
+        if args.kind in ("regret", "best", "regret-time"):
+            best = _best_values(frame, args.exact) if args.kind != "best" else None
             plotting.plot_curves(
                 frame,
-                "regret" if args.kind == "regret" else "best_so_far",
+                "best_so_far" if args.kind == "best" else "regret",
                 best_value=best,
                 by=args.by,
+                x="time" if args.kind == "regret-time" else "evaluations",
+                reference="exact optimum" if best else None,
                 path=args.out,
             )
         elif args.kind == "hypervolume":
             plotting.plot_hypervolume(frame, by=args.by, path=args.out)
         elif args.kind == "pareto":
-            metrics = (
-                args.metrics.split(",") if args.metrics else ("accuracy", "latency_ms", "energy_mj")
-            )
-            plotting.plot_pareto(frame, metrics, path=args.out)
+            metrics = args.metrics.split(",") if args.metrics else None
+            exact = analysis.exact_designs(frame) if args.exact else None
+            plotting.plot_pareto(frame, metrics, color_by=args.color_by, exact=exact, path=args.out)
         elif args.kind == "lottery":
             best = _best_values(frame, args.exact)
-            plotting.plot_lottery(frame, "regret", best_value=best, path=args.out)
-    except (FileNotFoundError, ValueError, KeyError) as exc:
+            plotting.plot_lottery(
+                frame,
+                "regret",
+                best_value=best,
+                reference="exact optimum" if best else None,
+                path=args.out,
+            )
+    except (FileNotFoundError, ValueError, KeyError, ScenarioError) as exc:
         return _error(exc)
     print(f"wrote {args.out}")
     return 0
@@ -239,12 +297,14 @@ def add_commands(sub: Any) -> None:
     subparsers ``sub`` of the ``archgym`` parser."""
     s = sub.add_parser("run", help="run one search and keep its log (resumes an interrupted run)")
     s.add_argument(
-        "--scenario", default=None, help="scenario id (default: archgym.scenarios.DEFAULT)"
+        "--scenario",
+        default=None,
+        help="scenario id or a scenario YAML file (default: archgym.scenarios.DEFAULT)",
     )
     s.add_argument(
         "--agent",
         default="random",
-        help="agent name (random, ga, bo, ppo, reinforce) or module:Class",
+        help="agent name (random, ga, bo, ppo, reinforce, or one registered by a --plugin)",
     )
     s.add_argument("--budget", type=int, default=100, help="evaluations (default 100)")
     s.add_argument("--seed", type=int, default=0)
@@ -303,23 +363,39 @@ def add_commands(sub: Any) -> None:
     )
     s.add_argument("runs", nargs="+", help="run or sweep directories (or glob patterns)")
     s.add_argument(
-        "--kind", default="regret", choices=["regret", "best", "hypervolume", "pareto", "lottery"]
+        "--kind",
+        default="regret",
+        choices=["regret", "regret-time", "best", "hypervolume", "pareto", "lottery"],
+        help="regret-time: regret against wall-clock time (ask + evaluate seconds)",
     )
     s.add_argument("--out", required=True, help="image file (.png, .pdf, .svg)")
     s.add_argument("--by", default="label", choices=["label", "agent"])
     s.add_argument(
         "--metrics",
         default=None,
-        help="pareto: comma-separated metrics (default accuracy,latency_ms,energy_mj)",
+        help="pareto: comma-separated metrics (default: the scenario's objectives, then its "
+        "budgeted metrics)",
     )
-    s.add_argument("--exact", action="store_true", help="regret against the exact optimum")
+    s.add_argument(
+        "--color-by",
+        default="label",
+        help="pareto: colour feasible designs by this column (numeric values in order)",
+    )
+    s.add_argument(
+        "--exact",
+        action="store_true",
+        help="regret against the exact optimum; pareto: mark the exact optimum / front "
+        "(enumerates each run's stored scenario definition)",
+    )
     s.set_defaults(func=_cmd_plot)
 
     s = sub.add_parser(
         "transfer", help="evaluations saved by transferring a source search to targets"
     )
-    s.add_argument("--scenario", required=True, help="source scenario id")
-    s.add_argument("--targets", required=True, help="comma-separated target scenario ids")
+    s.add_argument("--scenario", required=True, help="source scenario id or YAML file")
+    s.add_argument(
+        "--targets", required=True, help="comma-separated target scenario ids or YAML files"
+    )
     s.add_argument("--agent", default="bo")
     s.add_argument("--budget", type=int, default=50, help="evaluations per target search")
     s.add_argument(

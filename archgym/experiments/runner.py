@@ -22,16 +22,18 @@ agents are deterministic for a seed), nothing finished is evaluated again, and t
 log equals the one an uninterrupted run writes (up to the wall-time columns ``ask_s`` and
 ``eval_s``). A directory whose ``settings.json`` differs from the request is refused.
 
-Scenarios are given by id (``archgym.scenarios.load``) and agents by name
-(``archgym.agents.make``); both also accept an import path ``"package.module:name"`` for
-a scenario factory or an agent class defined outside archgym.
+Scenarios are given by id (``archgym.scenarios.load``; a scenario object that is not in
+the catalog, such as one read from a YAML file, is stored as its full document) and agents
+by name (``archgym.agents.make``). Nothing named in a ``settings.json`` is ever imported:
+your own scenarios and agents are registered from your own Python
+(``archgym.scenarios.register``, ``archgym.agents.register``) or a ``--plugin`` module
+(:mod:`archgym.plugins`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
-import importlib
 import io
 import math
 import os
@@ -61,6 +63,7 @@ from .logs import (
 
 __all__ = [
     "RunError",
+    "RunBusyError",
     "RunSpec",
     "RunResult",
     "run",
@@ -79,11 +82,21 @@ __all__ = [
 #: Log columns that describe the run and the step rather than the design or its metrics.
 META_COLUMNS: tuple[str, ...] = ("run_id", "agent", "seed", "step", "eval", "ask_s", "eval_s")
 
-_IMPORT_PATH = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
-
 
 class RunError(RuntimeError):
     """A run cannot start: conflicting settings in its directory, a run already in progress."""
+
+
+class RunBusyError(RunError):
+    """Another live process is running this run directory (it holds the directory's lock).
+
+    Attributes:
+        pid: The process that holds the lock (as it wrote it in ``.lock``), or None.
+    """
+
+    def __init__(self, message: str, pid: int | None = None) -> None:
+        super().__init__(message)
+        self.pid = pid
 
 
 # --------------------------------------------------------------------------------------
@@ -91,33 +104,26 @@ class RunError(RuntimeError):
 # --------------------------------------------------------------------------------------
 
 
-def _import_path(path: str) -> Any:
-    module, _, attr = path.partition(":")
-    obj: Any = importlib.import_module(module)
-    for part in attr.split("."):
-        obj = getattr(obj, part)
-    return obj
-
-
 def resolve_scenario(
     scenario_id: str,
     overrides: Mapping[str, Any] | None = None,
     definition: Mapping[str, Any] | None = None,
 ) -> Any:
-    """Build a scenario from its id (``archgym.scenarios.load``) or an import path.
+    """Build a scenario from its id or its stored document; never imports code.
 
     Args:
-        scenario_id: A catalog id, or ``"package.module:factory"`` for a callable that
-            returns a scenario.
+        scenario_id: A catalog id or an id registered with ``archgym.scenarios.register``
+            (a ``"module:attr"`` string is refused with a clear error, never imported).
         overrides: Keyword overrides (e.g. budgets) passed to the loader or factory.
         definition: A scenario document (``Scenario.to_dict()``) to load instead of the id.
 
     Returns:
         The scenario object.
+
+    Raises:
+        ScenarioError: an unknown id (or an import path), a malformed document.
     """
     overrides = dict(overrides or {})
-    if definition is None and _IMPORT_PATH.match(scenario_id):
-        return _import_path(scenario_id)(**overrides)
     from archgym import scenarios
 
     return scenarios.load(dict(definition) if definition is not None else scenario_id, **overrides)
@@ -158,10 +164,12 @@ def resolve_agent(name: str, settings: Mapping[str, Any] | None = None) -> Any:
     :class:`~archgym.agents.History` (this is how a transfer source is named in a
     ``settings.json`` or a sweep configuration).
     """
-    settings = {k: _decode_setting(v) for k, v in (settings or {}).items()}
-    if _IMPORT_PATH.match(name):
-        return _import_path(name)(**settings)
     from archgym import agents
+    from archgym.plugins import check_not_import_path
+
+    check_not_import_path(str(name), "agent", agents.AgentError)
+    agents.agent_class(name)  # an unknown name fails before any setting is decoded
+    settings = {k: _decode_setting(v) for k, v in (settings or {}).items()}
 
     return agents.make(name, **settings)
 
@@ -170,9 +178,16 @@ def _agent_name(agent: Any) -> str:
     from archgym import agents
 
     name = getattr(agent, "name", None)
-    if name in agents.REGISTRY and type(agent) is agents.agent_class(name):
+    if name in agents.list_agents() and type(agent) is agents.agent_class(name):
         return str(name)
-    return f"{type(agent).__module__}:{type(agent).__qualname__}"
+    for known in agents.list_agents():
+        if type(agent) is agents.agent_class(known):
+            return known
+    raise agents.AgentError(
+        f"agent class {type(agent).__qualname__} is not registered; register it first with "
+        f"archgym.agents.register('name', {type(agent).__qualname__}) so its runs can be "
+        "resumed and compared by name"
+    )
 
 
 def _encode_setting(value: Any) -> Any:
@@ -231,8 +246,8 @@ class RunSpec:
     """What reproduces a run: (scenario id and overrides, agent and settings, budget, seed).
 
     Attributes:
-        scenario: Scenario id or import path.
-        agent: Agent name or import path of its class.
+        scenario: Scenario id (catalog or registered).
+        agent: Agent name (built in or registered).
         budget: Number of evaluations.
         seed: The seed of every random source of the agent.
         scenario_overrides: Keyword overrides of the scenario (e.g. budgets).
@@ -417,6 +432,7 @@ def scenario_info(scenario: Any) -> dict[str, Any]:
         "space_size": int(space.size),
         "space": space_doc,
         "n_objectives": n_obj,
+        "objective_names": [str(m) for m in getattr(scenario, "objective_names", None) or []],
         "objective_columns": list(cols) if cols else ["objective"],
         "budgets": {str(k): _to_float(v) for k, v in dict(budgets).items()},
         "ref_point": ref,
@@ -556,23 +572,132 @@ def format_summary(summary: Mapping[str, Any], max_front: int = 20) -> str:
 # --------------------------------------------------------------------------------------
 
 
+LOCK_FILE = ".lock"
+
+
+def _lock_holder(path: Path) -> int | None:
+    """The PID written in a lock file, or None."""
+    try:
+        text = path.read_text().strip()
+    except OSError:
+        return None
+    return int(text) if text.isdigit() else None
+
+
+def _pid_alive(pid: int) -> bool:
+    """Whether a process ``pid`` exists (checked with signal 0, not guessed from age)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
+
+
 @contextlib.contextmanager
 def _lock(directory: Path) -> Iterator[None]:
-    """An exclusive lock on a run directory (released when the process dies)."""
+    """An exclusive lock on a run directory, held while the run goes on.
+
+    The lock is ``fcntl.flock`` on ``<directory>/.lock``: the kernel releases it when its
+    holder dies however it dies, so a lock left by a killed process is never in the way
+    (a stale lock cannot exist). The holder writes its PID in the file for the message
+    of a refused second process. A lock file deleted and made again between ``open`` and
+    ``flock`` (a run that cleaned up after a refused start) is detected by its inode and
+    taken again.
+
+    Raises:
+        RunBusyError: a live process holds the lock.
+    """
     try:
         import fcntl
     except ImportError:  # pragma: no cover - not POSIX
         yield
         return
-    fh = open(directory / ".lock", "w")
-    try:
+    path = directory / LOCK_FILE
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
-            raise RunError(f"{directory}: another process is running this run") from exc
+            os.close(fd)
+            pid = _lock_holder(path)
+            who = f"process {pid}" if pid is not None and _pid_alive(pid) else "another process"
+            raise RunBusyError(
+                f"{directory}: {who} is running this run (it holds {path}); wait for it to "
+                "finish or stop it",
+                pid,
+            ) from exc
+        try:
+            same = os.fstat(fd).st_ino == os.stat(path).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            break
+        os.close(fd)  # the file was replaced under us: lock the one that is there now
+    try:
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         yield
     finally:
-        fh.close()
+        os.close(fd)
+
+
+def _has_rows(log: Path) -> bool:
+    """Whether a CSV log holds at least one complete evaluation row (after its header)."""
+    try:
+        with open(log, "rb") as fh:
+            return fh.read().count(b"\n") >= 2
+    except OSError:
+        return False
+
+
+@contextlib.contextmanager
+def _locked_as_found(directory: Path) -> Iterator[None]:
+    """Hold the run directory's lock; if the run fails before logging its first
+    evaluation, leave the directory as it was found (no ``settings.json``, log or lock
+    left behind, the directory removed if this call made it), so the corrected command
+    is not refused. A run that logged evaluations keeps everything (it resumes)."""
+    made = [d for d in (directory, *directory.parents) if not d.exists()]  # innermost first
+    directory.mkdir(parents=True, exist_ok=True)
+    names = (SETTINGS_JSON, LOG_CSV, LOCK_FILE)
+    before: dict[str, bytes | None] = {}
+    for name in names:
+        try:
+            before[name] = (directory / name).read_bytes()
+        except OSError:
+            before[name] = None
+    try:
+        with _lock(directory):
+            try:
+                yield
+            except BaseException:
+                if not _has_rows(directory / LOG_CSV):
+                    for name in names:  # the lock file last: it is still held
+                        path = directory / name
+                        if before[name] is None:
+                            with contextlib.suppress(OSError):
+                                path.unlink()
+                        elif name == SETTINGS_JSON:
+                            with contextlib.suppress(OSError):
+                                if path.read_bytes() != before[name]:
+                                    write_bytes_atomic(path, before[name])
+                raise
+    except BaseException:
+        for d in made:
+            try:
+                d.rmdir()  # only if empty
+            except OSError:
+                break
+        raise
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file and a rename."""
+    from .._io import atomic_open
+
+    with atomic_open(path, "wb") as fh:
+        fh.write(data)
 
 
 def _diff(want: Mapping[str, Any], have: Mapping[str, Any]) -> list[str]:
@@ -626,10 +751,14 @@ def run_spec(
     if fmt == "parquet" and not have_pyarrow():
         raise RunError("fmt='parquet' needs pyarrow (pip install 'archgym[parquet]')")
     directory = Path(out) if out is not None else default_run_dir(spec)
-    directory.mkdir(parents=True, exist_ok=True)
     key = spec.key()
-    with _lock(directory):
-        have = read_json(directory / SETTINGS_JSON)
+    with _locked_as_found(directory):
+        from .logs import read_json_checked
+
+        try:
+            have = read_json_checked(directory / SETTINGS_JSON)
+        except ValueError as exc:
+            raise RunError(f"{exc}; refusing to resume this run") from None
         log_path = directory / LOG_CSV
         if have is not None:
             try:
@@ -696,12 +825,10 @@ def run_spec(
 
 
 def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
-    """The Parquet mirror (atomically); object columns (tuple choices) as text."""
-    obj = [c for c in frame.columns if frame[c].dtype == object]
-    table = frame.astype({c: str for c in obj}) if obj else frame
-    tmp = path.with_name(path.name + ".tmp")
-    table.to_parquet(tmp, index=False)
-    os.replace(tmp, path)
+    """The Parquet mirror of the journal (:func:`.logs.write_parquet_mirror`)."""
+    from .logs import write_parquet_mirror
+
+    write_parquet_mirror(frame, path.with_name(LOG_CSV), path)
 
 
 def _step_size(agent: Any, scenario: Any, seed: int) -> int:
@@ -742,11 +869,12 @@ def run(
     """Search ``scenario`` with ``agent`` for ``budget`` evaluations and keep the log.
 
     Args:
-        scenario: A scenario id (or ``"module:factory"``), or a scenario object (a catalog
+        scenario: A scenario id (catalog or registered), or a scenario object (a catalog
             scenario is recorded by its id, another ``Scenario`` by its document, any other
             object by its ``id`` and ``overrides`` attributes).
-        agent: An agent name (or ``"module:Class"``), or an agent object (recorded by its
-            name and full settings; ``agent_settings`` must then be empty).
+        agent: An agent name (built in or registered), or an agent object of a registered
+            class (recorded by its name and full settings; ``agent_settings`` must then be
+            empty).
         budget: Number of evaluations.
         seed: Seed of the agent's random sources.
         out: The run directory (default ``<root>/<run id>``). An existing directory of
@@ -827,9 +955,14 @@ def load_run(directory: str | os.PathLike[str]) -> RunResult:
     from archgym.agents import History
 
     directory = Path(directory)
-    doc = read_json(directory / SETTINGS_JSON)
+    from .logs import read_json_checked
+
+    try:
+        doc = read_json_checked(directory / SETTINGS_JSON)
+    except ValueError as exc:
+        raise RunError(str(exc)) from None
     if doc is None:
-        raise RunError(f"{directory} has no readable {SETTINGS_JSON}; not a run directory")
+        raise RunError(f"{directory} has no {SETTINGS_JSON}; not a run directory")
     spec = RunSpec.from_settings(doc)
     info = doc.get("scenario_info") or {}
     frame = None

@@ -5,8 +5,10 @@ A sweep configuration (YAML, or the same as a dict)::
     budget: 50                 # evaluations per run (an agent entry may override it)
     seeds: [0, 1, 2]           # or a count: 3 means seeds 0, 1, 2
     scenarios:
-      - tiny                   # a catalog id (or "module:factory")
+      - tiny                   # a catalog id (or one registered from Python)
       - {id: tiny, set: {area_mm2: 10}}       # with overrides
+      - my_scenario.yaml       # a scenario document (path relative to this file)
+      - {file: my_scenario.yaml, set: {area_mm2: 10}}
     agents:
       - random
       - name: bo
@@ -23,11 +25,28 @@ Every cell is a run (:func:`archgym.experiments.run`) in its own directory
 ones, losing nothing. A cell that raises is logged (``error.txt`` in its directory with
 the traceback, ``status = error`` in ``<out>/index.csv``) and the others finish.
 
-Backends: ``"local"`` runs cells in a pool of processes (``concurrent.futures``, one
-thread each: ``OMP_NUM_THREADS=1``, ``torch.set_num_threads(1)``); ``"ray"`` runs each cell
-as a Ray task with one CPU on the cluster at ``address`` (``ray.init(address=...)``; a
-local Ray instance if ``address`` is None). Cells write their directories themselves, so
-with Ray the output directory must be on a file system every node sees.
+A sweep file is data: scenario and agent names are looked up in the catalog and the agent
+registry, never imported (``"module:attr"`` is refused before any cell starts). A scenario
+file is read as a document and stored with every run, so the runs stay comparable without
+it. Your own scenarios and agents come from plugins you load yourself
+(:func:`archgym.plugins.load_plugins`, ``archgym --plugin MODULE sweep ...``); the sweep
+loads the same plugins in its worker processes.
+
+Faults: the local backend runs cells on worker processes that die with the sweep (a
+parent-death signal and a watchdog), so a killed sweep leaves no orphan behind and a
+restarted one takes its cells over (a run directory's lock is an ``flock`` that the kernel
+releases when its holder dies: a lock held is a holder alive). A worker that dies costs
+only the cell it was running: that cell is resumed once on a fresh worker, then marked
+failed with the signal that killed it. A cell another live process is running (a second
+sweep into the same folder) is waited for and reported done, never failed.
+
+Backends: ``"local"`` runs cells on a pool of worker processes (one thread each:
+``OMP_NUM_THREADS=1``, ``torch.set_num_threads(1)``); ``"ray"`` runs each cell as a Ray
+task with one CPU on the cluster at ``address`` (``ray.init(address=...)``). Without an
+address, a local Ray head is started bound to 127.0.0.1 only, with Ray's token
+authentication and no dashboard (:func:`start_local_ray`); to use a cluster, see the
+README's "Safety" section. Cells write their directories themselves, so with Ray the
+output directory must be on a file system every node sees.
 """
 
 from __future__ import annotations
@@ -40,16 +59,17 @@ import os
 import time
 import traceback
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from archgym.plugins import loaded_plugins
+
+from .._io import atomic_open
 from .logs import ERROR_TXT, SETTINGS_JSON, SUMMARY_JSON, read_json, write_json_atomic
-from .runner import RunSpec, run_spec
+from .runner import RunBusyError, RunSpec, run_spec
 
 __all__ = [
     "SweepError",
@@ -61,11 +81,11 @@ __all__ = [
     "sweep",
     "run_cell",
     "INDEX_CSV",
+    "start_local_ray",
 ]
 
 INDEX_CSV = "index.csv"
 _THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMEXPR_NUM_THREADS")
-_MAX_POOL_BREAKS = 3
 
 
 class SweepError(ValueError):
@@ -77,7 +97,8 @@ class SweepConfig:
     """A parsed sweep configuration.
 
     Attributes:
-        scenarios: ``(id, overrides)`` per scenario.
+        scenarios: ``(id, overrides, definition)`` per scenario (``definition``: the
+            document of a scenario read from a YAML file, else None).
         agents: ``(name, settings, budget)`` per agent entry; ``settings`` values that are
             lists are grid axes, ``budget`` is None for the sweep's budget.
         seeds: The seeds.
@@ -86,7 +107,7 @@ class SweepConfig:
         fmt: Log format of every run (``auto``, ``csv`` or ``parquet``).
     """
 
-    scenarios: list[tuple[str, dict[str, Any]]]
+    scenarios: list[tuple[str, dict[str, Any], dict[str, Any] | None]]
     agents: list[tuple[str, dict[str, Any], int | None]]
     seeds: list[int]
     budget: int
@@ -145,20 +166,10 @@ def load_config(source: str | os.PathLike[str] | Mapping[str, Any]) -> SweepConf
         seeds = _as_list(seeds_doc, "seeds")
     if not seeds or not all(isinstance(s, int) and s >= 0 for s in seeds):
         raise SweepError(f"seeds must be a count or a list of integers >= 0, got {seeds_doc!r}")
+    base_dir = None if isinstance(source, Mapping) else Path(source).resolve().parent
     scenarios = []
     for i, entry in enumerate(_as_list(doc.get("scenarios"), "scenarios")):
-        if isinstance(entry, str):
-            scenarios.append((entry, {}))
-        elif isinstance(entry, Mapping) and "id" in entry:
-            extra = sorted(set(entry) - {"id", "set", "overrides"})
-            if extra:
-                raise SweepError(f"scenarios[{i}]: unknown key(s) {extra}; use 'id' and 'set'")
-            overrides = dict(entry.get("set") or entry.get("overrides") or {})
-            scenarios.append((str(entry["id"]), overrides))
-        else:
-            raise SweepError(
-                f"scenarios[{i}]: an id or a mapping with 'id' (and 'set'), got {entry!r}"
-            )
+        scenarios.append(_scenario_entry(i, entry, base_dir))
     agents = []
     for i, entry in enumerate(_as_list(doc.get("agents"), "agents")):
         if isinstance(entry, str):
@@ -180,12 +191,57 @@ def load_config(source: str | os.PathLike[str] | Mapping[str, Any]) -> SweepConf
             raise SweepError(
                 f"agents[{i}]: a name or a mapping with 'name' (and 'settings'), got {entry!r}"
             )
+    from archgym import agents as _agents
+    from archgym.plugins import check_not_import_path
+
+    for i, (name, _, _) in enumerate(agents):
+        check_not_import_path(name, "agent", SweepError)
+        if name not in _agents.list_agents():  # checked without importing the agent's module
+            raise SweepError(
+                f"agents[{i}]: unknown agent {name!r}; agents: {_agents.list_agents()}"
+            )
     fmt = doc.get("format", "auto")
     if fmt not in ("auto", "csv", "parquet"):
         raise SweepError(f"format must be 'auto', 'csv' or 'parquet', got {fmt!r}")
     return SweepConfig(
         scenarios, agents, [int(s) for s in seeds], int(budget), doc.get("out"), fmt, doc
     )
+
+
+def _scenario_entry(
+    i: int, entry: Any, base_dir: Path | None
+) -> tuple[str, dict[str, Any], dict[str, Any] | None]:
+    """``(id, overrides, definition)`` of one ``scenarios`` entry, checked (never imported)."""
+    from archgym import scenarios as _scenarios
+
+    if isinstance(entry, str):
+        entry = {"file": entry} if entry.endswith((".yaml", ".yml")) else {"id": entry}
+    if not isinstance(entry, Mapping) or ("id" in entry) == ("file" in entry):
+        raise SweepError(
+            f"scenarios[{i}]: an id, a YAML file name, or a mapping with 'id' or 'file' "
+            f"(and 'set'), got {entry!r}"
+        )
+    extra = sorted(set(entry) - {"id", "file", "set", "overrides"})
+    if extra:
+        raise SweepError(f"scenarios[{i}]: unknown key(s) {extra}; use 'id' or 'file', and 'set'")
+    overrides = dict(entry.get("set") or entry.get("overrides") or {})
+    try:
+        if "file" in entry:
+            path = Path(str(entry["file"]))
+            if base_dir is not None and not path.is_absolute():
+                path = base_dir / path
+            if not path.is_file():
+                raise SweepError(f"scenarios[{i}]: scenario file {str(path)!r} does not exist")
+            sc = _scenarios.Scenario.from_yaml(path)
+            if overrides:
+                sc = _scenarios.load(sc, **overrides)
+            return str(sc.id), {}, sc.to_dict()
+        sid = str(entry["id"])
+        if sid not in _scenarios.ids():
+            _scenarios.get_definition(sid)  # raises the clear unknown-id error
+        return sid, overrides, None
+    except _scenarios.ScenarioError as exc:
+        raise SweepError(f"scenarios[{i}]: {exc}") from None
 
 
 def _setting_grid(settings: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -201,11 +257,19 @@ def expand_grid(config: SweepConfig, out: str | os.PathLike[str]) -> list[Cell]:
     out = Path(out)
     cells = []
     seen: set[str] = set()
-    for scenario, overrides in config.scenarios:
+    for scenario, overrides, definition in config.scenarios:
         for name, settings, budget in config.agents:
             for combo in _setting_grid(settings):
                 for seed in config.seeds:
-                    spec = RunSpec(scenario, name, budget or config.budget, seed, overrides, combo)
+                    spec = RunSpec(
+                        scenario,
+                        name,
+                        budget or config.budget,
+                        seed,
+                        overrides,
+                        combo,
+                        scenario_definition=definition,
+                    )
                     if spec.run_id in seen:
                         continue
                     seen.add(spec.run_id)
@@ -241,7 +305,8 @@ def run_cell(
         threads: Limit numpy/torch to this many threads (None: leave them).
 
     Returns:
-        ``status`` (``done`` or ``error``), ``n_evals``, ``best_objective``, ``wall_s``,
+        ``status`` (``done``, ``error``, or ``busy``: another live process holds the
+        cell's lock, nothing was done), ``n_evals``, ``best_objective``, ``wall_s``,
         ``error`` (one line) and ``pid``.
     """
     if threads == 1:
@@ -249,6 +314,8 @@ def run_cell(
     t0 = time.perf_counter()
     path = Path(directory)
     try:
+        if _PLUGIN_ERROR:
+            raise _PLUGIN_ERROR[0]
         res = run_spec(RunSpec.from_settings(spec_doc), path, fmt=fmt)
         with contextlib.suppress(FileNotFoundError):
             (path / ERROR_TXT).unlink()
@@ -260,6 +327,15 @@ def run_cell(
             "wall_s": time.perf_counter() - t0,
             "error": "",
             "pid": os.getpid(),
+        }
+    except RunBusyError as exc:  # another live process runs this cell: not a failure
+        return {
+            "status": "busy",
+            "n_evals": None,
+            "best_objective": None,
+            "wall_s": time.perf_counter() - t0,
+            "error": str(exc).splitlines()[0][:500],
+            "pid": exc.pid,
         }
     except Exception as exc:  # noqa: BLE001 - isolate the cell; the traceback is kept
         path.mkdir(parents=True, exist_ok=True)
@@ -274,8 +350,26 @@ def run_cell(
         }
 
 
-def _init_worker() -> None:
+_PLUGIN_ERROR: list[BaseException] = []
+
+
+def _init_worker(plugins: Sequence[str] = ()) -> None:
     _limit_threads()
+    if plugins:
+        from archgym.plugins import PluginError, load_plugins
+
+        try:
+            load_plugins(plugins)
+        except PluginError as exc:  # reported by every cell of this worker, not a dead pool
+            _PLUGIN_ERROR.append(exc)
+
+
+def _ray_cell(
+    plugins: Sequence[str], spec_doc: dict[str, Any], directory: str, fmt: str
+) -> dict[str, Any]:
+    """:func:`run_cell` in a Ray worker, after loading the sweep's plugins."""
+    _init_worker(plugins)
+    return run_cell(spec_doc, directory, fmt)
 
 
 def _finished(cell: Cell) -> dict[str, Any] | None:
@@ -358,11 +452,28 @@ def _index_row(cell: Cell, result: Mapping[str, Any] | None) -> dict[str, Any]:
 def _write_index(
     out: Path, cells: Sequence[Cell], results: Mapping[str, Mapping[str, Any]]
 ) -> pd.DataFrame:
+    """Write ``<out>/index.csv`` atomically (a unique temporary file, then a rename), under
+    an ``flock`` on ``index.csv.lock`` so two sweeps into one folder never interleave."""
     index = pd.DataFrame([_index_row(c, results.get(c.spec.run_id)) for c in cells])
-    tmp = out / (INDEX_CSV + ".tmp")
-    index.to_csv(tmp, index=False)
-    os.replace(tmp, out / INDEX_CSV)
+    with _index_lock(out):
+        with atomic_open(out / INDEX_CSV, "w") as fh:
+            index.to_csv(fh, index=False)
     return index
+
+
+@contextlib.contextmanager
+def _index_lock(out: Path) -> Iterator[None]:
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        yield
+        return
+    fd = os.open(out / (INDEX_CSV + ".lock"), os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 @contextlib.contextmanager
@@ -381,39 +492,267 @@ def _single_thread_env() -> Iterator[None]:
                 os.environ[v] = val
 
 
+# --------------------------------------------------------------------------------------
+# local workers: one process per slot, each tied to the sweep's life
+# --------------------------------------------------------------------------------------
+
+#: A cell whose worker process died (killed, out of memory, a crash in native code) is
+#: run again (resuming from its log) up to this many times in all, then marked failed.
+_MAX_WORKER_DEATHS = 2
+#: Seconds between looks at a cell another live process is running.
+_BUSY_POLL_S = 0.5
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """End this process when the sweep process that started it dies.
+
+    Two mechanisms: the kernel's parent-death signal (Linux ``PR_SET_PDEATHSIG``, a
+    SIGKILL sent when the parent exits, however it exits) and a watchdog thread that
+    checks once a second that the parent is still ``parent_pid`` (other POSIX systems, and
+    the moment between fork and ``prctl``)."""
+    import signal
+    import sys
+    import threading
+
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG = 1
+        except (OSError, AttributeError):  # pragma: no cover - no libc prctl
+            pass
+    if os.getppid() != parent_pid:  # the parent died before prctl took effect
+        os._exit(1)
+
+    def watchdog() -> None:
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent_pid:
+                os._exit(1)
+
+    threading.Thread(target=watchdog, name="archgym-parent-watchdog", daemon=True).start()
+
+
+def _worker_main(conn: Any, parent_pid: int, fmt: str, plugins: Sequence[str] = ()) -> None:
+    """A local sweep worker: runs the cells it is sent, one at a time, until told to stop
+    (``None``) or until its parent dies."""
+    import signal
+
+    _die_with_parent(parent_pid)
+    # Ctrl-C goes to the whole terminal group: the sweep process handles it (and stops
+    # its workers); a worker must not print a traceback of its own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _init_worker(plugins)
+    while True:
+        try:
+            msg = conn.recv()
+        except (EOFError, OSError):
+            return
+        if msg is None:
+            return
+        spec_doc, directory = msg
+        conn.send(run_cell(spec_doc, directory, fmt))
+
+
+class _Worker:
+    """One worker process of the local backend and the cell it is running."""
+
+    def __init__(self, ctx: Any, fmt: str) -> None:
+        self.conn, child = ctx.Pipe(duplex=True)
+        self.proc = ctx.Process(
+            target=_worker_main,
+            args=(child, os.getpid(), fmt, tuple(loaded_plugins())),
+            name="archgym-sweep-worker",
+        )
+        self.proc.daemon = True
+        self.proc.start()
+        child.close()
+        self.cell: Cell | None = None
+
+    def submit(self, cell: Cell) -> None:
+        self.cell = cell
+        self.conn.send((cell.spec.key(), str(cell.dir.resolve())))
+
+    def stop(self, timeout: float = 2.0) -> None:
+        """Ask the worker to exit; kill it if it is busy or does not (a cell it was running
+        resumes from its log next time)."""
+        if self.proc.is_alive() and self.cell is None:
+            with contextlib.suppress(OSError, ValueError):
+                self.conn.send(None)
+            self.proc.join(timeout)
+        if self.proc.is_alive():
+            self.proc.kill()
+            self.proc.join(timeout)
+        with contextlib.suppress(OSError):
+            self.conn.close()
+
+
+def _death_message(exitcode: int | None, times: int) -> str:
+    import signal
+
+    if exitcode is not None and exitcode < 0:
+        try:
+            how = f"killed by {signal.Signals(-exitcode).name}"
+        except ValueError:
+            how = f"killed by signal {-exitcode}"
+    else:
+        how = f"exited with code {exitcode}"
+    return (
+        f"the worker process running this cell died {times} time(s) ({how}: killed, out of "
+        "memory or a crash in native code); start the sweep again to resume it"
+    )
+
+
 def _run_local(cells: list[Cell], fmt: str, workers: int, on_done: Any) -> None:
+    """Run ``cells`` on ``workers`` processes. A worker that dies costs only the cell it was
+    running (retried, then marked failed); a cell another live process is running is
+    waited for, never marked failed."""
+    from collections import deque
+    from multiprocessing.connection import wait as mp_wait
+
     ctx = multiprocessing.get_context("spawn")
-    todo = list(cells)
-    breaks: dict[str, int] = {}
+    queue: deque[Cell] = deque(cells)
+    waiting: list[tuple[float, Cell]] = []  # (time to look again, cell) held elsewhere
+    deaths: dict[str, int] = {}
+    pool: list[_Worker] = []
+    n_workers = max(1, min(workers, len(cells)))
     with _single_thread_env():
-        while todo:
-            broken: list[Cell] = []
-            with ProcessPoolExecutor(
-                max_workers=min(workers, len(todo)), mp_context=ctx, initializer=_init_worker
-            ) as pool:
-                futures = {
-                    pool.submit(run_cell, c.spec.key(), str(c.dir.resolve()), fmt): c for c in todo
-                }
-                pending = set(futures)
-                while pending:
-                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                    for fut in done:
-                        cell = futures[fut]
-                        try:
-                            on_done(cell, fut.result())
-                        except BrokenProcessPool:
-                            broken.append(cell)
-            todo = []
-            for cell in broken:
-                rid = cell.spec.run_id
-                breaks[rid] = breaks.get(rid, 0) + 1
-                if breaks[rid] >= _MAX_POOL_BREAKS:
-                    msg = f"worker process died {breaks[rid]} times (killed, out of memory or a crash in native code)"
-                    cell.dir.mkdir(parents=True, exist_ok=True)
-                    (cell.dir / ERROR_TXT).write_text(msg + "\n")
-                    on_done(cell, {"status": "error", "error": msg})
-                else:
-                    todo.append(cell)
+        try:
+            while queue or waiting or any(w.cell is not None for w in pool):
+                now = time.monotonic()
+                for item in [x for x in waiting if x[0] <= now]:
+                    waiting.remove(item)
+                    fin = _finished(item[1])
+                    if fin is not None:
+                        on_done(item[1], {**fin, "status": "done"})
+                    else:
+                        queue.append(item[1])
+                while queue:
+                    idle = next((w for w in pool if w.cell is None), None)
+                    if idle is None and len(pool) < n_workers:
+                        idle = _Worker(ctx, fmt)
+                        pool.append(idle)
+                    if idle is None:
+                        break
+                    idle.submit(queue.popleft())
+                busy = [w for w in pool if w.cell is not None]
+                if not busy:
+                    if waiting:
+                        time.sleep(max(0.0, min(t for t, _ in waiting) - time.monotonic()))
+                    continue
+                handles: list[Any] = [w.conn for w in busy] + [w.proc.sentinel for w in busy]
+                timeout = _BUSY_POLL_S if waiting else None
+                ready = set(mp_wait(handles, timeout=timeout))
+                for w in busy:
+                    if w.conn not in ready and w.proc.sentinel not in ready:
+                        continue
+                    cell = w.cell
+                    assert cell is not None
+                    result = None
+                    try:
+                        if w.conn.poll():
+                            result = w.conn.recv()
+                    except (EOFError, OSError):
+                        result = None
+                    if result is not None:
+                        w.cell = None
+                        if result.get("status") == "busy":
+                            waiting.append((time.monotonic() + _BUSY_POLL_S, cell))
+                        else:
+                            on_done(cell, result)
+                        continue
+                    # the worker died while running `cell`: only that cell is concerned
+                    w.proc.join(1.0)
+                    code = w.proc.exitcode
+                    w.cell = None
+                    w.stop()
+                    pool.remove(w)
+                    rid = cell.spec.run_id
+                    deaths[rid] = deaths.get(rid, 0) + 1
+                    if deaths[rid] < _MAX_WORKER_DEATHS:
+                        queue.appendleft(cell)
+                    else:
+                        msg = _death_message(code, deaths[rid])
+                        cell.dir.mkdir(parents=True, exist_ok=True)
+                        (cell.dir / ERROR_TXT).write_text(msg + "\n")
+                        on_done(cell, {"status": "error", "error": msg})
+        finally:
+            for w in pool:
+                w.stop()
+
+
+# --------------------------------------------------------------------------------------
+# Ray
+# --------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _loopback_ray_env() -> Iterator[None]:
+    """Environment for a local Ray head that is reachable from this machine only.
+
+    Ray resolves a node address of ``127.0.0.1`` to the machine's external address unless
+    clusters are turned off (``RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0``, what Ray itself does
+    on macOS and Windows); with them off every Ray server of the local head (GCS, raylet,
+    object manager, workers, agents) binds to loopback. Token authentication is Ray's own
+    default for a local ``ray.init()`` (Ray >= 2.52 makes a token in
+    ``~/.ray/auth_token``); ``RAY_AUTH_MODE`` is left as the user set it (Ray reads it when
+    it is imported, so it cannot be changed here)."""
+    want = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", "RAY_USAGE_STATS_ENABLED": "0"}
+    old = {k: os.environ.get(k) for k in want}
+    os.environ.update(want)
+    import sys
+
+    constants = sys.modules.get("ray._private.ray_constants")
+    old_flag = getattr(constants, "ENABLE_RAY_CLUSTER", None) if constants else None
+    if constants is not None:  # ray imported before: its constant is read already
+        constants.ENABLE_RAY_CLUSTER = False
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        if constants is not None:
+            constants.ENABLE_RAY_CLUSTER = old_flag
+
+
+def _is_loopback(address: str) -> bool:
+    """Whether a Ray address ``HOST:PORT`` (or ``ray://HOST:PORT``) names this machine's
+    loopback interface."""
+    import ipaddress
+
+    host = address.split("://", 1)[-1].rsplit(":", 1)[0].strip("[]")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def start_local_ray(num_cpus: int, include_dashboard: bool = False) -> Any:
+    """Start a local Ray head bound to 127.0.0.1 only, with token authentication.
+
+    Args:
+        num_cpus: CPUs of the instance (one per concurrent cell).
+        include_dashboard: Also start Ray's dashboard (on 127.0.0.1 too).
+
+    Returns:
+        What ``ray.init`` returns. Stop it with ``ray.shutdown()``.
+    """
+    with _loopback_ray_env():
+        import ray
+
+        return ray.init(
+            _node_ip_address="127.0.0.1",
+            num_cpus=num_cpus,
+            include_dashboard=include_dashboard,
+            dashboard_host="127.0.0.1",
+            log_to_driver=False,
+        )
 
 
 def _run_ray(
@@ -425,21 +764,23 @@ def _run_ray(
         raise SweepError("the ray backend needs ray: pip install 'archgym[parallel]'") from exc
     started = False
     if not ray.is_initialized():
-        kwargs: dict[str, Any] = {"log_to_driver": False, "include_dashboard": False}
         if address is None:
-            kwargs["num_cpus"] = workers or os.cpu_count() or 1
+            start_local_ray(workers or os.cpu_count() or 1)
+        elif _is_loopback(address):  # a head on this machine only: stay on loopback too
+            with _loopback_ray_env():
+                ray.init(address=address, log_to_driver=False)
         else:
-            kwargs.pop("include_dashboard")
-        ray.init(address=address, **kwargs)
+            ray.init(address=address, log_to_driver=False)
         started = True
     try:
-        task = ray.remote(num_cpus=1, max_retries=1)(run_cell)
-        refs = {task.remote(c.spec.key(), str(c.dir.resolve()), fmt): c for c in cells}
+        task = ray.remote(num_cpus=1, max_retries=_MAX_WORKER_DEATHS - 1)(_ray_cell)
+        plugins = tuple(loaded_plugins())
+        refs = {task.remote(plugins, c.spec.key(), str(c.dir.resolve()), fmt): c for c in cells}
         pending = list(refs)
         while pending:
             done, pending = ray.wait(pending, num_returns=1)
             for ref in done:
-                cell = refs[ref]
+                cell = refs.pop(ref)
                 try:
                     result = ray.get(ref)
                 except Exception as exc:  # noqa: BLE001 - a worker died
@@ -447,6 +788,16 @@ def _run_ray(
                     cell.dir.mkdir(parents=True, exist_ok=True)
                     (cell.dir / ERROR_TXT).write_text(str(exc) + "\n")
                     result = {"status": "error", "error": msg}
+                if result.get("status") == "busy":  # another live process runs it: later
+                    time.sleep(_BUSY_POLL_S)
+                    fin = _finished(cell)
+                    if fin is not None:
+                        on_done(cell, {**fin, "status": "done"})
+                    else:
+                        ref = task.remote(cell.spec.key(), str(cell.dir.resolve()), fmt)
+                        refs[ref] = cell
+                        pending.append(ref)
+                    continue
                 on_done(cell, result)
     finally:
         if started:

@@ -17,6 +17,7 @@ interrupted resumes where it stopped. A transfer run names its source by run id 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,27 +28,71 @@ import pandas as pd
 
 from .runner import RunResult, resolve_scenario, run
 
-__all__ = ["TransferResult", "transfer_study", "exact_optimum"]
+__all__ = ["TransferResult", "transfer_study", "exact_optimum", "optimum_of", "scenario_arg"]
 
 
-def exact_optimum(scenario_id: str, overrides: Mapping[str, Any] | None = None) -> float:
+def scenario_arg(scenario: Any) -> Any:
+    """A scenario named on the command line or in a study: a ``*.yaml``/``*.yml`` path is
+    read as a scenario document (data, never code); anything else is returned as is."""
+    if isinstance(scenario, os.PathLike) or (
+        isinstance(scenario, str) and scenario.endswith((".yaml", ".yml"))
+    ):
+        from archgym.scenarios import Scenario, ScenarioError
+
+        if not Path(scenario).is_file():
+            raise ScenarioError(f"scenario file {os.fspath(scenario)!r} does not exist")
+        return Scenario.from_yaml(Path(scenario))
+    return scenario
+
+
+def _name(scenario: Any) -> str:
+    return scenario if isinstance(scenario, str) else str(getattr(scenario, "id", "scenario"))
+
+
+def resolve_or_obj(scenario: Any) -> Any:
+    """A scenario object from an id (catalog or registered) or the object itself."""
+    return resolve_scenario(scenario) if isinstance(scenario, str) else scenario
+
+
+def optimum_of(sc: Any, name: str | None = None) -> float:
+    """The best feasible objective of a scenario object, by enumerating it (cached).
+
+    Raises:
+        ValueError: the scenario cannot be enumerated, has several objectives, or has no
+            feasible design.
+    """
+    name = name or str(getattr(sc, "id", "?"))
+    n_obj = int(getattr(sc, "n_objectives", None) or getattr(sc, "num_objectives", 1))
+    if n_obj > 1:
+        raise ValueError(f"scenario {name!r} has {n_obj} objectives; the regret needs one")
+    if not getattr(sc, "enumerable", True):
+        raise ValueError(f"scenario {name!r} is too large to enumerate for its exact optimum")
+    value = float(sc.enumerate().best_value)
+    if not np.isfinite(value):
+        raise ValueError(f"scenario {name!r} has no feasible design")
+    return value
+
+
+def exact_optimum(
+    scenario_id: Any,
+    overrides: Mapping[str, Any] | None = None,
+    definition: Mapping[str, Any] | None = None,
+) -> float:
     """The best feasible objective of a scenario, by enumerating it (cached on disk).
+
+    Args:
+        scenario_id: A catalog or registered id, or a scenario object.
+        overrides: Overrides of the id (budgets, ...).
+        definition: A stored scenario document (used instead of the id).
 
     Raises:
         ValueError: the scenario cannot be enumerated or has several objectives.
     """
-    sc = resolve_scenario(scenario_id, overrides)
-    n_obj = int(getattr(sc, "n_objectives", None) or getattr(sc, "num_objectives", 1))
-    if n_obj > 1:
-        raise ValueError(f"scenario {scenario_id!r} has {n_obj} objectives; the regret needs one")
-    if not getattr(sc, "enumerable", True):
-        raise ValueError(
-            f"scenario {scenario_id!r} is too large to enumerate for its exact optimum"
-        )
-    value = float(sc.enumerate().best_value)
-    if not np.isfinite(value):
-        raise ValueError(f"scenario {scenario_id!r} has no feasible design")
-    return value
+    if isinstance(scenario_id, str):
+        sc = resolve_scenario(scenario_id, overrides, definition)
+    else:
+        sc = scenario_id
+    return optimum_of(sc)
 
 
 @dataclass
@@ -94,8 +139,8 @@ def _evals_to_reach(result: RunResult, best_value: float, target: float) -> tupl
 
 
 def transfer_study(
-    source: str,
-    targets: Sequence[str],
+    source: Any,
+    targets: Sequence[Any],
     *,
     agent: str = "bo",
     budget: int = 50,
@@ -111,8 +156,9 @@ def transfer_study(
     """Run a transfer study (see the module docstring).
 
     Args:
-        source: Source scenario id.
-        targets: Target scenario ids (each must be enumerable).
+        source: Source scenario: a catalog id, a YAML file (``*.yaml``) or a scenario.
+        targets: Target scenarios, the same way (each must be enumerable). A YAML file is
+            stored with each run as its document, so the file is not needed afterwards.
         agent: The agent (it must accept ``transfer_from`` and ``transfer_method``).
         budget: Evaluations per target search.
         seeds: Seeds; each seed has its own source run.
@@ -130,21 +176,39 @@ def transfer_study(
     out = Path(out)
     settings = dict(agent_settings or {})
     source_budget = int(source_budget or budget)
-    best_values = {t: exact_optimum(t) for t in targets}
+    source_obj = scenario_arg(source)
+    target_objs = {}
+    for t in targets:
+        sc = scenario_arg(t)
+        target_objs[_name(sc)] = sc
+    best_values = {name: optimum_of(resolve_or_obj(sc), name) for name, sc in target_objs.items()}
+    source = _name(source_obj)
     runs: dict[tuple[Any, ...], RunResult] = {}
     rows = []
     for seed in seeds:
         src = run(
-            source, agent, source_budget, seed, root=out / "source", progress=progress, **settings
+            source_obj,
+            agent,
+            source_budget,
+            seed,
+            root=out / "source",
+            progress=progress,
+            **settings,
         )
         runs[("source", seed)] = src
-        for target in targets:
-            tdir = out / target.replace("/", "_")
+        for target, target_obj in target_objs.items():
+            tdir = out / re.sub(r"[^A-Za-z0-9_.=\[\],-]+", "_", target)
             plain = run(
-                target, agent, budget, seed, root=tdir / "scratch", progress=progress, **settings
+                target_obj,
+                agent,
+                budget,
+                seed,
+                root=tdir / "scratch",
+                progress=progress,
+                **settings,
             )
             warm = run(
-                target,
+                target_obj,
                 agent,
                 budget,
                 seed,
@@ -197,7 +261,7 @@ def transfer_study(
         )
     study = {
         "source": source,
-        "targets": list(targets),
+        "targets": list(target_objs),
         "agent": agent,
         "budget": budget,
         "source_budget": source_budget,

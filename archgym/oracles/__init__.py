@@ -8,6 +8,7 @@ fitted to trained results, with its held-out error reported). None invents numbe
 
 from .base import AccuracyOracle, OracleError
 from .datasets import load_digits, load_fashion_mnist
+from .registry import register
 from .surrogate import SurrogateAccuracy
 from .tabular import NB201Accuracy
 from .trained import TrainedAccuracy
@@ -20,4 +21,5 @@ __all__ = [
     "TrainedAccuracy",
     "load_digits",
     "load_fashion_mnist",
+    "register",
 ]

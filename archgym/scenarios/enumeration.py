@@ -288,6 +288,7 @@ def _result_from_cache(
             else np.asarray(meta["ref_point"], np.float64),
             hypervolume=meta["hypervolume"],
             elapsed_s=float(meta["elapsed_s"]),
+            extra={"smallest": dict(meta.get("smallest") or {})},
             from_cache=True,
             cache_path=str(path),
             key=key,
@@ -326,8 +327,9 @@ def enumerate_scenario(
         feasible designs and its hypervolume.
 
     Raises:
-        ScenarioError: the scenario is not enumerable, or has no document form while
-            ``cache=True`` is asked for (then pass ``cache=False``).
+        ScenarioError: the scenario is not enumerable, has no feasible design (the message
+            says each budget and the smallest value any design reaches), or has no document
+            form while ``cache=True`` is asked for (then pass ``cache=False``).
     """
     from .scenario import ScenarioError
 
@@ -348,6 +350,7 @@ def enumerate_scenario(
             if data is not None:
                 res = _result_from_cache(data, key, path)
                 if res is not None:
+                    _check_feasible(scenario, res)
                     return res
     t0 = time.perf_counter()
     res = _enumerate(scenario, int(batch_size), progress)
@@ -370,6 +373,7 @@ def enumerate_scenario(
             "ref_point": None if res.ref_point is None else [float(x) for x in res.ref_point],
             "hypervolume": res.hypervolume,
             "elapsed_s": res.elapsed_s,
+            "smallest": res.extra.get("smallest", {}),
         }
         if meta["best_value"] is None:
             meta["best_value"] = float("-inf")
@@ -384,7 +388,28 @@ def enumerate_scenario(
             save_npz(path, arrays, compressed=False)
         except OSError:
             pass
+    _check_feasible(scenario, res)
     return res
+
+
+def _check_feasible(scenario: Scenario, res: EnumerationResult) -> None:
+    """Raise a clear :class:`ScenarioError` when no design of the scenario is feasible."""
+    from .scenario import ScenarioError
+
+    if res.n_feasible > 0:
+        return
+    smallest = res.extra.get("smallest") or {}
+    parts = []
+    for metric, budget in dict(getattr(scenario, "budgets", {}) or {}).items():
+        low = smallest.get(metric)
+        low_text = "no design the accelerator accepts" if low is None else f"smallest {low:.4g}"
+        parts.append(f"{metric} <= {budget:g} ({low_text})")
+    raise ScenarioError(
+        f"scenario {scenario.id!r} has no feasible design: none of its {res.size:,} designs "
+        f"meets every budget [{'; '.join(parts) or 'no budgets'}]"
+        + (f"; {res.n_rejected:,} are rejected by the accelerator" if res.n_rejected else "")
+        + ". Loosen a budget (e.g. scenarios.load(id, area_mm2=...))."
+    )
 
 
 def _json_default(obj: Any) -> Any:
@@ -416,6 +441,7 @@ def _enumerate(sc: Scenario, batch_size: int, progress: bool) -> EnumerationResu
     hc = max(1, batch_size // max(per_hw, 1))
     best_value, best_flat = -np.inf, -1
     n_feasible = n_rejected = 0
+    smallest: dict[str, float] = {}
     front_F = np.empty((0, k))
     front_flat = np.empty(0, np.int64)
     starts = range(0, H, hc)
@@ -440,6 +466,7 @@ def _enumerate(sc: Scenario, batch_size: int, progress: bool) -> EnumerationResu
         lat = np.full((m, R, W), np.inf)
         en = np.full((m, R, W), np.inf)
         ut = np.full((m, R, W), np.nan)
+        th = np.zeros((m, R, W))
         if ok.size:
             if sc.network is not None:
                 sim = sc._simulate(cb.take(np.repeat(ok, R)), table, np.tile(np.arange(R), ok.size))
@@ -448,12 +475,15 @@ def _enumerate(sc: Scenario, batch_size: int, progress: bool) -> EnumerationResu
             lat[ok] = sim["latency_ms"].reshape(ok.size, R, W)
             en[ok] = sim["energy_mj"].reshape(ok.size, R, W)
             ut[ok] = sim["utilization"].reshape(ok.size, R, W)
+            th[ok] = sim["throughput"].reshape(ok.size, R, W)
         if rows_all is not None:
             lat, en, ut = lat[:, rows_all], en[:, rows_all], ut[:, rows_all]
+            th = th[:, rows_all]
         hw = {
             "latency_ms": lat.reshape(m * N, W),
             "energy_mj": en.reshape(m * N, W),
             "utilization": ut.reshape(m * N, W),
+            "throughput": th.reshape(m * N, W),
             "area_mm2": np.repeat(area_h, N),
         }
         accuracy = None if acc_all is None else np.tile(acc_all, m)
@@ -463,6 +493,12 @@ def _enumerate(sc: Scenario, batch_size: int, progress: bool) -> EnumerationResu
         feas = data["feasible"]
         nf = int(feas.sum())
         if not nf:
+            accepted = np.repeat(code_h == 0, N)
+            for metric in sc.budgets:
+                vals = np.asarray(data[metric], np.float64)
+                vals = vals[accepted & np.isfinite(vals)]
+                if vals.size:
+                    smallest[metric] = min(smallest.get(metric, np.inf), float(vals.min()))
             continue
         n_feasible += nf
         flat = np.arange(h0 * N, h1 * N, dtype=np.int64)
@@ -512,4 +548,5 @@ def _enumerate(sc: Scenario, batch_size: int, progress: bool) -> EnumerationResu
         ref_point=ref,
         hypervolume=hv,
         elapsed_s=0.0,
+        extra={"smallest": smallest} if not n_feasible else {},
     )

@@ -183,6 +183,102 @@ def _build_nets() -> SimpleNamespace:
             x = self.avgpool(self.layers(x))
             return self.fc(torch.flatten(x, 1))
 
+    class Inception(nn.Module):
+        """An Inception v1 module (torchvision's GoogLeNet layout, 3x3 in the third branch)."""
+
+        def __init__(self, cin: int, b0: int, b1r: int, b1: int, b2r: int, b2: int, b3: int):
+            super().__init__()
+            self.branch1 = conv_bn(cin, b0, 1, act=nn.ReLU)
+            self.branch2 = nn.Sequential(
+                conv_bn(cin, b1r, 1, act=nn.ReLU), conv_bn(b1r, b1, 3, act=nn.ReLU)
+            )
+            self.branch3 = nn.Sequential(
+                conv_bn(cin, b2r, 1, act=nn.ReLU), conv_bn(b2r, b2, 3, act=nn.ReLU)
+            )
+            self.branch4 = nn.Sequential(
+                nn.MaxPool2d(3, stride=1, padding=1, ceil_mode=True),
+                conv_bn(cin, b3, 1, act=nn.ReLU),
+            )
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            outs = [self.branch1(x), self.branch2(x), self.branch3(x), self.branch4(x)]
+            return torch.cat(outs, 1)
+
+    class InceptionV1(nn.Module):
+        """GoogLeNet as torchvision writes it (ceil-mode max pools), no auxiliary heads."""
+
+        def __init__(self, num_classes: int = 1001) -> None:
+            super().__init__()
+            self.stem = nn.Sequential(
+                conv_bn(3, 64, 7, 2, act=nn.ReLU),
+                nn.MaxPool2d(3, stride=2, ceil_mode=True),
+                conv_bn(64, 64, 1, act=nn.ReLU),
+                conv_bn(64, 192, 3, act=nn.ReLU),
+                nn.MaxPool2d(3, stride=2, ceil_mode=True),
+            )
+            self.blocks = nn.Sequential(
+                Inception(192, 64, 96, 128, 16, 32, 32),
+                Inception(256, 128, 128, 192, 32, 96, 64),
+                nn.MaxPool2d(3, stride=2, ceil_mode=True),
+                Inception(480, 192, 96, 208, 16, 48, 64),
+                Inception(512, 160, 112, 224, 24, 64, 64),
+                Inception(512, 128, 128, 256, 24, 64, 64),
+                Inception(512, 112, 144, 288, 32, 64, 64),
+                Inception(528, 256, 160, 320, 32, 128, 128),
+                nn.MaxPool2d(2, stride=2, ceil_mode=True),
+                Inception(832, 256, 160, 320, 32, 128, 128),
+                Inception(832, 384, 192, 384, 48, 128, 128),
+            )
+            self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
+            self.dropout = nn.Dropout(0.2)
+            self.fc = nn.Linear(1024, num_classes)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            x = self.avgpool(self.blocks(self.stem(x)))
+            return self.fc(self.dropout(torch.flatten(x, 1)))
+
+    class Fire(nn.Module):
+        def __init__(self, cin: int, squeeze: int, expand: int) -> None:
+            super().__init__()
+            self.squeeze = nn.Conv2d(cin, squeeze, 1)
+            self.expand1x1 = nn.Conv2d(squeeze, expand, 1)
+            self.expand3x3 = nn.Conv2d(squeeze, expand, 3, padding=1)
+            self.relu = nn.ReLU(inplace=True)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            x = self.relu(self.squeeze(x))
+            return torch.cat([self.relu(self.expand1x1(x)), self.relu(self.expand3x3(x))], 1)
+
+    class SqueezeNet10(nn.Module):
+        """SqueezeNet 1.0 as torchvision's ``squeezenet1_0`` writes it."""
+
+        def __init__(self, num_classes: int = 1000) -> None:
+            super().__init__()
+            self.features = nn.Sequential(
+                nn.Conv2d(3, 96, 7, stride=2),
+                nn.ReLU(inplace=True),
+                nn.MaxPool2d(3, stride=2, ceil_mode=True),
+                Fire(96, 16, 64),
+                Fire(128, 16, 64),
+                Fire(128, 32, 128),
+                nn.MaxPool2d(3, stride=2, ceil_mode=True),
+                Fire(256, 32, 128),
+                Fire(256, 48, 192),
+                Fire(384, 48, 192),
+                Fire(384, 64, 256),
+                nn.MaxPool2d(3, stride=2, ceil_mode=True),
+                Fire(512, 64, 256),
+            )
+            self.classifier = nn.Sequential(
+                nn.Dropout(0.5),
+                nn.Conv2d(512, num_classes, 1),
+                nn.ReLU(inplace=True),
+                nn.AdaptiveAvgPool2d((1, 1)),
+            )
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return torch.flatten(self.classifier(self.features(x)), 1)
+
     def on_meta(cls: type) -> Any:
         with torch.device("meta"):
             return cls()
@@ -219,6 +315,8 @@ def _build_nets() -> SimpleNamespace:
         MobileNetV2=MobileNetV2,
         EfficientNetB0=EfficientNetB0,
         ResNet50=ResNet50,
+        InceptionV1=InceptionV1,
+        SqueezeNet10=SqueezeNet10,
         on_meta=on_meta,
         count=count,
     )

@@ -11,6 +11,7 @@ import yaml
 from archgym import workloads
 from archgym.workloads import (
     Activation,
+    Concat,
     Conv2d,
     Elementwise,
     Gemm,
@@ -163,26 +164,33 @@ def test_linear_tokens_matmul_softmax_layernorm_cat() -> None:
             c = torch.cat([p @ v, v], dim=-1)
             return self.ln(c[..., :8])
 
-    wl = from_torch(Net(), (2, 5, 16))
-    proj, mm, scale, sm, gemm, mm2, ln = wl
+    wl = from_torch(Net(), (2, 5, 16))  # the first dimension is the batch
+    assert wl.batch == 2
+    proj, mm, scale, sm, gemm, mm2, ln = wl  # layers describe one sample
     assert (
         isinstance(proj, Gemm)
-        and (proj.m, proj.n, proj.k) == (10, 32, 16)
+        and (proj.m, proj.n, proj.k) == (5, 32, 16)
         and proj.activation == "gelu"
     )
-    assert isinstance(mm, MatMul) and (mm.batch, mm.m, mm.n, mm.k) == (2, 5, 5, 32)
+    assert isinstance(mm, MatMul) and (mm.batch, mm.m, mm.n, mm.k) == (1, 5, 5, 32)
     assert mm.inputs == ()  # both operands come from proj, the previous layer
     assert isinstance(scale, Elementwise) and scale.op == "mul" and scale.n_inputs == 1
-    assert isinstance(sm, Softmax) and (sm.rows, sm.cols) == (10, 5)
-    assert isinstance(gemm, Gemm) and gemm.weights and (gemm.m, gemm.n, gemm.k) == (10, 8, 32)
+    assert isinstance(sm, Softmax) and (sm.rows, sm.cols) == (5, 5)
+    assert isinstance(gemm, Gemm) and gemm.weights and (gemm.m, gemm.n, gemm.k) == (5, 8, 32)
     assert gemm.params == 256 and gemm.inputs == ("proj",)
     assert isinstance(mm2, MatMul) and mm2.inputs == ("softmax", "matmul_1")
     # the concatenation is zero-cost: its consumer names all its producers
     assert (
         isinstance(ln, LayerNorm)
-        and (ln.rows, ln.cols) == (10, 8)
+        and (ln.rows, ln.cols) == (5, 8)
         and ln.inputs == ("matmul_2", "matmul_1")
     )
+    # lowered for the batch: GEMM rows of weight layers double, activation x activation
+    # products repeat per sample (groups double), weights once
+    low = wl.lowered
+    assert (low.groups[0], low.px[0], low.weight_elems[0]) == (1, 10, 16 * 32)
+    assert (low.groups[1], low.px[1]) == (2, 5)
+    assert low.output_elems[3] == 2 * 5 * 5
     assert wl.macs == 10 * 32 * 16 + 2 * 5 * 5 * 32 + 10 * 8 * 32 + 2 * 5 * 8 * 5
 
 
@@ -246,15 +254,71 @@ def test_pools() -> None:
 
 
 def test_unrepresentable_arguments_are_all_reported() -> None:
-    # adaptive pooling with windows of different sizes and ceil_mode pooling that rounds up
-    # have no Pool equivalent: both are listed
-    net = nn.Sequential(
-        nn.Conv2d(3, 4, 1), nn.MaxPool2d(3, 2, ceil_mode=True), nn.AdaptiveAvgPool2d(3)
-    )
+    # adaptive pooling with windows of different sizes and dilated pooling have no Pool
+    # equivalent: both are listed
+    net = nn.Sequential(nn.Conv2d(3, 4, 1), nn.MaxPool2d(3, 2, dilation=2), nn.AdaptiveAvgPool2d(3))
     with pytest.raises(workloads.UnsupportedOpError) as info:
         from_torch(net, (1, 3, 8, 8))
     assert [name for name, _ in info.value.ops] == ["1", "2"]
-    assert "ceil_mode=True" in str(info.value) and "non-uniform" in str(info.value)
+    assert "dilation" in str(info.value) and "non-uniform" in str(info.value)
+
+
+def test_ceil_mode_pooling() -> None:
+    # ceil mode's last, overhanging window: the same windows as one more row and column of
+    # padding (8 -> 4 where floor mode gives 3)
+    net = nn.Sequential(nn.Conv2d(3, 4, 1), nn.MaxPool2d(3, 2, ceil_mode=True))
+    _, pool = from_torch(net, (1, 3, 8, 8))
+    assert pool.output_size == (4, 4) and pool.padding == (1, 1)
+    assert pool.vector_ops == 4 * 4 * 4 * 9
+    # where ceil and floor agree nothing changes
+    _, pool = from_torch(net, (1, 3, 9, 9))
+    assert pool.output_size == (4, 4) and pool.padding == (0, 0)
+
+
+def test_channel_cat_is_a_concat_layer() -> None:
+    class Net(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.a = nn.Conv2d(3, 4, 1)
+            self.b = nn.Conv2d(3, 6, 3, padding=1)
+            self.c = nn.Conv2d(10, 2, 1)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            y = torch.cat([F.relu(self.a(x)), F.relu(self.b(x))], dim=1)  # -> Concat
+            z = self.c(y)
+            rows = torch.cat([z, z], dim=2)  # along H: shape-only, as before
+            return torch.stack([rows, rows]).sum(0)
+
+    a, b, cat, c, total = from_torch(Net(), (1, 3, 8, 8))
+    assert a.activation == "relu" and b.activation == "relu"  # fused before the concat
+    assert isinstance(cat, Concat) and cat.kind == "concat" and cat.inputs == ("a", "b")
+    assert cat.channels == (4, 6) and cat.input_size == (8, 8)
+    assert cat.input_elems == cat.output_elems == cat.vector_ops == 10 * 64
+    assert isinstance(c, Conv2d) and c.in_channels == 10 and c.inputs == ()
+    assert isinstance(total, Pool) and total.inputs == ()  # reads the stacked copies of c
+
+
+def test_concat_from_yaml(tmp_path) -> None:
+    path = tmp_path / "cat.yaml"
+    path.write_text(
+        "layers:\n"
+        "  - {type: Conv2d, name: a, in_channels: 3, out_channels: 4, input_size: 8}\n"
+        "  - {type: Conv2d, name: b, in_channels: 3, out_channels: 6, kernel_size: 3,\n"
+        "     padding: 1, input_size: 8, inputs: [input]}\n"
+        "  - {type: Concat, name: cat, channels: [4, 6], input_size: 8, inputs: [a, b]}\n"
+    )
+    wl = from_file(path)
+    cat = wl["cat"]
+    assert isinstance(cat, Concat) and cat.channels == (4, 6) and cat.input_size == (8, 8)
+    assert ("a", "cat") in wl.edges() and ("b", "cat") in wl.edges()
+    assert wl.lowered.kind[-1] == workloads.KIND_CODES["concat"]
+    assert workloads.Workload.from_dict(wl.to_dict())["cat"] == cat
+    with pytest.raises(WorkloadError, match="at least 2"):
+        Concat([4], 8, name="one")
+    with pytest.raises(WorkloadError, match="channels must be a positive integer"):
+        Concat([4, 0], 8, name="zero")
+    with pytest.raises(WorkloadError, match="names 3 producers"):
+        Concat([4, 6], 8, name="c", inputs=("a", "b", "a"))
 
 
 def test_means_are_pools() -> None:

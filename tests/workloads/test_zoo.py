@@ -9,6 +9,7 @@ import pytest
 
 from archgym import workloads
 from archgym.workloads import (
+    Concat,
     Conv2d,
     Elementwise,
     Gemm,
@@ -22,11 +23,32 @@ from archgym.workloads import (
 ALL = [
     "bert_base",
     "efficientnet_b0",
+    "efficientnet_edgetpu_l",
+    "efficientnet_edgetpu_m",
+    "efficientnet_edgetpu_s",
+    "inception_v1",
+    "inception_v4",
     "mobilenet_edgetpu",
     "mobilenet_v1",
     "mobilenet_v2",
+    "resnet152_v2",
     "resnet50",
+    "resnet50_v1",
+    "squeezenet",
+    "vgg16",
     "vit_b16",
+]
+# The networks of Coral's Edge TPU benchmark table added beside the MobileNets.
+CORAL = [
+    "efficientnet_edgetpu_l",
+    "efficientnet_edgetpu_m",
+    "efficientnet_edgetpu_s",
+    "inception_v1",
+    "inception_v4",
+    "resnet152_v2",
+    "resnet50_v1",
+    "squeezenet",
+    "vgg16",
 ]
 CNNS = ["efficientnet_b0", "mobilenet_edgetpu", "mobilenet_v1", "mobilenet_v2", "resnet50"]
 
@@ -41,6 +63,14 @@ CNNS = ["efficientnet_b0", "mobilenet_edgetpu", "mobilenet_v1", "mobilenet_v2", 
 #   bert_base          110 M params incl. embeddings+pooler (Devlin et al. 2019); the MAC
 #                                                            figure is analytic (checked below)
 #   vit_b16            17.56 G MACs, 86.6 M params          (torchvision vit_b_16 table)
+#   efficientnet_edgetpu_s/m/l  4.72 / 7.34 / 19.36 GOPs    (Vitis AI 2.5 model zoo; = 2 x MACs)
+#                      5.44 / 6.90 / 10.59 M params         (timm tf_efficientnet_es/em/el, with BN)
+#   inception_v1       1.5 G mult-adds, 6.62 M params       (paper; torchvision googlenet)
+#   inception_v4       24.55 GOPs at 299, 42.7 M params     (Vitis AI 2.5; timm inception_v4)
+#   resnet50_v1        3.8 G FLOPs (mult-adds)              (He et al. 2016, Table 1)
+#   resnet152_v2       40.47 GOPs at 299, 60.38 M params    (Vitis AI 2.5; Keras ResNet152V2)
+#   squeezenet (1.0)   0.82 G MACs, 1,248,424 params        (torchvision squeezenet1_0)
+#   vgg16              15.47 G MACs, 138.36 M params        (torchvision; Keras VGG16)
 PUBLISHED = {
     "mobilenet_v1": (569e6, 4.2e6),
     "mobilenet_v2": (300e6, 3.47e6),
@@ -49,6 +79,15 @@ PUBLISHED = {
     "resnet50": (4.09e9, 25.56e6),
     "bert_base": (11.17e9, 110e6),
     "vit_b16": (17.56e9, 86.6e6),
+    "efficientnet_edgetpu_s": (2.36e9, 5.44e6),
+    "efficientnet_edgetpu_m": (3.67e9, 6.90e6),
+    "efficientnet_edgetpu_l": (9.68e9, 10.59e6),
+    "inception_v1": (1.5e9, 6.62e6),
+    "inception_v4": (12.275e9, 42.7e6),
+    "resnet50_v1": (3.8e9, 25.56e6),
+    "resnet152_v2": (20.235e9, 60.38e6),
+    "squeezenet": (0.82e9, 1.248424e6),
+    "vgg16": (15.47e9, 138.36e6),
 }
 
 
@@ -83,6 +122,7 @@ def test_plain_data_and_graph(zoo: dict[str, workloads.Workload], name: str) -> 
     again = workloads.Workload.from_dict(doc)
     assert again.macs == wl.macs and again.params == wl.params and len(again) == len(wl)
     assert again.edges() == wl.edges()
+    assert all(isinstance(layer, type(again[i])) for i, layer in enumerate(wl))
     # Exactly one layer (the classifier / last LayerNorm) is not consumed by another.
     assert int(wl.lowered.is_last.sum()) == 1
     assert wl.lowered.is_first[0]
@@ -313,3 +353,191 @@ def test_cross_check_against_torch(torch_nets, cls: str, name: str) -> None:
         getattr(layer, "activation", None) for layer in zoo_wl
     ]
     assert [layer.vector_ops for layer in imported] == [layer.vector_ops for layer in zoo_wl]
+
+
+# --------------------------------------------------------------------------------------
+# The networks of Coral's benchmark table
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", CORAL)
+def test_coral_networks_graph(zoo: dict[str, workloads.Workload], name: str) -> None:
+    """Every concatenation joins maps of one size and names all its producers; every add
+    joins tensors of one size; the Coral figure it is validated against is recorded."""
+    wl = zoo[name]
+    first = wl[0]
+    assert isinstance(first, Conv2d) and first.in_channels == 3
+    assert first.input_size == (wl.meta["input_shape"][-1],) * 2
+    for layer in wl:
+        if isinstance(layer, Concat):
+            assert len(layer.inputs) == len(layer.channels) >= 2
+            for src, c in zip(layer.inputs, layer.channels, strict=True):
+                producer = wl[src]
+                assert producer.output_elems == c * layer.input_size[0] * layer.input_size[1]
+            assert layer.output_elems == layer.input_elems == layer.vector_ops
+        if isinstance(layer, Elementwise) and layer.op == "add":
+            assert all(wl[src].output_elems == layer.elems for src in layer.inputs)
+    coral = wl.meta["coral_benchmark"]
+    assert coral["usb_latency_ms"] > 0 and "coral.ai" in coral["source"]
+    if coral["input_size"] != wl.meta["input_shape"][-1]:  # ResNet-50 v1 runs at 299 there
+        assert workloads.load(name, input_size=coral["input_size"]).macs > wl.macs
+
+
+@pytest.mark.parametrize("name", CORAL)
+def test_coral_networks_simulate(name: str) -> None:
+    """``archgym.simulate`` runs every new network; the per-layer table has one row a layer,
+    concatenations under kind "concat" with no MACs."""
+    import archgym
+
+    wl = workloads.load(name)
+    rep = archgym.simulate("edgetpu", wl)
+    assert rep.latency_ms > 0 and rep.energy_mj > 0
+    table = rep.layers
+    assert list(table["name"]) == [layer.name for layer in wl]
+    concat = table[table["kind"] == "concat"]
+    assert len(concat) == sum(1 for layer in wl if isinstance(layer, Concat))
+    assert (concat["macs"] == 0).all()
+    # by default a channel concatenation is a view its producers write into (no cost);
+    # as a copy (CostOptions(concat_view=False)) each one takes time
+    copy = archgym.simulate("edgetpu", wl, options=archgym.CostOptions(concat_view=False))
+    copied = copy.layers[copy.layers["kind"] == "concat"]
+    assert (copied["latency_ms"] > 0).all()
+    assert copy.latency_ms > rep.latency_ms if len(concat) else copy.latency_ms == rep.latency_ms
+    assert table["macs"].sum() == pytest.approx(wl.macs)
+
+
+def test_efficientnet_edgetpu_structure() -> None:
+    s = workloads.load("efficientnet_edgetpu_s")
+    convs = [layer for layer in s if isinstance(layer, Conv2d)]
+    fused = [c for c in convs if c.name.endswith("fused")]
+    # 1 + 2 + 4 fused blocks (3x3 full convolutions), all before the first depthwise
+    assert len(fused) == 7 and all(c.kernel_size == (3, 3) and c.groups == 1 for c in fused)
+    first_dw = next(i for i, c in enumerate(convs) if c.kind == "depthwise")
+    assert all(c.kind != "depthwise" for c in convs[:first_dw])
+    assert convs.index(fused[-1]) < first_dw
+    # the first block expands the 32-wide stem to 24 * 4 = 96, with no skip
+    assert (s["s0_b0_fused"].in_channels, s["s0_b0_fused"].out_channels) == (32, 96)
+    assert "s0_b0_add" not in {layer.name for layer in s}
+    # as released (2019): the stride of a fused block is on its 1x1 projection
+    assert s["s1_b0_fused"].stride == (1, 1) and s["s1_b0_fused"].input_size == (112, 112)
+    assert s["s1_b0_project"].stride == (2, 2) and s["s1_b0_project"].output_size == (56, 56)
+    assert {c.kernel_size for c in convs if c.kind == "depthwise"} == {(5, 5)}
+    assert {c.activation for c in convs} == {"relu", None}
+    assert s["logits"].n == 1001 and s["head"].out_channels == 1280
+    # tensorflow/tpu issue #660: moving the stride to the 3x3 expansion saves ~24 % of
+    # EfficientNet-EdgeTPU-S's operations; the parameters do not change
+    fixed = workloads.load("efficientnet_edgetpu_s", stride_on_expansion=True)
+    assert 1 - fixed.macs / s.macs == pytest.approx(0.24, abs=0.01)
+    assert fixed.params == s.params
+    # ... which gives timm's efficientnet_es / em / el (1.8 / 3.0 / 8.0 GMACs, 2 digits)
+    for variant, gmacs in (("s", 1.8), ("m", 3.0), ("l", 8.0)):
+        wl = workloads.load(f"efficientnet_edgetpu_{variant}", stride_on_expansion=True)
+        assert wl.macs / 1e9 == pytest.approx(gmacs, rel=0.02)
+    # M: depth 1.1 (ceil(1.1 r) blocks), 240x240; L: width 1.2 (multiples of 8), depth 1.4
+    m = workloads.load("efficientnet_edgetpu_m")
+    assert m[0].input_size == (240, 240)
+    assert sum(1 for c in m if getattr(c, "name", "").endswith("fused")) == 2 + 3 + 5
+    lg = workloads.load("efficientnet_edgetpu_l")
+    assert lg[0].input_size == (300, 300) and lg["stem"].out_channels == 40
+    assert lg["head"].out_channels == 1536 and lg["avgpool"].input_size == (10, 10)
+    assert sum(1 for c in lg if c.kind == "depthwise") == 7 + 6 + 3
+
+
+def test_inception_structure() -> None:
+    v1 = workloads.load("inception_v1")
+    concats = [layer for layer in v1 if isinstance(layer, Concat)]
+    assert len(concats) == 9
+    assert [c.out_channels for c in concats] == [256, 480, 512, 512, 512, 528, 832, 832, 1024]
+    assert {c.input_size for c in concats} == {(28, 28), (14, 14), (7, 7)}
+    assert v1["mixed3b_b2_3x3"].kernel_size == (3, 3)  # TF-slim's 3x3 (the paper's 5x5)
+
+    v4 = workloads.load("inception_v4")
+    concats = [layer for layer in v4 if isinstance(layer, Concat)]
+    # stem 3, A 4, reduction-A 1, B 7, reduction-B 1, C 3 x (2 inner + 1)
+    assert len(concats) == 3 + 4 + 1 + 7 + 1 + 3 * 3
+    sizes = {c.name: (c.out_channels, c.input_size) for c in concats}
+    assert sizes["mixed3a_concat"] == (160, (73, 73))
+    assert sizes["mixed5a_concat"] == (384, (35, 35))
+    assert sizes["mixed6a_concat"] == (1024, (17, 17))
+    assert sizes["mixed7a_concat"] == (1536, (8, 8))
+    assert sizes["mixed7d_b1_concat"] == (512, (8, 8))
+    assert v4["mixed6b_b1_1x7"].kernel_size == (1, 7) and v4["mixed6b_b1_1x7"].padding == (0, 3)
+    assert v4["mixed5b_b3_pool"].mode == "avg" and v4["avgpool"].input_size == (8, 8)
+
+
+def test_resnet_v1_and_v2() -> None:
+    v15, v1 = workloads.load("resnet50"), workloads.load("resnet50_v1")
+    assert v1.params == v15.params and v1.macs < v15.macs
+    assert v1["layer2_0_conv1"].stride == (2, 2) and v1["layer2_0_conv2"].stride == (1, 1)
+    assert v15["layer2_0_conv1"].stride == (1, 1) and v15["layer2_0_conv2"].stride == (2, 2)
+    assert [layer.kind for layer in v1] == [layer.kind for layer in v15]
+
+    v2 = workloads.load("resnet152_v2")
+    adds = [layer for layer in v2 if isinstance(layer, Elementwise) and layer.op == "add"]
+    assert len(adds) == 3 + 8 + 36 + 3
+    # pre-activation: a BatchNorm (affine) + ReLU before every unit, and once at the end
+    affine = [layer for layer in v2 if isinstance(layer, Elementwise) and layer.op == "mul"]
+    assert len(affine) == len(adds) + 1 and all(a.n_inputs == 1 for a in affine)
+    assert sum(1 for layer in v2 if layer.kind == "activation") == len(adds) + 1
+    # the stride is on the 3x3 conv of a stage's last unit, its shortcut a 1x1/2 max pool
+    assert v2["block1_unit3_conv2"].stride == (2, 2)
+    pool = v2["block1_unit3_shortcut_pool"]
+    assert pool.mode == "max" and pool.kernel_size == (1, 1) and pool.output_size == (38, 38)
+    assert v2["block1_unit3_add"].inputs == ("block1_unit3_conv3", "block1_unit3_shortcut_pool")
+    # a stage's first unit projects the preact; units without BatchNorm after them have biases
+    edges = set(v2.edges())
+    assert ("block2_unit1_preact_relu", "block2_unit1_shortcut") in edges
+    assert ("block2_unit1_preact_relu", "block2_unit1_conv1") in edges
+    assert ("block1_unit3_preact_relu", "block1_unit3_conv1") in edges
+    assert v2["block2_unit1_conv3"].bias and not v2["block2_unit1_conv2"].bias
+    assert v2["avgpool"].input_size == (10, 10) and v2["logits"].n == 1001
+
+
+def test_squeezenet_and_vgg16() -> None:
+    sq = workloads.load("squeezenet")
+    assert sq.meta["version"] == "1.0"
+    concats = [layer for layer in sq if isinstance(layer, Concat)]
+    assert len(concats) == 8 and concats[0].channels == (64, 64)
+    assert concats[0].inputs == ("fire2_expand1x1", "fire2_expand3x3")
+    # Caffe's ceil-mode pools: 109 -> 54 -> 27 -> 13
+    pools = [layer for layer in sq if isinstance(layer, Pool) and layer.mode == "max"]
+    assert [p.output_size[0] for p in pools] == [54, 27, 13]
+    assert sq["conv10"].out_channels == 1000 and sq["avgpool"].input_size == (13, 13)
+
+    vgg = workloads.load("vgg16")
+    assert sum(1 for layer in vgg if layer.kind == "conv") == 13
+    assert vgg["fc1"].k == 7 * 7 * 512 and vgg["fc1"].activation == "relu"
+    assert vgg["predictions"].n == 1000
+
+
+@pytest.mark.parametrize(
+    ("cls", "name"), [("InceptionV1", "inception_v1"), ("SqueezeNet10", "squeezenet")]
+)
+def test_cross_check_concat_networks_against_torch(torch_nets, cls: str, name: str) -> None:
+    """Hand-written PyTorch GoogLeNet (torchvision's layout, ceil-mode pools) and SqueezeNet
+    1.0: the importer's graph is the zoo's, concatenation for concatenation."""
+    model = torch_nets.on_meta(getattr(torch_nets, cls))
+    macs, params = torch_nets.count(model, (1, 3, 224, 224))
+    zoo_wl = workloads.load(name)
+    assert (zoo_wl.macs, zoo_wl.params) == (macs, params)
+    imported = workloads.from_torch(model, (1, 3, 224, 224))
+    assert (imported.macs, imported.params) == (macs, params)
+    assert [layer.kind for layer in imported] == [layer.kind for layer in zoo_wl]
+    assert [layer.vector_ops for layer in imported] == [layer.vector_ops for layer in zoo_wl]
+    assert [layer.output_elems for layer in imported] == [layer.output_elems for layer in zoo_wl]
+    # the same graph: edges agree once layers are matched by position
+    rename = {a.name: b.name for a, b in zip(imported, zoo_wl, strict=True)}
+    rename["input"] = "input"
+    assert sorted((rename[a], rename[b]) for a, b in imported.edges()) == sorted(zoo_wl.edges())
+
+
+def test_coral_meta_only_for_the_benchmarked_network() -> None:
+    assert workloads.load("mobilenet_v2").meta["coral_benchmark"]["usb_latency_ms"] == 2.6
+    assert "coral_benchmark" not in workloads.load("mobilenet_v2", width_multiplier=0.5).meta
+
+
+@pytest.mark.parametrize("size", [160, 193, 331])
+def test_coral_networks_other_input_sizes(size: int) -> None:
+    for name in CORAL:
+        wl = workloads.load(name, input_size=size)
+        assert wl[0].input_size == (size, size) and wl.macs > 0

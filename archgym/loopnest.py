@@ -1,0 +1,163 @@
+"""Core-memory traffic of a GEMM on a systolic array, from a loop-nest view.
+
+A MAC layer is ``groups`` GEMMs ``O[M, N] += I[M, K] W[N, K]`` with ``M = px`` output
+pixels, ``N = F`` filters and ``K = W`` reduction elements (``lanes`` of them a MAC step).
+Each dataflow puts two of the three dimensions on the array and streams the third:
+
+========  =============  ==============  =========  ====================  ===================
+dataflow  array rows     array columns   streamed   stationary operand    row / column operand
+========  =============  ==============  =========  ====================  ===================
+``os``    ``M``          ``N``           ``K``      ``O`` (accumulators)  ``I`` / ``W``
+``ws``    ``K``          ``N``           ``M``      ``W``                 ``I`` / ``O``
+``is``    ``K``          ``M``           ``N``      ``I``                 ``W`` / ``O``
+========  =============  ==============  =========  ====================  ===================
+
+The layer is cut into ``fr x fc`` folds (tiles of the stationary operand). Below the
+core memory the loop nest is ``for group of dr x dc tiles: for t in stream: for tile in
+group``: the PE-local memories hold ``dr x dc`` stationary tiles at once (``depth``
+tiles, double-buffered), and every streamed element read from the core memory is used by
+all the tiles of its group before the next one is read. The operand indexed by the array
+rows and the stream (the *row operand*) is then re-read once per column group
+(``ceil(fc / dc)`` times); the operand indexed by the columns and the stream (the *column
+operand*) once per row group (``ceil(fr / dr)`` times) - for an output that is
+``ceil(fr / dr)`` writes of partial sums and ``ceil(fr / dr) - 1`` reads back, since the
+row tiles of one group accumulate in the array's column accumulators. The stationary
+operand crosses once.
+
+``dr = dc = 1`` is SCALE-Sim's fixed order (one stationary tile, the whole stream a fold)
+and gives exactly SCALE-Sim's SRAM read and write counts. A mapper (ZigZag's LOMA,
+Timeloop) chooses the loop order and the tile grouping per layer; :func:`core_traffic`
+evaluates that fixed order and two grouped orders (row tiles inner, column tiles inner,
+each taking as many tiles as the PE memory holds) and keeps, per layer, the one that moves
+the fewest bytes - never more than the fixed order. PE-level accesses are one a MAC step
+in every order (the stationary operand's register file, as ZigZag counts its lowest level).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["stationary_depth", "core_traffic", "layer_traffic", "OPERAND_FIELDS"]
+
+#: Per-operand core-memory traffic, the keys :func:`core_traffic` returns (elements).
+OPERAND_FIELDS: tuple[str, ...] = ("weight_read", "input_read", "output_write", "output_read")
+
+
+def stationary_depth(
+    pe_mem_bytes: np.ndarray, lanes: np.ndarray, dtype_bytes: np.ndarray, dataflow: np.ndarray
+) -> np.ndarray:
+    """Stationary tiles the PE-local memory holds at once, double-buffered.
+
+    A tile is ``lanes`` elements a PE (weights in ``ws``, inputs in ``is``) or one 32-bit
+    accumulator (``os``).
+
+    Args:
+        pe_mem_bytes, lanes, dtype_bytes, dataflow: ``(n,)`` arrays (dataflow codes
+            0 = os, 1 = ws, 2 = is).
+
+    Returns:
+        ``(n,)`` float array, at least 1.
+    """
+    entry = np.where(dataflow == 0, 4.0, lanes * dtype_bytes)
+    return np.maximum(np.floor(pe_mem_bytes / (2.0 * entry)), 1.0)
+
+
+def _counts(
+    df: np.ndarray, fr: np.ndarray, fc: np.ndarray, dr: np.ndarray, dc: np.ndarray, sizes: dict
+) -> dict[str, np.ndarray]:
+    is_os, is_ws = df == 0, df == 1
+    gr = np.ceil(fr / dr)  # row groups: re-reads of the column operand
+    gc = np.ceil(fc / dc)  # column groups: re-reads of the row operand
+    wt, inp, out = sizes["w"], sizes["i"], sizes["o"]
+    return {
+        "weight_read": wt * np.where(is_os, gr, np.where(is_ws, 1.0, gc)),
+        "input_read": inp * np.where(df == 2, 1.0, gc),
+        "output_write": out * np.where(is_os, 1.0, gr),
+        "output_read": np.where(is_os, 0.0, out * (gr - 1.0)),
+    }
+
+
+def core_traffic(
+    df: np.ndarray,
+    fr: np.ndarray,
+    fc: np.ndarray,
+    weight_elems: np.ndarray,
+    input_elems: np.ndarray,
+    output_elems: np.ndarray,
+    depth: np.ndarray | None,
+) -> dict[str, np.ndarray]:
+    """Core-memory reads and writes (elements) of each operand of each layer.
+
+    Args:
+        df: ``(k, 1)`` dataflow codes.
+        fr, fc: ``(k, L)`` folds along the array rows and columns (per group).
+        weight_elems, input_elems, output_elems: ``(k or 1, L)`` GEMM operand sizes
+            (all groups: ``groups * N * K``, ``groups * M * K``, ``groups * M * N``).
+        depth: ``(k, 1)`` stationary tiles the PE memory holds (:func:`stationary_depth`),
+            or None for SCALE-Sim's fixed order only.
+
+    Returns:
+        ``{name: (k, L)}`` for the names of ``OPERAND_FIELDS``, of the order that moves
+        the fewest bytes, and ``"order"``: 0 fixed (SCALE-Sim), 1 row tiles grouped
+        first, 2 column tiles grouped first.
+    """
+    sizes = {"w": weight_elems, "i": input_elems, "o": output_elems}
+    one = np.ones_like(fr)
+    best = _counts(df, fr, fc, one, one, sizes)
+    order = np.zeros(np.broadcast_shapes(fr.shape, df.shape))
+    if depth is None:
+        best["order"] = order
+        return best
+    total = sum(best.values())
+    d_r = np.clip(fr, 1.0, depth)  # row tiles first, then columns with the room left
+    cand_r = (d_r, np.clip(np.floor(depth / d_r), 1.0, np.maximum(fc, 1.0)))
+    d_c = np.clip(fc, 1.0, depth)  # column tiles first, then rows
+    cand_c = (np.clip(np.floor(depth / d_c), 1.0, np.maximum(fr, 1.0)), d_c)
+    for code, (dr, dc) in ((1, cand_r), (2, cand_c)):
+        c = _counts(df, fr, fc, dr, dc, sizes)
+        t = sum(c.values())
+        better = t < total
+        for k in best:
+            best[k] = np.where(better, c[k], best[k])
+        order = np.where(better, float(code), order)
+        total = np.where(better, t, total)
+    best["order"] = order
+    return best
+
+
+def layer_traffic(
+    R: np.ndarray,
+    C: np.ndarray,
+    lanes: np.ndarray,
+    df: np.ndarray,
+    depth: np.ndarray | None,
+    lay: dict[str, np.ndarray],
+    scalesim: bool,
+) -> dict[str, np.ndarray]:
+    """Core-memory traffic (elements) of every layer of a workload table on each array.
+
+    Args:
+        R, C, lanes, df, depth: ``(k, 1)`` columns (``depth`` None: SCALE-Sim's order).
+        lay: the cost model's ``(k or 1, L)`` layer arrays (``groups``, ``px``,
+            ``px_scalesim``, ``F``, ``W``, ``input_elems``, ``output_elems``, ``is_mac``).
+        scalesim: use SCALE-Sim's convolution geometry (``px_scalesim``).
+
+    Returns:
+        ``{name: (k, L)}`` for ``OPERAND_FIELDS`` plus ``"order"`` (see
+        :func:`core_traffic`). A vector-unit layer reads its input and writes its output
+        once.
+    """
+    g, F, W, is_mac = lay["groups"], lay["F"], lay["W"], lay["is_mac"]
+    px = lay["px_scalesim"] if scalesim else lay["px"]
+    Wl = np.ceil(W / lanes)
+    fr = np.ceil(np.where(df == 0, px, Wl) / R)
+    fc = np.ceil(np.where(df == 2, px, F) / C)
+    gpx = g * px
+    tr = core_traffic(df, fr, fc, g * F * W, gpx * W, gpx * F, depth)
+    return {
+        "weight_read": np.where(is_mac, tr["weight_read"], 0.0),
+        "input_read": np.where(is_mac, tr["input_read"], lay["input_elems"]),
+        "output_write": np.where(is_mac, tr["output_write"], lay["output_elems"]),
+        "output_read": np.where(is_mac, tr["output_read"], 0.0),
+        "order": np.where(is_mac, tr["order"], 0.0),
+    }
