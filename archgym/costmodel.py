@@ -810,10 +810,15 @@ def _size_overhead_us_per_kib(tech: Technology) -> np.ndarray:
     from .technology import OVERHEAD_GROUPS
     from .workloads.workload import KIND_CODES
 
+    cached = tech.__dict__.get("_size_overhead_us_per_kib")
+    if cached is not None:
+        return cached
     table = (tech.raw.get("calibration") or {}).get("op_overhead_us_per_kib") or {}
     out = np.zeros(len(KIND_CODES))
     for kind, code in KIND_CODES.items():
         out[code] = float(table.get(OVERHEAD_GROUPS.get(kind, kind), 0.0))
+    out.setflags(write=False)
+    tech.__dict__["_size_overhead_us_per_kib"] = out  # a Technology is immutable
     return out
 
 
