@@ -122,6 +122,7 @@ FIELD_SPECS: tuple[FieldSpec, ...] = (
         "dw_channels", "int", 0, 1 << 16, dtype=np.int64, why="depthwise-engine channels a cycle"
     ),
     FieldSpec("pack_groups", "bool", dtype=bool, why="pack small groups on the array"),
+    FieldSpec("shared_onchip", "bool", dtype=bool, why="one on-chip pool for all data"),
 )
 #: The specs by field name.
 SPECS: dict[str, FieldSpec] = {s.name: s for s in FIELD_SPECS}
@@ -380,6 +381,10 @@ class AcceleratorConfig:
         node_nm: CMOS technology node in nm, one of ``NODES_NM``; energy and area scale
             from the 45 nm base of the technology table (default 45: the node the
             catalog's area budgets are stated in).
+        shared_onchip: the PE-local and core memories are one on-chip pool shared by
+            parameters and activations (the Edge TPU's ~8 MB): the compiler keeps room for
+            the live activations first and caches parameters in all the rest. Without it,
+            parameters get only the PE-local memories and activations the core memories.
         name: an optional label (not part of the design).
 
     Raises:
@@ -401,6 +406,7 @@ class AcceleratorConfig:
     dw_pixels: int = 0
     dw_channels: int = 0
     pack_groups: bool = True
+    shared_onchip: bool = False
     name: str = ""
 
     def __post_init__(self) -> None:
@@ -491,8 +497,11 @@ class AcceleratorConfig:
 #: Pass ``node_nm`` to ``AcceleratorConfig.preset`` to move a preset to another node.
 #: ``edgetpu`` is an Edge-TPU-like default: a 64x64 int8 weight-stationary
 #: array at 480 MHz (3.93 TOPS, near the Coral Edge TPU's rated 4 TOPS), 6 MiB of
-#: parameter cache spread over the PEs and 2 MiB of activation memory (8 MiB on chip, as
-#: the Coral Edge TPU), and a USB-3-class host interface (0.5 GB/s effective).
+#: PE-local memory and 2 MiB of core memory forming one shared 8 MiB pool for parameters
+#: and activations (``shared_onchip``, as the Coral Edge TPU's ~8 MB), and the Coral USB
+#: Accelerator's host link as the off-chip interface: USB 3.0 signals at 5 Gb/s with
+#: 8b/10b coding, 0.5 GB/s of payload at most (uncached parameters stream over it on
+#: every inference). The ``edgetpu-*`` presets share their pool too; the others do not.
 PRESETS: dict[str, AcceleratorConfig] = {
     "edgetpu": AcceleratorConfig(
         rows=64,
@@ -506,6 +515,7 @@ PRESETS: dict[str, AcceleratorConfig] = {
         dataflow="ws",
         dtype="int8",
         node_nm=45,
+        shared_onchip=True,
         name="edgetpu",
     ),
     "edgetpu-small": AcceleratorConfig(
@@ -520,6 +530,7 @@ PRESETS: dict[str, AcceleratorConfig] = {
         dataflow="ws",
         dtype="int8",
         node_nm=45,
+        shared_onchip=True,
         name="edgetpu-small",
     ),
     "edgetpu-large": AcceleratorConfig(
@@ -534,6 +545,7 @@ PRESETS: dict[str, AcceleratorConfig] = {
         dataflow="ws",
         dtype="int8",
         node_nm=45,
+        shared_onchip=True,
         name="edgetpu-large",
     ),
     # An Eyeriss-like array: 168 PEs (12 x 14), 108 KB global buffer, 16-bit, 200 MHz,
@@ -707,6 +719,7 @@ class ConfigBatch:
     dw_pixels: np.ndarray | None = None
     dw_channels: np.ndarray | None = None
     pack_groups: np.ndarray | None = None
+    shared_onchip: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         if self.node_nm is None:  # batches built before nodes existed: the 45 nm base
@@ -717,6 +730,8 @@ class ConfigBatch:
                 object.__setattr__(self, f, np.zeros(self.rows.shape, np.int64))
         if self.pack_groups is None:
             object.__setattr__(self, "pack_groups", np.ones(self.rows.shape, bool))
+        if self.shared_onchip is None:  # batches built before the shared pool: separate
+            object.__setattr__(self, "shared_onchip", np.zeros(self.rows.shape, bool))
 
     def __len__(self) -> int:
         return int(self.rows.shape[0])
