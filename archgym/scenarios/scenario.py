@@ -55,6 +55,7 @@ from archgym.accelerator import (
     DATAFLOWS,
     DTYPE_BYTES,
     DTYPES,
+    NODES_NM,
     PRESETS,
     AcceleratorConfig,
     ConfigBatch,
@@ -101,6 +102,10 @@ HARDWARE_FIELDS: dict[str, str] = {
     "freq_mhz": "float",
     "dataflow": "categorical",
     "dtype": "categorical",
+    "node_nm": "int",
+    "dw_pixels": "int",
+    "dw_channels": "int",
+    "pack_groups": "flag",
 }
 
 #: Metric -> direction (+1 maximised, -1 minimised).
@@ -238,6 +243,13 @@ class HardwareSpace:
                 f"hardware knob {k.name!r} is not an accelerator field; allowed: {', '.join(HARDWARE_FIELDS)}"
             )
         kind = HARDWARE_FIELDS[k.name]
+        if kind == "flag":
+            bad = [c for c in k.choices if not isinstance(c, (bool, np.bool_))]
+            if bad:
+                raise SpaceError(
+                    f"knob {k.name!r}: value {bad[0]!r} is invalid; allowed values: True, False"
+                )
+            return np.array(k.choices, bool)
         if kind == "categorical":
             allowed = DATAFLOWS if k.name == "dataflow" else DTYPES
             bad = [c for c in k.choices if c not in allowed]
@@ -256,8 +268,12 @@ class HardwareSpace:
             )
         )
         bad = [c for c in k.choices if not ok_type(c) or not (c > 0) or not math.isfinite(c)]
+        if k.name == "node_nm":
+            bad = [c for c in k.choices if not ok_type(c) or c not in NODES_NM]
         if bad:
             need = "integers >= 1" if kind == "int" else "finite numbers > 0"
+            if k.name == "node_nm":
+                need = f"technology nodes {list(NODES_NM)}"
             raise SpaceError(
                 f"knob {k.name!r}: value {bad[0]!r} is invalid; allowed values: {need}"
             )
@@ -830,6 +846,15 @@ class Scenario:
             return np.zeros((0, self.dim), np.int64)
         arr = self.space.validate(designs)
         return arr[None, :] if arr.ndim == 1 else arr
+
+    @property
+    def best_known(self) -> dict[str, Any] | None:
+        """The best-known reference optimum of a catalog scenario that cannot be enumerated
+        (``archgym.scenarios.catalog.best_known``), or ``None``. Regret against it is
+        regret against the best value found, labelled best-known."""
+        from .catalog import best_known
+
+        return best_known(self.id)
 
     def evaluate(self, designs: Any) -> Evaluation:
         """Evaluate a batch of designs in one vectorised cost-model call.
