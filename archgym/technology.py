@@ -136,10 +136,16 @@ def _per_dtype(table: dict[str, float], key: str) -> np.ndarray:
     return np.array([float(table[d]) for d in DTYPES])
 
 
+_NODE_OK = np.zeros(max(NODES_NM) + 1, bool)
+_NODE_OK[list(NODES_NM)] = True
+
+
 def _node_index(node_nm: Any) -> Any:
     n = np.asarray(node_nm)
     idx = n.astype(np.int64)
-    if np.any(idx != n) or np.any(~np.isin(idx, NODES_NM)):
+    # a lookup table, not np.isin: this runs several times in every evaluation
+    inside = (idx >= 0) & (idx < len(_NODE_OK))
+    if not (np.all(idx == n) and np.all(inside) and np.all(_NODE_OK[np.where(inside, idx, 0)])):
         bad = n.ravel()[~np.isin(n.ravel(), NODES_NM)]
         raise ValueError(f"node_nm must be one of {list(NODES_NM)}, got {bad[:1].tolist()}")
     return idx
