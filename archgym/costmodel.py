@@ -503,7 +503,9 @@ def _evaluate(
     f64 = np.float64
     # --- per-workload constants ------------------------------------------------------------
     macs_w = (A["macs_scalesim"] if scalesim else A["macs"]).sum(axis=1)
-    oh_kind = tech.op_overhead_by_kind()
+    oh_kind = tech.__dict__.get("_op_overhead_by_kind")
+    if oh_kind is None:  # once per Technology (immutable)
+        oh_kind = tech.__dict__["_op_overhead_by_kind"] = tech.op_overhead_by_kind()
     w_total_w = A["weight_elems"].sum(axis=1)
     act = A["input_elems"] + A["output_elems"]
     io = np.where(table.is_first, A["input_elems"], 0.0) + np.where(
@@ -740,6 +742,8 @@ def _unique_rows(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``np.unique(key, axis=0, return_inverse=True)`` for an ``(n, k)`` array of
     non-negative integers (or integer-valued floats), through one packed 1-D key when
     it fits in 62 bits (several times faster than a row-wise unique)."""
+    if len(key) == 1:
+        return key.copy(), np.zeros(1, np.int64)
     ik = key.astype(np.int64)
     if np.array_equal(ik, key) and ik.size and ik.min() >= 0:
         span = ik.max(axis=0) + 1
