@@ -98,7 +98,7 @@ PE-level accesses are one a MAC.
 
 **Energy**: MACs x MAC energy (by datatype), PE accesses x bytes x the PE memory's
 per-byte energy, core reads and writes x the core memory's per-byte read and write
-energy, vector ops x the vector-op energy, off-chip bytes x DRAM energy, and leakage
+energy (off-chip loads and stores also pass through the core memory, one access a byte), vector ops x the vector-op energy, off-chip bytes x DRAM energy, and leakage
 (SRAM bits and MAC logic) over the latency. SRAM energy per access is a CACTI-7 fit in
 the memory's size and port width (a PE memory's port is one MAC step, ``lanes``
 elements; the core memory's is ``sram.core_width_bits``). Every on-chip energy scales
@@ -450,16 +450,38 @@ def _mapping(
     }
 
 
+def _unique_rows(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(key, axis=0, return_inverse=True)`` for an ``(n, m)`` integer array,
+    fast: each column is factorised on its own and the codes combined into one integer
+    (falls back to the 2-D unique when the combined code could overflow)."""
+    n = key.shape[0]
+    if n == 1:
+        return key, np.zeros(1, np.int64)
+    code = np.zeros(n, np.int64)
+    radix = 1
+    for j in range(key.shape[1]):
+        u, c = np.unique(key[:, j], return_inverse=True)
+        radix *= len(u)
+        if radix > 2**62:
+            ukey, inv = np.unique(key, axis=0, return_inverse=True)
+            return ukey, inv.reshape(-1)
+        code = code * len(u) + c.reshape(-1)
+    _, first, inv = np.unique(code, return_index=True, return_inverse=True)
+    return key[first], inv.reshape(-1)
+
+
 def _traffic(
     cb: ConfigBatch,
     wi: np.ndarray,
     table: WorkloadTable,
     pe_bytes: np.ndarray,
     scalesim: bool,
+    pe_cost: np.ndarray,
     elided: np.ndarray | None = None,
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """Core-memory traffic (elements) per operand and layer, computed once per distinct
-    (rows, cols, lanes, dataflow, PE-memory depth, workload) (:mod:`archgym.loopnest`).
+    """Core-memory traffic and PE-memory accesses (elements) per operand and layer,
+    computed once per distinct (rows, cols, lanes, dataflow, PE-memory depth, workload,
+    depthwise engine, PE-over-core access energy ``pe_cost``) (:mod:`archgym.loopnest`).
 
     Returns:
         ``({name: (k, L)}, inverse)``: design ``i`` has row ``inverse[i]``.
@@ -469,15 +491,35 @@ def _traffic(
     else:
         depth = stationary_depth(pe_bytes, cb.lanes, cb.dtype_bytes, cb.dataflow).astype(np.int64)
     engine = (cb.dw_pixels > 0).astype(np.int64)
+    cost = np.zeros(len(cb)) if scalesim else np.asarray(pe_cost, np.float64)
     key = np.stack(
-        [cb.rows, cb.cols, cb.lanes, cb.dataflow.astype(np.int64), depth, wi, engine], axis=1
+        [
+            cb.rows,
+            cb.cols,
+            cb.lanes,
+            cb.dataflow.astype(np.int64),
+            depth,
+            wi,
+            engine,
+            cost.view(np.int64),  # exact: the float's bits
+        ],
+        axis=1,
     )
     ukey, inv = _unique_rows(key)
     col = lambda j: ukey[:, j].astype(np.float64)[:, None]  # noqa: E731
-    lay = {f: a[ukey[:, 5]] for f, a in table.arrays.items()}
-    lay.update(is_mac=table.is_mac[ukey[:, 5]])
+    w = ukey[:, 5]
+    need = ("groups", "px_scalesim" if scalesim else "px", "F", "W", "input_elems", "output_elems")
+    lay = {f: table.arrays[f][w] for f in need}
+    lay.update(is_mac=table.is_mac[w])
     tr = layer_traffic(
-        col(0), col(1), col(2), ukey[:, 3][:, None], None if scalesim else col(4), lay, scalesim
+        col(0),
+        col(1),
+        col(2),
+        ukey[:, 3][:, None],
+        None if scalesim else col(4),
+        lay,
+        scalesim,
+        ukey[:, 7].view(np.float64)[:, None],
     )
     if not scalesim and engine.any():
         # a depthwise layer on the design's depthwise engine reads each input once a tap,
@@ -489,6 +531,7 @@ def _traffic(
         tr["input_read"] = np.where(on_engine, g * px * W, tr["input_read"])
         tr["output_write"] = np.where(on_engine, g * px, tr["output_write"])
         tr["output_read"] = np.where(on_engine, 0.0, tr["output_read"])
+        tr["pe_read"] = np.where(on_engine, g * px * W, tr["pe_read"])  # one a MAC
     if elided is not None:  # fused activations and concatenation views move nothing
         gone = elided[ukey[:, 5]]
         if gone.any():
@@ -552,6 +595,7 @@ def _evaluate(
         axis=1,
     )
     ukey, inv = _unique_rows(key)
+    inv = inv.reshape(-1)
     kcol = lambda j: ukey[:, j].astype(f64)[:, None]  # noqa: E731
     lay_u = {f: a[ukey[:, 5]] for f, a in A.items()}
     lay_u.update(
@@ -575,11 +619,21 @@ def _evaluate(
     compute_u = m["compute"].sum(axis=1)
     vops_u = m["vops"].sum(axis=1)
     # core-memory traffic, once per distinct (array, dataflow, PE-memory depth, workload)
+    # (the mapper weighs PE-memory against core-memory accesses by their energies, 45 nm:
+    # the node scales both alike)
     b = cb.dtype_bytes
     pe_bytes = cb.pe_mem_kib * 1024.0
-    tr, tinv = _traffic(cb, wi, table, pe_bytes, scalesim, plan["elided"])
+    core_bytes = cb.core_mem_kib * 1024.0
+    e_pe_byte45 = tech.sram_energy_pj_per_byte(pe_bytes, 8.0 * b * cb.lanes)
+    cw = tech.sram_core_width_bits
+    e_core_rd45 = tech.sram_energy_pj_per_byte(core_bytes, cw)
+    e_core_wr45 = tech.sram_energy_pj_per_byte(core_bytes, cw, write=True)
+    tr, tinv = _traffic(
+        cb, wi, table, pe_bytes, scalesim, e_pe_byte45 / e_core_rd45, plan["elided"]
+    )
     sram_op_u = {k: tr[k].sum(axis=1) for k in OPERAND_FIELDS}
     sram_u = sum(sram_op_u.values())
+    pe_u = tr["pe_read"].sum(axis=1)
 
     # --- per-design totals -----------------------------------------------------------------
     fq = cb.freq_mhz
@@ -656,18 +710,20 @@ def _evaluate(
     # follow the CACTI-7 fit in size, port width and node (archgym.technology).
     dt, node = cb.dtype, cb.node_nm
     ef = tech.energy_factor(node)
-    core_bytes = cb.core_mem_kib * 1024.0
-    e_pe_byte = tech.sram_energy_pj_per_byte(pe_bytes, 8.0 * b * cb.lanes, node)
-    cw = tech.sram_core_width_bits
-    e_core_rd = tech.sram_energy_pj_per_byte(core_bytes, cw, node)
-    e_core_wr = tech.sram_energy_pj_per_byte(core_bytes, cw, node, write=True)
+    e_pe_byte = e_pe_byte45 * ef
+    e_core_rd = e_core_rd45 * ef
+    e_core_wr = e_core_wr45 * ef
     e_mac_op = tech.mac_energy_pj[dt] * ef
     e_vec_op = tech.vector_op_energy_pj[dt] * ef
     sram_op_b = {k: v[tinv] * b for k, v in sram_op_u.items()}
     sram_wr_b = sram_op_b["output_write"]
     e_mac = macs_t * e_mac_op
-    e_pe = macs_t * b * e_pe_byte
-    e_sram = (sram_b_t - sram_wr_b) * e_core_rd + sram_wr_b * e_core_wr
+    pe_t = pe_u[tinv]
+    e_pe = pe_t * b * e_pe_byte
+    # the array's reads and writes, and the off-chip transfers passing through the core
+    # memory (a load is written into it, a store read out of it: one access a byte each)
+    e_core_dma = 0.5 * (e_core_rd + e_core_wr)
+    e_sram = (sram_b_t - sram_wr_b) * e_core_rd + sram_wr_b * e_core_wr + dram_b_t * e_core_dma
     e_vec = vops_t * e_vec_op
     e_dram = dram_b_t * tech.dram_energy_pj_per_byte
     sram_bits = (cb.rows * cb.cols * cb.cores * pe_bytes + cb.cores * core_bytes) * 8.0
@@ -689,7 +745,7 @@ def _evaluate(
         "area_mm2": area_mm2(cb, tech),
         "utilization": util,
         "macs": macs_t,
-        "pe_accesses": macs_t.copy(),
+        "pe_accesses": pe_t,
         "sram_bytes": sram_b_t,
         **{f"sram_{k}_bytes": v for k, v in sram_op_b.items()},
         "dram_bytes": dram_b_t,
@@ -721,10 +777,13 @@ def _evaluate(
         sram_b_l = sum(sram_op_l.values())
         dram_b_l = dram_el * col(b)
         sram_wr_l = sram_op_l["output_write"]
+        pe_l = tr["pe_read"][tinv]
         e_l = (
-            macs_l * col(e_mac_op + b * e_pe_byte)
+            macs_l * col(e_mac_op)
+            + pe_l * col(b * e_pe_byte)
             + (sram_b_l - sram_wr_l) * col(e_core_rd)
             + sram_wr_l * col(e_core_wr)
+            + dram_b_l * col(e_core_dma)
             + m["vops"][inv] * col(e_vec_op)
             + dram_b_l * tech.dram_energy_pj_per_byte
             + col(leak_w) * lat_l * 1e9
@@ -742,7 +801,7 @@ def _evaluate(
             layer_energy_mj=e_l * 1e-9,
             layer_utilization=util_l,
             layer_macs=macs_l,
-            layer_pe_accesses=macs_l,
+            layer_pe_accesses=pe_l,
             layer_sram_bytes=sram_b_l,
             **{f"layer_sram_{k}_bytes": v for k, v in sram_op_l.items()},
             layer_loop_order=tr["order"][tinv],
@@ -870,13 +929,18 @@ def area_mm2(
     node = cb.node_nm
     macs = (cb.rows * cb.cols * cb.cores * cb.lanes).astype(np.float64)
     a_mac = macs * tech.mac_area_um2[cb.dtype] * tech.pe_logic_overhead
-    a_pe = tech.sram_area_um2(cb.rows * cb.cols * cb.cores * cb.pe_mem_kib * 1024.0, node)
-    a_core = tech.sram_area_um2(cb.cores * cb.core_mem_kib * 1024.0, node)
+    a_mem = tech.sram_area_um2(
+        cb.cores * (cb.rows * cb.cols * cb.pe_mem_kib + cb.core_mem_kib) * 1024.0
+    )  # 45 nm
     a_vec = cb.cores * cb.cols * cb.lanes * tech.vector_lane_area_um2
     dw_macs = (cb.cores * cb.dw_pixels * cb.dw_channels).astype(np.float64)
     a_dw = dw_macs * tech.mac_area_um2[cb.dtype] * tech.pe_logic_overhead
     a_io = cb.bandwidth_gbps * offchip_area_mm2_per_gbps(tech) * 1e6
-    return ((a_mac + a_vec + a_dw) * tech.logic_area_factor(node) + a_pe + a_core + a_io) * 1e-6
+    return (
+        (a_mac + a_vec + a_dw) * tech.logic_area_factor(node)
+        + a_mem * tech.sram_area_factor(node)
+        + a_io
+    ) * 1e-6
 
 
 def offchip_area_mm2_per_gbps(tech: Technology) -> float:
