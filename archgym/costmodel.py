@@ -73,7 +73,9 @@ technology model in both modes; SCALE-Sim's bandwidth model is not reproduced.
 * *Partial, tiled spills.* When an op's live buffers exceed the activation room, only
   what does not fit goes off-chip: the fraction ``1 - room / live`` of each live buffer
   (a convolution streams its input and output in row bands of kernel-height plus stride
-  rows, keeping the halo on chip; a GEMM streams tiles). A buffer keeps the largest
+  rows, keeping the halo on chip; a GEMM streams tiles; a dense convolution whose band
+  does not fit either also splits its output channels and re-reads its input band once
+  per channel tile). A buffer keeps the largest
   fraction over its live range; that part is written once by its producer and read
   once by each reader, so traffic grows smoothly with the overflow, and an add whose
   inputs are resident moves nothing.
@@ -312,7 +314,17 @@ class WorkloadTable:
         return {k: self.plans[f"{key}.{k}"] for k in _PLAN_FIELDS}
 
 
-_PLAN_FIELDS = ("elided", "store", "live", "last", "reads", "kind_counts", "kind_elems", "peak")
+_PLAN_FIELDS = (
+    "elided",
+    "store",
+    "live",
+    "last",
+    "reads",
+    "band",
+    "kind_counts",
+    "kind_elems",
+    "peak",
+)
 _PLAN_COMBOS = ((False, False), (False, True), (True, False), (True, True))
 
 
@@ -336,8 +348,11 @@ def _plan_arrays(lows: Sequence[Any], L: int) -> dict[str, np.ndarray]:
         last = np.tile(np.arange(L, dtype=np.int64), (n, 1))
         reads = np.full((n, L, K), -2, np.int64)
         kind_elems = np.zeros((n, len(KIND_CODES)))
+        band = np.zeros((n, L))
         for i, (lw, p) in enumerate(zip(lows, ps, strict=True)):
             k = lw.n_layers
+            if lw.reread_band_elems is not None:
+                band[i, :k] = lw.reread_band_elems
             elided[i, :k] = p.elided
             store[i, :k] = p.store_elems
             live[i, :k] = p.live_elems
@@ -354,6 +369,7 @@ def _plan_arrays(lows: Sequence[Any], L: int) -> dict[str, np.ndarray]:
         out[f"{key}.live"] = live
         out[f"{key}.last"] = last
         out[f"{key}.reads"] = reads
+        out[f"{key}.band"] = band
         out[f"{key}.kind_counts"] = np.stack([p.kind_counts for p in ps])
         out[f"{key}.kind_elems"] = kind_elems
         out[f"{key}.peak"] = np.array([p.peak_live_elems for p in ps])
@@ -546,7 +562,9 @@ def _evaluate(
     f64 = np.float64
     # --- per-workload constants ------------------------------------------------------------
     macs_w = (A["macs_scalesim"] if scalesim else A["macs"]).sum(axis=1)
-    oh_kind = tech.op_overhead_by_kind()
+    oh_kind = tech.__dict__.get("_op_overhead_by_kind")
+    if oh_kind is None:  # once per Technology (immutable)
+        oh_kind = tech.__dict__["_op_overhead_by_kind"] = tech.op_overhead_by_kind()
     w_total_w = A["weight_elems"].sum(axis=1)
     act = A["input_elems"] + A["output_elems"]
     io = np.where(table.is_first, A["input_elems"], 0.0) + np.where(
@@ -669,7 +687,8 @@ def _evaluate(
             cap_el = act_cap[sel] / b[sel]
             upair, pinv = _unique_rows(np.stack([ws.astype(f64), cap_el], axis=1))
             uw = upair[:, 0].astype(np.int64)
-            spill, act_el = _activation_spills(plan, uw, table.is_last[uw], upair[:, 1:2])
+            net_in = np.where(table.is_first[uw], A["input_elems"][uw], 0.0)
+            spill, act_el = _activation_spills(plan, uw, table.is_last[uw], upair[:, 1:2], net_in)
             spill, act_el = spill[pinv], act_el[pinv]
         dram_el = w_stream + act_el + io_s
         comp_l = m["compute"][inv[sel]]
@@ -795,22 +814,6 @@ def _evaluate(
     return out
 
 
-def _unique_rows(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``np.unique(key, axis=0, return_inverse=True)`` for an ``(n, k)`` array of
-    non-negative integers (or integer-valued floats), through one packed 1-D key when
-    it fits in 62 bits (several times faster than a row-wise unique)."""
-    ik = key.astype(np.int64)
-    if np.array_equal(ik, key) and ik.size and ik.min() >= 0:
-        span = ik.max(axis=0) + 1
-        if float(np.prod(span.astype(np.float64))) < 2.0**62:
-            mult = np.concatenate([np.cumprod(span[::-1])[::-1][1:], [1]])
-            packed = ik @ mult
-            u, first, inv = np.unique(packed, return_index=True, return_inverse=True)
-            return key[first], inv.reshape(-1)
-    u, inv = np.unique(key, axis=0, return_inverse=True)
-    return u, inv.reshape(-1)
-
-
 def _concat_code() -> int:
     from .workloads.workload import KIND_CODES
 
@@ -837,7 +840,11 @@ def _range_max(x: np.ndarray, last: np.ndarray) -> np.ndarray:
 
 
 def _activation_spills(
-    plan: dict[str, np.ndarray], ws: np.ndarray, is_last: np.ndarray, cap_el: np.ndarray
+    plan: dict[str, np.ndarray],
+    ws: np.ndarray,
+    is_last: np.ndarray,
+    cap_el: np.ndarray,
+    net_in: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Off-chip activation traffic (elements) of each layer of designs whose live
     activations overflow the core memory (``cap_el`` elements, ``(n, 1)``).
@@ -848,7 +855,11 @@ def _activation_spills(
     tiles, through the halo the band keeps on chip, so each off-chip byte crosses once).
     A buffer keeps the largest such fraction over its live range; that part is written
     once by its producer (unless it is the network output, already counted) and read once
-    by each reader. Returns ``(spilled layer mask, traffic)``, both ``(n, L)``.
+    by each reader. A dense convolution whose row band (``plan["band"]``: kernel-height
+    plus stride input rows and one output row) exceeds the room also splits its output
+    channels and reads its input (and ``net_in``, the network input it reads, ``(n, L)``)
+    once per channel tile; only the extra reads of the network input are added here (it
+    is counted once as I/O). Returns ``(spilled layer mask, traffic)``, both ``(n, L)``.
     """
     live = plan["live"][ws]
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -860,6 +871,11 @@ def _activation_spills(
     n, L, K = reads.shape
     got = np.take_along_axis(spilled, np.clip(reads, 0, None).reshape(n, L * K), axis=1)
     read = np.where(reads >= 0, got.reshape(n, L, K), 0.0).sum(axis=2)
+    # a dense convolution whose row band does not fit splits its output channels and
+    # re-reads its (off-chip) input band once per channel tile
+    band = plan["band"][ws]
+    tiles = np.where(band > cap_el, np.ceil(band / cap_el), 1.0)
+    read = (read + net_in) * tiles - net_in
     return frac > 0.0, write + read
 
 

@@ -402,3 +402,18 @@ def test_batch_equals_one_by_one_when_designs_spill():
         for key in ("latency_ms", "stall_cycles", "energy_mj"):
             assert batch[key][i] == pytest.approx(getattr(one, key), rel=1e-12)
         assert batch["dram_bytes"][i] == pytest.approx(one.totals["dram_bytes"], rel=1e-12)
+
+
+def test_a_convolution_whose_row_band_does_not_fit_rereads_its_input():
+    """A 3x3 convolution over 56x56x64 streams 4-row bands (3 + stride) of 14 KiB; with less
+    room than that it splits its output channels and reads its input once per tile."""
+    wl = _chain(56, 64, 2)
+    band = (3 + 1) * 56 * 64 + 56 * 64  # input rows + one output row (int8 bytes)
+    base = AcceleratorConfig.preset("edgetpu", shared_onchip=False)
+    roomy = simulate(base.replace(core_mem_kib=2 * band / 1024), wl).totals["dram_bytes"]
+    tight = simulate(base.replace(core_mem_kib=band / 4 / 1024), wl).totals["dram_bytes"]
+    tensor = 64 * 56 * 56
+    assert tight > roomy + 3 * tensor  # the input is read about 4 times over, not once
+    depthwise = W.Workload([W.DepthwiseConv2d(64, 3, 1, 1, input_size=56, name="dw")])
+    dw_tight = simulate(base.replace(core_mem_kib=band / 4 / 1024), depthwise)
+    assert dw_tight.totals["dram_bytes"] <= 2 * tensor  # channel-wise: no re-reads

@@ -70,6 +70,9 @@ class LoweredWorkload:
     concat_in_place: np.ndarray | None = None  # bool: a channel concatenation whose inputs are
     #   produced by layers consumed by nothing else (they can write into its output buffer)
     batch: int = 1  # images per inference call
+    reread_band_elems: np.ndarray | None = None  # float64: the row band (kernel-height plus
+    #   stride input rows, one output row) a dense convolution must hold to stream without
+    #   re-reading its input; 0 for layers that can always split (channel-wise ops, GEMMs)
 
     @property
     def n_layers(self) -> int:
@@ -189,6 +192,17 @@ def _memory_plan(lw: LoweredWorkload, fuse_add_activation: bool, concat_view: bo
 
 def _buffers(storage: list[tuple[int, ...]], src: int) -> tuple[int, ...]:
     return (-1,) if src < 0 else storage[src]
+
+
+def _reread_band(layer: Layer) -> float:
+    """Elements of the row band a dense (ungrouped) KxK convolution streams through: the
+    kernel-height plus stride input rows and one output row. With less room it must also
+    split its input channels and re-read the input band once per output-channel tile."""
+    if layer.kind not in ("conv", "pointwise") or getattr(layer, "groups", 1) != 1:
+        return 0.0
+    (kh, _), (sh, _) = layer.kernel_size, layer.stride
+    (_, w), (_, ow) = layer.input_size, layer.output_size
+    return float((kh + sh) * w * layer.in_channels + ow * layer.out_channels)
 
 
 def _concat_in_place(layer: Layer) -> bool:
@@ -444,6 +458,7 @@ class Workload:
             act_after_add=act_after_add,
             concat_in_place=concat_in_place,
             batch=bt,
+            reread_band_elems=np.array([_reread_band(layer) for layer in self.layers], np.float64),
         )
 
     # --- plain-data form --------------------------------------------------------------
