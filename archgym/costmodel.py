@@ -348,7 +348,9 @@ def _traffic(
     else:
         depth = stationary_depth(pe_bytes, cb.lanes, cb.dtype_bytes, cb.dataflow).astype(np.int64)
     engine = (cb.dw_pixels > 0).astype(np.int64)
-    cost = np.zeros(len(cb)) if scalesim else np.asarray(pe_cost, np.float64)
+    # the mapper weighs the two memories by their energy ratio rounded to a power of four
+    # (its choice only flips where the two orders cost about the same)
+    cost = np.zeros(len(cb)) if scalesim else np.exp2(2.0 * np.round(0.5 * np.log2(pe_cost)))
     key = np.stack(
         [
             cb.rows,
