@@ -53,8 +53,10 @@ compute_cycles)``. Core-memory traffic comes from a loop-nest view
 sum is ``sram_bytes``): SCALE-Sim mode keeps SCALE-Sim's fixed order and its counts
 (operands re-read once per fold of the other dimension, partial sums re-read between
 reduction folds); the default mode lets the PE-local memories hold several stationary
-tiles and keeps, per layer, the cheapest of three loop orders, as a mapper would.
-PE-level accesses are one a MAC.
+tiles and keeps, per layer, the cheapest of three loop orders, as a mapper would,
+weighing core-memory against PE-memory accesses by their energies. PE-memory accesses
+(``pe_accesses``) come from the same loop nest: a stationary value latched in its PE for
+the whole stream in the fixed order, one access a MAC in a grouped order.
 
 **Energy**: MACs x MAC energy (by datatype), PE accesses x bytes x the PE memory's
 per-byte energy, core reads and writes x the core memory's per-byte read and write
