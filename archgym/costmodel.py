@@ -437,9 +437,9 @@ def _mapping(
 
 
 def _unique_rows(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``np.unique(key, axis=0, return_inverse=True)`` for an ``(n, m)`` integer array,
-    fast: each column is factorised on its own and the codes combined into one integer
-    (falls back to the 2-D unique when the combined code could overflow)."""
+    """``np.unique(key, axis=0, return_inverse=True)`` for an ``(n, m)`` array (integers
+    or floats), fast: each column is factorised on its own and the codes combined into
+    one integer (falls back to the 2-D unique when the combined code could overflow)."""
     n = key.shape[0]
     if n == 1:
         return key, np.zeros(1, np.int64)
@@ -797,22 +797,6 @@ def _evaluate(
             layer_valid=valid,
         )
     return out
-
-
-def _unique_rows(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``np.unique(key, axis=0, return_inverse=True)`` for an ``(n, k)`` array of
-    non-negative integers (or integer-valued floats), through one packed 1-D key when
-    it fits in 62 bits (several times faster than a row-wise unique)."""
-    ik = key.astype(np.int64)
-    if np.array_equal(ik, key) and ik.size and ik.min() >= 0:
-        span = ik.max(axis=0) + 1
-        if float(np.prod(span.astype(np.float64))) < 2.0**62:
-            mult = np.concatenate([np.cumprod(span[::-1])[::-1][1:], [1]])
-            packed = ik @ mult
-            u, first, inv = np.unique(packed, return_index=True, return_inverse=True)
-            return key[first], inv.reshape(-1)
-    u, inv = np.unique(key, axis=0, return_inverse=True)
-    return u, inv.reshape(-1)
 
 
 def _concat_code() -> int:
