@@ -93,8 +93,10 @@ both off-chip whole.
 sum is ``sram_bytes``): SCALE-Sim mode keeps SCALE-Sim's fixed order and its counts
 (operands re-read once per fold of the other dimension, partial sums re-read between
 reduction folds); the default mode lets the PE-local memories hold several stationary
-tiles and keeps, per layer, the cheapest of three loop orders, as a mapper would.
-PE-level accesses are one a MAC.
+tiles and keeps, per layer, the cheapest of three loop orders, as a mapper would,
+weighing core-memory against PE-memory accesses by their energies. PE-memory accesses
+(``pe_accesses``) come from the same loop nest: a stationary value latched in its PE for
+the whole stream in the fixed order, one access a MAC in a grouped order.
 
 **Energy**: MACs x MAC energy (by datatype), PE accesses x bytes x the PE memory's
 per-byte energy, core reads and writes x the core memory's per-byte read and write
@@ -451,9 +453,9 @@ def _mapping(
 
 
 def _unique_rows(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``np.unique(key, axis=0, return_inverse=True)`` for an ``(n, m)`` integer array,
-    fast: each column is factorised on its own and the codes combined into one integer
-    (falls back to the 2-D unique when the combined code could overflow)."""
+    """``np.unique(key, axis=0, return_inverse=True)`` for an ``(n, m)`` array (integers
+    or floats), fast: each column is factorised on its own and the codes combined into
+    one integer (falls back to the 2-D unique when the combined code could overflow)."""
     n = key.shape[0]
     if n == 1:
         return key, np.zeros(1, np.int64)
@@ -491,7 +493,9 @@ def _traffic(
     else:
         depth = stationary_depth(pe_bytes, cb.lanes, cb.dtype_bytes, cb.dataflow).astype(np.int64)
     engine = (cb.dw_pixels > 0).astype(np.int64)
-    cost = np.zeros(len(cb)) if scalesim else np.asarray(pe_cost, np.float64)
+    # the mapper weighs the two memories by their energy ratio rounded to a power of four
+    # (its choice only flips where the two orders cost about the same)
+    cost = np.zeros(len(cb)) if scalesim else np.exp2(2.0 * np.round(0.5 * np.log2(pe_cost)))
     key = np.stack(
         [
             cb.rows,

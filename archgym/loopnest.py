@@ -25,12 +25,15 @@ row tiles of one group accumulate in the array's column accumulators. The statio
 operand crosses once.
 
 ``dr = dc = 1`` is SCALE-Sim's fixed order (one stationary tile, the whole stream a fold)
-and gives exactly SCALE-Sim's SRAM read and write counts. A mapper (ZigZag's LOMA,
-Timeloop) chooses the loop order and the tile grouping per layer; :func:`core_traffic`
-evaluates that fixed order and two grouped orders (row tiles inner, column tiles inner,
-each taking as many tiles as the PE memory holds) and keeps, per layer, the one that moves
-the fewest bytes - never more than the fixed order. PE-level accesses are one a MAC step
-in every order (the stationary operand's register file, as ZigZag counts its lowest level).
+and gives exactly SCALE-Sim's SRAM read and write counts. In it a stationary value is
+loaded once into its PE's operand register and stays latched for the whole stream (one
+PE-memory access a stationary element); in a grouped order the PE cycles through its
+tiles every step and reads its memory once a MAC. A mapper (ZigZag's LOMA, Timeloop)
+chooses the loop order and the tile grouping per layer; :func:`core_traffic` evaluates
+the fixed order and two grouped orders (row tiles inner, column tiles inner, each taking
+as many tiles as the PE memory holds) and keeps, per layer, the one with the least
+``core-memory elements + pe_cost x PE-memory accesses`` (``pe_cost``: the energy ratio of
+the two memories' accesses) - never more than the fixed order.
 """
 
 from __future__ import annotations

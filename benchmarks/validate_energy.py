@@ -29,8 +29,10 @@ CACTI run for this exact memory). Known, legitimate differences, reported not hi
 archgym adds leakage over its latency (ZigZag has none); archgym lowers convolutions to
 a GEMM (im2col: a KxK convolution reads each input K^2 times from the core memory, where
 ZigZag reuses the sliding window); archgym keeps parameters on chip across inferences
-when the PE memories hold them (ZigZag loads them from DRAM every run); ZigZag's
-lowest-level reads of a value that stays at a memory's output are free.
+when the PE memories hold them (ZigZag loads them from DRAM every run); ZigZag re-fetches
+from DRAM what its loop order cannot keep in a small buffer (archgym moves each tensor
+off-chip once); at the PE level archgym counts the accumulation in its MAC energy and
+latches the stationary operand in the fixed loop order.
 """
 
 from __future__ import annotations
