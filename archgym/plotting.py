@@ -415,11 +415,11 @@ def plot_pareto(
                 zorder=5,
                 label=label,
             )
-        n_budgets = sum(len(budget_lines.get(m, [])) for m in (x, y))
         styles = ["--", "-.", ":", (0, (5, 1))]
         for metric, line in ((x, ax.axvline), (y, ax.axhline)):
+            several = len(budget_lines.get(metric, [])) > 1
             for i, (value, scen) in enumerate(budget_lines.get(metric, [])):
-                tag = f" ({scen})" if scen and n_budgets > 1 else ""
+                tag = f" ({scen})" if scen and several else ""
                 line(
                     value,
                     color="C3",
