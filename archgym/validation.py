@@ -16,16 +16,40 @@ from .technology import OVERHEAD_GROUPS, Technology, load_technology
 
 __all__ = [
     "CORAL_LATENCY_MS",
+    "CORAL_BENCHMARK",
+    "CoralRow",
+    "coral_table",
     "OVERHEAD_FEATURES",
     "MeasuredCells",
     "measured_nb201_cells",
     "overhead_features",
     "predict_nb201",
     "rank_correlations",
+    "ACCEL_NASBENCH_SETUP",
+    "predict_accel_nasbench",
 ]
 
-#: Coral's published Edge TPU latencies (int8, 224x224, USB 3.0 accelerator).
+#: Coral's published Edge TPU latencies (int8, 224x224, USB 3.0 accelerator) of the two
+#: networks the calibration uses (``benchmarks/calibrate.py``).
 CORAL_LATENCY_MS: dict[str, float] = {"mobilenet_v1": 2.4, "mobilenet_v2": 2.6}
+
+#: Coral's public benchmark table (coral.ai/docs/edgetpu/benchmarks, Table 1: time per
+#: inference, model execution only, desktop CPU + USB Accelerator over USB 3.0, int8,
+#: batch 1), by zoo name: ``(input size, latency in ms)``. Only the two MobileNets are
+#: used to calibrate; the others validate.
+CORAL_BENCHMARK: dict[str, tuple[int, float]] = {
+    "mobilenet_v1": (224, 2.4),
+    "mobilenet_v2": (224, 2.6),
+    "inception_v1": (224, 3.4),
+    "inception_v4": (299, 85.0),
+    "resnet50_v1": (299, 49.0),
+    "resnet152_v2": (299, 128.0),
+    "squeezenet": (224, 2.1),
+    "vgg16": (224, 296.0),
+    "efficientnet_edgetpu_s": (224, 5.1),
+    "efficientnet_edgetpu_m": (240, 8.7),
+    "efficientnet_edgetpu_l": (300, 24.6),
+}
 
 #: The calibrated constants, in the order of the feature columns of
 #: :func:`overhead_features`: the invoke overhead, then one dispatch overhead per group.
@@ -79,16 +103,28 @@ def measured_nb201_cells(
     )
 
 
-def overhead_features(table: WorkloadTable) -> np.ndarray:
-    """``(n_workloads, len(OVERHEAD_FEATURES))``: 1 for the invoke, then the number of ops
-    of each overhead group."""
+def overhead_features(
+    table: WorkloadTable,
+    options: CostOptions | None = None,
+    size_groups: tuple[str, ...] = (),
+    dtype_bytes: float = 1.0,
+) -> np.ndarray:
+    """``(n_workloads, len(OVERHEAD_FEATURES) + len(size_groups))``: 1 for the invoke,
+    then the number of ops of each overhead group that run (fused activations and
+    concatenation views do not), then for each of ``size_groups`` the KiB of input and
+    output tensors of its ops (the size-dependent dispatch term)."""
     from .workloads.workload import KIND_CODES
 
+    plan = table.plan(options or CostOptions())
     groups = OVERHEAD_FEATURES[1:]
-    feats = np.zeros((table.n_workloads, len(OVERHEAD_FEATURES)))
+    feats = np.zeros((table.n_workloads, len(OVERHEAD_FEATURES) + len(size_groups)))
     feats[:, 0] = 1.0
     for kind, code in KIND_CODES.items():
-        feats[:, 1 + groups.index(OVERHEAD_GROUPS[kind])] += table.kind_counts[:, code]
+        group = OVERHEAD_GROUPS[kind]
+        feats[:, 1 + groups.index(group)] += plan["kind_counts"][:, code]
+        if group in size_groups:
+            col = len(OVERHEAD_FEATURES) + size_groups.index(group)
+            feats[:, col] += plan["kind_elems"][:, code] * dtype_bytes / 1024.0
     return feats
 
 
@@ -123,6 +159,62 @@ def coral_predictions(
     }
 
 
+@dataclass(frozen=True)
+class CoralRow:
+    """One network of Coral's table: the published and the predicted latency and where
+    the prediction's time goes."""
+
+    name: str
+    input_size: int
+    published_ms: float
+    predicted_ms: float
+    compute_ms: float
+    stall_ms: float
+    overhead_ms: float
+    params_m: float
+    weights_onchip: bool
+    offchip_mb: float
+
+    @property
+    def ratio(self) -> float:
+        return self.predicted_ms / self.published_ms
+
+
+def coral_table(
+    config: AcceleratorConfig | None = None,
+    options: CostOptions | None = None,
+    technology: Technology | None = None,
+) -> list[CoralRow]:
+    """Predicted vs published latency of every network of :data:`CORAL_BENCHMARK` the zoo
+    has, at Coral's input size, on ``config`` (default: the ``edgetpu`` preset)."""
+    from .workloads import list_zoo, load
+
+    config = config or AcceleratorConfig.preset("edgetpu")
+    zoo = set(list_zoo())
+    rows = []
+    for name, (size, ms) in CORAL_BENCHMARK.items():
+        if name not in zoo:
+            continue
+        wl = load(name, input_size=size)
+        rep = simulate(config, wl, options=options, technology=technology)
+        per_ms = 1.0 / (config.freq_mhz * 1e3)
+        rows.append(
+            CoralRow(
+                name=name,
+                input_size=size,
+                published_ms=ms,
+                predicted_ms=rep.latency_ms,
+                compute_ms=rep.compute_cycles * per_ms,
+                stall_ms=rep.stall_cycles * per_ms,
+                overhead_ms=rep.overhead_cycles * per_ms,
+                params_m=wl.params / 1e6,
+                weights_onchip=bool(rep.totals["weights_onchip"]),
+                offchip_mb=rep.totals["dram_bytes"] / 1e6,
+            )
+        )
+    return rows
+
+
 def rank_correlations(pred: np.ndarray, meas: np.ndarray) -> dict[str, float]:
     """Spearman and Kendall rank correlation, and the error of the best affine fit
     ``meas ~ a * pred + b`` (mean absolute percentage error and R^2)."""
@@ -141,6 +233,88 @@ def rank_correlations(pred: np.ndarray, meas: np.ndarray) -> dict[str, float]:
         "affine_slope": float(coef[0]),
         "affine_intercept": float(coef[1]),
     }
+
+
+# ------------------------------------------------------------------------------------------
+# Accel-NASBench devices
+# ------------------------------------------------------------------------------------------
+
+#: The measurement set-up of each Accel-NASBench device, read from the authors'
+#: data-collection code (github.com/afzalxo/ANB-DatasetCollection: measure_throughput_tpu.py,
+#: configs/conf_tpu.cfg, fpga_code/) and the paper (arXiv 2404.08005), and what archgym
+#: predicts for it. In all four the networks use ReLU (the authors build their TPU and FPGA
+#: models with ``platform="fpga"``, i.e. ReLU instead of SiLU).
+#:
+#: * TPUs: PyTorch/XLA with ``XLA_USE_BF16=1`` (bf16), one process (``nprocs=1``, so one
+#:   TensorCore), forward passes over the loader's batches of 256 images; the metric is
+#:   images per second. Predicted: ``256 / latency`` of one batch of 256 on the preset.
+#: * FPGAs: the model quantised to int8 by Vitis AI and compiled for the board's DPU
+#:   (``arch.json`` of DPUCZDX8G/ZCU102, DPUCVDX8G/VCK190); latency is one image on one
+#:   DPU core (batch 1, one thread). Predicted: the preset's ``latency_ms`` at batch 1.
+#:
+#: The Edge TPU's calibrated per-op dispatch and invoke overheads are not used: they are
+#: the Edge TPU runtime's (the host dispatches op by op), whereas XLA compiles the whole
+#: network into one TPU program and the DPU runs one compiled instruction stream.
+ACCEL_NASBENCH_SETUP: dict[str, dict[str, object]] = {
+    "tpuv2": {"preset": "tpuv2", "batch": 256, "metric": "throughput", "unit": "images/s"},
+    "tpuv3": {"preset": "tpuv3", "batch": 256, "metric": "throughput", "unit": "images/s"},
+    "zcu102": {"preset": "dpu-zcu102", "batch": 1, "metric": "latency_ms", "unit": "ms"},
+    "vck190": {"preset": "dpu-vck190", "batch": 1, "metric": "latency_ms", "unit": "ms"},
+}
+
+
+def predict_accel_nasbench(
+    archs: object,
+    device: str,
+    *,
+    batch: int | None = None,
+    options: CostOptions | None = None,
+    technology: Technology | None = None,
+) -> np.ndarray:
+    """Predicted performance of Accel-NASBench architectures on a real chip's preset.
+
+    Args:
+        archs: the architectures: a pandas DataFrame with the data file's columns
+            ``block0_e`` ... ``block6_se``, one mapping, or a sequence of mappings.
+        device: ``"tpuv2"`` or ``"tpuv3"`` (predicted throughput, images/s) or
+            ``"zcu102"`` or ``"vck190"`` (predicted latency of one image, ms), each under
+            the measurement set-up of :data:`ACCEL_NASBENCH_SETUP`.
+        batch: override the set-up's batch size (throughput devices: images per call;
+            latency devices: the latency of a call of ``batch`` images).
+        options: cost-model switches (default: default mode without the Edge TPU
+            runtime's op overheads, see :data:`ACCEL_NASBENCH_SETUP`).
+        technology: override the technology table.
+
+    Returns:
+        ``(n_archs,)`` float64 array: images/s for the TPUs, ms for the FPGAs.
+
+    Raises:
+        ValueError: an unknown ``device`` (names the allowed ones).
+        archgym.workloads.WorkloadError: an invalid architecture (names the column).
+    """
+    from .workloads.accel_nasbench import ARCH_COLUMNS, accel_nasbench, arch_matrix
+
+    if device not in ACCEL_NASBENCH_SETUP:
+        raise ValueError(f"device must be one of {sorted(ACCEL_NASBENCH_SETUP)}, got {device!r}")
+    setup = ACCEL_NASBENCH_SETUP[device]
+    b = int(setup["batch"]) if batch is None else int(batch)  # type: ignore[call-overload]
+    X = arch_matrix(archs)
+    uniq, inv = np.unique(X, axis=0, return_inverse=True)
+    wls = [
+        accel_nasbench(dict(zip(ARCH_COLUMNS, (int(v) for v in row), strict=True)), batch=b)
+        for row in uniq
+    ]
+    table = WorkloadTable.from_workloads(wls)
+    config = AcceleratorConfig.preset(str(setup["preset"]))
+    cb = ConfigBatch.from_configs([config]).take(np.zeros(len(wls), np.int64))
+    opts = options or CostOptions(op_overhead=False)
+    rep = simulate_batch(
+        cb, table, workload_index=np.arange(len(wls)), options=opts, technology=technology
+    )
+    lat = np.asarray(rep["latency_ms"], np.float64)[inv.reshape(-1)]
+    if setup["metric"] == "throughput":
+        return b * 1e3 / lat
+    return lat
 
 
 _ = load_technology

@@ -432,6 +432,7 @@ def scenario_info(scenario: Any) -> dict[str, Any]:
         "space_size": int(space.size),
         "space": space_doc,
         "n_objectives": n_obj,
+        "objective_names": [str(m) for m in getattr(scenario, "objective_names", None) or []],
         "objective_columns": list(cols) if cols else ["objective"],
         "budgets": {str(k): _to_float(v) for k, v in dict(budgets).items()},
         "ref_point": ref,

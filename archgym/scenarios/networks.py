@@ -18,6 +18,11 @@ from an accuracy oracle.
   (``"surrogate"``: :class:`~archgym.oracles.surrogate.SurrogateAccuracy` fitted to the
   shipped trained results; ``"trained"``: :class:`~archgym.oracles.trained.TrainedAccuracy`,
   which trains every new candidate for real on the CPU).
+* :class:`AccelNASBenchNetwork` — the Accel-NASBench ImageNet space
+  (:mod:`archgym.workloads.accel_nasbench`: EfficientNet-B0's skeleton, 28 knobs named as
+  the benchmark's data columns). Each distinct architecture is lowered once (memoised);
+  accuracy: :class:`~archgym.oracles.AccelNASBenchAccuracy`, a tree ensemble fitted to the
+  benchmark's 4,368 real ImageNet results, with its cross-validated error reported.
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ __all__ = [
     "NetworkSpace",
     "NB201Network",
     "MobileNetNetwork",
+    "AccelNASBenchNetwork",
     "network_from_spec",
     "NB201_EDGE_KNOBS",
     "NB201_ACCURACY_DATASETS",
@@ -111,6 +117,12 @@ class NetworkSpace(ABC):
     def all_workloads(self) -> tuple[WorkloadTable, np.ndarray, np.ndarray]:
         """``(table, rows, accuracy)`` of every network design, in flat order."""
         raise NotImplementedError(f"the {self.kind} network space cannot be enumerated")
+
+
+def _check_batch(batch: Any) -> int:
+    if isinstance(batch, bool) or not isinstance(batch, (int, np.integer)) or batch < 1:
+        raise SpaceError(f"batch must be a positive integer, got {batch!r}")
+    return int(batch)
 
 
 def _restricted(space: DesignSpace, restrict: Mapping[str, Any] | None) -> DesignSpace:
@@ -233,7 +245,11 @@ def take_rows(table: WorkloadTable, rows: np.ndarray) -> WorkloadTable:
 
 
 def nb201_table(
-    reps: Sequence[int] | np.ndarray, dataset: str = "cifar10", *, disk_cache: bool | None = None
+    reps: Sequence[int] | np.ndarray,
+    dataset: str = "cifar10",
+    *,
+    disk_cache: bool | None = None,
+    batch: int = 1,
 ) -> WorkloadTable:
     """One ``WorkloadTable`` row per NB201 cell of ``reps`` (NB201 indices), in that order.
 
@@ -246,12 +262,15 @@ def nb201_table(
         reps: NB201 indices of the cells (usually isomorphism-class representatives).
         dataset: the lowering dataset (``"cifar10"``, ``"cifar100"``, ``"ImageNet16-120"``).
         disk_cache: use the disk cache (default: for 500 cells or more).
+        batch: images per inference call of every cell's network.
     """
     from archgym.workloads.nb201 import nb201
 
     reps = np.asarray(reps, np.int64)
-    key_doc = {"dataset": dataset, "reps": stable_hash(reps.tolist())}
-    mem_key = (dataset, key_doc["reps"])
+    key_doc: dict[str, Any] = {"dataset": dataset, "reps": stable_hash(reps.tolist())}
+    if batch != 1:
+        key_doc["batch"] = int(batch)
+    mem_key = (dataset, key_doc["reps"], int(batch))
     hit = _NB201_TABLES.get(mem_key)
     if hit is not None:
         return hit[0]
@@ -261,7 +280,7 @@ def nb201_table(
         fp = code_fingerprint(_NB201_SOURCES)
         path = (
             cache_dir("nb201")
-            / f"table-{dataset}-{len(reps)}-{stable_hash([key_doc, fp])[:16]}.npz"
+            / f"table-{dataset}-{len(reps)}-b{int(batch)}-{stable_hash([key_doc, fp])[:16]}.npz"
         )
         data = load_npz(path)
         if data is not None:
@@ -272,7 +291,7 @@ def nb201_table(
                     return table
             except Exception as exc:  # a corrupt or outdated cache: rebuild it
                 log.warning("rebuilding the NB201 table cache %s (%s)", path, exc)
-    table = WorkloadTable.from_workloads([nb201(int(i), dataset) for i in reps])
+    table = WorkloadTable.from_workloads([nb201(int(i), dataset, batch=batch) for i in reps])
     _NB201_TABLES[mem_key] = (table, reps)
     if path is not None:
         try:
@@ -290,17 +309,22 @@ class NB201Network(NetworkSpace):
             ``"cifar10-valid"`` (default), ``"cifar10-test"`` or ``"ImageNet16-120"``;
             cells are lowered for the matching input size and classifier.
         restrict: optional ``{edge knob: [op names]}`` restricting some edges.
+        batch: images per inference call of the lowered networks.
 
     Raises:
-        SpaceError: an unknown dataset, edge knob or op name.
+        SpaceError: an unknown dataset, edge knob or op name, or a bad batch.
     """
 
     kind = "nb201"
     enumerable = True
 
     def __init__(
-        self, dataset: str = "cifar10-valid", restrict: Mapping[str, Any] | None = None
+        self,
+        dataset: str = "cifar10-valid",
+        restrict: Mapping[str, Any] | None = None,
+        batch: int = 1,
     ) -> None:
+        self.batch = _check_batch(batch)
         from archgym.workloads.nb201 import NB201_OPS
 
         if dataset not in NB201_ACCURACY_DATASETS:
@@ -355,7 +379,7 @@ class NB201Network(NetworkSpace):
         if self._table is None:
             self._prepare()
             assert self._reps is not None
-            self._table = nb201_table(self._reps, self.lowering_dataset)
+            self._table = nb201_table(self._reps, self.lowering_dataset, batch=self.batch)
         return self._table
 
     def workloads(self, X: np.ndarray) -> tuple[WorkloadTable, np.ndarray]:
@@ -388,6 +412,8 @@ class NB201Network(NetworkSpace):
         d: dict[str, Any] = {"kind": self.kind, "dataset": self.dataset}
         if self.restrict:
             d["restrict"] = self.restrict
+        if self.batch != 1:
+            d["batch"] = self.batch
         return d
 
     def describe(self) -> str:
@@ -454,6 +480,7 @@ class MobileNetNetwork(NetworkSpace):
         restrict: optional ``{knob: value or [values]}`` restricting some knobs.
         num_classes: classifier width of the lowered (full-size) network.
         memo_size: how many lowered networks and accuracies are memoised.
+        batch: images per inference call of the lowered networks.
     """
 
     kind = "mobilenet"
@@ -466,9 +493,11 @@ class MobileNetNetwork(NetworkSpace):
         restrict: Mapping[str, Any] | None = None,
         num_classes: int = 1000,
         memo_size: int = 8192,
+        batch: int = 1,
     ) -> None:
         from archgym.workloads.mobilenet_space import mobilenet_design_space
 
+        self.batch = _check_batch(batch)
         self._full = mobilenet_design_space()
         self._space = _restricted(self._full, restrict)
         self.restrict = _restrict_doc(self._full, self._space)
@@ -521,7 +550,9 @@ class MobileNetNetwork(NetworkSpace):
         for key in keys:
             wl = self._workloads.get(key)
             if wl is None:
-                wl = mobilenet_workload(self._choice(key), num_classes=self.num_classes)
+                wl = mobilenet_workload(
+                    self._choice(key), num_classes=self.num_classes, batch=self.batch
+                )
                 self._remember(self._workloads, key, wl)
             wls.append(wl)
         return WorkloadTable.from_workloads(wls), inv
@@ -545,6 +576,8 @@ class MobileNetNetwork(NetworkSpace):
             d["restrict"] = self.restrict
         if self.num_classes != 1000:
             d["num_classes"] = self.num_classes
+        if self.batch != 1:
+            d["batch"] = self.batch
         return d
 
     def describe(self) -> str:
@@ -559,25 +592,181 @@ class MobileNetNetwork(NetworkSpace):
         )
 
 
-def network_from_spec(spec: Any) -> NetworkSpace | None:
+# ------------------------------------------------------------------------------------------
+# Accel-NASBench (ImageNet) space
+# ------------------------------------------------------------------------------------------
+
+
+class AccelNASBenchNetwork(NetworkSpace):
+    """The Accel-NASBench ImageNet space: EfficientNet-B0's skeleton, per-stage expansion,
+    kernel, depth and squeeze-excite (28 ordinal knobs named ``block0_e`` ... ``block6_se``).
+
+    Args:
+        oracle: ``None`` or ``"surrogate"`` (default:
+            :class:`~archgym.oracles.AccelNASBenchAccuracy`, fitted to the benchmark's real
+            ImageNet results) or an :class:`~archgym.oracles.AccuracyOracle` instance taking
+            a list of architecture dicts.
+        restrict: optional ``{knob: value or [values]}`` restricting some knobs.
+        batch: images per inference call of the lowered networks.
+        input_size: input side in pixels (the benchmark's accuracies are at 224).
+        memo_size: how many lowered networks and accuracies are memoised.
+    """
+
+    kind = "accel_nasbench"
+    enumerable = False
+
+    def __init__(
+        self,
+        oracle: Any = None,
+        restrict: Mapping[str, Any] | None = None,
+        batch: int = 1,
+        input_size: int = 224,
+        memo_size: int = 8192,
+    ) -> None:
+        from archgym.workloads.accel_nasbench import accel_nasbench_design_space
+
+        self.batch = _check_batch(batch)
+        if isinstance(input_size, bool) or not isinstance(input_size, (int, np.integer)):
+            raise SpaceError(f"input_size must be a positive integer, got {input_size!r}")
+        self.input_size = int(input_size)
+        self._full = accel_nasbench_design_space()
+        self._space = _restricted(self._full, restrict)
+        self.restrict = _restrict_doc(self._full, self._space)
+        if oracle is None or oracle == "surrogate":
+            self.oracle_name, self._oracle = "surrogate", None
+        elif isinstance(oracle, str):
+            raise SpaceError(
+                f"unknown Accel-NASBench accuracy oracle {oracle!r}; use 'surrogate' or pass an AccuracyOracle"
+            )
+        else:
+            self.oracle_name, self._oracle = "custom", oracle
+        self.memo_size = int(memo_size)
+        self._workloads: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self._acc: OrderedDict[tuple[Any, ...], float] = OrderedDict()
+
+    @property
+    def space(self) -> DesignSpace:
+        return self._space
+
+    @property
+    def oracle(self) -> Any:
+        """The accuracy oracle (built on first use)."""
+        if self._oracle is None:
+            key = stable_hash(["accel_nasbench", "surrogate"])
+            if key not in _ORACLES:
+                from archgym.oracles.accel_nasbench import AccelNASBenchAccuracy
+
+                _ORACLES[key] = AccelNASBenchAccuracy()
+            self._oracle = _ORACLES[key]
+        return self._oracle
+
+    def _keys(self, X: np.ndarray) -> tuple[list[tuple[Any, ...]], np.ndarray]:
+        X = np.asarray(X, np.int64)
+        uniq, inv = np.unique(X, axis=0, return_inverse=True)
+        cols = [k.array[uniq[:, j]].tolist() for j, k in enumerate(self._space.knobs)]
+        return list(zip(*cols, strict=True)), inv.reshape(-1)
+
+    def _arch(self, key: tuple[Any, ...]) -> dict[str, Any]:
+        return dict(zip(self._space.names, key, strict=True))
+
+    def _remember(self, memo: OrderedDict, key: tuple[Any, ...], value: Any) -> None:
+        memo[key] = value
+        while len(memo) > self.memo_size:
+            memo.popitem(last=False)
+
+    def workloads(self, X: np.ndarray) -> tuple[WorkloadTable, np.ndarray]:
+        from archgym.workloads.accel_nasbench import accel_nasbench
+
+        keys, inv = self._keys(X)
+        wls = []
+        for key in keys:
+            wl = self._workloads.get(key)
+            if wl is None:
+                wl = accel_nasbench(self._arch(key), batch=self.batch, input_size=self.input_size)
+                self._remember(self._workloads, key, wl)
+            wls.append(wl)
+        return WorkloadTable.from_workloads(wls), inv
+
+    def accuracy(self, X: np.ndarray) -> np.ndarray:
+        keys, inv = self._keys(X)
+        missing = [k for k in keys if k not in self._acc]
+        if missing:
+            values = np.asarray(self.oracle.evaluate([self._arch(k) for k in missing]), np.float64)
+            for k, v in zip(missing, values.tolist(), strict=True):
+                self._remember(self._acc, k, float(v))
+        return np.array([self._acc[k] for k in keys], np.float64)[inv]
+
+    def accuracy_std(self, X: np.ndarray) -> np.ndarray:
+        """The oracle's uncertainty (percentage points) of each design: ``(batch,)``."""
+        keys, inv = self._keys(X)
+        return np.asarray(self.oracle.std([self._arch(k) for k in keys]), np.float64)[inv]
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"kind": self.kind, "oracle": self.oracle_name}
+        if self.restrict:
+            d["restrict"] = self.restrict
+        if self.batch != 1:
+            d["batch"] = self.batch
+        if self.input_size != 224:
+            d["input_size"] = self.input_size
+        return d
+
+    def describe(self) -> str:
+        if self.oracle_name == "surrogate":
+            cv = self.oracle.cv_metrics()
+            what = (
+                "a boosted-tree ensemble fitted to Accel-NASBench's 4,368 real ImageNet results "
+                f"(5-fold CV Spearman {cv.get('spearman', float('nan')):.3f}, "
+                f"MAE {cv.get('mae', float('nan')):.2f} pp)"
+            )
+        else:
+            what = f"a custom oracle ({type(self._oracle).__name__})"
+        return (
+            f"Accel-NASBench ImageNet space ({self._space.n_knobs} knobs, EfficientNet-B0 skeleton, "
+            f"not enumerable); hardware cost of the network at {self.input_size}x{self.input_size}"
+            f"{f', batch {self.batch}' if self.batch != 1 else ''}; accuracy from {what}"
+        )
+
+
+def network_from_spec(spec: Any, batch: int = 1) -> NetworkSpace | None:
     """A :class:`NetworkSpace` from ``None``, a kind name, a document or an instance.
 
+    Args:
+        spec: the network part of a scenario.
+        batch: the scenario's batch; a document that sets its own ``batch`` must agree
+            unless the scenario's is 1 (the default).
+
     Raises:
-        SpaceError: an unknown kind or option.
+        SpaceError: an unknown kind or option, or conflicting batches.
     """
-    if spec is None or isinstance(spec, NetworkSpace):
+    if spec is None:
+        return None
+    if isinstance(spec, NetworkSpace):
+        nb = getattr(spec, "batch", 1)
+        if batch != 1 and nb != batch:
+            raise SpaceError(
+                f"the network space runs batch {nb} but the scenario asks for batch {batch}"
+            )
         return spec
     if isinstance(spec, str):
         spec = {"kind": spec}
     if not isinstance(spec, Mapping):
         raise SpaceError(
-            f"network must be 'nb201', 'mobilenet', a mapping or a NetworkSpace, got {type(spec).__name__}"
+            "network must be 'nb201', 'mobilenet', 'accel_nasbench', a mapping or a NetworkSpace, "
+            f"got {type(spec).__name__}"
         )
     spec = dict(spec)
+    if batch != 1:
+        if spec.get("batch", batch) != batch:
+            raise SpaceError(
+                f"network batch {spec['batch']!r} conflicts with the scenario's batch {batch}"
+            )
+        spec["batch"] = batch
     kind = spec.pop("kind", None)
     allowed = {
-        "nb201": {"dataset", "restrict"},
-        "mobilenet": {"oracle", "oracle_options", "restrict", "num_classes"},
+        "nb201": {"dataset", "restrict", "batch"},
+        "mobilenet": {"oracle", "oracle_options", "restrict", "num_classes", "batch"},
+        "accel_nasbench": {"oracle", "restrict", "batch", "input_size"},
     }
     if kind not in allowed:
         raise SpaceError(f"unknown network kind {kind!r}; choose one of {sorted(allowed)}")
@@ -586,4 +775,8 @@ def network_from_spec(spec: Any) -> NetworkSpace | None:
         raise SpaceError(
             f"network {kind!r}: unknown option(s) {unknown}; allowed: {sorted(allowed[kind])}"
         )
-    return NB201Network(**spec) if kind == "nb201" else MobileNetNetwork(**spec)
+    if kind == "nb201":
+        return NB201Network(**spec)
+    if kind == "accel_nasbench":
+        return AccelNASBenchNetwork(**spec)
+    return MobileNetNetwork(**spec)
