@@ -44,8 +44,10 @@ Backends: ``"local"`` runs cells on a pool of worker processes (one thread each:
 ``OMP_NUM_THREADS=1``, ``torch.set_num_threads(1)``); ``"ray"`` runs each cell as a Ray
 task with one CPU on the cluster at ``address`` (``ray.init(address=...)``). Without an
 address, a local Ray head is started bound to 127.0.0.1 only, with Ray's token
-authentication and no dashboard (:func:`start_local_ray`); to use a cluster, see the
-README's "Safety" section. Cells write their directories themselves, so with Ray the
+authentication and no dashboard (:func:`start_local_ray`), and a reaper
+(:mod:`archgym.experiments._reaper`) stops its processes if the sweep is killed (Ray
+leaves some of its agents running otherwise); to use a cluster, see the README's
+"Safety" section. Cells write their directories themselves, so with Ray the
 output directory must be on a file system every node sees.
 """
 
