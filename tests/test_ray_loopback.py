@@ -58,3 +58,54 @@ def test_a_local_ray_head_listens_on_loopback_only() -> None:
     for p in alive:  # pragma: no cover - Ray left something behind
         p.kill()
     assert not alive, alive
+
+
+@pytest.mark.slow
+def test_a_killed_ray_sweep_leaves_no_process_behind(tmp_path) -> None:
+    """SIGKILL a sweep running on its own local Ray head: within 10 s nothing it started
+    is left (Ray's agents would outlive it without the sweep's reaper)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    import yaml
+
+    pytest.importorskip("ray")
+    psutil = pytest.importorskip("psutil")
+    tests = Path(__file__).resolve().parent
+    cfg = {
+        "budget": 60,
+        "seeds": [0],
+        "scenarios": [{"id": "toy", "set": {"delay": 0.2}}],
+        "agents": [{"name": "toy", "settings": {"batch_size": 1}}],
+    }
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump(cfg))
+    cmd = [sys.executable, "-m", "archgym.cli", "--plugin", "sweep_toy", "sweep"]
+    cmd += [str(tmp_path / "s.yaml"), "--out", str(tmp_path / "o"), "--backend", "ray"]
+    cmd += ["--workers", "1", "--no-progress"]
+    env = dict(os.environ, PYTHONPATH=str(tests))
+    proc = subprocess.Popen(
+        cmd, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            logs = list((tmp_path / "o").glob("*/log.csv"))
+            if logs and logs[0].read_bytes().count(b"\n") > 2:
+                break
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.2)
+        started = psutil.Process(proc.pid).children(recursive=True)
+        assert any("raylet" in p.name() for p in started)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+        gone, alive = psutil.wait_procs(started, timeout=10)
+        for p in alive:  # pragma: no cover - do not leave them behind
+            p.kill()
+        assert not alive, [(p.pid, p.name()) for p in alive]
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()

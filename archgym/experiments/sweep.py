@@ -44,8 +44,10 @@ Backends: ``"local"`` runs cells on a pool of worker processes (one thread each:
 ``OMP_NUM_THREADS=1``, ``torch.set_num_threads(1)``); ``"ray"`` runs each cell as a Ray
 task with one CPU on the cluster at ``address`` (``ray.init(address=...)``). Without an
 address, a local Ray head is started bound to 127.0.0.1 only, with Ray's token
-authentication and no dashboard (:func:`start_local_ray`); to use a cluster, see the
-README's "Safety" section. Cells write their directories themselves, so with Ray the
+authentication and no dashboard (:func:`start_local_ray`), and a reaper
+(:mod:`archgym.experiments._reaper`) stops its processes if the sweep is killed (Ray
+leaves some of its agents running otherwise); to use a cluster, see the README's
+"Safety" section. Cells write their directories themselves, so with Ray the
 output directory must be on a file system every node sees.
 """
 
@@ -755,6 +757,34 @@ def start_local_ray(num_cpus: int, include_dashboard: bool = False) -> Any:
         )
 
 
+def _start_reaper() -> Any:
+    """A watcher that kills the local Ray head's processes if this process dies
+    (:mod:`archgym.experiments._reaper`); None without psutil."""
+    import subprocess
+    import sys
+
+    try:
+        import psutil  # noqa: F401
+    except ImportError:  # pragma: no cover - psutil comes with archgym[parallel]
+        return None
+    return subprocess.Popen(
+        [sys.executable, "-m", "archgym.experiments._reaper", str(os.getpid())],
+        stdin=subprocess.PIPE,
+        start_new_session=True,  # not killed with the sweep's terminal group
+    )
+
+
+def _stop_reaper(reaper: Any) -> None:
+    with contextlib.suppress(OSError):
+        reaper.stdin.write(b"done\n")
+        reaper.stdin.close()
+    try:
+        reaper.wait(timeout=5)
+    except Exception:  # noqa: BLE001 - it must not outlive us either
+        reaper.kill()
+        reaper.wait()
+
+
 def _run_ray(
     cells: list[Cell], fmt: str, workers: int | None, address: str | None, on_done: Any
 ) -> None:
@@ -763,9 +793,11 @@ def _run_ray(
     except ImportError as exc:  # pragma: no cover - depends on the install
         raise SweepError("the ray backend needs ray: pip install 'archgym[parallel]'") from exc
     started = False
+    reaper = None
     if not ray.is_initialized():
         if address is None:
             start_local_ray(workers or os.cpu_count() or 1)
+            reaper = _start_reaper()
         elif _is_loopback(address):  # a head on this machine only: stay on loopback too
             with _loopback_ray_env():
                 ray.init(address=address, log_to_driver=False)
@@ -802,6 +834,8 @@ def _run_ray(
     finally:
         if started:
             ray.shutdown()
+        if reaper is not None:
+            _stop_reaper(reaper)
 
 
 def sweep(
