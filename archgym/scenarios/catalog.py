@@ -245,11 +245,11 @@ _add(
 )
 
 #: Accel-NASBench co-design, Edge-TPU-like: the Apollo-style knobs on the ``edgetpu``
-#: base (int8, 480 MHz), 259,200 accelerators x ~1.4e16 ImageNet networks.
+#: base (int8, 480 MHz), 259,200 accelerators x 1.04e11 ImageNet networks.
 ANB_EDGE_HARDWARE: list[dict[str, Any]] = copy.deepcopy(APOLLO_HARDWARE)
 #: Accel-NASBench co-design, TPU-like: knobs around one Cloud TPU TensorCore (``tpuv2`` base:
 #: bf16, 700 MHz, HBM, XLA's unpacked depthwise): array shape, MXUs, vector memory, HBM
-#: bandwidth, dataflow; 3,840 accelerators.
+#: bandwidth, dataflow; 2,304 accelerators.
 ANB_TPU_HARDWARE: list[dict[str, Any]] = [
     _pow2("rows", 32, 256),
     _pow2("cols", 32, 256),

@@ -594,7 +594,7 @@ class MobileNetNetwork(NetworkSpace):
 
 class AccelNASBenchNetwork(NetworkSpace):
     """The Accel-NASBench space (28 knobs: expansion, kernel, depth, squeeze-excite of each
-    of EfficientNet-B0's 7 stages; about 1.4e16 networks, not enumerable), lowered at
+    of EfficientNet-B0's 7 stages; 1.04e11 networks, not enumerable), lowered at
     224x224 and ``batch`` images a call, scored by the ImageNet top-1 oracle
     :class:`~archgym.oracles.AccelNASBenchAccuracy` (fitted to the benchmark's real
     training results).
