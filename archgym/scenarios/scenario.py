@@ -55,6 +55,7 @@ from archgym.accelerator import (
     DATAFLOWS,
     DTYPE_BYTES,
     DTYPES,
+    NODES_NM,
     PRESETS,
     AcceleratorConfig,
     ConfigBatch,
@@ -101,6 +102,7 @@ HARDWARE_FIELDS: dict[str, str] = {
     "freq_mhz": "float",
     "dataflow": "categorical",
     "dtype": "categorical",
+    "node_nm": "int",
     "dw_pixels": "int",
     "dw_channels": "int",
     "pack_groups": "flag",
@@ -266,8 +268,12 @@ class HardwareSpace:
             )
         )
         bad = [c for c in k.choices if not ok_type(c) or not (c > 0) or not math.isfinite(c)]
+        if k.name == "node_nm":
+            bad = [c for c in k.choices if not ok_type(c) or c not in NODES_NM]
         if bad:
             need = "integers >= 1" if kind == "int" else "finite numbers > 0"
+            if k.name == "node_nm":
+                need = f"technology nodes {list(NODES_NM)}"
             raise SpaceError(
                 f"knob {k.name!r}: value {bad[0]!r} is invalid; allowed values: {need}"
             )
