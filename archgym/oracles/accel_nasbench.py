@@ -7,8 +7,8 @@ benchmark ships (``archgym/data/accel_nasbench/anb_given.csv.gz``, real training
 one seed each) and is what agents query for architectures the table does not contain.
 
 **Model.** An ensemble of ``n_members`` gradient-boosted regression-tree models
-(scikit-learn's ``GradientBoostingRegressor``, squared error, ``max_leaf_nodes=7``,
-``learning_rate=0.1``, 400 trees, row subsampling 0.8), each fitted on a bootstrap
+(scikit-learn's ``GradientBoostingRegressor``, squared error, trees of depth <= 3 with
+<= 7 leaves, ``learning_rate=0.1``, 400 trees, row subsampling 0.8), each fitted on a bootstrap
 resample of the rows with its own seed. The features are the 28 architecture columns as
 numbers (expansion, kernel, depth, squeeze-excite per stage). The prediction is the
 members' mean; :meth:`AccelNASBenchAccuracy.std` is the members' standard deviation
@@ -64,6 +64,7 @@ SHIPPED_MODEL = "data/accel_nasbench/accuracy_trees.npz"
 FIT_PARAMS: dict[str, Any] = {
     "n_estimators": 400,
     "learning_rate": 0.1,
+    "max_depth": 3,
     "max_leaf_nodes": 7,
     "subsample": 0.8,
 }
@@ -101,6 +102,46 @@ def anb_features(archs: Any) -> np.ndarray:
 # --------------------------------------------------------------------------------------
 
 
+def _prepare(model: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Global child indices and typed arrays for :func:`predict_trees` (computed once per
+    loaded model)."""
+    feature = model["feature"].astype(np.int64)
+    start = model["tree_start"].astype(np.int64)
+    left = model["left"].astype(np.int64)
+    right = model["right"].astype(np.int64)
+    member = model["tree_member"].astype(np.int64)
+    n_members = int(model["init"].shape[0])
+    tree_of_node = np.repeat(np.arange(len(start)), np.diff(np.append(start, len(feature))))
+    base = start[tree_of_node]
+    onehot = np.zeros((len(start), n_members))
+    onehot[np.arange(len(start)), member] = 1.0
+    leaf = left < 0
+    return {
+        "start": start,
+        "left": np.where(leaf, np.arange(len(feature)), left + base),  # a leaf loops on itself
+        "right": np.where(leaf, np.arange(len(feature)), right + base),
+        "feature": np.maximum(feature, 0),
+        "threshold": np.where(leaf, np.inf, model["threshold"].astype(np.float64)),
+        "value": model["value"].astype(np.float64),
+        "onehot": onehot,
+        "init": np.asarray(model["init"], np.float64),
+        "learning_rate": np.asarray(model["learning_rate"], np.float64),
+        "depth": np.array(_max_depth(left, right, start)),
+    }
+
+
+def _max_depth(left: np.ndarray, right: np.ndarray, start: np.ndarray) -> int:
+    """Largest number of decisions from a root to a leaf over all trees."""
+    depth = np.zeros(len(left), np.int64)
+    bounds = np.append(start, len(left)).tolist()
+    for s0, end in zip(bounds[:-1], bounds[1:], strict=True):
+        for i in range(s0, end):  # scikit-learn numbers children after their parent
+            for c in (int(left[i]), int(right[i])):
+                if c >= 0:
+                    depth[s0 + c] = depth[i] + 1
+    return int(depth.max())
+
+
 def predict_trees(model: Mapping[str, np.ndarray], X: np.ndarray) -> np.ndarray:
     """Per-member predictions of a stored ensemble: ``(n_members, n)`` float64.
 
@@ -108,40 +149,25 @@ def predict_trees(model: Mapping[str, np.ndarray], X: np.ndarray) -> np.ndarray:
     ``threshold`` (float32; go left when ``x[feature] <= threshold``), ``left`` /
     ``right`` (int16, child offsets within the tree, -1 at leaves), ``value`` (float32,
     leaf outputs); per tree ``tree_start`` (int32) and ``tree_member`` (int16); per member
-    ``init`` and ``learning_rate`` (float64).
+    ``init`` and ``learning_rate`` (float64). ``model`` may also be the output of
+    ``_prepare`` (what the oracle keeps).
     """
-    feature = model["feature"].astype(np.int64)
-    thr = model["threshold"].astype(np.float64)
-    start = model["tree_start"].astype(np.int64)
-    left = model["left"].astype(np.int64)
-    right = model["right"].astype(np.int64)
-    value = model["value"].astype(np.float64)
-    member = model["tree_member"].astype(np.int64)
-    n_members = int(model["init"].shape[0])
-    # global child indices
-    tree_of_node = np.repeat(np.arange(len(start)), np.diff(np.append(start, len(feature))))
-    base = start[tree_of_node]
-    gl = np.where(left >= 0, left + base, -1)
-    gr = np.where(right >= 0, right + base, -1)
-    is_leaf = gl < 0
-    fsafe = np.maximum(feature, 0)
+    pm = model if "onehot" in model else _prepare(model)
+    start, thr, feat = pm["start"], pm["threshold"], pm["feature"]
+    gl, gr, value, onehot = pm["left"], pm["right"], pm["value"], pm["onehot"]
     X = np.asarray(X, np.float32).astype(np.float64)  # sklearn compares float32 inputs
-    n = X.shape[0]
-    out = np.empty((n_members, n))
-    onehot = np.zeros((len(start), n_members))
-    onehot[np.arange(len(start)), member] = 1.0
+    n, d = X.shape
+    out = np.empty((len(pm["init"]), n))
     for a in range(0, n, _CHUNK):
         xb = X[a : a + _CHUNK]
-        rows = np.arange(len(xb))[:, None]
+        flat = xb.reshape(-1)
+        offs = (np.arange(len(xb)) * d)[:, None]
         node = np.broadcast_to(start, (len(xb), len(start))).copy()
-        while True:
-            inner = ~is_leaf[node]
-            if not inner.any():
-                break
-            go_left = xb[rows, fsafe[node]] <= thr[node]
-            node = np.where(inner, np.where(go_left, gl[node], gr[node]), node)
+        for _ in range(int(pm["depth"])):
+            go_left = flat[offs + feat[node]] <= thr[node]
+            node = np.where(go_left, gl[node], gr[node])
         sums = value[node] @ onehot  # (chunk, n_members), fixed summation order
-        out[:, a : a + len(xb)] = (model["init"][None, :] + model["learning_rate"] * sums).T
+        out[:, a : a + len(xb)] = (pm["init"][None, :] + pm["learning_rate"] * sums).T
     return out
 
 
@@ -309,6 +335,14 @@ def _load_model(path: str) -> dict[str, np.ndarray]:
     return arrays
 
 
+@lru_cache(maxsize=4)
+def _prepared(path: str) -> dict[str, np.ndarray]:
+    prepared = _prepare(_load_model(path))
+    for a in prepared.values():
+        a.setflags(write=False)
+    return prepared
+
+
 class AccelNASBenchAccuracy(AccuracyOracle):
     """ImageNet top-1 (%) of Accel-NASBench architectures from the shipped tree ensemble.
 
@@ -328,6 +362,7 @@ class AccelNASBenchAccuracy(AccuracyOracle):
     def __init__(self, path: str | Path | None = None) -> None:
         self.path = str(path) if path is not None else str(_shipped_path())
         self._model = _load_model(self.path)
+        self._prepared = _prepared(self.path)
 
     def _is_single(self, archs: Any) -> bool:
         return isinstance(archs, Mapping) or (
@@ -343,7 +378,7 @@ class AccelNASBenchAccuracy(AccuracyOracle):
 
     def members(self, archs: Any) -> np.ndarray:
         """Each member's prediction: ``(n_members, n)`` float64."""
-        return predict_trees(self._model, anb_features(archs))
+        return predict_trees(self._prepared, anb_features(archs))
 
     def evaluate(self, archs: Any) -> np.ndarray:
         """Predicted top-1 accuracy (%): ``(n,)`` float64 (the members' mean)."""

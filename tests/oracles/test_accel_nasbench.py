@@ -83,6 +83,9 @@ def test_exported_trees_reproduce_scikit_learn(data) -> None:
     arrays = anb.fit_ensemble(X, y, n_members=2, params=params)  # raises if they disagree
     assert anb.predict_trees(arrays, X).shape == (2, 200)
     assert arrays["feature"].dtype == np.int8 and arrays["value"].dtype == np.float32
+    again = anb.fit_ensemble(X, y, n_members=2, params=params)  # the refit is deterministic
+    for k, v in arrays.items():
+        np.testing.assert_array_equal(v, again[k])
 
 
 def test_scenario_network_space(oracle) -> None:
