@@ -40,7 +40,7 @@ SCENARIOS = (
 #: (agent, budget, seeds) of the long runs; ``--quick`` divides budgets by 20. BO's budget
 #: is small because each of its proposals refits a GP over 34-36 mixed knobs (seconds to
 #: tens of seconds on one core); the multi-objective BO gets half of it.
-RUNS = (("random", 2000, (0, 1)), ("ga", 2000, (0, 1)), ("bo", 50, (0,)))
+RUNS = (("random", 2000, (0, 1)), ("ga", 2000, (0, 1)), ("bo", 40, (0,)))
 OUT = Path(__file__).resolve().parent.parent / "archgym/data/best_known/accel_nasbench.json"
 
 
