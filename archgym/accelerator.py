@@ -639,7 +639,11 @@ PRESETS: dict[str, AcceleratorConfig] = {
     #   channel_parallel 16 bytes [UG1414]. pe_mem_kib is the template's minimum: weights
     #   stream from DDR layer by layer, the DPU keeps no network in on-chip memory.
     # * bandwidth_gbps = 21.3: the PS DDR4, 64 bits at 2666 MT/s [UG1182], shared with the
-    #   CPU. Not expressible: the ALU engine also runs pooling and element-wise ops (the
+    #   CPU. Not expressible: squeeze-and-excitation's gate, a sigmoid (PG338's DPU has ReLU,
+    #   ReLU6, leaky ReLU and hard sigmoid only), runs on the board's ARM CPU with the gated
+    #   multiply, so networks with SE are predicted too fast (the residual follows the gated
+    #   maps' size: benchmarks/validate_accel_nasbench.py); the ALU engine also runs
+    #   pooling and element-wise ops (the
     #   template's vector unit is cols x lanes wide); instruction fetch; FPGA fabric (the
     #   area and energy are those of an ASIC of the same datapath; the ZU9EG is 16 nm).
     "dpu-zcu102": AcceleratorConfig(

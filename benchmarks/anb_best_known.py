@@ -40,7 +40,7 @@ SCENARIOS = (
 #: (agent, budget, seeds) of the long runs; ``--quick`` divides budgets by 20. BO's budget
 #: is small because each of its proposals refits a GP over 34-36 mixed knobs (seconds to
 #: tens of seconds on one core); the multi-objective BO gets half of it.
-RUNS = (("random", 2000, (0, 1)), ("ga", 2000, (0, 1)), ("bo", 50, (0,)))
+RUNS = (("random", 2000, (0, 1)), ("ga", 2000, (0, 1)), ("bo", 40, (0,)))
 OUT = Path(__file__).resolve().parent.parent / "archgym/data/best_known/accel_nasbench.json"
 
 
@@ -85,7 +85,7 @@ def best_known_of(scenario_id: str, runs, log) -> dict:
         "note": "best value found by the runs below; not a certified optimum",
         "objective": list(sc.objective_names),
         "runs": record,
-        "command": "python benchmarks/anb_best_known.py",
+        "command": "python benchmarks/anb_best_known.py --scenarios " + scenario_id,
     }
     if feas.empty:
         entry["best_value"] = None
@@ -115,15 +115,16 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="budgets / 20, nothing written")
     ap.add_argument("--scenarios", nargs="*", default=list(SCENARIOS))
+    ap.add_argument("--scale", type=float, default=1.0, help="multiply every budget (shorter runs)")
+    ap.add_argument("--out", type=Path, default=OUT, help="the JSON file to update")
     args = ap.parse_args()
-    runs = tuple((a, max(10, b // 20), s[:1]) for a, b, s in RUNS) if args.quick else RUNS
-    out = {
-        "source": "benchmarks/anb_best_known.py",
-        "runs": [list(r[:2]) + [list(r[2])] for r in runs],
-        "scenarios": {},
-    }
-    if OUT.is_file() and not args.quick:
-        out["scenarios"] = json.loads(OUT.read_text()).get("scenarios", {})
+    runs = tuple((a, max(10, int(b * args.scale)), s) for a, b, s in RUNS)
+    if args.quick:
+        runs = tuple((a, max(10, b // 20), s[:1]) for a, b, s in runs)
+    out_path = args.out
+    out: dict = {"source": "benchmarks/anb_best_known.py", "scenarios": {}}
+    if out_path.is_file() and not args.quick:
+        out["scenarios"] = json.loads(out_path.read_text()).get("scenarios", {})
     t0 = time.perf_counter()
     for sid in args.scenarios:
         entry = best_known_of(sid, runs, print)
@@ -131,8 +132,8 @@ def main() -> None:
         print(f"{sid}: best-known {shown} ({time.perf_counter() - t0:.0f} s so far)", flush=True)
         out["scenarios"][sid] = entry
         if not args.quick:
-            OUT.parent.mkdir(parents=True, exist_ok=True)
-            OUT.write_text(json.dumps(out, indent=1, sort_keys=True) + "\n")
+            out_path.parent.mkdir(parents=True, exist_ok=True)
+            out_path.write_text(json.dumps(out, indent=1, sort_keys=True) + "\n")
     print(f"done in {time.perf_counter() - t0:.0f} s")
 
 

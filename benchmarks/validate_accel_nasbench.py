@@ -110,6 +110,27 @@ def main() -> None:
     print(line(f"archgym, networks without SE ({(~se).sum()})", pred_z[~se], meas_z[~se]))
     print(line(f"archgym, networks with SE ({se.sum()})", pred_z[se], meas_z[se]))
     print(line("baseline: MACs, networks without SE", zcu["macs_m"].to_numpy()[~se], meas_z[~se]))
+    # What the SE networks lack: the DPU has no sigmoid and no broadcast multiply, so the
+    # gate runs on the ARM CPU; the residual follows the size of the gated feature maps.
+    from archgym.workloads.accel_nasbench import ARCH_COLUMNS, accel_nasbench
+
+    gated = np.array(
+        [
+            sum(
+                layer.output_elems
+                for layer in accel_nasbench(a).layers
+                if layer.name.endswith("se_scale")
+            )
+            for a in zcu[list(ARCH_COLUMNS)].astype(int).to_dict("records")
+        ],
+        dtype=np.float64,
+    )
+    scale = np.median(meas_z[~se] / pred_z[~se])
+    resid = meas_z - scale * pred_z
+    print(
+        f"  residual (measured - {scale:.2f} x predicted, the no-SE ratio) vs elements of the "
+        f"SE-gated maps: Pearson {np.corrcoef(resid, gated)[0, 1]:.3f}"
+    )
     with with_preset("dpu-zcu102", dw_pixels=0, dw_channels=0):
         print(
             line(

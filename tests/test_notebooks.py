@@ -21,7 +21,12 @@ nbclient = pytest.importorskip("nbclient")
 pytest.importorskip("ipykernel")
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
-NAMES = ["01_design_sweep.ipynb", "02_agent_benchmark.ipynb", "03_transfer.ipynb"]
+NAMES = [
+    "01_design_sweep.ipynb",
+    "02_agent_benchmark.ipynb",
+    "03_transfer.ipynb",
+    "04_imagenet_codesign.ipynb",
+]
 KERNEL = "archgym-test-python"
 #: Wall-clock limit of one notebook in smoke mode (seconds).
 TIMEOUT_S = 300
