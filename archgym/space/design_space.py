@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -607,18 +606,9 @@ class DesignSpace(Sampling, GymnasiumAdapter, BotorchAdapter, PymooAdapter):
     @classmethod
     def from_yaml(cls, source: str | os.PathLike[str]) -> DesignSpace:
         """Build a space from YAML text, or from a file (a ``Path``, or a ``.yaml``/``.yml`` name)."""
-        import yaml
+        from .._io import load_yaml
 
-        if isinstance(source, os.PathLike) or (
-            isinstance(source, str) and "\n" not in source and source.endswith((".yaml", ".yml"))
-        ):
-            text = Path(source).read_text()
-        else:
-            text = str(source)
-        try:
-            doc = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise SpaceError(f"design space document: invalid YAML: {exc}") from None
+        doc = load_yaml(source, what="design space document", error=SpaceError)
         return cls.from_dict(doc)
 
 
