@@ -1,7 +1,8 @@
 """Search agents behind one ask/tell interface (installed as ``archgym.agents``).
 
 ``archgym.agents.make(name, **settings)`` builds an agent by name: ``random``, ``ga``,
-``bo``, ``ppo``, ``reinforce``. Every agent has ``ask(n)``, ``tell(X, results)`` and
+``bo``, ``ppo``, ``reinforce``, and the peers ``optuna`` (``sampler="tpe"|"cmaes"|"gp"|"nsga2"``)
+and ``nevergrad`` (NGOpt). Every agent has ``ask(n)``, ``tell(X, results)`` and
 ``run(scenario, budget, seed) -> History``.
 """
 
@@ -32,6 +33,8 @@ REGISTRY: dict[str, tuple[str, str]] = {
     "bo": ("bayesopt", "BOAgent"),
     "ppo": ("rl", "PPOAgent"),
     "reinforce": ("reinforce", "ReinforceAgent"),
+    "optuna": ("optuna_agent", "OptunaAgent"),
+    "nevergrad": ("nevergrad_agent", "NevergradAgent"),
 }
 
 

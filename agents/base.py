@@ -10,11 +10,13 @@ them; none is dropped), and the History logs every evaluation.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import sys
 import time
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -27,6 +29,7 @@ __all__ = [
     "AgentSettings",
     "History",
     "Observations",
+    "torch_threads",
 ]
 
 
@@ -41,9 +44,39 @@ class AgentSettings:
     batch_size: int = 1
     """Designs proposed per ask (q in BoTorch's terms)."""
 
+    threads: int | None = 1
+    """torch threads the agent uses while it computes (set on entry, restored on exit), so
+    that a seed gives the same proposals whatever the machine's default; None leaves
+    torch's setting as it is (a sweep worker's share, for example)."""
+
     def validate(self) -> None:
         if not isinstance(self.batch_size, int) or self.batch_size < 1:
             raise AgentError(f"batch_size must be an integer >= 1, got {self.batch_size!r}")
+        if self.threads is not None and (
+            isinstance(self.threads, bool) or not isinstance(self.threads, int) or self.threads < 1
+        ):
+            raise AgentError(f"threads must be an integer >= 1 or None, got {self.threads!r}")
+
+
+@contextlib.contextmanager
+def torch_threads(n: int | None) -> Iterator[None]:
+    """Run a block with torch's intra-op thread count set to ``n`` and restore it after.
+
+    Does nothing when ``n`` is None or torch has not been imported (an agent that does not
+    use torch never imports it for this).
+    """
+    torch = sys.modules.get("torch")
+    if n is None or torch is None:
+        yield
+        return
+    before = torch.get_num_threads()
+    if before != n:
+        torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        if torch.get_num_threads() != before:
+            torch.set_num_threads(before)
 
 
 @dataclass
@@ -266,6 +299,19 @@ class Agent(ABC):
         """
         if not isinstance(budget, (int, np.integer)) or budget < 1:
             raise AgentError(f"budget must be an integer >= 1, got {budget!r}")
+        with torch_threads(self.settings.threads):
+            return self._run(scenario, budget, seed, callback, progress, run_id, resume)
+
+    def _run(
+        self,
+        scenario: Any,
+        budget: int,
+        seed: int,
+        callback: Callable[[pd.DataFrame], None] | None,
+        progress: bool,
+        run_id: str | None,
+        resume: pd.DataFrame | None,
+    ) -> History:
         self.setup(scenario, seed)
         run_id = run_id or uuid.uuid4().hex[:12]
         names = list(self.space.names)

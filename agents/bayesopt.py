@@ -109,7 +109,7 @@ from gpytorch.mlls import ExactMarginalLogLikelihood
 from linear_operator.utils.errors import NotPSDError
 from torch import Tensor
 
-from .base import Agent, AgentError, AgentSettings, History
+from .base import Agent, AgentError, AgentSettings, History, torch_threads
 from .transfer import TransferData, prepare_transfer, source_seeds
 
 __all__ = [
@@ -239,9 +239,15 @@ class BOSettings(AgentSettings):
     batch_size: int = 1
     """Designs proposed per ask (q); a batch is built by sequential greedy selection."""
 
-    n_init: int = 10
+    n_init: int = 6
     """Initial designs before the first surrogate: the source's best designs (with
-    transfer, at most ``transfer_init``) then a seeded scrambled Sobol sample."""
+    transfer, at most ``transfer_init``), the centre of the space (``init_center``), then
+    a seeded scrambled Sobol sample."""
+
+    init_center: bool = True
+    """Start with the centre of the space, as Ax does: the middle choice of every ordered
+    knob (a seeded random choice of each categorical one); if a known-cheap constraint
+    rules it out, the admissible design nearest to it."""
 
     num_mc_samples: int = 128
     """Quasi-Monte-Carlo samples of the acquisition function."""
@@ -264,8 +270,13 @@ class BOSettings(AgentSettings):
     """Candidates (best by the analytic screen) scored with the Monte-Carlo acquisition."""
 
     refit_every: int = 1
-    """Re-optimise GP hyperparameters every this many new observations (otherwise reuse
-    the last ones, which are always the starting point of the next fit)."""
+    """Re-optimise GP hyperparameters after at least this many new observations (otherwise
+    reuse the last ones, which are always the starting point of the next fit)."""
+
+    refit_growth: float = 0.05
+    """... and only once the data has grown by this fraction since the last fit (at 100
+    observations: every 5); between fits the GPs are conditioned on the new data with the
+    last hyperparameters. 0 re-optimises at every proposal."""
 
     fit_maxiter: int = 60
     """L-BFGS iterations of an outcome's first hyperparameter fit at most."""
@@ -328,6 +339,12 @@ class BOSettings(AgentSettings):
         for name, (value, low) in ints.items():
             if not isinstance(value, int | np.integer) or isinstance(value, bool) or value < low:
                 raise AgentError(f"bo: {name} must be an integer >= {low}, got {value!r}")
+        if not isinstance(self.refit_growth, int | float) or not 0 <= self.refit_growth <= 1:
+            raise AgentError(
+                f"bo: refit_growth must be a number in [0, 1], got {self.refit_growth!r}"
+            )
+        if not isinstance(self.init_center, bool | np.bool_):
+            raise AgentError(f"bo: init_center must be True or False, got {self.init_center!r}")
         if not isinstance(self.filter_known_constraints, bool | np.bool_):
             raise AgentError(
                 f"bo: filter_known_constraints must be True or False, got {self.filter_known_constraints!r}"
@@ -652,6 +669,12 @@ class BOAgent(Agent):
         need = s.n_init - len(rows)
         if need <= 0:
             return rows[: s.n_init]
+        if s.init_center:
+            c = self._center()
+            if c is not None and not keys.contains(c[None])[0]:
+                rows.append(c)
+                keys.add(c[None])
+                need -= 1
         n_sobol = min(max(4 * s.n_init, 64), max(space.size, 1) * 4)
         cand = space.sobol(n_sobol, seed=self.seed)
         cand = cand[self._known_ok(cand)]
@@ -667,6 +690,29 @@ class BOAgent(Agent):
             extra = self._random_unseen(need, rng, exclude=keys)
             rows.extend(list(extra))
         return rows
+
+    def _center(self) -> np.ndarray | None:
+        """The centre of the space (middle choice of each ordered knob, a seeded random
+        choice of each categorical one), or the admissible design nearest to it when a
+        known-cheap constraint rules it out (None if no admissible design is found)."""
+        space = self.space
+        sizes = np.array([len(k.choices) for k in space.knobs], np.int64)
+        rng = np.random.default_rng([self.seed, 5])
+        c = (sizes - 1) // 2
+        cat = np.zeros(len(sizes), bool)
+        cat[self._cat_dims] = True
+        c[cat] = rng.integers(0, sizes[cat])
+        if self._known_ok(c[None])[0]:
+            return c
+        # nearest admissible: distance over ordered knobs in [0, 1], Hamming over the others
+        pool = np.vstack([space.sample(4096, rng), space.neighbors(c)])
+        pool = pool[self._known_ok(pool)]
+        if len(pool) == 0:
+            return None
+        zc, zp = space.normalize(c[None])[0], space.normalize(pool)
+        o = np.asarray(self._ord_dims, np.int64)
+        dist = ((zp[:, o] - zc[o]) ** 2).sum(1) + (pool[:, cat] != c[cat]).sum(1)
+        return pool[int(np.argmin(dist))]
 
     # ------------------------------------------------------------------ ask / tell
     def ask(self, n: int | None = None) -> np.ndarray:
@@ -696,7 +742,11 @@ class BOAgent(Agent):
                 out.append(x[0])
                 batch.add(x)
         if len(out) < n:
-            with torch.random.fork_rng(), warnings.catch_warnings():
+            with (
+                torch_threads(self.settings.threads),
+                torch.random.fork_rng(),
+                warnings.catch_warnings(),
+            ):
                 torch.manual_seed(step_seed)
                 _quiet_warnings()
                 more = self._propose(
@@ -1055,7 +1105,9 @@ class BOAgent(Agent):
                     gp.load_state_dict(cached, strict=False)
                 except RuntimeError:
                     cached = None
-            if cached is None or n - self._last_fit.get(key, -(10**9)) >= s.refit_every:
+            last = self._last_fit.get(key)
+            due = last is None or n - last >= max(s.refit_every, math.ceil(s.refit_growth * last))
+            if cached is None or due:
                 mll = ExactMarginalLogLikelihood(gp.likelihood, gp)
                 maxiter = s.fit_maxiter if cached is None else s.refit_maxiter
                 try:

@@ -47,6 +47,11 @@ class ConfigError(ValueError):
 
 _INT_FIELDS = ("rows", "cols", "cores", "lanes")
 _FLOAT_FIELDS = ("pe_mem_kib", "core_mem_kib", "bandwidth_gbps", "freq_mhz")
+#: Fields describing how depthwise (one-channel-per-group) layers execute: a separate
+#: depthwise engine of ``dw_pixels x dw_channels`` MACs a cycle (0 = none: they run on
+#: the array), and whether the compiler packs small groups block-diagonally on the array.
+_DW_INT_FIELDS = ("dw_pixels", "dw_channels")
+_BOOL_FIELDS = ("pack_groups",)
 
 
 def min_pe_mem_kib(lanes: Any, dtype_bytes: Any) -> Any:
@@ -82,6 +87,14 @@ class AcceleratorConfig:
         dataflow: ``"os"`` (output stationary), ``"ws"`` (weight stationary) or ``"is"``
             (input stationary).
         dtype: ``"int8"``, ``"bf16"``, ``"fp16"`` or ``"fp32"``.
+        dw_pixels: output pixels a cycle of a separate depthwise engine (>= 0; 0 = the
+            chip has none and depthwise layers run on the systolic array). FPGA DPUs run
+            depthwise convolutions on such an ALU engine (PG338: parallelism ``PP/2``).
+        dw_channels: channels a cycle of that depthwise engine (>= 0; 0 exactly when
+            ``dw_pixels`` is 0). Each engine MAC handles one kernel tap a cycle.
+        pack_groups: whether the compiler packs several small groups (depthwise channels,
+            attention heads) block-diagonally into one pass of the array (the Edge TPU
+            compiler does); ``False`` gives every group its own pass.
         node_nm: CMOS technology node in nm, one of ``NODES_NM``; energy and area scale
             from the 45 nm base of the technology table (default 45: the node the
             catalog's area budgets are stated in).
@@ -103,6 +116,9 @@ class AcceleratorConfig:
     dataflow: str = "ws"
     dtype: str = "int8"
     node_nm: int = 45
+    dw_pixels: int = 0
+    dw_channels: int = 0
+    pack_groups: bool = True
     name: str = ""
 
     def __post_init__(self) -> None:
@@ -122,6 +138,22 @@ class AcceleratorConfig:
             if not np.isfinite(v):
                 raise ConfigError(f"AcceleratorConfig.{f} must be finite, got {v!r}")
             object.__setattr__(self, f, float(v))
+        for f in _DW_INT_FIELDS:
+            v = getattr(self, f)
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0:
+                raise ConfigError(f"AcceleratorConfig.{f} must be an integer >= 0, got {v!r}")
+            object.__setattr__(self, f, int(v))
+        if (self.dw_pixels == 0) != (self.dw_channels == 0):
+            raise ConfigError(
+                "AcceleratorConfig.dw_pixels and dw_channels must both be 0 (no depthwise "
+                f"engine) or both >= 1, got dw_pixels={self.dw_pixels}, "
+                f"dw_channels={self.dw_channels}"
+            )
+        if not isinstance(self.pack_groups, (bool, np.bool_)):
+            raise ConfigError(
+                f"AcceleratorConfig.pack_groups must be True or False, got {self.pack_groups!r}"
+            )
+        object.__setattr__(self, "pack_groups", bool(self.pack_groups))
         if self.dataflow not in DATAFLOWS:
             raise ConfigError(
                 f"AcceleratorConfig.dataflow must be one of {list(DATAFLOWS)}, got {self.dataflow!r}"
@@ -216,6 +248,12 @@ class AcceleratorConfig:
             f"({self.dataflow}, {self.dtype}), {self.freq_mhz:g} MHz, {self.peak_tops:.2f} TOPS peak, "
             f"on-chip {self.onchip_mib:.2f} MiB (PE {self.pe_mem_kib:g} KiB each, core {self.core_mem_kib:g} KiB each), "
             f"off-chip {self.bandwidth_gbps:g} GB/s"
+            + (
+                f", depthwise engine {self.dw_pixels}x{self.dw_channels} MACs/cycle"
+                if self.dw_pixels
+                else ""
+            )
+            + ("" if self.pack_groups else ", no group packing")
         )
 
 
@@ -287,6 +325,130 @@ PRESETS: dict[str, AcceleratorConfig] = {
         node_nm=45,
         name="eyeriss",
     ),
+    # --- Real chips, from their public specifications (issue 11) -------------------------
+    # Cloud TPU v2, one TensorCore (the unit one PyTorch/XLA process drives; Accel-NASBench
+    # measured with one). Sources: [CACM20] Jouppi et al., "A Domain-Specific Supercomputer
+    # for Training Deep Neural Networks", CACM 63(7) 2020, Table 3; [MICRO21] Norrie et al.,
+    # "The Design Process for Google's Training Chips: TPUv2 and TPUv3", IEEE Micro 41(2)
+    # 2021 (Hot Chips 32 talk); [CLOUD] cloud.google.com/tpu/docs/system-architecture-tpu-vm.
+    # * rows = cols = 128: one 128x128 bf16 MXU (systolic, multiplies in bf16, accumulates
+    #   in fp32) [CLOUD]; cores = 1: TPUv2 has 2 MXUs a chip, one per TensorCore [CACM20].
+    # * dataflow ws: the MXU holds the weights (stationary right-hand side) and streams the
+    #   activations through [MICRO21]. pe_mem_kib is the template's minimum (the stationary
+    #   weight, double-buffered, and the accumulator): the MXU has no parameter cache, so
+    #   weights come from HBM once per batch.
+    # * core_mem_kib = 16 MiB: the TensorCore's vector memory, 128 lanes x 32 Ki 32-bit words
+    #   [MICRO21] (32 MiB on chip for two TensorCores [CACM20]).
+    # * bandwidth_gbps = 350: 700 GB/s of HBM a chip [CACM20], one HBM stack per TensorCore.
+    # * freq_mhz = 700 [CACM20] (2 MXUs x 16,384 MACs x 2 x 700 MHz = 45.9 TFLOPS, the
+    #   published 46).
+    # * pack_groups = False: XLA gives each depthwise channel its own pass of the MXU (one
+    #   column of 128, all k x k taps in the rows): measured TPUv2 throughput follows the
+    #   depthwise output volume, not the kernel size (benchmarks/validate_accel_nasbench.py
+    #   prints the packed variant too). Not expressible: the vector unit's own width (the
+    #   template's vector unit is cols x lanes wide) and XLA's operator fusion.
+    # * node_nm: stated at 45 nm like every preset; the chip is 16 nm [CACM20]
+    #   (``AcceleratorConfig.preset("tpuv2", node_nm=16)``). Latency does not depend on it.
+    "tpuv2": AcceleratorConfig(
+        rows=128,
+        cols=128,
+        cores=1,
+        lanes=1,
+        pe_mem_kib=0.0078125,
+        core_mem_kib=16384.0,
+        bandwidth_gbps=350.0,
+        freq_mhz=700.0,
+        dataflow="ws",
+        dtype="bf16",
+        pack_groups=False,
+        name="tpuv2",
+    ),
+    # Cloud TPU v3, one TensorCore: as tpuv2 but two MXUs a TensorCore (cores = 2) [CLOUD
+    # tpu/docs/v3], 940 MHz and 900 GB/s of HBM a chip (450 GB/s a TensorCore) [CACM20;
+    # CLOUD v3: 123 TFLOPS = 4 MXUs x 16,384 x 2 x 938 MHz], 32 MiB on chip (16 MiB vector
+    # memory a TensorCore) [CACM20]. Not expressible: the two MXUs share one vector memory;
+    # the template gives each core its own, so each gets half (8 MiB). The chip is 16 nm.
+    "tpuv3": AcceleratorConfig(
+        rows=128,
+        cols=128,
+        cores=2,
+        lanes=1,
+        pe_mem_kib=0.0078125,
+        core_mem_kib=8192.0,
+        bandwidth_gbps=450.0,
+        freq_mhz=940.0,
+        dataflow="ws",
+        dtype="bf16",
+        pack_groups=False,
+        name="tpuv3",
+    ),
+    # Xilinx DPUCZDX8G on the ZCU102, one B4096 core (a single-thread, batch-1 inference runs
+    # on one core; the board image has three). Sources: [PG338] DPUCZDX8G Product Guide
+    # v3.4/4.1; [UG1414] Vitis AI User Guide v3.0, "Currently Supported Operators";
+    # [UG1354] Vitis AI Library User Guide v2.5, "ZCU102 Evaluation Kit"; [UG1182] ZCU102
+    # Evaluation Board User Guide.
+    # * B4096 = pixel parallelism 8 x input-channel parallelism 16 x output-channel
+    #   parallelism 16 [PG338]: rows = 8 output pixels, cols = 16 output channels, lanes =
+    #   16 input channels, each PE accumulating its output in place (dataflow os); int8.
+    # * freq_mhz = 281: the ZCU102 board image runs its three B4096 cores at 281 MHz
+    #   [UG1354] (3.45 TOPS).
+    # * dw_pixels x dw_channels = 4 x 16: depthwise convolutions run on the ALU engine, whose
+    #   parallelism is PP/2 = 4 pixels (the recommended setting) [PG338] over the 16-channel
+    #   datapath (channel_parallel = 16 [UG1414]), one kernel tap a cycle.
+    # * core_mem_kib = 256: the feature-map banks, bank_num 8 x bank_depth 2048 x
+    #   channel_parallel 16 bytes [UG1414]. pe_mem_kib is the template's minimum: weights
+    #   stream from DDR layer by layer, the DPU keeps no network in on-chip memory.
+    # * bandwidth_gbps = 21.3: the PS DDR4, 64 bits at 2666 MT/s [UG1182], shared with the
+    #   CPU. Not expressible: the ALU engine also runs pooling and element-wise ops (the
+    #   template's vector unit is cols x lanes wide); instruction fetch; FPGA fabric (the
+    #   area and energy are those of an ASIC of the same datapath; the ZU9EG is 16 nm).
+    "dpu-zcu102": AcceleratorConfig(
+        rows=8,
+        cols=16,
+        cores=1,
+        lanes=16,
+        pe_mem_kib=0.09375,
+        core_mem_kib=256.0,
+        bandwidth_gbps=21.3,
+        freq_mhz=281.0,
+        dataflow="os",
+        dtype="int8",
+        dw_pixels=4,
+        dw_channels=16,
+        name="dpu-zcu102",
+    ),
+    # Xilinx DPUCVDX8G on the Versal AI Core VCK190, one batch handler (a batch-1 inference
+    # uses one; the C32B6 board image has six). Sources: [PG389] DPUCVDX8G Product Guide
+    # v1.3, "Peak Theoretical Performance"; [UG1414] v3.0 (DPUCVDX8G_ISA3: channel_parallel
+    # 16, bank_depth 8192, bank_num 8); [UG1354] v2.5, "VCK190 Evaluation Board" (C32B6, AI
+    # Engines at 1250 MHz, PL at 333 MHz); [UG1366] VCK190 Evaluation Board User Guide.
+    # * 32 AI Engines a batch handler x 256 int8 operations (128 MACs) a cycle [PG389] = 4096
+    #   MACs a cycle at 1250 MHz: lanes = 16 input channels and cols = 16 output channels
+    #   (channel_parallel 16 [UG1414]), rows = 16 output pixels (assumption: PG389 does not
+    #   publish the pixel split, only the total).
+    # * core_mem_kib = 1024: feature-map banks, 8 x 8192 x 16 bytes [UG1414].
+    # * dw_pixels x dw_channels = 1 x 16: depthwise runs in the PL's Depth-Wise module
+    #   [PG389] at 333 MHz; its parallelism is not published, so it is assumed to be the
+    #   ZCU102 ALU's 4 x 16 MACs a PL cycle, expressed in AI-Engine cycles (the template has
+    #   one clock): 64 x 333 / 1250 = 17 -> 1 x 16.
+    # * bandwidth_gbps = 25.6: the DDR4 DIMM, 64 bits at 3200 MT/s [UG1366].
+    # No measurements of this chip ship with archgym: the preset is from specifications only.
+    # The VC1902 is 7 nm; presets are stated at 45 nm.
+    "dpu-vck190": AcceleratorConfig(
+        rows=16,
+        cols=16,
+        cores=1,
+        lanes=16,
+        pe_mem_kib=0.09375,
+        core_mem_kib=1024.0,
+        bandwidth_gbps=25.6,
+        freq_mhz=1250.0,
+        dataflow="os",
+        dtype="int8",
+        dw_pixels=1,
+        dw_channels=16,
+        name="dpu-vck190",
+    ),
 }
 
 
@@ -314,10 +476,19 @@ class ConfigBatch:
     dataflow: np.ndarray
     dtype: np.ndarray
     node_nm: np.ndarray | None = None
+    dw_pixels: np.ndarray | None = None
+    dw_channels: np.ndarray | None = None
+    pack_groups: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         if self.node_nm is None:  # batches built before nodes existed: the 45 nm base
             object.__setattr__(self, "node_nm", np.full(self.rows.shape, 45.0))
+        # batches built before the depthwise fields: no depthwise engine, packing on
+        for f in _DW_INT_FIELDS:
+            if getattr(self, f) is None:
+                object.__setattr__(self, f, np.zeros(self.rows.shape, np.int64))
+        if self.pack_groups is None:
+            object.__setattr__(self, "pack_groups", np.ones(self.rows.shape, bool))
 
     def __len__(self) -> int:
         return int(self.rows.shape[0])
@@ -335,6 +506,9 @@ class ConfigBatch:
             dataflow=DATAFLOWS[int(self.dataflow[i])],
             dtype=DTYPES[int(self.dtype[i])],
             node_nm=int(self.node_nm[i]),
+            dw_pixels=int(self.dw_pixels[i]),
+            dw_channels=int(self.dw_channels[i]),
+            pack_groups=bool(self.pack_groups[i]),
         )
 
     def __iter__(self) -> Iterator[AcceleratorConfig]:
@@ -358,6 +532,10 @@ class ConfigBatch:
             arrays[f] = np.fromiter((getattr(c, f) for c in configs), np.int64, len(configs))
         for f in _FLOAT_FIELDS:
             arrays[f] = np.fromiter((getattr(c, f) for c in configs), np.float64, len(configs))
+        for f in _DW_INT_FIELDS:
+            arrays[f] = np.fromiter((getattr(c, f) for c in configs), np.int64, len(configs))
+        for f in _BOOL_FIELDS:
+            arrays[f] = np.fromiter((getattr(c, f) for c in configs), bool, len(configs))
         arrays["dataflow"] = np.fromiter(
             (DATAFLOWS.index(c.dataflow) for c in configs), np.int8, len(configs)
         )
@@ -388,6 +566,10 @@ class ConfigBatch:
             out[f] = np.asarray(arrays.get(f, getattr(base, f)), dtype=np.int64)
         for f in _FLOAT_FIELDS:
             out[f] = np.asarray(arrays.get(f, getattr(base, f)), dtype=np.float64)
+        for f in _DW_INT_FIELDS:
+            out[f] = np.asarray(arrays.get(f, getattr(base, f)), dtype=np.int64)
+        for f in _BOOL_FIELDS:
+            out[f] = np.asarray(arrays.get(f, getattr(base, f)), dtype=bool)
         for f, choices in (("dataflow", DATAFLOWS), ("dtype", DTYPES)):
             v = np.asarray(arrays.get(f, getattr(base, f)))
             if v.dtype.kind in "UO":
@@ -429,6 +611,18 @@ class ConfigBatch:
                 raise ConfigError(
                     f"{f} must be a finite number > 0; design {bad[0]} has {a[bad[0]]}"
                 )
+        for f in _DW_INT_FIELDS:
+            a = getattr(self, f)
+            bad = np.flatnonzero(a < 0)
+            if bad.size:
+                raise ConfigError(f"{f} must be an integer >= 0; design {bad[0]} has {a[bad[0]]}")
+        bad = np.flatnonzero((self.dw_pixels == 0) != (self.dw_channels == 0))
+        if bad.size:
+            i = bad[0]
+            raise ConfigError(
+                "dw_pixels and dw_channels must both be 0 or both >= 1; design "
+                f"{i} has dw_pixels={self.dw_pixels[i]}, dw_channels={self.dw_channels[i]}"
+            )
         for f, choices in (("dataflow", DATAFLOWS), ("dtype", DTYPES)):
             a = getattr(self, f)
             bad = np.flatnonzero((a < 0) | (a >= len(choices)))

@@ -53,6 +53,11 @@ __all__ = [
     "scenario_specs",
     "scenario_of",
     "exact_best_values",
+    "exact_designs",
+    "with_wall_time",
+    "curves_over_time",
+    "values_at_wall_time",
+    "natural_key",
 ]
 
 PathLike = str | os.PathLike[str]
@@ -109,7 +114,7 @@ def load_runs(paths: PathLike | Iterable[PathLike] | pd.DataFrame) -> pd.DataFra
     """
     if isinstance(paths, pd.DataFrame):
         return paths
-    from archgym.experiments.logs import SETTINGS_JSON, read_json, read_log
+    from archgym.experiments.logs import SETTINGS_JSON, read_json_checked, read_log
 
     dirs = find_run_dirs(paths)
     if not dirs:
@@ -117,7 +122,7 @@ def load_runs(paths: PathLike | Iterable[PathLike] | pd.DataFrame) -> pd.DataFra
     frames = []
     runs: list[tuple[pd.DataFrame, dict[str, Any], str, str]] = []
     for d in dirs:
-        doc = read_json(d / SETTINGS_JSON) or {}
+        doc = read_json_checked(d / SETTINGS_JSON) or {}  # damaged: a ValueError naming it
         log = read_log(d)
         if log.empty:
             continue
@@ -215,6 +220,27 @@ def scenario_of(frame: pd.DataFrame, name: str) -> Any:
     return resolve_scenario(
         spec["scenario"], spec.get("scenario_overrides"), spec.get("scenario_definition")
     )
+
+
+def exact_designs(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Per scenario of a :func:`load_runs` frame, the evaluation rows (named knobs and
+    metrics) of its exact optimum (one row) or, with several objectives, of its exact
+    Pareto front, from enumerating the stored definition (cached on disk).
+
+    Raises:
+        archgym.scenarios.ScenarioError: a scenario that cannot be enumerated, or has no
+            feasible design.
+    """
+    out = {}
+    for name in sorted(frame["scenario"].astype(str).unique()):
+        sc = scenario_of(frame, name)
+        res = sc.enumerate()
+        if len(getattr(res, "objective_names", ())) > 1 and len(res.pareto_index):
+            designs = np.asarray(res.pareto_index)
+        else:
+            designs = np.asarray(res.best_index)[None, :]
+        out[name] = sc.evaluate(designs).to_frame()
+    return out
 
 
 def exact_best_values(frame: pd.DataFrame) -> dict[str, float]:
@@ -553,6 +579,110 @@ def _hv_trace(
 
 
 # --------------------------------------------------------------------------------------
+# wall-clock time
+# --------------------------------------------------------------------------------------
+
+
+def with_wall_time(frame: pd.DataFrame) -> pd.DataFrame:
+    """Add ``wall_s``: each run's cumulative wall time (``ask_s + eval_s``) after a row.
+
+    Comparing agents by evaluations alone flatters the expensive ones (a BO proposal costs
+    seconds, a random one microseconds); this is the clock to compare them by instead.
+
+    Returns:
+        A copy sorted by run and evaluation, with ``n_evals`` and ``wall_s`` (seconds).
+
+    Raises:
+        KeyError: the log has neither ``ask_s`` nor ``eval_s``.
+    """
+    out = best_so_far(frame) if "n_evals" not in frame.columns else _with_defaults(frame)
+    out = out.sort_values(["run_id", "n_evals"], kind="stable").reset_index(drop=True)
+    cols = [c for c in ("ask_s", "eval_s") if c in out.columns]
+    if not cols:
+        raise KeyError("the log has no ask_s / eval_s columns to measure wall time")
+    step = out[cols].to_numpy(float).sum(axis=1)
+    step = np.where(np.isfinite(step), step, 0.0)
+    out["wall_s"] = pd.Series(step, index=out.index).groupby(out["run_id"], sort=False).cumsum()
+    return out
+
+
+def curves_over_time(
+    frame: pd.DataFrame, metric: str, times: np.ndarray
+) -> tuple[np.ndarray, list[str]]:
+    """``metric`` of each run as a step function of its wall time, sampled at ``times``.
+
+    Args:
+        frame: Rows with ``run_id``, ``wall_s`` (:func:`with_wall_time`) and ``metric``.
+        metric: The column (e.g. ``regret``).
+        times: ``t`` increasing times in seconds.
+
+    Returns:
+        ``(curves, run_ids)``: ``n_runs x t``; NaN before a run's first row and after its
+        last one (a run that had stopped by then says nothing about that time).
+    """
+    t = np.asarray(times, float)
+    rows, ids = [], []
+    for rid, g in frame.groupby("run_id", sort=True):
+        g = g.sort_values("wall_s")
+        w = g["wall_s"].to_numpy(float)
+        v = g[metric].to_numpy(float)
+        i = np.searchsorted(w, t, side="right") - 1
+        out = np.where(i >= 0, v[np.clip(i, 0, None)], np.nan)
+        out = np.where(t > w[-1], np.nan, out)
+        rows.append(out)
+        ids.append(str(rid))
+    return (np.vstack(rows) if rows else np.zeros((0, len(t)))), ids
+
+
+def values_at_wall_time(
+    frame: pd.DataFrame,
+    seconds: float,
+    metric: str = "regret",
+    best_value: float | Mapping[str, float] | None = None,
+) -> pd.DataFrame:
+    """One row per run: its ``metric`` after ``seconds`` of its own wall time.
+
+    Returns:
+        ``scenario``, ``run_id``, ``agent``, ``label``, ``seed``, ``wall_s`` (the run's
+        total) and ``value`` (NaN if the run ended before ``seconds``; ``+inf`` regret if
+        it had no feasible design by then).
+    """
+    m = with_wall_time(_metric_frame(frame, metric, best_value))
+    rows = []
+    for rid, g in m.groupby("run_id", sort=True):
+        g = g.sort_values("wall_s")
+        hit = g[g["wall_s"] <= seconds]
+        total = float(g["wall_s"].iloc[-1])
+        if seconds > total:
+            value = np.nan
+        elif len(hit):
+            value = float(hit[metric].iloc[-1])
+        else:
+            value = np.inf if metric == "regret" else np.nan
+        first = g.iloc[0]
+        rows.append(
+            {
+                "scenario": first["scenario"],
+                "run_id": rid,
+                "agent": first["agent"],
+                "label": first["label"],
+                "seed": first["seed"],
+                "wall_s": total,
+                "value": value,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def natural_key(text: Any) -> tuple[Any, ...]:
+    """Sort key that orders numbers by value: ``0.25 < 0.5 < 2 < 16``, ``n=5 < n=10``."""
+    import re
+
+    parts = re.split(r"(-?\d+(?:\.\d+)?(?:e[-+]?\d+)?)", str(text))
+    return tuple((0, float(p), "") if i % 2 else (1, 0.0, p) for i, p in enumerate(parts) if p)
+
+
+# --------------------------------------------------------------------------------------
 # tables
 # --------------------------------------------------------------------------------------
 
@@ -619,6 +749,7 @@ def ranking_table(
     metric: str = "regret",
     by: str = "label",
     best_value: float | Mapping[str, float] | None = None,
+    wall_time: bool = False,
 ) -> pd.DataFrame:
     """Median and interquartile range of ``metric`` over runs, per agent, at each budget.
 
@@ -629,16 +760,22 @@ def ranking_table(
         metric: ``"regret"`` (lower is better), ``"best_so_far"`` or ``"hypervolume"``.
         by: Group runs by ``"label"`` (agent and settings) or ``"agent"``.
         best_value: The optimum for the regret (see :func:`normalized_regret`).
+        wall_time: Also give ``wall_s@b``: the median wall time (seconds of ask and
+            evaluation, :func:`with_wall_time`) the runs took for their first ``b``
+            evaluations.
 
     Returns:
         Index ``(scenario, by)``; for each budget ``b`` the columns ``median@b``,
-        ``iqr@b`` (75th minus 25th percentile), ``n@b`` (runs) and ``rank@b`` (1 = best
-        median within the scenario); sorted by the rank at the largest budget.
+        ``iqr@b`` (75th minus 25th percentile), ``n@b`` (runs), ``rank@b`` (1 = best
+        median within the scenario) and, with ``wall_time``, ``wall_s@b``; sorted by the
+        rank at the largest budget.
     """
     lower = _LOWER_IS_BETTER.get(metric, False)
     m = _metric_frame(frame, metric, best_value)
     if by not in m.columns:
         raise KeyError(f"the frame has no column {by!r} to group by")
+    if wall_time:
+        m = with_wall_time(m)
     group_of = m.groupby("run_id", sort=True)[by].first()
     pieces = []
     for b in budgets:
@@ -648,21 +785,28 @@ def ranking_table(
         rows = []
         if len(fv):
             fv = fv.assign(_group=fv["run_id"].map(group_of))
+            if wall_time:
+                at_b = m[m["n_evals"] == b].set_index("run_id")["wall_s"]
+                fv = fv.assign(_wall=fv["run_id"].map(at_b))
             for (scen, key), g in fv.groupby(["scenario", "_group"], sort=True):
                 q25, med, q75 = _quartiles(g["value"].to_numpy(float))
                 iqr = q75 - q25 if np.isfinite(q75) else np.inf
-                rows.append(
-                    {
-                        "scenario": scen,
-                        by: key,
-                        f"median@{b}": med,
-                        f"iqr@{b}": iqr,
-                        f"n@{b}": len(g),
-                    }
-                )
-        t = pd.DataFrame(rows, columns=["scenario", by, f"median@{b}", f"iqr@{b}", f"n@{b}"])
+                row = {
+                    "scenario": scen,
+                    by: key,
+                    f"median@{b}": med,
+                    f"iqr@{b}": iqr,
+                    f"n@{b}": len(g),
+                }
+                if wall_time:
+                    row[f"wall_s@{b}"] = float(np.median(g["_wall"].to_numpy(float)))
+                rows.append(row)
+        cols = ["scenario", by, f"median@{b}", f"iqr@{b}", f"n@{b}"]
+        t = pd.DataFrame(rows, columns=cols + ([f"wall_s@{b}"] if wall_time else []))
         t = t.set_index(["scenario", by])
-        t[f"rank@{b}"] = t.groupby(level=0)[f"median@{b}"].rank(method="min", ascending=lower)
+        t.insert(
+            3, f"rank@{b}", t.groupby(level=0)[f"median@{b}"].rank(method="min", ascending=lower)
+        )
         pieces.append(t)
     if not pieces:
         return pd.DataFrame()

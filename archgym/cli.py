@@ -199,8 +199,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="comma-separated agents (default: random,ga and bo if installed)",
     )
-    s.add_argument("--budget", type=int, default=60, help="evaluations per agent")
-    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--budget", type=int, default=40, help="evaluations per run (default 40)")
+    s.add_argument("--seeds", type=int, default=3, help="seeds per agent (default 3)")
+    s.add_argument("--seed", type=int, default=0, help="first seed (default 0)")
+    s.add_argument(
+        "--workers", type=int, default=None, help="processes for the runs (default: cores)"
+    )
     s.add_argument("--out", default="results/demo", help="output folder")
     s.add_argument("--quiet", action="store_true", help="no progress bars")
     s.set_defaults(func=_cmd_demo)

@@ -47,15 +47,24 @@ every inference. A layer whose input and output activations do not fit in the co
 shared memory spills them off-chip. The network input and output always cross the
 off-chip interface, and that transfer is exposed; all other off-chip traffic is
 double-buffered against compute, so a layer stalls for ``max(0, dram_cycles -
-compute_cycles)``. Core-memory traffic follows the dataflow (SCALE-Sim's SRAM read
-counts: operands re-read once per fold of the other dimension, partial sums re-read
-between reduction folds); PE-level accesses are one a MAC.
+compute_cycles)``. Core-memory traffic comes from a loop-nest view
+(:mod:`archgym.loopnest`), reported per operand (``sram_weight_read_bytes``,
+``sram_input_read_bytes``, ``sram_output_write_bytes``, ``sram_output_read_bytes``; their
+sum is ``sram_bytes``): SCALE-Sim mode keeps SCALE-Sim's fixed order and its counts
+(operands re-read once per fold of the other dimension, partial sums re-read between
+reduction folds); the default mode lets the PE-local memories hold several stationary
+tiles and keeps, per layer, the cheapest of three loop orders, as a mapper would.
+PE-level accesses are one a MAC.
 
 **Energy**: MACs x MAC energy (by datatype), PE accesses x bytes x the PE memory's
-per-byte energy, core traffic x the core memory's per-byte energy (both growing as the
-square root of the memory size), vector ops x the vector-op energy, off-chip bytes x
-DRAM energy, and leakage (SRAM bits and MAC logic) over the latency. **Area**: MAC units
-with their PE logic, PE-local and core memories, the vector unit.
+per-byte energy, core reads and writes x the core memory's per-byte read and write
+energy, vector ops x the vector-op energy, off-chip bytes x DRAM energy, and leakage
+(SRAM bits and MAC logic) over the latency. SRAM energy per access is a CACTI-7 fit in
+the memory's size and port width (a PE memory's port is one MAC step, ``lanes``
+elements; the core memory's is ``sram.core_width_bits``). Every on-chip energy scales
+with the design's technology node ``node_nm`` (Stillmaker & Baas); off-chip energy does
+not. **Area**: MAC units with their PE logic and the vector unit (scaled by the node's
+logic-area factor), PE-local and core memories (by its published SRAM cell).
 
 **Batch**: a workload of batch ``B`` is evaluated as one call on ``B`` images (its lowered
 form has ``B`` times the GEMM rows, MACs, activations and vector ops, the same weights):
@@ -72,7 +81,7 @@ from typing import Any, Literal
 import numpy as np
 
 from .accelerator import DATAFLOWS, DTYPES, AcceleratorConfig, ConfigBatch, as_batch
-from .loopnest import OPERAND_FIELDS, core_traffic, stationary_depth
+from .loopnest import OPERAND_FIELDS, layer_traffic, stationary_depth
 from .technology import Technology, load_technology
 
 __all__ = [
@@ -242,12 +251,14 @@ def _mapping(
     lay: dict[str, np.ndarray],
     opts: CostOptions,
     scalesim: bool,
-    depth: np.ndarray | None = None,
+    pack: np.ndarray | None = None,
+    dw_pix: np.ndarray | None = None,
+    dw_ch: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
-    """Cycles and core-memory traffic of each layer on each array; inputs are ``(k, 1)``
-    columns (``depth``: stationary tiles the PE memories hold, see
-    :func:`archgym.loopnest.stationary_depth`) and ``(1 or k, L)`` layer arrays; outputs
-    are ``(k, L)``."""
+    """Cycles of each layer on each array; inputs are ``(k, 1)`` columns (``pack``: the
+    design's ``pack_groups``; ``dw_pix x dw_ch``: its depthwise engine, ``None``: packing
+    on, no engine) and ``(1 or k, L)`` layer arrays; outputs are ``(k, L)``. Core-memory
+    traffic: :func:`_traffic`."""
     is_os, is_ws = df == 0, df == 1
     g, F, W = lay["groups"], lay["F"], lay["W"]
     px = lay["px_scalesim"] if scalesim else lay["px"]
@@ -262,6 +273,8 @@ def _mapping(
     first = np.where(is_os, R + C + T - 2.0, 2.0 * R + C + T - 2.0)
     if opts.pack_groups:
         p = np.minimum(np.floor(R / np.maximum(Sr, 1.0)), np.floor(C / np.maximum(Sc, 1.0)))
+        if pack is not None:
+            p = np.where(pack, p, 1.0)
         gseq = np.ceil(g / np.clip(np.minimum(p, g), 1.0, None))
     else:
         gseq = g
@@ -272,33 +285,64 @@ def _mapping(
     else:
         mac_cyc = nseq * first - np.ceil(g / cores)
     mac_cyc = np.where(is_mac, mac_cyc, 0.0)
+    if dw_pix is not None:
+        # Depthwise layers (one channel per group) on a separate depthwise engine of
+        # dw_pix output pixels x dw_ch channels, one kernel tap a cycle (FPGA DPUs).
+        on_engine = is_mac & (g > 1.0) & (F == 1.0) & (dw_pix > 0)
+        passes = np.ceil(g / np.maximum(dw_ch, 1.0)) * np.ceil(px / np.maximum(dw_pix, 1.0))
+        mac_cyc = np.where(on_engine, np.ceil(passes / cores) * W, mac_cyc)
+        units = np.where(on_engine, passes, units)
+    else:
+        on_engine = np.zeros_like(mac_cyc, dtype=bool)
 
     vops = lay["vector_ops"] if opts.fused_activation else np.where(is_mac, 0.0, lay["vector_ops"])
     vec_cyc = np.ceil(vops / (C * lanes * cores))
     compute = np.maximum(mac_cyc, vec_cyc)  # a MAC layer without activation has vec_cyc = 0
 
-    # core-memory traffic (elements) per operand, from the loop nest (archgym.loopnest):
-    # SCALE-Sim's fixed order in SCALE-Sim mode, the best of three orders otherwise
-    gpx = g * px
-    tr = core_traffic(df, fr, fc, g * F * W, gpx * W, gpx * F, None if scalesim else depth)
-    io_in, io_out = lay["input_elems"], lay["output_elems"]
-    ops = {
-        "weight_read": np.where(is_mac, tr["weight_read"], 0.0),
-        "input_read": np.where(is_mac, tr["input_read"], io_in),
-        "output_write": np.where(is_mac, tr["output_write"], io_out),
-        "output_read": np.where(is_mac, tr["output_read"], 0.0),
-    }
-    sram = ops["weight_read"] + ops["input_read"] + ops["output_write"] + ops["output_read"]
     return {
         "compute": compute,
         "mac": mac_cyc,
         "vec": vec_cyc,
-        "sram": sram,
-        **{"sram_" + k: v for k, v in ops.items()},
-        "order": np.where(is_mac, tr["order"], 0.0),
         "units": np.where(is_mac, units, 0.0),
         "vops": vops,
     }
+
+
+def _traffic(
+    cb: ConfigBatch, wi: np.ndarray, table: WorkloadTable, pe_bytes: np.ndarray, scalesim: bool
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Core-memory traffic (elements) per operand and layer, computed once per distinct
+    (rows, cols, lanes, dataflow, PE-memory depth, workload) (:mod:`archgym.loopnest`).
+
+    Returns:
+        ``({name: (k, L)}, inverse)``: design ``i`` has row ``inverse[i]``.
+    """
+    if scalesim:
+        depth = np.ones(len(cb), np.int64)
+    else:
+        depth = stationary_depth(pe_bytes, cb.lanes, cb.dtype_bytes, cb.dataflow).astype(np.int64)
+    engine = (cb.dw_pixels > 0).astype(np.int64)
+    key = np.stack(
+        [cb.rows, cb.cols, cb.lanes, cb.dataflow.astype(np.int64), depth, wi, engine], axis=1
+    )
+    ukey, inv = np.unique(key, axis=0, return_inverse=True)
+    col = lambda j: ukey[:, j].astype(np.float64)[:, None]  # noqa: E731
+    lay = {f: a[ukey[:, 5]] for f, a in table.arrays.items()}
+    lay.update(is_mac=table.is_mac[ukey[:, 5]])
+    tr = layer_traffic(
+        col(0), col(1), col(2), ukey[:, 3][:, None], None if scalesim else col(4), lay, scalesim
+    )
+    if not scalesim and engine.any():
+        # a depthwise layer on the design's depthwise engine reads each input once a tap,
+        # each weight once and writes each output once
+        g, F, W, px = lay["groups"], lay["F"], lay["W"], lay["px"]
+        on_engine = lay["is_mac"] & (g > 1.0) & (F == 1.0) & (col(6) > 0)
+        tr = dict(tr)
+        tr["weight_read"] = np.where(on_engine, g * W, tr["weight_read"])
+        tr["input_read"] = np.where(on_engine, g * px * W, tr["input_read"])
+        tr["output_write"] = np.where(on_engine, g * px, tr["output_write"])
+        tr["output_read"] = np.where(on_engine, 0.0, tr["output_read"])
+    return tr, inv.reshape(-1)
 
 
 def _evaluate(
@@ -337,28 +381,48 @@ def _evaluate(
     else:
         wi = np.asarray(widx, np.int64)
 
-    # --- the mapping, once per distinct (array, dataflow, PE-memory depth, workload) --------
-    b = cb.dtype_bytes
-    pe_bytes = cb.pe_mem_kib * 1024.0
-    if scalesim:
-        depth = np.ones(n, np.int64)
-    else:
-        depth = stationary_depth(pe_bytes, cb.lanes, b, cb.dataflow).astype(np.int64)
+    # --- the mapping, once per distinct (array, dataflow, workload, group packing, -------
+    # --- depthwise engine) ----------------------------------------------------------------
     key = np.stack(
-        [cb.rows, cb.cols, cb.lanes, cb.cores, cb.dataflow.astype(np.int64), depth, wi], axis=1
+        [
+            cb.rows,
+            cb.cols,
+            cb.lanes,
+            cb.cores,
+            cb.dataflow.astype(np.int64),
+            wi,
+            cb.pack_groups.astype(np.int64),
+            cb.dw_pixels,
+            cb.dw_channels,
+        ],
+        axis=1,
     )
     ukey, inv = np.unique(key, axis=0, return_inverse=True)
     inv = inv.reshape(-1)
     kcol = lambda j: ukey[:, j].astype(f64)[:, None]  # noqa: E731
-    lay_u = {f: a[ukey[:, 6]] for f, a in A.items()}
-    lay_u.update(is_mac=table.is_mac[ukey[:, 6]])
+    lay_u = {f: a[ukey[:, 5]] for f, a in A.items()}
+    lay_u.update(is_mac=table.is_mac[ukey[:, 5]])
     m = _mapping(
-        kcol(0), kcol(1), kcol(2), kcol(3), ukey[:, 4][:, None], lay_u, opts, scalesim, kcol(5)
+        kcol(0),
+        kcol(1),
+        kcol(2),
+        kcol(3),
+        ukey[:, 4][:, None],
+        lay_u,
+        opts,
+        scalesim,
+        pack=ukey[:, 6][:, None].astype(bool),
+        dw_pix=kcol(7),
+        dw_ch=kcol(8),
     )
     compute_u = m["compute"].sum(axis=1)
-    sram_u = m["sram"].sum(axis=1)
-    sram_op_u = {k: m["sram_" + k].sum(axis=1) for k in OPERAND_FIELDS}
     vops_u = m["vops"].sum(axis=1)
+    # core-memory traffic, once per distinct (array, dataflow, PE-memory depth, workload)
+    b = cb.dtype_bytes
+    pe_bytes = cb.pe_mem_kib * 1024.0
+    tr, tinv = _traffic(cb, wi, table, pe_bytes, scalesim)
+    sram_op_u = {k: tr[k].sum(axis=1) for k in OPERAND_FIELDS}
+    sram_u = sum(sram_op_u.values())
 
     # --- per-design totals -----------------------------------------------------------------
     fq = cb.freq_mhz
@@ -368,7 +432,7 @@ def _evaluate(
     compute_t = compute_u[inv]
     macs_t = macs_w[wi]
     vops_t = vops_u[inv]
-    sram_b_t = sram_u[inv] * b
+    sram_b_t = sram_u[tinv] * b
     io_b_t = io_w[wi] * b
     weights_onchip = w_total_w[wi] * b <= pe_cap
     offchip = ~weights_onchip | (act_max_w[wi] * b > core_cap)
@@ -415,7 +479,7 @@ def _evaluate(
     e_core_wr = tech.sram_energy_pj_per_byte(core_bytes, cw, node, write=True)
     e_mac_op = tech.mac_energy_pj[dt] * ef
     e_vec_op = tech.vector_op_energy_pj[dt] * ef
-    sram_op_b = {k: v[inv] * b for k, v in sram_op_u.items()}
+    sram_op_b = {k: v[tinv] * b for k, v in sram_op_u.items()}
     sram_wr_b = sram_op_b["output_write"]
     e_mac = macs_t * e_mac_op
     e_pe = macs_t * b * e_pe_byte
@@ -468,9 +532,10 @@ def _evaluate(
         layer_total = comp_l + stall_l + overhead_l
         lat_l = layer_total / col(fq * 1e3)
         macs_l = (A["macs_scalesim"] if scalesim else A["macs"])[wi]
-        sram_b_l = m["sram"][inv] * col(b)
+        sram_op_l = {k: tr[k][tinv] * col(b) for k in OPERAND_FIELDS}
+        sram_b_l = sum(sram_op_l.values())
         dram_b_l = dram_el * col(b)
-        sram_wr_l = m["sram_output_write"][inv] * col(b)
+        sram_wr_l = sram_op_l["output_write"]
         e_l = (
             macs_l * col(e_mac_op + b * e_pe_byte)
             + (sram_b_l - sram_wr_l) * col(e_core_rd)
@@ -494,8 +559,8 @@ def _evaluate(
             layer_macs=macs_l,
             layer_pe_accesses=macs_l,
             layer_sram_bytes=sram_b_l,
-            **{f"layer_sram_{k}_bytes": m["sram_" + k][inv] * col(b) for k in OPERAND_FIELDS},
-            layer_loop_order=m["order"][inv],
+            **{f"layer_sram_{k}_bytes": v for k, v in sram_op_l.items()},
+            layer_loop_order=tr["order"][tinv],
             layer_dram_bytes=dram_b_l,
             layer_weights_onchip=resident & valid,
             layer_spilled=spill & valid,
@@ -520,7 +585,9 @@ def area_mm2(
     a_pe = tech.sram_area_um2(cb.rows * cb.cols * cb.cores * cb.pe_mem_kib * 1024.0, node)
     a_core = tech.sram_area_um2(cb.cores * cb.core_mem_kib * 1024.0, node)
     a_vec = cb.cores * cb.cols * cb.lanes * tech.vector_lane_area_um2
-    return ((a_mac + a_vec) * tech.logic_area_factor(node) + a_pe + a_core) * 1e-6
+    dw_macs = (cb.cores * cb.dw_pixels * cb.dw_channels).astype(np.float64)
+    a_dw = dw_macs * tech.mac_area_um2[cb.dtype] * tech.pe_logic_overhead
+    return ((a_mac + a_vec + a_dw) * tech.logic_area_factor(node) + a_pe + a_core) * 1e-6
 
 
 # ------------------------------------------------------------------------------------------

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["stationary_depth", "core_traffic", "OPERAND_FIELDS"]
+__all__ = ["stationary_depth", "core_traffic", "layer_traffic", "OPERAND_FIELDS"]
 
 #: Per-operand core-memory traffic, the keys :func:`core_traffic` returns (elements).
 OPERAND_FIELDS: tuple[str, ...] = ("weight_read", "input_read", "output_write", "output_read")
@@ -123,3 +123,41 @@ def core_traffic(
         total = np.where(better, t, total)
     best["order"] = order
     return best
+
+
+def layer_traffic(
+    R: np.ndarray,
+    C: np.ndarray,
+    lanes: np.ndarray,
+    df: np.ndarray,
+    depth: np.ndarray | None,
+    lay: dict[str, np.ndarray],
+    scalesim: bool,
+) -> dict[str, np.ndarray]:
+    """Core-memory traffic (elements) of every layer of a workload table on each array.
+
+    Args:
+        R, C, lanes, df, depth: ``(k, 1)`` columns (``depth`` None: SCALE-Sim's order).
+        lay: the cost model's ``(k or 1, L)`` layer arrays (``groups``, ``px``,
+            ``px_scalesim``, ``F``, ``W``, ``input_elems``, ``output_elems``, ``is_mac``).
+        scalesim: use SCALE-Sim's convolution geometry (``px_scalesim``).
+
+    Returns:
+        ``{name: (k, L)}`` for ``OPERAND_FIELDS`` plus ``"order"`` (see
+        :func:`core_traffic`). A vector-unit layer reads its input and writes its output
+        once.
+    """
+    g, F, W, is_mac = lay["groups"], lay["F"], lay["W"], lay["is_mac"]
+    px = lay["px_scalesim"] if scalesim else lay["px"]
+    Wl = np.ceil(W / lanes)
+    fr = np.ceil(np.where(df == 0, px, Wl) / R)
+    fc = np.ceil(np.where(df == 2, px, F) / C)
+    gpx = g * px
+    tr = core_traffic(df, fr, fc, g * F * W, gpx * W, gpx * F, depth)
+    return {
+        "weight_read": np.where(is_mac, tr["weight_read"], 0.0),
+        "input_read": np.where(is_mac, tr["input_read"], lay["input_elems"]),
+        "output_write": np.where(is_mac, tr["output_write"], lay["output_elems"]),
+        "output_read": np.where(is_mac, tr["output_read"], 0.0),
+        "order": np.where(is_mac, tr["order"], 0.0),
+    }

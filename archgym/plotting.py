@@ -5,10 +5,12 @@ is shown and no global backend is changed; in Jupyter, display the returned figu
 saves it to ``path`` when one is given (PNG, PDF or SVG by the file suffix).
 
 * :func:`plot_curves` / :func:`plot_regret` — best-so-far or normalised regret against
-  evaluations, one line per agent (median over seeds) with a bootstrap band.
+  evaluations or wall-clock time, one line per agent (median over seeds) with a
+  bootstrap band; a regret that reaches 0 is drawn at a stated floor with a marker.
 * :func:`plot_hypervolume` — hypervolume of the feasible points against evaluations.
-* :func:`plot_pareto` — 2-D projections of accuracy / latency / energy with the Pareto
-  front of each projection and the scenario's budgets drawn as lines.
+* :func:`plot_pareto` — 2-D projections of the scenario's objectives and budgeted
+  metrics with the front of each projection, every budget drawn as a line and the exact
+  optimum / Pareto front when known.
 * :func:`plot_layer_breakdown` — per-layer latency and energy bars of one design.
 * :func:`plot_lottery` — the spread of final quality over agent settings and seeds.
 """
@@ -33,6 +35,7 @@ __all__ = [
     "plot_pareto",
     "plot_layer_breakdown",
     "plot_lottery",
+    "scenario_metrics",
     "METRIC_LABELS",
 ]
 
@@ -84,12 +87,28 @@ def _colors(keys: Sequence[Any]) -> dict[Any, Any]:
 # --------------------------------------------------------------------------------------
 
 
+def _regret_label(reference: str | None, worst: bool = False) -> str:
+    """The y label of a regret: what it is normalised by, named."""
+    ref = reference or "optimum"
+    return f"normalized regret: ({ref} − best so far) / |{ref}|"
+
+
+def _floor_for(values: np.ndarray) -> float:
+    """A floor for drawing 0 on a log axis: a decade below the smallest positive value
+    (at most 1e-3), so curves that reach the optimum stay visible."""
+    pos = values[np.isfinite(values) & (values > 0)]
+    low = float(pos.min()) if pos.size else 1e-2
+    return float(min(1e-3, 10 ** (np.floor(np.log10(low)) - 1)))
+
+
 def plot_curves(
     frame: pd.DataFrame,
     metric: str = "regret",
     *,
     by: str = "label",
     best_value: float | Mapping[str, float] | None = None,
+    reference: str | None = None,
+    x: str = "evaluations",
     n_boot: int = 500,
     seed: int = 0,
     level: float = 0.95,
@@ -98,15 +117,24 @@ def plot_curves(
     title: str | None = None,
     path: str | os.PathLike[str] | None = None,
 ) -> Figure:
-    """Curves of ``metric`` against evaluations: per group the ``stat`` over runs and a
-    bootstrap confidence band (:func:`archgym.analysis.bootstrap_ci`); one panel per
-    scenario.
+    """Curves of ``metric`` against evaluations (or wall-clock time): per group the
+    ``stat`` over runs and a bootstrap confidence band
+    (:func:`archgym.analysis.bootstrap_ci`); one panel per scenario definition.
+
+    On the log regret axis a curve that reaches 0 (the run found the optimum) is drawn at a
+    floor a decade below the smallest positive regret, marked with a triangle where it
+    gets there, and the axis label says so.
 
     Args:
         frame: Tidy log of several runs (:func:`archgym.analysis.load_runs`).
         metric: ``"regret"``, ``"best_so_far"`` or ``"hypervolume"`` (computed if absent).
         by: Group runs by ``"label"`` (agent and settings) or ``"agent"``.
         best_value: The optimum for the regret (default: best found in ``frame``).
+        reference: What ``best_value`` is, for the axis label (default: ``"optimum"``
+            when ``best_value`` is given, else ``"best found by any run"``; the CLI says
+            ``"exact optimum"`` with ``--exact``).
+        x: ``"evaluations"`` or ``"time"`` (each run's cumulative ask + evaluation wall
+            time, log-scaled: the comparison that does not flatter expensive agents).
         n_boot: Bootstrap resamples.
         seed: Seed of the bootstrap.
         level: Confidence level of the band.
@@ -116,40 +144,95 @@ def plot_curves(
         path: Save the figure here.
 
     Returns:
-        The figure; its axes are labelled ``evaluations`` and the metric's label.
+        The figure; its axes are labelled ``evaluations`` (or ``wall-clock time (s)``)
+        and the metric's label.
     """
+    if x not in ("evaluations", "time"):
+        raise ValueError(f"x must be 'evaluations' or 'time', got {x!r}")
     m = analysis._metric_frame(frame, metric, best_value)
-    scenarios = sorted(m["scenario"].astype(str).unique())
+    if x == "time":
+        m = analysis.with_wall_time(m)
+    scenarios = sorted(m["scenario"].astype(str).unique(), key=analysis.natural_key)
     fig, axes = _grid(len(scenarios))
-    keys = sorted(m[by].astype(str).unique())
+    keys = sorted(m[by].astype(str).unique(), key=analysis.natural_key)
     colors = _colors(keys)
     log_y = (metric == "regret") if log_y is None else log_y
+    if metric == "regret":
+        reference = reference or ("optimum" if best_value is not None else None)
+        reference = reference or "best found by any run"
+        ylabel = _regret_label(reference)
+    else:
+        ylabel = _label(metric)
     for ax, scen in zip(axes, scenarios, strict=True):
         sub = m[m["scenario"].astype(str) == scen]
+        series = []
+        if x == "time":
+            w = sub["wall_s"].to_numpy(float)
+            w = w[w > 0]
+            lo, hi = (float(w.min()), float(w.max())) if w.size else (1e-6, 1.0)
+            grid = np.geomspace(max(lo, 1e-6), max(hi, lo * 1.01, 2e-6), 200)
         for key in keys:
             g = sub[sub[by].astype(str) == key]
             if g.empty:
                 continue
-            curves, runs = analysis.curve_matrix(g, metric)
+            if x == "time":
+                curves, runs = analysis.curves_over_time(g, metric, grid)
+                ok = np.isfinite(curves).any(axis=0) | np.isinf(curves).any(axis=0)
+                xs = grid[ok]
+                # a run that has stopped keeps its final value (padded), as with evaluations
+                curves = curves[:, ok]
+                for r in range(len(curves)):
+                    last = np.flatnonzero(~np.isnan(curves[r]))
+                    if last.size:
+                        curves[r, last[-1] + 1 :] = curves[r, last[-1]]
+                curves = np.where(
+                    np.isnan(curves), np.inf if metric == "regret" else np.nan, curves
+                )
+            else:
+                curves, runs = analysis.curve_matrix(g, metric)
+                xs = np.arange(1, curves.shape[1] + 1)
+            if curves.shape[1] == 0:
+                continue
             center, low, high = analysis.bootstrap_ci(
                 curves, n_boot=n_boot, seed=seed, level=level, stat=stat
             )
-            x = np.arange(1, curves.shape[1] + 1)
+            series.append((key, xs, runs, center, low, high))
+        floor = None
+        if log_y:
+            every = (
+                np.concatenate([np.concatenate(s[3:]) for s in series]) if series else np.ones(1)
+            )
+            floor = _floor_for(every)
+        reached = False
+        for key, xs, runs, center, low, high in series:
             clean = [np.where(np.isfinite(a), a, np.nan) for a in (center, low, high)]
-            if log_y:
-                clean = [np.where(a > 0, a, np.nan) for a in clean]
-            ax.plot(x, clean[0], color=colors[key], label=f"{key} (n={len(runs)})", lw=1.6)
-            ax.fill_between(x, clean[1], clean[2], color=colors[key], alpha=0.2, lw=0)
+            if floor is not None:
+                clean = [np.where(a <= floor, floor, a) for a in clean]
+            ax.plot(xs, clean[0], color=colors[key], label=f"{key} (n={len(runs)})", lw=1.6)
+            ax.fill_between(xs, clean[1], clean[2], color=colors[key], alpha=0.2, lw=0)
+            if floor is not None:
+                hit = np.flatnonzero(np.isfinite(center) & (center <= floor))
+                if hit.size:
+                    reached = True
+                    ax.plot(xs[hit[0]], floor, marker="v", ms=8, color=colors[key], ls="none")
         if log_y:
             ax.set_yscale("log")
-        ax.set_xlabel("evaluations")
-        ax.set_ylabel(_label(metric))
+        if x == "time":
+            ax.set_xscale("log")
+        ax.set_xlabel(
+            "evaluations" if x == "evaluations" else "wall-clock time (s), ask + evaluate"
+        )
+        label = ylabel
+        if floor is not None and metric == "regret":
+            label += f"\n(0 drawn at {floor:g}" + (", ▼ = reached 0)" if reached else ")")
+        ax.set_ylabel(label)
         ax.set_title(scen or metric)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7, loc="best")
+    against = "evaluations" if x == "evaluations" else "wall-clock time"
     fig.suptitle(
         title
-        or f"{_label(metric)} vs evaluations ({stat} over seeds, {int(level * 100)}% bootstrap band)"
+        or f"{_label(metric)} vs {against} ({stat} over seeds, {int(level * 100)}% bootstrap band)"
     )
     return _save(fig, path)
 
@@ -185,42 +268,71 @@ def plot_hypervolume(
 # --------------------------------------------------------------------------------------
 
 
-def _budgets_of(frame: pd.DataFrame) -> dict[str, float]:
-    out: dict[str, float] = {}
-    for info in analysis.scenario_infos(frame).values():
+def _budgets_of(frame: pd.DataFrame) -> dict[str, list[tuple[float, str]]]:
+    """Every budget of every scenario in ``frame``: metric -> [(value, scenario), ...]."""
+    out: dict[str, list[tuple[float, str]]] = {}
+    for name, info in sorted(analysis.scenario_infos(frame).items()):
         for k, v in (info.get("budgets") or {}).items():
-            out.setdefault(k, float(v))
+            out.setdefault(k, [])
+            if all(float(v) != w for w, _ in out[k]):
+                out[k].append((float(v), name))
     return out
+
+
+def scenario_metrics(frame: pd.DataFrame) -> list[str]:
+    """The metrics a Pareto plot of ``frame`` should show: each scenario's objectives, then
+    its budgeted metrics (from ``frame.attrs``; ``accuracy, latency_ms, energy_mj`` if the
+    frame does not say)."""
+    out: list[str] = []
+    for info in analysis.scenario_infos(frame).values():
+        names = list(info.get("objective_names") or [])
+        if not names:
+            cols = [c for c in info.get("objective_columns") or [] if c != "objective"]
+            names = [c.removeprefix("objective_") for c in cols]
+        for m in names + list(info.get("budgets") or {}):
+            if m not in out:
+                out.append(m)
+    return out or ["accuracy", "latency_ms", "energy_mj"]
 
 
 def plot_pareto(
     frame: pd.DataFrame,
-    metrics: Sequence[str] = ("accuracy", "latency_ms", "energy_mj"),
+    metrics: Sequence[str] | None = None,
     *,
     budgets: Mapping[str, float] | None = None,
     maximize: Sequence[str] | None = None,
     color_by: str | None = "label",
+    exact: Mapping[str, pd.DataFrame] | None = None,
     title: str | None = None,
     path: str | os.PathLike[str] | None = None,
 ) -> Figure:
     """Every evaluated design in 2-D projections of ``metrics``, with each projection's
-    Pareto front (feasible designs) and the budgets drawn as dashed lines.
+    Pareto front (feasible designs), every budget that lies on an axis (dashed) and, when
+    known, the exact optimum or Pareto front.
 
     Args:
         frame: Tidy log of one or more runs (infeasible designs drawn as grey crosses).
-        metrics: Metric columns; those absent or all-NaN are skipped; every pair of the
-            rest is one panel.
-        budgets: ``{metric: upper bound}`` (default: the scenarios' budgets from
-            ``frame.attrs``).
+        metrics: Metric columns (default: the scenarios' objectives, then their budgeted
+            metrics, :func:`scenario_metrics`); those absent or all-NaN are skipped; every
+            pair of the rest is one panel.
+        budgets: ``{metric: upper bound}`` (default: every budget of every scenario in
+            ``frame.attrs``, each drawn and labelled).
         maximize: Metrics that are better when larger (default: ``accuracy``,
             ``objective``, ...); the others are minimised.
-        color_by: Colour feasible designs by this column (``None``: one colour).
+        color_by: Colour feasible designs by this column (``None``: one colour); numeric
+            values are ordered by value in the legend.
+        exact: ``{scenario: frame of designs}``: the exact optimum (one row) or exact
+            Pareto front of each scenario (:func:`archgym.analysis.exact_designs`), drawn
+            as black stars (and a line between the points of a front on the panel of its
+            two objectives).
         title: Figure title.
         path: Save the figure here.
 
     Returns:
         The figure (one axis per pair, labelled with the metrics).
     """
+    if metrics is None:
+        metrics = scenario_metrics(frame)
     used = [
         m for m in metrics if m in frame.columns and np.isfinite(frame[m].to_numpy(float)).any()
     ]
@@ -228,7 +340,10 @@ def plot_pareto(
         raise ValueError(
             f"need two of {list(metrics)} with values to plot a Pareto front; the frame has {used}"
         )
-    budgets = dict(_budgets_of(frame) if budgets is None else budgets)
+    if budgets is None:
+        budget_lines = _budgets_of(frame)
+    else:
+        budget_lines = {k: [(float(v), "")] for k, v in budgets.items()}
     up = set(_MAXIMISED if maximize is None else maximize)
     pairs = [(used[i], used[j]) for i in range(len(used)) for j in range(i + 1, len(used))]
     # put a maximised metric on the y axis
@@ -240,11 +355,15 @@ def plot_pareto(
         else np.ones(len(frame), bool)
     )
     keys = (
-        sorted(frame[color_by].astype(str).unique())
+        sorted(frame[color_by].astype(str).unique(), key=analysis.natural_key)
         if color_by and color_by in frame.columns
         else []
     )
     colors = _colors(keys) if keys else {}
+    objectives = {
+        name: [c.removeprefix("objective_") for c in info.get("objective_columns") or []]
+        for name, info in analysis.scenario_infos(frame).items()
+    }
     for ax, (x, y) in zip(axes, pairs, strict=True):
         X = frame[x].to_numpy(float)
         Y = frame[y].to_numpy(float)
@@ -273,18 +392,47 @@ def plot_pareto(
                 where="post" if sx < 0 else "pre",
                 color="k",
                 lw=1.2,
-                label="Pareto front",
+                label="front of the evaluated designs",
             )
             ax.scatter(front[:, 0], front[:, 1], s=28, facecolors="none", edgecolors="k", lw=1.0)
+        for name, designs in sorted((exact or {}).items()):
+            if x not in designs.columns or y not in designs.columns or designs.empty:
+                continue
+            ex = designs[[x, y]].to_numpy(float)
+            what = "exact optimum" if len(designs) == 1 else "exact Pareto front"
+            label = what + (f" ({name})" if len(exact or {}) > 1 else "")
+            if len(designs) > 1 and set(objectives.get(name, [])) == {x, y}:
+                order = np.argsort(ex[:, 0])
+                ax.plot(ex[order, 0], ex[order, 1], color="k", lw=0.8, ls=":")
+            ax.scatter(
+                ex[:, 0],
+                ex[:, 1],
+                marker="*",
+                s=110,
+                color="gold",
+                edgecolors="k",
+                lw=0.8,
+                zorder=5,
+                label=label,
+            )
+        n_budgets = sum(len(budget_lines.get(m, [])) for m in (x, y))
+        styles = ["--", "-.", ":", (0, (5, 1))]
         for metric, line in ((x, ax.axvline), (y, ax.axhline)):
-            if metric in budgets:
-                line(budgets[metric], color="C3", ls="--", lw=1.2, label=f"{metric} budget")
+            for i, (value, scen) in enumerate(budget_lines.get(metric, [])):
+                tag = f" ({scen})" if scen and n_budgets > 1 else ""
+                line(
+                    value,
+                    color="C3",
+                    ls=styles[i % len(styles)],
+                    lw=1.2,
+                    label=f"{metric} budget {value:g}{tag}",
+                )
         ax.set_xlabel(_label(x))
         ax.set_ylabel(_label(y))
         ax.set_title(f"{y} vs {x}")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7, loc="best")
-    fig.suptitle(title or "Pareto fronts (2-D projections; dashed: budgets)")
+    fig.suptitle(title or "Pareto fronts (2-D projections; dashed: budgets; ★: exact)")
     return _save(fig, path)
 
 
@@ -374,6 +522,7 @@ def plot_lottery(
     *,
     at: int | None = None,
     best_value: float | Mapping[str, float] | None = None,
+    reference: str | None = None,
     title: str | None = None,
     path: str | os.PathLike[str] | None = None,
 ) -> Figure:
@@ -384,30 +533,40 @@ def plot_lottery(
         frame: Tidy log of a sweep with setting grids.
         metric: ``"regret"``, ``"best_so_far"`` or ``"hypervolume"``.
         at: Quality after this many evaluations (default: at the end of each run).
-        best_value: The optimum for the regret.
+        best_value: The optimum for the regret (default: the best any run found).
+        reference: What ``best_value`` is, for the axis label (default: ``"optimum"``
+            when given, else ``"best found by any run"``).
         title: Figure title.
         path: Save the figure here.
 
     Returns:
-        The figure: x axis ``agent``, y axis the metric's label (``final ...``).
+        The figure: x axis ``agent``, y axis ``final`` and the metric's label (for the
+        regret, the normalisation is named: ``(best found by any run − best so far) / ...``).
     """
     fv = analysis.final_values(frame, metric, at=at, best_value=best_value)
     fv = fv[np.isfinite(fv["value"].to_numpy(float))]
     if fv.empty:
         raise ValueError("no run has a finite final value to plot")
-    scenarios = sorted(fv["scenario"].astype(str).unique())
+    scenarios = sorted(fv["scenario"].astype(str).unique(), key=analysis.natural_key)
     fig, axes = _grid(len(scenarios), 6.0, 4.2)
-    labels = sorted(fv["label"].astype(str).unique())
+    labels = sorted(fv["label"].astype(str).unique(), key=analysis.natural_key)
+    if metric == "regret":
+        reference = reference or ("optimum" if best_value is not None else None)
+        ylabel = "final " + _regret_label(reference or "best found by any run")
+    else:
+        ylabel = f"final {_label(metric)}"
     colors = _colors(labels)
     rng = np.random.default_rng(0)
     for ax, scen in zip(axes, scenarios, strict=True):
         sub = fv[fv["scenario"].astype(str) == scen]
-        agents = sorted(sub["agent"].astype(str).unique())
+        agents = sorted(sub["agent"].astype(str).unique(), key=analysis.natural_key)
         data = [sub[sub["agent"].astype(str) == a]["value"].to_numpy(float) for a in agents]
         ax.boxplot(data, positions=np.arange(len(agents)), widths=0.6, showfliers=False)
         for i, a in enumerate(agents):
             g = sub[sub["agent"].astype(str) == a]
-            for lab, gg in g.groupby(g["label"].astype(str)):
+            for lab, gg in sorted(
+                g.groupby(g["label"].astype(str)), key=lambda t: analysis.natural_key(t[0])
+            ):
                 jitter = rng.uniform(-0.22, 0.22, len(gg))
                 ax.scatter(
                     i + jitter,
@@ -421,14 +580,18 @@ def plot_lottery(
         ax.set_xticks(np.arange(len(agents)))
         ax.set_xticklabels(agents)
         ax.set_xlabel("agent")
-        ax.set_ylabel(f"final {_label(metric)}")
+        ax.set_ylabel(ylabel)
         if metric == "regret" and (sub["value"] > 0).all():
             ax.set_yscale("log")
+        elif metric == "regret" and (sub["value"] > 0).any():
+            ax.set_yscale("symlog", linthresh=_floor_for(sub["value"].to_numpy(float)) * 10)
+            ax.set_ylabel(ylabel + " (symlog: 0 shown)")
         ax.set_title(scen or metric)
         ax.grid(axis="y", alpha=0.3)
         handles, names = ax.get_legend_handles_labels()
         uniq = dict(zip(names, handles, strict=True))
-        ax.legend(uniq.values(), uniq.keys(), fontsize=7, loc="best")
+        order = sorted(uniq, key=analysis.natural_key)
+        ax.legend([uniq[k] for k in order], order, fontsize=7, loc="best")
     when = f"after {at} evaluations" if at else "at the end of each run"
     fig.suptitle(
         title

@@ -22,6 +22,8 @@ __all__ = [
     "overhead_features",
     "predict_nb201",
     "rank_correlations",
+    "ACCEL_NASBENCH_SETUP",
+    "predict_accel_nasbench",
 ]
 
 #: Coral's published Edge TPU latencies (int8, 224x224, USB 3.0 accelerator).
@@ -141,6 +143,88 @@ def rank_correlations(pred: np.ndarray, meas: np.ndarray) -> dict[str, float]:
         "affine_slope": float(coef[0]),
         "affine_intercept": float(coef[1]),
     }
+
+
+# ------------------------------------------------------------------------------------------
+# Accel-NASBench devices
+# ------------------------------------------------------------------------------------------
+
+#: The measurement set-up of each Accel-NASBench device, read from the authors'
+#: data-collection code (github.com/afzalxo/ANB-DatasetCollection: measure_throughput_tpu.py,
+#: configs/conf_tpu.cfg, fpga_code/) and the paper (arXiv 2404.08005), and what archgym
+#: predicts for it. In all four the networks use ReLU (the authors build their TPU and FPGA
+#: models with ``platform="fpga"``, i.e. ReLU instead of SiLU).
+#:
+#: * TPUs: PyTorch/XLA with ``XLA_USE_BF16=1`` (bf16), one process (``nprocs=1``, so one
+#:   TensorCore), forward passes over the loader's batches of 256 images; the metric is
+#:   images per second. Predicted: ``256 / latency`` of one batch of 256 on the preset.
+#: * FPGAs: the model quantised to int8 by Vitis AI and compiled for the board's DPU
+#:   (``arch.json`` of DPUCZDX8G/ZCU102, DPUCVDX8G/VCK190); latency is one image on one
+#:   DPU core (batch 1, one thread). Predicted: the preset's ``latency_ms`` at batch 1.
+#:
+#: The Edge TPU's calibrated per-op dispatch and invoke overheads are not used: they are
+#: the Edge TPU runtime's (the host dispatches op by op), whereas XLA compiles the whole
+#: network into one TPU program and the DPU runs one compiled instruction stream.
+ACCEL_NASBENCH_SETUP: dict[str, dict[str, object]] = {
+    "tpuv2": {"preset": "tpuv2", "batch": 256, "metric": "throughput", "unit": "images/s"},
+    "tpuv3": {"preset": "tpuv3", "batch": 256, "metric": "throughput", "unit": "images/s"},
+    "zcu102": {"preset": "dpu-zcu102", "batch": 1, "metric": "latency_ms", "unit": "ms"},
+    "vck190": {"preset": "dpu-vck190", "batch": 1, "metric": "latency_ms", "unit": "ms"},
+}
+
+
+def predict_accel_nasbench(
+    archs: object,
+    device: str,
+    *,
+    batch: int | None = None,
+    options: CostOptions | None = None,
+    technology: Technology | None = None,
+) -> np.ndarray:
+    """Predicted performance of Accel-NASBench architectures on a real chip's preset.
+
+    Args:
+        archs: the architectures: a pandas DataFrame with the data file's columns
+            ``block0_e`` ... ``block6_se``, one mapping, or a sequence of mappings.
+        device: ``"tpuv2"`` or ``"tpuv3"`` (predicted throughput, images/s) or
+            ``"zcu102"`` or ``"vck190"`` (predicted latency of one image, ms), each under
+            the measurement set-up of :data:`ACCEL_NASBENCH_SETUP`.
+        batch: override the set-up's batch size (throughput devices: images per call;
+            latency devices: the latency of a call of ``batch`` images).
+        options: cost-model switches (default: default mode without the Edge TPU
+            runtime's op overheads, see :data:`ACCEL_NASBENCH_SETUP`).
+        technology: override the technology table.
+
+    Returns:
+        ``(n_archs,)`` float64 array: images/s for the TPUs, ms for the FPGAs.
+
+    Raises:
+        ValueError: an unknown ``device`` (names the allowed ones).
+        archgym.workloads.WorkloadError: an invalid architecture (names the column).
+    """
+    from .workloads.accel_nasbench import ARCH_COLUMNS, accel_nasbench, arch_matrix
+
+    if device not in ACCEL_NASBENCH_SETUP:
+        raise ValueError(f"device must be one of {sorted(ACCEL_NASBENCH_SETUP)}, got {device!r}")
+    setup = ACCEL_NASBENCH_SETUP[device]
+    b = int(setup["batch"]) if batch is None else int(batch)  # type: ignore[call-overload]
+    X = arch_matrix(archs)
+    uniq, inv = np.unique(X, axis=0, return_inverse=True)
+    wls = [
+        accel_nasbench(dict(zip(ARCH_COLUMNS, (int(v) for v in row), strict=True)), batch=b)
+        for row in uniq
+    ]
+    table = WorkloadTable.from_workloads(wls)
+    config = AcceleratorConfig.preset(str(setup["preset"]))
+    cb = ConfigBatch.from_configs([config]).take(np.zeros(len(wls), np.int64))
+    opts = options or CostOptions(op_overhead=False)
+    rep = simulate_batch(
+        cb, table, workload_index=np.arange(len(wls)), options=opts, technology=technology
+    )
+    lat = np.asarray(rep["latency_ms"], np.float64)[inv.reshape(-1)]
+    if setup["metric"] == "throughput":
+        return b * 1e3 / lat
+    return lat
 
 
 _ = load_technology

@@ -8,6 +8,7 @@ agents rely on (``space``, ``evaluate(X).to_frame()``, ``n_objectives``,
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -296,6 +297,79 @@ def test_resume_replays_the_same_run() -> None:
     assert np.array_equal(h.frame[sc.space.names].to_numpy(), h2.frame[sc.space.names].to_numpy())
 
 
+class _ThreadProbe(ToyAccelerator):
+    """Records torch's thread count at every evaluation (inside the agent's run loop)."""
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.threads_seen: list[int] = []
+
+    def evaluate(self, X: np.ndarray) -> Any:
+        self.threads_seen.append(torch.get_num_threads())
+        return super().evaluate(X)
+
+
+def test_threads_setting_pins_torch_and_keeps_proposals() -> None:
+    """Same seed, same proposals whatever torch's thread count outside the agent; the
+    agent runs at its own count and gives the outside one back."""
+    before = torch.get_num_threads()
+    runs = []
+    try:
+        for outside in (2, 1):
+            torch.set_num_threads(outside)
+            sc = _ThreadProbe(size="large")
+            h = make("bo", **FAST).run(sc, budget=12, seed=3)
+            assert torch.get_num_threads() == outside, "the outside thread count was not restored"
+            assert set(sc.threads_seen) == {1}
+            runs.append(_keys(sc.space, h.frame))
+        torch.set_num_threads(2)
+        agent = make("bo", **FAST).setup(ToyAccelerator(), seed=0)
+        agent.ask(7)  # past the initial design: a model-based ask
+        assert torch.get_num_threads() == 2
+        sc = _ThreadProbe()
+        make("bo", threads=2, **FAST).run(sc, budget=3, seed=0)
+        assert set(sc.threads_seen) == {2}
+    finally:
+        torch.set_num_threads(before)
+    assert np.array_equal(runs[0], runs[1])
+
+
+def test_initial_design_starts_at_the_admissible_centre() -> None:
+    # area 100: the centre itself is admissible
+    sc = ToyAccelerator(area_budget=100.0)
+    x0 = make("bo", **FAST).setup(sc, seed=0).ask(1)[0]
+    sizes = np.array([len(k.choices) for k in sc.space.knobs])
+    ordered = sc.space.ordered_dims()
+    assert np.array_equal(x0[ordered], ((sizes - 1) // 2)[ordered])
+    # a tight area budget rules the centre out: the first design is admissible, and no
+    # admissible design is nearer the centre
+    tight = ToyAccelerator(area_budget=0.6)
+    agent = make("bo", **FAST).setup(tight, seed=0)
+    x = agent.ask(1)
+    assert agent._known_ok(x)[0]
+    grid = tight.space.unravel(np.arange(tight.space.size))
+    ok = grid[agent._known_ok(grid)]
+    c = (sizes - 1) // 2
+    z, zc = tight.space.normalize(ok), tight.space.normalize(c[None])[0]
+    dist = ((z[:, ordered] - zc[ordered]) ** 2).sum(1)
+    zx = tight.space.normalize(x)[0]
+    assert ((zx[ordered] - zc[ordered]) ** 2).sum() <= dist.min() + 1.0 + 1e-12
+
+
+def test_sparse_refits() -> None:
+    """Hyperparameters are re-optimised only once the data has grown by refit_growth."""
+    sc = ToyAccelerator()
+    agent = make("bo", **{**FAST, "refit_growth": 0.5})
+    agent.run(sc, budget=14, seed=0)
+    fits = sorted(set(agent._last_fit.values()))
+    # fits at 6 (first), then at >= 9 (6 * 1.5), then >= 14 ...
+    assert fits and max(fits) <= 13
+    assert all(b - a >= math.ceil(0.5 * a) for a, b in zip(fits, fits[1:], strict=False))
+    every = make("bo", **{**FAST, "refit_growth": 0.0})
+    every.run(ToyAccelerator(), budget=10, seed=0)
+    assert set(every._last_fit.values()) == {9}
+
+
 def test_ask_without_tell_never_repeats() -> None:
     sc = ToyAccelerator()
     agent = BOAgent(**FAST).setup(sc, seed=0)
@@ -330,7 +404,9 @@ def test_transfer_recomputes_slacks(source_history: Any) -> None:
 
 @pytest.mark.parametrize("method", ["multitask", "warmstart"])
 def test_transfer_runs_and_uses_source(source_history: Any, method: str) -> None:
-    target = ToyAccelerator(area_budget=3.0)
+    # a tighter budget that the source's best design still meets
+    best_area = float(source_history.best()["area_mm2"])
+    target = ToyAccelerator(area_budget=best_area)
     agent = make("bo", transfer_from=source_history, transfer_method=method, **FAST)
     h = agent.run(target, budget=10, seed=0)
     assert len(h) == 10
@@ -374,6 +450,8 @@ def test_transfer_frame_with_mismatched_knobs(source_history: Any) -> None:
         ({"n_init": -1}, "n_init must be an integer >= 0"),
         ({"transfer_method": "finetune"}, "unknown transfer_method 'finetune'"),
         ({"refit_every": 0}, "refit_every must be an integer >= 1"),
+        ({"refit_growth": 2.0}, "refit_growth must be a number in"),
+        ({"threads": 0}, "threads must be an integer >= 1 or None"),
         ({"objective_transform": "sqrt"}, "objective_transform must be"),
         ({"batch_size": 0}, "batch_size"),
         ({"no_such": 1}, "unknown setting"),

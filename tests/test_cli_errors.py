@@ -61,8 +61,8 @@ def test_a_run_refused_at_start_leaves_no_folder(tmp_path: Path, capsys) -> None
 
 def test_ctrl_c_says_how_to_resume_and_exits_130(tmp_path: Path) -> None:
     out = tmp_path / "run"
-    cmd = [sys.executable, "-m", "archgym.cli", "run", "--scenario", "sweep_toy:ToyScenario"]
-    cmd += ["--scenario-set", "delay=0.05", "--agent", "sweep_toy:ToyAgent"]
+    cmd = [sys.executable, "-m", "archgym.cli", "--plugin", "sweep_toy", "run"]
+    cmd += ["--scenario", "toy", "--scenario-set", "delay=0.05", "--agent", "toy"]
     cmd += ["--budget", "200", "--out", str(out), "--no-progress"]
     proc = subprocess.Popen(cmd, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from archgym import analysis, cli, plotting
@@ -54,7 +55,8 @@ def test_regret_and_best_so_far_curves(runs: Path, tmp_path: Path) -> None:
     fig = plotting.plot_regret(frame, best_value=-0.86, path=tmp_path / "regret.png", n_boot=100)
     _png(tmp_path / "regret.png")
     ax = fig.axes[0]
-    assert ax.get_xlabel() == "evaluations" and ax.get_ylabel() == "normalized regret"
+    assert ax.get_xlabel() == "evaluations"
+    assert ax.get_ylabel().startswith("normalized regret: (optimum − best so far) / |optimum|")
     assert ax.get_yscale() == "log"
     assert "normalized regret vs evaluations" in fig._suptitle.get_text()
     assert len(ax.get_lines()) == 2  # one per setting
@@ -82,7 +84,7 @@ def test_hypervolume_and_pareto(runs: Path, tmp_path: Path) -> None:
     assert ax.get_xlabel() == "area (mm²)" and ax.get_ylabel() == "accuracy (%)"
     # the area budget (6 mm^2, from the scenario) is drawn as a vertical line
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert "area_mm2 budget" in labels and "Pareto front" in labels
+    assert "area_mm2 budget 6" in labels and "front of the evaluated designs" in labels
     with pytest.raises(ValueError, match="need two"):
         plotting.plot_pareto(frame, ("accuracy", "nothing"))
 
@@ -109,7 +111,8 @@ def test_lottery_plot(runs: Path, tmp_path: Path) -> None:
     fig = plotting.plot_lottery(frame, best_value=-0.86, path=tmp_path / "lottery.png")
     _png(tmp_path / "lottery.png")
     ax = fig.axes[0]
-    assert ax.get_xlabel() == "agent" and ax.get_ylabel() == "final normalized regret"
+    assert ax.get_xlabel() == "agent"
+    assert ax.get_ylabel().startswith("final normalized regret: (optimum − best so far)")
     assert "hyperparameter lottery" in fig._suptitle.get_text()
     assert {t.get_text() for t in ax.get_legend().get_texts()} == {
         "toy(explore=0.1)",
@@ -155,3 +158,123 @@ def test_plots_of_a_sweep(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     fig = plotting.plot_lottery(frame, metric="best_so_far", path=tmp_path / "l.png")
     assert fig.axes[0].get_ylabel() == "final best feasible objective"
     _png(tmp_path / "l.png")
+
+
+# --------------------------------------------------------------------------------------
+# the bugs of issue 12: plots that tell the truth
+# --------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tiny_runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Random search on ``tiny-mo`` at two area budgets and on ``tiny`` (2 seeds each)."""
+    from archgym.experiments import run
+
+    out = tmp_path_factory.mktemp("tiny")
+    for seed in (0, 1):
+        for area in (20.0, 3.0):
+            run(
+                "tiny-mo",
+                "random",
+                40,
+                seed,
+                root=out / "mo",
+                scenario_overrides={"area_mm2": area},
+            )
+        run("tiny", "random", 324, seed, root=out / "so", batch_size=81)  # finds the optimum
+        run("tiny", "ga", 40, seed, root=out / "so", pop_size=8)
+    return out
+
+
+def test_a_regret_curve_that_reaches_zero_stays_visible(tiny_runs: Path, tmp_path: Path) -> None:
+    frame = analysis.load_runs(tiny_runs / "so")
+    exact = analysis.exact_best_values(frame)
+    fig = plotting.plot_regret(frame, best_value=exact, reference="exact optimum", n_boot=50)
+    ax = fig.axes[0]
+    assert ax.get_yscale() == "log"
+    label = ax.get_ylabel()
+    assert "(exact optimum − best so far) / |exact optimum|" in label
+    assert "0 drawn at" in label and "▼ = reached 0" in label
+    floor = float(label.split("0 drawn at ")[1].split(",")[0])
+    random_line = next(ln for ln in ax.get_lines() if ln.get_label().startswith("random"))
+    y = np.asarray(random_line.get_ydata(), float)
+    assert np.isfinite(y[-1]) and y[-1] == floor  # the run that found the optimum is drawn
+    markers = [ln for ln in ax.get_lines() if ln.get_marker() == "v"]
+    assert len(markers) >= 1
+
+
+def test_pareto_uses_the_scenarios_objectives_every_budget_and_the_exact_front(
+    tiny_runs: Path, tmp_path: Path
+) -> None:
+    frame = analysis.load_runs(tiny_runs / "mo")
+    assert sorted(frame["scenario"].unique()) == ["tiny-mo[area_mm2=20]", "tiny-mo[area_mm2=3]"]
+    exact = analysis.exact_designs(frame)
+    fig = plotting.plot_pareto(frame, exact=exact, path=tmp_path / "p.png")
+    _png(tmp_path / "p.png")
+    # tiny-mo minimises latency and area: one panel, latency against area (not energy)
+    assert len(fig.axes) == 1
+    ax = fig.axes[0]
+    assert {ax.get_xlabel(), ax.get_ylabel()} == {"latency (ms)", "area (mm²)"}
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert any(t.startswith("area_mm2 budget 20") for t in labels)
+    assert any(t.startswith("area_mm2 budget 3") for t in labels)
+    assert any(t.startswith("exact Pareto front") for t in labels)
+    # the exact fronts are the enumeration's
+    from archgym import scenarios
+
+    for area in (20.0, 3.0):
+        res = scenarios.load("tiny-mo", area_mm2=area).enumerate()
+        assert len(exact[f"tiny-mo[area_mm2={area:g}]"]) == len(res.pareto_index)
+    # from the command line, colouring by a numeric knob: legend in numeric order
+    out = tmp_path / "c.png"
+    args = ["plot", str(tiny_runs / "mo"), "--kind", "pareto", "--exact"]
+    assert cli.main([*args, "--color-by", "bandwidth_gbps", "--out", str(out)]) == 0
+    fig = plotting.plot_pareto(frame, color_by="bandwidth_gbps")
+    texts = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    nums = [float(t) for t in texts if t.replace(".", "", 1).isdigit()]
+    assert nums == sorted(nums) and len(nums) == 2
+
+
+def test_numeric_legends_sort_by_value() -> None:
+    keys = ["16.0", "0.25", "2.0", "1.0", "0.5"]
+    assert sorted(keys, key=analysis.natural_key) == ["0.25", "0.5", "1.0", "2.0", "16.0"]
+    labels = ["bo(n_init=10)", "bo(n_init=5)", "bo(n_init=20)"]
+    assert sorted(labels, key=analysis.natural_key) == [
+        "bo(n_init=5)",
+        "bo(n_init=10)",
+        "bo(n_init=20)",
+    ]
+
+
+def test_lottery_without_exact_says_what_the_regret_is_relative_to(tiny_runs: Path) -> None:
+    frame = analysis.load_runs(tiny_runs / "so")
+    fig = plotting.plot_lottery(frame)
+    label = fig.axes[0].get_ylabel()
+    assert "best found by any run" in label and "exact" not in label
+
+
+def test_regret_against_wall_clock_time(
+    tiny_runs: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    frame = analysis.load_runs(tiny_runs / "so")
+    timed = analysis.with_wall_time(frame)
+    for _, g in timed.groupby("run_id"):
+        steps = (g["ask_s"] + g["eval_s"]).to_numpy(float)
+        assert np.allclose(g["wall_s"].to_numpy(float), np.cumsum(steps))
+    fig = plotting.plot_curves(
+        frame, "regret", x="time", best_value=analysis.exact_best_values(frame)
+    )
+    ax = fig.axes[0]
+    assert ax.get_xlabel().startswith("wall-clock time (s)") and ax.get_xscale() == "log"
+    out = tmp_path / "t.png"
+    args = ["plot", str(tiny_runs / "so"), "--kind", "regret-time", "--exact"]
+    assert cli.main([*args, "--out", str(out)]) == 0
+    _png(out)
+    capsys.readouterr()
+    assert cli.main(["compare", str(tiny_runs / "so"), "--exact", "--budgets", "40"]) == 0
+    text = capsys.readouterr().out
+    assert "wall_s@40" in text and "at equal wall-clock time" in text
+    # the equal-time value is each run's regret after that many of its own seconds
+    seconds = 1e9
+    at = analysis.values_at_wall_time(frame, seconds)
+    assert at["value"].isna().all()  # every run ended long before

@@ -22,8 +22,8 @@ from archgym.experiments.runner import RunError, run
 psutil = pytest.importorskip("psutil")
 
 TESTS = Path(__file__).resolve().parent
-SCEN = "sweep_toy:ToyScenario"
-AGENT = "sweep_toy:ToyAgent"
+SCEN = "toy"  # registered by the plugin tests/sweep_toy.py
+AGENT = "toy"
 #: 4 cells of about 1.5 s each (12 evaluations of 0.12 s).
 SLOW = {
     "budget": 12,
@@ -40,12 +40,16 @@ def _toy_importable(monkeypatch: pytest.MonkeyPatch) -> None:
         "PYTHONPATH",
         os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep),
     )
+    from archgym.plugins import load_plugins
+
+    load_plugins(["sweep_toy"])
 
 
 def _start_sweep(cfg: dict, out: Path, tmp: Path, workers: int = 2) -> subprocess.Popen:
     path = tmp / f"sweep-{time.monotonic_ns()}.yaml"
     path.write_text(yaml.safe_dump(cfg))
-    cmd = [sys.executable, "-m", "archgym.cli", "sweep", str(path), "--out", str(out)]
+    cmd = [sys.executable, "-m", "archgym.cli", "--plugin", "sweep_toy", "sweep", str(path)]
+    cmd += ["--out", str(out)]
     cmd += ["--workers", str(workers), "--no-progress"]
     env = dict(os.environ, OMP_NUM_THREADS="1")
     return subprocess.Popen(
@@ -162,12 +166,12 @@ def test_two_sweeps_into_one_folder_never_fail_a_finished_cell(tmp_path: Path) -
 def test_a_run_refused_at_start_leaves_the_folder_as_found(tmp_path: Path) -> None:
     out = tmp_path / "run"
     with pytest.raises(Exception, match="on purpose"):
-        run(SCEN, "sweep_toy:crash_agent", budget=4, out=out)
+        run(SCEN, "toy-crash", budget=4, out=out)
     assert not out.exists()
     out.mkdir()
     (out / "notes.txt").write_text("mine")
     with pytest.raises(Exception, match="on purpose"):
-        run(SCEN, "sweep_toy:crash_agent", budget=4, out=out)
+        run(SCEN, "toy-crash", budget=4, out=out)
     assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]
     # the corrected command is not refused
     res = run(SCEN, AGENT, budget=4, out=out)
@@ -182,6 +186,7 @@ def test_a_second_process_is_refused_while_the_holder_lives_and_not_after(
     cfg = {"delay": 0.05}
     code = (
         "import sys; sys.path.insert(0, sys.argv[2])\n"
+        "import sweep_toy\n"
         "from archgym.experiments.runner import run\n"
         f"run({SCEN!r}, {AGENT!r}, budget=60, out=sys.argv[1], scenario_overrides={cfg!r})\n"
     )

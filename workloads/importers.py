@@ -59,12 +59,13 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from .layers import (
+    LAYER_TYPES,
     Activation,
     Concat,
     Conv2d,
@@ -966,7 +967,11 @@ def _trace_fx(module: Any, example: Any) -> tuple[list[_Op], list[_Ref]]:
     # again once shapes are known).
     _check_supported(ops, outputs, type(module).__name__)
 
-    ShapeProp(gm).propagate(example)
+    import contextlib
+    import io
+
+    with contextlib.redirect_stderr(io.StringIO()):  # ShapeProp prints a failure's traceback
+        ShapeProp(gm).propagate(example)
     for node, op in pending:
         tm = node.meta.get("tensor_meta")
         if tm is None:
@@ -988,6 +993,18 @@ def _trace_hooks(module: Any, example: Any) -> tuple[list[_Op], list[_Ref]]:
     table = _module_table()
     ops: list[_Op] = [_Op("input", "input", None, shape=tuple(example.shape), tensor=True)]
     produced: dict[int, int] = {id(example): 0}
+    running: list[str] = []  # the atomic modules being run, outermost first
+    failed: list[str] = []  # the operation that raised, as "module > op"
+
+    def _call(func: Any, args: Any, kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except Exception:
+            if not failed:
+                where = running[-1] if running else type(module).__name__
+                failed.append(f"{where} > {_norm_name(func)}")
+            raise
+
     keep: list[Any] = [example]  # keep tensors alive so that their ids stay unique
     depth = [0]
     counts: dict[str, int] = {}
@@ -1049,9 +1066,9 @@ def _trace_hooks(module: Any, example: Any) -> tuple[list[_Op], list[_Ref]]:
         ) -> Any:
             kwargs = kwargs or {}
             if depth[0] > 0:
-                return func(*args, **kwargs)
+                return _call(func, args, kwargs)
             rargs, rkwargs = to_args(args), to_args(kwargs)
-            out = func(*args, **kwargs)
+            out = _call(func, args, kwargs)
             _, is_tensor = _shape_of(out)
             if is_tensor:
                 base = _norm_name(func)
@@ -1080,11 +1097,13 @@ def _trace_hooks(module: Any, example: Any) -> tuple[list[_Op], list[_Ref]]:
     pending_args: dict[int, list[Any]] = {}
 
     def pre_hook(m: Any, args: Any, kwargs: Any) -> None:
+        running.append(names.get(m, type(m).__name__) or type(m).__name__)
         if depth[0] == 0:
             pending_args.setdefault(id(m), []).append((to_args(args), to_args(kwargs)))
         depth[0] += 1
 
     def post_hook(m: Any, args: Any, kwargs: Any, out: Any) -> None:
+        running.pop()
         depth[0] -= 1
         if depth[0] == 0:
             rargs, rkwargs = pending_args[id(m)].pop()
@@ -1107,6 +1126,15 @@ def _trace_hooks(module: Any, example: Any) -> tuple[list[_Op], list[_Ref]]:
     try:
         with Recorder():
             out = module(example)
+    except WorkloadError:
+        raise
+    except Exception as exc:  # torch's own error: say which module and op raised it
+        where = failed[0] if failed else (running[-1] if running else type(module).__name__)
+        msg = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
+        raise WorkloadError(
+            f"{type(module).__name__}: running the module on an input of shape "
+            f"{tuple(example.shape)} failed in {where}: {type(exc).__name__}: {msg}"
+        ) from exc
     finally:
         for h in hooked:
             h.remove()
@@ -1120,6 +1148,47 @@ def _trace_hooks(module: Any, example: Any) -> tuple[list[_Op], list[_Ref]]:
             f"{type(module).__name__}: the module output is not a tensor computed from the input"
         )
     return ops, outputs
+
+
+#: Largest sample ``from_torch`` traces, in elements (2^26: a 3 x 4096 x 4096 image fits;
+#: the module is run once on one sample, so its activations must fit in memory too).
+MAX_TORCH_INPUT_ELEMS = 1 << 26
+#: Largest batch (first dimension of ``input_shape``) ``from_torch`` accepts.
+MAX_TORCH_BATCH = 1 << 16
+
+
+def _check_input_shape(input_shape: Any, model: str) -> tuple[int, ...]:
+    """``input_shape`` as a tuple of positive ints, checked before anything is allocated."""
+    import numbers
+
+    if isinstance(input_shape, str | bytes) or not hasattr(input_shape, "__len__"):
+        raise WorkloadError(
+            f"{model}: input_shape must be a sequence of positive integers such as "
+            f"(1, 3, 224, 224), got {input_shape!r}"
+        )
+    dims = list(input_shape)
+    if not 1 <= len(dims) <= 6:
+        raise WorkloadError(f"{model}: input_shape must have 1 to 6 dimensions, got {dims!r}")
+    for i, d in enumerate(dims):
+        if isinstance(d, bool) or not isinstance(d, numbers.Integral):
+            raise WorkloadError(
+                f"{model}: input_shape[{i}] must be a positive integer, got {d!r} "
+                "(sizes are not rounded)"
+            )
+        if d < 1:
+            raise WorkloadError(f"{model}: input_shape[{i}] must be >= 1, got {d!r}")
+    shape = tuple(int(d) for d in dims)
+    numel = math.prod(shape[1:])
+    if numel > MAX_TORCH_INPUT_ELEMS:
+        raise WorkloadError(
+            f"{model}: input_shape {shape}: a sample of {numel:.3g} elements, more than the "
+            f"{MAX_TORCH_INPUT_ELEMS:,} (2^26) that can be traced (the module is run on one)"
+        )
+    if shape[0] > MAX_TORCH_BATCH:
+        raise WorkloadError(
+            f"{model}: input_shape[0] (the batch) must be at most {MAX_TORCH_BATCH}, got {shape[0]}"
+        )
+    return shape
 
 
 def from_torch(module: Any, input_shape: Sequence[int], name: str | None = None) -> Workload:
@@ -1144,17 +1213,19 @@ def from_torch(module: Any, input_shape: Sequence[int], name: str | None = None)
     Raises:
         UnsupportedOpError: the module contains operations that map to no layer (all of
             them are listed).
-        WorkloadError: a layer cannot be represented (non-uniform adaptive pooling), the
-            module has several inputs, or the batch dimension is not positive.
+        WorkloadError: a bad ``input_shape`` (not positive integers, a sample of more
+            than :data:`MAX_TORCH_INPUT_ELEMS` elements or a batch above
+            :data:`MAX_TORCH_BATCH`: checked before anything is allocated), a module that
+            fails on that input (the message names the module and the op), a layer that
+            cannot be represented (non-uniform adaptive pooling) or a module with several
+            inputs.
     """
     import torch
 
+    if not isinstance(module, torch.nn.Module):
+        raise WorkloadError(f"from_torch needs a torch.nn.Module, got {type(module).__name__}")
     model = name or type(module).__name__
-    shape = tuple(int(s) for s in input_shape)
-    if not shape or shape[0] < 1:
-        raise WorkloadError(
-            f"{model}: input_shape must start with a positive batch dimension, got {tuple(input_shape)}"
-        )
+    shape = _check_input_shape(input_shape, model)
     batch = shape[0]
     first = next(iter(module.parameters()), None)
     device = first.device if first is not None else torch.device("cpu")
@@ -1197,6 +1268,375 @@ def from_torch(module: Any, input_shape: Sequence[int], name: str | None = None)
 
 
 # --------------------------------------------------------------------------------------
+# Files: the schema of a layer list
+# --------------------------------------------------------------------------------------
+
+#: Largest integer a size field of a file may hold (channels, features, tokens, pixels a
+#: side): 2^24, far above any real network and small enough that every product the cost
+#: model forms stays exact in int64 and float64.
+MAX_FILE_INT = 1 << 24
+#: Largest layer a file may describe, in MACs or elements (2^50, about 10^15).
+MAX_FILE_WORK = 1 << 50
+#: Largest workload file read (bytes).
+MAX_FILE_BYTES = 64 << 20
+
+# field kinds: "pos" integer >= 1, "nonneg" integer >= 0, "pos2"/"nonneg2" an integer or a
+# pair of them, "bool", "act" an activation name or null, "str", "names" a list of layer
+# names, or a tuple of allowed strings.
+_COMMON = {"name": "str", "inputs": "names"}
+_MAC = {**_COMMON, "activation": "act"}
+
+
+@dataclass(frozen=True)
+class _LayerSpec:
+    """How one ``type`` of a layer list is read: its constructor, its required fields and
+    its optional ones (each with its kind), and whether it takes a spatial input."""
+
+    build: Callable[..., Layer]
+    required: dict[str, Any]
+    optional: dict[str, Any]
+    spatial: bool = False  # has in-channels and an ``input_size`` (inferable)
+
+
+def _layer_specs() -> dict[str, _LayerSpec]:
+    from .layers import DepthwiseConv2d, PointwiseConv2d
+
+    conv_opt = {
+        "kernel_size": "pos2",
+        "stride": "pos2",
+        "padding": "nonneg2",
+        "groups": "pos",
+        "dilation": "pos2",
+        "input_size": "pos2",
+        "bias": "bool",
+        **_MAC,
+    }
+    pool_opt = {
+        "kernel_size": "pos2",
+        "stride": "pos2",
+        "padding": "nonneg2",
+        "input_size": "pos2",
+        "mode": ("avg", "max"),
+        **_COMMON,
+    }
+    return {
+        "Conv2d": _LayerSpec(
+            Conv2d, {"in_channels": "pos", "out_channels": "pos"}, conv_opt, spatial=True
+        ),
+        "DepthwiseConv2d": _LayerSpec(
+            DepthwiseConv2d,
+            {"channels": "pos"},
+            {**{k: v for k, v in conv_opt.items() if k != "groups"}, "multiplier": "pos"},
+            spatial=True,
+        ),
+        "PointwiseConv2d": _LayerSpec(
+            PointwiseConv2d,
+            {"in_channels": "pos", "out_channels": "pos"},
+            {"input_size": "pos2", "bias": "bool", **_MAC},
+            spatial=True,
+        ),
+        "Gemm": _LayerSpec(
+            Gemm, {"m": "pos", "n": "pos", "k": "pos"}, {"bias": "bool", "weights": "bool", **_MAC}
+        ),
+        "Linear": _LayerSpec(
+            Linear,
+            {"in_features": "pos", "out_features": "pos"},
+            {"tokens": "pos", "bias": "bool", **_MAC},
+        ),
+        "MatMul": _LayerSpec(MatMul, {"batch": "pos", "m": "pos", "n": "pos", "k": "pos"}, _MAC),
+        "Pool": _LayerSpec(Pool, {"channels": "pos"}, pool_opt, spatial=True),
+        "GlobalPool": _LayerSpec(
+            GlobalPool,
+            {"channels": "pos"},
+            {"input_size": "pos2", "mode": ("avg", "max"), **_COMMON},
+            spatial=True,
+        ),
+        "Concat": _LayerSpec(
+            LAYER_TYPES["Concat"],
+            {"channels": "poslist"},
+            {"input_size": "pos2", **_COMMON},
+            spatial=True,
+        ),
+        "Elementwise": _LayerSpec(
+            Elementwise,
+            {"elems": "pos"},
+            {"op": ("add", "mul", "sub", "max"), "n_inputs": "pos", **_COMMON},
+        ),
+        "Activation": _LayerSpec(Activation, {"elems": "pos"}, {"fn": "act!", **_COMMON}),
+        "Softmax": _LayerSpec(Softmax, {"rows": "pos", "cols": "pos"}, _COMMON),
+        "LayerNorm": _LayerSpec(LayerNorm, {"rows": "pos", "cols": "pos"}, _COMMON),
+    }
+
+
+#: Other spellings accepted for ``type`` (matched without case, ``_`` or ``-``).
+TYPE_ALIASES: dict[str, str] = {
+    "conv": "Conv2d",
+    "conv2d": "Conv2d",
+    "depthwise": "DepthwiseConv2d",
+    "depthwiseconv": "DepthwiseConv2d",
+    "dwconv": "DepthwiseConv2d",
+    "pointwise": "PointwiseConv2d",
+    "pointwiseconv": "PointwiseConv2d",
+    "linear": "Linear",
+    "dense": "Linear",
+    "fc": "Linear",
+    "fullyconnected": "Linear",
+    "bmm": "MatMul",
+    "globalavgpool": "GlobalPool",
+    "adaptiveavgpool2d": "GlobalPool",
+    "eltwise": "Elementwise",
+    "layernorm": "LayerNorm",
+}
+
+
+def _canonical_type(tname: str, specs: Mapping[str, Any]) -> str | None:
+    key = tname.replace("_", "").replace("-", "").lower()
+    by_lower = {k.lower(): k for k in specs}
+    by_lower.update({k.lower(): k for k in LAYER_TYPES if k not in specs})
+    return by_lower.get(key) or TYPE_ALIASES.get(key)
+
+
+def _check_value(kind: Any, value: Any, where: str) -> Any:
+    """``value`` checked against its field ``kind`` (no coercion: a float is not an int)."""
+
+    def is_int(v: Any) -> bool:
+        return isinstance(v, int) and not isinstance(v, bool)
+
+    def int_ok(v: Any, lo: int) -> bool:
+        return is_int(v) and lo <= v <= MAX_FILE_INT
+
+    if kind in ("pos", "nonneg"):
+        lo = 1 if kind == "pos" else 0
+        if not int_ok(value, lo):
+            raise WorkloadError(
+                f"{where} must be an integer in {lo}..{MAX_FILE_INT}, got {value!r}"
+            )
+        return value
+    if kind in ("pos2", "nonneg2"):
+        lo = 1 if kind == "pos2" else 0
+        if is_int(value) and int_ok(value, lo):
+            return value
+        if (
+            isinstance(value, list | tuple)
+            and len(value) == 2
+            and all(int_ok(v, lo) for v in value)
+        ):
+            return tuple(value)
+        raise WorkloadError(
+            f"{where} must be an integer in {lo}..{MAX_FILE_INT} or a pair of them, got {value!r}"
+        )
+    if kind == "poslist":
+        if (
+            not isinstance(value, list | tuple)
+            or len(value) < 2
+            or not all(int_ok(v, 1) for v in value)
+        ):
+            raise WorkloadError(
+                f"{where} must be a list of at least 2 integers in 1..{MAX_FILE_INT}, got {value!r}"
+            )
+        return tuple(value)
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise WorkloadError(f"{where} must be true or false, got {value!r}")
+        return value
+    if kind in ("act", "act!"):
+        from .layers import ACTIVATION_OPS
+
+        if (value is None and kind == "act") or (
+            isinstance(value, str) and value in ACTIVATION_OPS
+        ):
+            return value
+        raise WorkloadError(
+            f"{where} must be one of {sorted(ACTIVATION_OPS)}"
+            + (" or null" if kind == "act" else "")
+            + f", got {value!r}"
+        )
+    if kind == "str":
+        if not isinstance(value, str):
+            raise WorkloadError(f"{where} must be a string, got {value!r}")
+        return value
+    if kind == "names":
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+            raise WorkloadError(f"{where} must be a list of layer names, got {value!r}")
+        return tuple(value)
+    if isinstance(kind, tuple):
+        if value not in kind:
+            raise WorkloadError(f"{where} must be one of {list(kind)}, got {value!r}")
+        return value
+    raise AssertionError(kind)  # pragma: no cover
+
+
+def _shape_of_layer(layer: Layer) -> tuple[int, ...] | None:
+    """``(C, H, W)`` of a spatial layer's output, ``(numel,)`` of another, None: unknown."""
+    if isinstance(layer, Conv2d):
+        return (layer.out_channels, *layer.output_size)
+    if isinstance(layer, Pool):
+        return (layer.channels, *layer.output_size)
+    if type(layer).__name__ == "Concat":
+        return (sum(layer.channels), *layer.input_size)  # type: ignore[attr-defined]
+    try:
+        return (int(layer.output_elems),)
+    except Exception:  # noqa: BLE001 - a layer type without a known output
+        return None
+
+
+def layers_from_document(data: Mapping[str, Any], source: str) -> list[Layer]:
+    """The layers of a layer-list document, checked against the schema.
+
+    Every layer needs ``type`` (a name of :data:`LAYER_TYPES`, ``Linear``,
+    ``DepthwiseConv2d``, ``PointwiseConv2d``, ``GlobalPool``, or an alias of
+    :data:`TYPE_ALIASES`) and the required fields of that type; unknown fields are errors,
+    values are not coerced (``32.5`` is not an integer, ``"yes"`` not a boolean), sizes are
+    at most :data:`MAX_FILE_INT`. Shapes chain: a convolution's or pool's ``in_channels``
+    / ``channels`` must equal its producer's output channels (the sum over several
+    producers: a concatenation), its ``input_size`` is taken from the producer when
+    absent (and must match it when given), and a first layer without a producer must give
+    its ``input_size``. A fully connected ``Gemm``/``Linear`` must read as many elements
+    as rows of ``k`` features out of what its producer makes (``m * k`` elements: all of
+    them, a flatten, or some whole rows, a slice).
+
+    Args:
+        data: The document (``{"layers": [...], ...}``).
+        source: What to name in messages (the file).
+
+    Raises:
+        WorkloadError: naming the file, the layer (index and name) and the field.
+    """
+    specs = _layer_specs()
+    items = data.get("layers")
+    if not isinstance(items, list) or not items:
+        raise WorkloadError(f"{source}: 'layers' must be a non-empty list of layers")
+    reads_input = set((data.get("meta") or {}).get("reads_workload_input") or [])
+    layers: list[Layer] = []
+    shapes: dict[str, tuple[int, ...] | None] = {}
+    for i, item in enumerate(items):
+        label = f"layer {i}"
+        if not isinstance(item, Mapping):
+            raise WorkloadError(f"{source}: {label} must be a mapping of fields, got {item!r}")
+        item = dict(item)
+        if isinstance(item.get("name"), str) and item["name"]:
+            label = f"layer {i} ({item['name']})"
+        where = f"{source}: {label}"
+        tname = item.pop("type", None)
+        if not isinstance(tname, str):
+            raise WorkloadError(f"{where}: 'type' is required (one of {sorted(specs)})")
+        canon = _canonical_type(tname, specs)
+        if canon is None:
+            raise WorkloadError(
+                f"{where}: unknown type {tname!r}; known types: "
+                f"{sorted(set(specs) | set(LAYER_TYPES))} (and aliases {sorted(TYPE_ALIASES)})"
+            )
+        spec = specs.get(canon)
+        if spec is None:  # a layer type this schema does not describe: its own checks
+            try:
+                layer = LAYER_TYPES[canon](
+                    **{k: tuple(v) if isinstance(v, list) else v for k, v in item.items()}
+                )
+            except (TypeError, ValueError, OverflowError) as exc:
+                raise WorkloadError(f"{where} of type {canon}: {exc}") from None
+            layers.append(layer)
+            shapes[layer.name or f"#{i}"] = None
+            continue
+        allowed = {**spec.required, **spec.optional}
+        unknown = sorted(set(item) - set(allowed))
+        if unknown:
+            raise WorkloadError(
+                f"{where}: unknown field(s) {unknown} for type {canon}; fields: {sorted(allowed)}"
+            )
+        missing = [f for f in spec.required if f not in item]
+        if missing:
+            raise WorkloadError(
+                f"{where}: missing required field(s) {missing} for type {canon} (a file cut short?)"
+            )
+        kwargs = {k: _check_value(allowed[k], v, f"{where}: {k}") for k, v in item.items()}
+        # the producers of this layer and what they make
+        names = list(kwargs.get("inputs") or ())
+        if not names and layers:
+            names = [layers[-1].name or f"#{i - 1}"]
+        produced = [shapes.get(n) for n in names]
+        spatial_in = (
+            names
+            and canon not in ("Gemm", "Linear")
+            and all(s is not None and len(s) == 3 for s in produced)
+            and len({s[1:] for s in produced}) == 1  # type: ignore[index]
+            and (item.get("name") not in reads_input)
+        )
+        if spec.spatial:
+            ch_field = "in_channels" if "in_channels" in kwargs else "channels"
+            if spatial_in:
+                c_in = sum(s[0] for s in produced)  # type: ignore[index]
+                hw = produced[0][1:]  # type: ignore[index]
+                if canon == "Concat":
+                    want = [s[0] for s in produced]  # type: ignore[index]
+                    if len(want) == len(kwargs["channels"]) and list(kwargs["channels"]) != want:
+                        raise WorkloadError(
+                            f"{where}: channels={list(kwargs['channels'])} but its inputs "
+                            f"({', '.join(names)}) have {want} channels"
+                        )
+                elif kwargs[ch_field] != c_in:
+                    raise WorkloadError(
+                        f"{where}: {ch_field}={kwargs[ch_field]} but its input "
+                        f"({', '.join(names)}) has {c_in} channels"
+                    )
+                given = kwargs.get("input_size")
+                if given is None:
+                    kwargs["input_size"] = hw
+                elif (tuple(given) if isinstance(given, tuple) else (given, given)) != hw:
+                    raise WorkloadError(
+                        f"{where}: input_size={given} but its input ({', '.join(names)}) is "
+                        f"{hw[0]}x{hw[1]}"
+                    )
+            elif "input_size" not in kwargs:
+                raise WorkloadError(
+                    f"{where}: input_size is required (it cannot be inferred: "
+                    + (
+                        "the layer reads the workload input)"
+                        if not names
+                        else "its input's spatial size is not known)"
+                    )
+                )
+        elif canon in ("Gemm", "Linear") and kwargs.get("weights", True):
+            m, k = (
+                (kwargs["m"], kwargs["k"])
+                if canon == "Gemm"
+                else (kwargs.get("tokens", 1), kwargs["in_features"])
+            )
+            total = [s for s in produced if s is not None]
+            if names and len(total) == len(names) and item.get("name") not in reads_input:
+                n_in = sum(math.prod(s) for s in total)
+                # rows of k features out of what the producer makes: all of it (a
+                # flatten) or some of its rows (a slice, e.g. a class token)
+                if m * k > n_in or n_in % k:
+                    field_k = "k" if canon == "Gemm" else "in_features"
+                    raise WorkloadError(
+                        f"{where}: reads rows of {field_k}={k} features ({m * k} elements) but "
+                        f"its input ({', '.join(names)}) makes {n_in} elements, not a whole "
+                        f"number of such rows"
+                    )
+        try:
+            layer = spec.build(**kwargs)
+        except WorkloadError as exc:
+            raise WorkloadError(f"{where}: {exc}") from None
+        except (TypeError, ValueError, OverflowError) as exc:
+            raise WorkloadError(f"{where}: {type(exc).__name__}: {exc}") from None
+        work = max(int(layer.macs), int(layer.input_elems), int(layer.output_elems))
+        if work > MAX_FILE_WORK:
+            raise WorkloadError(
+                f"{where}: {work:.3e} MACs or elements is beyond any real layer (at most 2^50)"
+            )
+        shape = _shape_of_layer(layer)
+        first = produced[0] if produced else None
+        if canon in ("Elementwise", "Activation") and first is not None:
+            if math.prod(first) == layer.output_elems:  # element-wise: the shape passes
+                shape = first
+        layers.append(layer)
+        shapes[layer.name or f"#{i}"] = shape
+    return layers
+
+
+# --------------------------------------------------------------------------------------
 # Files
 # --------------------------------------------------------------------------------------
 
@@ -1232,7 +1672,18 @@ def from_file(path: str | Path) -> Workload:
         )
     if not p.is_file():
         raise FileNotFoundError(f"workload file not found: {p}")
-    text = p.read_text(encoding="utf-8")
+    if p.stat().st_size > MAX_FILE_BYTES:
+        raise WorkloadError(f"{p}: larger than {MAX_FILE_BYTES >> 20} MiB; not a layer list")
+    raw = p.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise WorkloadError(f"{p}: not UTF-8 text (byte {exc.start})") from None
+    if suffix != ".json" and text.strip() and not text.endswith("\n"):
+        raise WorkloadError(
+            f"{p}: ends in the middle of a line: the file looks cut short (a complete YAML "
+            "file ends with a newline)"
+        )
     try:
         if suffix == ".json":
             data = json.loads(text)
@@ -1242,14 +1693,29 @@ def from_file(path: str | Path) -> Workload:
             data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except (ValueError, ImportError) as exc:  # json.JSONDecodeError and yaml.YAMLError
         raise WorkloadError(f"{p}: cannot parse: {exc}") from exc
-    except Exception as exc:
-        raise WorkloadError(f"{p}: cannot parse: {exc}") from exc
+    except Exception as exc:  # noqa: BLE001 - any parser failure (deep nesting, ...)
+        raise WorkloadError(f"{p}: cannot parse: {type(exc).__name__}: {exc}") from exc
     if isinstance(data, list):
         data = {"layers": data}
     if not isinstance(data, dict):
         raise WorkloadError(
             f"{p}: expected a mapping with a 'layers' list, got {type(data).__name__}"
         )
-    data = dict(data)
-    data.setdefault("name", p.stem)
-    return Workload.from_dict(data)
+    known = {"name", "layers", "meta", "batch"}
+    unknown = sorted(str(k) for k in set(data) - known)
+    if unknown:
+        raise WorkloadError(f"{p}: unknown key(s) {unknown}; a workload file has {sorted(known)}")
+    name = data.get("name", p.stem)
+    if not isinstance(name, str) or not name:
+        raise WorkloadError(f"{p}: name must be a non-empty string, got {name!r}")
+    meta = data.get("meta")
+    if meta is not None and not isinstance(meta, dict):
+        raise WorkloadError(f"{p}: meta must be a mapping, got {type(meta).__name__}")
+    batch = data.get("batch", 1)
+    if isinstance(batch, bool) or not isinstance(batch, int) or not 1 <= batch <= MAX_FILE_INT:
+        raise WorkloadError(f"{p}: batch must be an integer in 1..{MAX_FILE_INT}, got {batch!r}")
+    layers = layers_from_document(data, str(p))
+    try:
+        return Workload(layers, name=name, meta=meta, batch=batch)
+    except WorkloadError as exc:
+        raise WorkloadError(f"{p}: {exc}") from None

@@ -130,6 +130,7 @@ def _best_values(frame: Any, exact: bool) -> dict[str, float] | None:
 
 def _cmd_compare(args: argparse.Namespace) -> int:
     from archgym import analysis
+    from archgym.scenarios import ScenarioError
 
     try:
         frame = analysis.load_runs(args.runs)
@@ -142,45 +143,103 @@ def _cmd_compare(args: argparse.Namespace) -> int:
                 f"{budgets or [longest]})"
             )
         best = _best_values(frame, args.exact) if args.metric == "regret" else None
+        has_time = {"ask_s", "eval_s"} & set(frame.columns)
         table = analysis.ranking_table(
-            frame, budgets=budgets or [longest], metric=args.metric, by=args.by, best_value=best
+            frame,
+            budgets=budgets or [longest],
+            metric=args.metric,
+            by=args.by,
+            best_value=best,
+            wall_time=bool(has_time),
         )
-    except (FileNotFoundError, ValueError, KeyError) as exc:
+        at_time = _equal_time_table(frame, args, best) if has_time else None
+    except (FileNotFoundError, ValueError, KeyError, ScenarioError) as exc:
         return _error(exc)
     ref = "the exact optimum" if best else "the best value any run found"
     if args.metric == "regret":
-        print(f"normalized regret (lower is better) relative to {ref}; median and IQR over seeds")
+        print(
+            f"normalized regret (lower is better) = ({ref} - best so far) / |{ref}|; "
+            "median and IQR over seeds; wall_s@b: median seconds of ask + evaluate for b "
+            "evaluations"
+        )
     else:
         print(f"{args.metric} (higher is better); median and IQR over seeds")
     print(table.to_string(float_format=lambda v: f"{v:.4g}"))
+    if at_time is not None and len(at_time):
+        print()
+        print(
+            f"at equal wall-clock time (per scenario: the shortest median run time of any "
+            f"{args.by}); {args.metric} after that many seconds of ask + evaluate:"
+        )
+        print(at_time.to_string(float_format=lambda v: f"{v:.4g}"))
     return 0
+
+
+def _equal_time_table(frame: Any, args: argparse.Namespace, best: Any) -> Any:
+    """Median ``metric`` of each group at the same wall-clock time, per scenario."""
+    import numpy as np
+    import pandas as pd
+
+    from archgym import analysis
+
+    timed = analysis.with_wall_time(frame)
+    totals = timed.groupby("run_id").agg(
+        scenario=("scenario", "first"), group=(args.by, "first"), wall_s=("wall_s", "max")
+    )
+    rows = []
+    for scen, t in totals.groupby("scenario", sort=True):
+        seconds = float(t.groupby("group")["wall_s"].median().min())
+        sub = frame[frame["scenario"] == scen]
+        sub.attrs = dict(frame.attrs)
+        fv = analysis.values_at_wall_time(sub, seconds, args.metric, best)
+        for key, g in fv.groupby(args.by, sort=True):
+            v = g["value"].to_numpy(float)
+            v = v[~np.isnan(v)]
+            rows.append(
+                {
+                    "scenario": scen,
+                    args.by: key,
+                    "seconds": seconds,
+                    "median": float(np.median(v)) if v.size else np.nan,
+                    "n": int(v.size),
+                }
+            )
+    return pd.DataFrame(rows).set_index(["scenario", args.by]) if rows else None
 
 
 def _cmd_plot(args: argparse.Namespace) -> int:
     from archgym import analysis, plotting
+    from archgym.scenarios import ScenarioError
 
     try:
         frame = analysis.load_runs(args.runs)
-        if args.kind in ("regret", "best"):
-            best = _best_values(frame, args.exact) if args.kind == "regret" else None
+        if args.kind in ("regret", "best", "regret-time"):
+            best = _best_values(frame, args.exact) if args.kind != "best" else None
             plotting.plot_curves(
                 frame,
-                "regret" if args.kind == "regret" else "best_so_far",
+                "best_so_far" if args.kind == "best" else "regret",
                 best_value=best,
                 by=args.by,
+                x="time" if args.kind == "regret-time" else "evaluations",
+                reference="exact optimum" if best else None,
                 path=args.out,
             )
         elif args.kind == "hypervolume":
             plotting.plot_hypervolume(frame, by=args.by, path=args.out)
         elif args.kind == "pareto":
-            metrics = (
-                args.metrics.split(",") if args.metrics else ("accuracy", "latency_ms", "energy_mj")
-            )
-            plotting.plot_pareto(frame, metrics, path=args.out)
+            metrics = args.metrics.split(",") if args.metrics else None
+            exact = analysis.exact_designs(frame) if args.exact else None
+            plotting.plot_pareto(frame, metrics, color_by=args.color_by, exact=exact, path=args.out)
         elif args.kind == "lottery":
             best = _best_values(frame, args.exact)
-            plotting.plot_lottery(frame, "regret", best_value=best, path=args.out)
-    except (FileNotFoundError, ValueError, KeyError) as exc:
+            plotting.plot_lottery(
+                frame,
+                "regret",
+                best_value=best,
+                reference="exact optimum" if best else None,
+                path=args.out,
+            )
+    except (FileNotFoundError, ValueError, KeyError, ScenarioError) as exc:
         return _error(exc)
     print(f"wrote {args.out}")
     return 0
@@ -304,16 +363,30 @@ def add_commands(sub: Any) -> None:
     )
     s.add_argument("runs", nargs="+", help="run or sweep directories (or glob patterns)")
     s.add_argument(
-        "--kind", default="regret", choices=["regret", "best", "hypervolume", "pareto", "lottery"]
+        "--kind",
+        default="regret",
+        choices=["regret", "regret-time", "best", "hypervolume", "pareto", "lottery"],
+        help="regret-time: regret against wall-clock time (ask + evaluate seconds)",
     )
     s.add_argument("--out", required=True, help="image file (.png, .pdf, .svg)")
     s.add_argument("--by", default="label", choices=["label", "agent"])
     s.add_argument(
         "--metrics",
         default=None,
-        help="pareto: comma-separated metrics (default accuracy,latency_ms,energy_mj)",
+        help="pareto: comma-separated metrics (default: the scenario's objectives, then its "
+        "budgeted metrics)",
     )
-    s.add_argument("--exact", action="store_true", help="regret against the exact optimum")
+    s.add_argument(
+        "--color-by",
+        default="label",
+        help="pareto: colour feasible designs by this column (numeric values in order)",
+    )
+    s.add_argument(
+        "--exact",
+        action="store_true",
+        help="regret against the exact optimum; pareto: mark the exact optimum / front "
+        "(enumerates each run's stored scenario definition)",
+    )
     s.set_defaults(func=_cmd_plot)
 
     s = sub.add_parser(

@@ -5,7 +5,9 @@ evaluation, appended and flushed after every ask/tell step so that killing the p
 loses no finished evaluation. A line torn by a kill (no trailing newline) and the rows of
 a step that was only partly written are discarded when the log is read back for a resume
 (:func:`read_log_prefix`). When the run finishes, the whole log is mirrored to
-``log.parquet`` if pyarrow is installed.
+``log.parquet`` if pyarrow is installed, with the journal's SHA-256 and row count in its
+metadata: a mirror that does not match its journal, or cannot be read, is not used (the
+journal is read instead, with a warning).
 
 Floats are written with their shortest round-trip representation, so a log read back
 holds exactly the values that were evaluated (this is what lets a resumed run continue
@@ -43,6 +45,8 @@ __all__ = [
     "read_json",
     "write_json_atomic",
     "have_pyarrow",
+    "read_json_checked",
+    "write_parquet_mirror",
 ]
 
 LOG_CSV = "log.csv"
@@ -137,6 +141,67 @@ class LogWriter:
         self.rows_written += n
 
 
+#: Parquet schema metadata of a mirror: the SHA-256 and the row count of the CSV journal
+#: it mirrors (checked before the mirror is used instead of the journal).
+_MIRROR_SHA256 = b"archgym.csv_sha256"
+_MIRROR_ROWS = b"archgym.csv_rows"
+
+
+def _file_sha256(path: Path) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def write_parquet_mirror(frame: pd.DataFrame, csv_path: Path, path: Path) -> None:
+    """Write ``frame`` (the journal ``csv_path`` read back) as its Parquet mirror ``path``,
+    atomically, with the journal's SHA-256 and row count in the file's metadata; object
+    columns (tuple choices) are written as text."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    obj = [c for c in frame.columns if frame[c].dtype == object]
+    table = pa.Table.from_pandas(
+        frame.astype({c: str for c in obj}) if obj else frame, preserve_index=False
+    )
+    meta = dict(table.schema.metadata or {})
+    meta[_MIRROR_SHA256] = _file_sha256(csv_path).encode()
+    meta[_MIRROR_ROWS] = str(len(frame)).encode()
+    with atomic_open(path, "wb") as fh:
+        pq.write_table(table.replace_schema_metadata(meta), fh)
+
+
+def _read_mirror(path: Path, csv_path: Path) -> pd.DataFrame | None:
+    """The Parquet mirror if it is readable and matches the CSV journal (its checksum and
+    row count), else None with a warning (the journal is the truth)."""
+    import warnings
+
+    try:
+        import pyarrow.parquet as pq
+
+        meta = pq.read_schema(path).metadata or {}
+        if _MIRROR_SHA256 not in meta or _MIRROR_ROWS not in meta:
+            problem = "holds no checksum of the CSV journal"
+        elif not csv_path.exists():
+            problem = f"has no {csv_path.name} to check it against"
+        elif meta[_MIRROR_SHA256].decode() != _file_sha256(csv_path):
+            problem = f"does not match {csv_path.name} (their checksums differ)"
+        else:
+            frame = pd.read_parquet(path)
+            if len(frame) != int(meta[_MIRROR_ROWS]):
+                problem = f"has {len(frame)} rows, {csv_path.name} {int(meta[_MIRROR_ROWS])}"
+            else:
+                return frame
+    except Exception as exc:  # noqa: BLE001 - any damage: the journal is read instead
+        problem = f"cannot be read ({type(exc).__name__}: {str(exc).splitlines()[0][:200]})"
+    warnings.warn(f"{path} {problem}; reading {csv_path.name} instead", stacklevel=3)
+    return None
+
+
 def _complete_text(path: Path) -> str:
     """The file's text up to and including its last newline (a torn last line dropped)."""
     data = path.read_bytes()
@@ -199,7 +264,11 @@ def read_log(path: str | os.PathLike[str], knobs: Sequence[str] | None = None) -
     if path.is_dir():
         pq = path / LOG_PARQUET
         use_pq = knobs is None and pq.exists() and (path / SUMMARY_JSON).exists() and have_pyarrow()
-        path = pq if use_pq else path / LOG_CSV
+        if use_pq:
+            frame = _read_mirror(pq, path / LOG_CSV)
+            if frame is not None:
+                return frame
+        path = path / LOG_CSV
     if path.suffix == ".parquet":
         return pd.read_parquet(path)
     if not path.exists():
@@ -308,6 +377,30 @@ def frames_equal(
     a = a.drop(columns=[c for c in ignore if c in a.columns]).reset_index(drop=True)
     b = b.drop(columns=[c for c in ignore if c in b.columns]).reset_index(drop=True)
     return a.shape == b.shape and list(a.columns) == list(b.columns) and bool(a.equals(b))
+
+
+def read_json_checked(path: str | os.PathLike[str]) -> dict[str, Any] | None:
+    """A JSON document, None if the file is missing; a damaged file is an error.
+
+    Raises:
+        ValueError: the file exists but is not a JSON object (the message says where).
+    """
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read()
+    except FileNotFoundError:
+        return None
+    try:
+        doc = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path} is damaged: not UTF-8 text (byte {exc.start})") from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(
+            f"{path} is damaged: not JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"
+        ) from None
+    if not isinstance(doc, Mapping):
+        raise ValueError(f"{path} is damaged: a JSON object was expected, not {type(doc).__name__}")
+    return dict(doc)
 
 
 def read_json(path: str | os.PathLike[str]) -> dict[str, Any] | None:

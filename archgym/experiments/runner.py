@@ -432,6 +432,7 @@ def scenario_info(scenario: Any) -> dict[str, Any]:
         "space_size": int(space.size),
         "space": space_doc,
         "n_objectives": n_obj,
+        "objective_names": [str(m) for m in getattr(scenario, "objective_names", None) or []],
         "objective_columns": list(cols) if cols else ["objective"],
         "budgets": {str(k): _to_float(v) for k, v in dict(budgets).items()},
         "ref_point": ref,
@@ -752,7 +753,12 @@ def run_spec(
     directory = Path(out) if out is not None else default_run_dir(spec)
     key = spec.key()
     with _locked_as_found(directory):
-        have = read_json(directory / SETTINGS_JSON)
+        from .logs import read_json_checked
+
+        try:
+            have = read_json_checked(directory / SETTINGS_JSON)
+        except ValueError as exc:
+            raise RunError(f"{exc}; refusing to resume this run") from None
         log_path = directory / LOG_CSV
         if have is not None:
             try:
@@ -819,12 +825,10 @@ def run_spec(
 
 
 def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
-    """The Parquet mirror (atomically); object columns (tuple choices) as text."""
-    obj = [c for c in frame.columns if frame[c].dtype == object]
-    table = frame.astype({c: str for c in obj}) if obj else frame
-    tmp = path.with_name(path.name + ".tmp")
-    table.to_parquet(tmp, index=False)
-    os.replace(tmp, path)
+    """The Parquet mirror of the journal (:func:`.logs.write_parquet_mirror`)."""
+    from .logs import write_parquet_mirror
+
+    write_parquet_mirror(frame, path.with_name(LOG_CSV), path)
 
 
 def _step_size(agent: Any, scenario: Any, seed: int) -> int:
@@ -951,9 +955,14 @@ def load_run(directory: str | os.PathLike[str]) -> RunResult:
     from archgym.agents import History
 
     directory = Path(directory)
-    doc = read_json(directory / SETTINGS_JSON)
+    from .logs import read_json_checked
+
+    try:
+        doc = read_json_checked(directory / SETTINGS_JSON)
+    except ValueError as exc:
+        raise RunError(str(exc)) from None
     if doc is None:
-        raise RunError(f"{directory} has no readable {SETTINGS_JSON}; not a run directory")
+        raise RunError(f"{directory} has no {SETTINGS_JSON}; not a run directory")
     spec = RunSpec.from_settings(doc)
     info = doc.get("scenario_info") or {}
     frame = None

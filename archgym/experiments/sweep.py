@@ -314,6 +314,8 @@ def run_cell(
     t0 = time.perf_counter()
     path = Path(directory)
     try:
+        if _PLUGIN_ERROR:
+            raise _PLUGIN_ERROR[0]
         res = run_spec(RunSpec.from_settings(spec_doc), path, fmt=fmt)
         with contextlib.suppress(FileNotFoundError):
             (path / ERROR_TXT).unlink()
@@ -348,12 +350,18 @@ def run_cell(
         }
 
 
+_PLUGIN_ERROR: list[BaseException] = []
+
+
 def _init_worker(plugins: Sequence[str] = ()) -> None:
     _limit_threads()
     if plugins:
-        from archgym.plugins import load_plugins
+        from archgym.plugins import PluginError, load_plugins
 
-        load_plugins(plugins)
+        try:
+            load_plugins(plugins)
+        except PluginError as exc:  # reported by every cell of this worker, not a dead pool
+            _PLUGIN_ERROR.append(exc)
 
 
 def _ray_cell(

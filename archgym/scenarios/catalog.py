@@ -16,7 +16,12 @@ hardware only, a suite of workloads     ``hw-suite-area``
 hardware only, multi-objective          ``hw-mobilenet_v2-mo``
 NB201 x small hardware space            ``nb201-codesign`` (DEFAULT, + ``-tight``, ``-loose``),
                                         ``nb201-codesign-mo``
-MobileNet-like space x hardware         ``mobilenet-codesign``, ``mobilenet-codesign-mo``
+MobileNet-like space x hardware         ``mobilenet-codesign``, ``mobilenet-codesign-mo`` (a small
+                                        real-training demo: Fashion-MNIST accuracy)
+Accel-NASBench (ImageNet) x hardware    ``anb-codesign-edgetpu``, ``anb-codesign-tpu`` (flagship),
+                                        ``anb-codesign-energy``, ``anb-codesign-throughput``,
+                                        ``anb-codesign-mo``; best-known optima, see
+                                        :func:`best_known`
 tiny (tests, smoke runs)                ``tiny``, ``tiny-mo``, ``tiny-codesign``
 ======================================  ==========================================================
 """
@@ -38,6 +43,7 @@ __all__ = [
     "get_definition",
     "register",
     "budget_levels",
+    "best_known",
 ]
 
 #: The default scenario (the README's main job): NAS-Bench-201 x accelerator co-design.
@@ -235,6 +241,99 @@ _add(
         "objective": ["accuracy", "latency_ms", "energy_mj"],
         "budgets": {"area_mm2": 50.0},
         "ref_point": [60.0, -20.0, -20.0],
+    }
+)
+
+#: Accel-NASBench co-design, Edge-TPU-like: the Apollo-style knobs on the ``edgetpu``
+#: base (int8, 480 MHz), 259,200 accelerators x ~1.4e16 ImageNet networks.
+ANB_EDGE_HARDWARE: list[dict[str, Any]] = copy.deepcopy(APOLLO_HARDWARE)
+#: Accel-NASBench co-design, TPU-like: knobs around one Cloud TPU TensorCore (``tpuv2`` base:
+#: bf16, 700 MHz, HBM, XLA's unpacked depthwise): array shape, MXUs, vector memory, HBM
+#: bandwidth, dataflow; 3,840 accelerators.
+ANB_TPU_HARDWARE: list[dict[str, Any]] = [
+    _pow2("rows", 32, 256),
+    _pow2("cols", 32, 256),
+    _pow2("cores", 1, 4),
+    _ordinal("core_mem_kib", [4096, 8192, 16384, 32768]),
+    _ordinal("bandwidth_gbps", [100, 200, 350, 700]),
+    _DATAFLOW,
+]
+_ANB_ORACLE = "ImageNet top-1 from the Accel-NASBench oracle (fitted to the benchmark's real training results)"
+_ANB_BEST = "reference optimum: best-known (long agent runs, benchmarks/anb_best_known.py)"
+
+_add(
+    {
+        "id": "anb-codesign-edgetpu",
+        "description": (
+            "Co-design an Accel-NASBench ImageNet network (28 knobs, EfficientNet-B0 skeleton) and an "
+            f"Edge-TPU-like accelerator (Apollo-style knobs, int8): maximise {_ANB_ORACLE} under latency "
+            f"<= 5 ms (batch 1) and area <= 25 mm^2; about 92 % infeasible (600 random designs); not "
+            f"enumerable; {_ANB_BEST}."
+        ),
+        "hardware": {"base": "edgetpu", "knobs": copy.deepcopy(ANB_EDGE_HARDWARE)},
+        "network": {"kind": "accel_nasbench"},
+        "objective": "accuracy",
+        "budgets": {"latency_ms": 5.0, "area_mm2": 25.0},
+    }
+)
+_add(
+    {
+        "id": "anb-codesign-tpu",
+        "description": (
+            "Flagship realistic scenario: co-design an Accel-NASBench ImageNet network and a TPU-like "
+            f"accelerator (tpuv2 base, bf16; array, MXUs, vector memory, HBM bandwidth): maximise "
+            f"{_ANB_ORACLE} under latency <= 3 ms (batch 1) and area <= 250 mm^2 (45 nm); about 90 % "
+            f"infeasible (600 random designs); not enumerable; {_ANB_BEST}."
+        ),
+        "hardware": {"base": "tpuv2", "knobs": copy.deepcopy(ANB_TPU_HARDWARE)},
+        "network": {"kind": "accel_nasbench"},
+        "objective": "accuracy",
+        "budgets": {"latency_ms": 3.0, "area_mm2": 250.0},
+    }
+)
+_add(
+    {
+        "id": "anb-codesign-energy",
+        "description": (
+            "Accel-NASBench x Edge-TPU-like accelerator under an energy budget: maximise "
+            f"{_ANB_ORACLE} under energy <= 4 mJ an inference and area <= 25 mm^2; about 91 % infeasible "
+            f"(600 random designs); not enumerable; {_ANB_BEST}."
+        ),
+        "hardware": {"base": "edgetpu", "knobs": copy.deepcopy(ANB_EDGE_HARDWARE)},
+        "network": {"kind": "accel_nasbench"},
+        "objective": "accuracy",
+        "budgets": {"energy_mj": 4.0, "area_mm2": 25.0},
+    }
+)
+_add(
+    {
+        "id": "anb-codesign-throughput",
+        "description": (
+            "Accel-NASBench x TPU-like accelerator at batch 16: maximise "
+            f"{_ANB_ORACLE} at a throughput floor of 1,000 images/s and area <= 250 mm^2; about 96 % "
+            f"infeasible (600 random designs); not enumerable; {_ANB_BEST}."
+        ),
+        "hardware": {"base": "tpuv2", "knobs": copy.deepcopy(ANB_TPU_HARDWARE)},
+        "network": {"kind": "accel_nasbench"},
+        "batch": 16,
+        "objective": "accuracy",
+        "budgets": {"throughput": 1000.0, "area_mm2": 250.0},
+    }
+)
+_add(
+    {
+        "id": "anb-codesign-mo",
+        "description": (
+            "Multi-objective Accel-NASBench x Edge-TPU-like co-design: maximise ImageNet top-1, minimise "
+            "latency and energy under area <= 25 mm^2 (about 53 % infeasible on 600 random designs); "
+            "hypervolume above 55 % top-1, 20 ms and 20 mJ; "
+            f"not enumerable; {_ANB_BEST} (hypervolume)."
+        ),
+        "hardware": {"base": "edgetpu", "knobs": copy.deepcopy(ANB_EDGE_HARDWARE)},
+        "network": {"kind": "accel_nasbench"},
+        "objective": ["accuracy", "latency_ms", "energy_mj"],
+        "budgets": {"area_mm2": 25.0},
+        "ref_point": [55.0, -20.0, -20.0],
     }
 )
 
@@ -486,6 +585,30 @@ def register(
     _FACTORIES.pop(sid, None)
     _CATALOG[sid] = copy.deepcopy(doc)
     return sid
+
+
+_BEST_KNOWN_FILE = "data/best_known/accel_nasbench.json"
+
+
+def best_known(scenario_id: str) -> dict[str, Any] | None:
+    """The best-known reference optimum of a scenario that cannot be enumerated.
+
+    Read from package data written by ``benchmarks/anb_best_known.py`` (long runs of the
+    random, GA and BO agents); ``None`` when the scenario has none. Single-objective:
+    ``{"best_value", "design", "found_by", ...}``; multi-objective: ``{"hypervolume",
+    "front", ...}``. Every entry has ``"kind": "best-known"``: it is the best value found,
+    not a certified optimum, and tables and plots that show regret against it say so.
+    """
+    import json
+    from importlib.resources import files
+
+    sid = str(scenario_id)
+    path = files("archgym").joinpath(_BEST_KNOWN_FILE)
+    if not path.is_file():
+        return None
+    data = json.loads(path.read_text())
+    entry = data.get("scenarios", {}).get(sid)
+    return copy.deepcopy(entry) if entry is not None else None
 
 
 def budget_levels(

@@ -466,6 +466,7 @@ def _enumerate(sc: Scenario, batch_size: int, progress: bool) -> EnumerationResu
         lat = np.full((m, R, W), np.inf)
         en = np.full((m, R, W), np.inf)
         ut = np.full((m, R, W), np.nan)
+        th = np.zeros((m, R, W))
         if ok.size:
             if sc.network is not None:
                 sim = sc._simulate(cb.take(np.repeat(ok, R)), table, np.tile(np.arange(R), ok.size))
@@ -474,12 +475,15 @@ def _enumerate(sc: Scenario, batch_size: int, progress: bool) -> EnumerationResu
             lat[ok] = sim["latency_ms"].reshape(ok.size, R, W)
             en[ok] = sim["energy_mj"].reshape(ok.size, R, W)
             ut[ok] = sim["utilization"].reshape(ok.size, R, W)
+            th[ok] = sim["throughput"].reshape(ok.size, R, W)
         if rows_all is not None:
             lat, en, ut = lat[:, rows_all], en[:, rows_all], ut[:, rows_all]
+            th = th[:, rows_all]
         hw = {
             "latency_ms": lat.reshape(m * N, W),
             "energy_mj": en.reshape(m * N, W),
             "utilization": ut.reshape(m * N, W),
+            "throughput": th.reshape(m * N, W),
             "area_mm2": np.repeat(area_h, N),
         }
         accuracy = None if acc_all is None else np.tile(acc_all, m)

@@ -41,6 +41,7 @@ __all__ = [
     "NetworkSpace",
     "NB201Network",
     "MobileNetNetwork",
+    "AccelNASBenchNetwork",
     "network_from_spec",
     "NB201_EDGE_KNOBS",
     "NB201_ACCURACY_DATASETS",
@@ -111,6 +112,12 @@ class NetworkSpace(ABC):
     def all_workloads(self) -> tuple[WorkloadTable, np.ndarray, np.ndarray]:
         """``(table, rows, accuracy)`` of every network design, in flat order."""
         raise NotImplementedError(f"the {self.kind} network space cannot be enumerated")
+
+
+def _check_batch(batch: Any) -> int:
+    if isinstance(batch, bool) or not isinstance(batch, (int, np.integer)) or batch < 1:
+        raise SpaceError(f"batch must be a positive integer, got {batch!r}")
+    return int(batch)
 
 
 def _restricted(space: DesignSpace, restrict: Mapping[str, Any] | None) -> DesignSpace:
@@ -233,7 +240,11 @@ def take_rows(table: WorkloadTable, rows: np.ndarray) -> WorkloadTable:
 
 
 def nb201_table(
-    reps: Sequence[int] | np.ndarray, dataset: str = "cifar10", *, disk_cache: bool | None = None
+    reps: Sequence[int] | np.ndarray,
+    dataset: str = "cifar10",
+    *,
+    disk_cache: bool | None = None,
+    batch: int = 1,
 ) -> WorkloadTable:
     """One ``WorkloadTable`` row per NB201 cell of ``reps`` (NB201 indices), in that order.
 
@@ -246,12 +257,15 @@ def nb201_table(
         reps: NB201 indices of the cells (usually isomorphism-class representatives).
         dataset: the lowering dataset (``"cifar10"``, ``"cifar100"``, ``"ImageNet16-120"``).
         disk_cache: use the disk cache (default: for 500 cells or more).
+        batch: images per inference call of every cell's network.
     """
     from archgym.workloads.nb201 import nb201
 
     reps = np.asarray(reps, np.int64)
-    key_doc = {"dataset": dataset, "reps": stable_hash(reps.tolist())}
-    mem_key = (dataset, key_doc["reps"])
+    key_doc: dict[str, Any] = {"dataset": dataset, "reps": stable_hash(reps.tolist())}
+    if batch != 1:
+        key_doc["batch"] = int(batch)
+    mem_key = (dataset, key_doc["reps"], int(batch))
     hit = _NB201_TABLES.get(mem_key)
     if hit is not None:
         return hit[0]
@@ -261,7 +275,7 @@ def nb201_table(
         fp = code_fingerprint(_NB201_SOURCES)
         path = (
             cache_dir("nb201")
-            / f"table-{dataset}-{len(reps)}-{stable_hash([key_doc, fp])[:16]}.npz"
+            / f"table-{dataset}-{len(reps)}-b{int(batch)}-{stable_hash([key_doc, fp])[:16]}.npz"
         )
         data = load_npz(path)
         if data is not None:
@@ -272,7 +286,7 @@ def nb201_table(
                     return table
             except Exception as exc:  # a corrupt or outdated cache: rebuild it
                 log.warning("rebuilding the NB201 table cache %s (%s)", path, exc)
-    table = WorkloadTable.from_workloads([nb201(int(i), dataset) for i in reps])
+    table = WorkloadTable.from_workloads([nb201(int(i), dataset, batch=batch) for i in reps])
     _NB201_TABLES[mem_key] = (table, reps)
     if path is not None:
         try:
@@ -290,17 +304,22 @@ class NB201Network(NetworkSpace):
             ``"cifar10-valid"`` (default), ``"cifar10-test"`` or ``"ImageNet16-120"``;
             cells are lowered for the matching input size and classifier.
         restrict: optional ``{edge knob: [op names]}`` restricting some edges.
+        batch: images per inference call of the lowered networks.
 
     Raises:
-        SpaceError: an unknown dataset, edge knob or op name.
+        SpaceError: an unknown dataset, edge knob or op name, or a bad batch.
     """
 
     kind = "nb201"
     enumerable = True
 
     def __init__(
-        self, dataset: str = "cifar10-valid", restrict: Mapping[str, Any] | None = None
+        self,
+        dataset: str = "cifar10-valid",
+        restrict: Mapping[str, Any] | None = None,
+        batch: int = 1,
     ) -> None:
+        self.batch = _check_batch(batch)
         from archgym.workloads.nb201 import NB201_OPS
 
         if dataset not in NB201_ACCURACY_DATASETS:
@@ -355,7 +374,7 @@ class NB201Network(NetworkSpace):
         if self._table is None:
             self._prepare()
             assert self._reps is not None
-            self._table = nb201_table(self._reps, self.lowering_dataset)
+            self._table = nb201_table(self._reps, self.lowering_dataset, batch=self.batch)
         return self._table
 
     def workloads(self, X: np.ndarray) -> tuple[WorkloadTable, np.ndarray]:
@@ -388,6 +407,8 @@ class NB201Network(NetworkSpace):
         d: dict[str, Any] = {"kind": self.kind, "dataset": self.dataset}
         if self.restrict:
             d["restrict"] = self.restrict
+        if self.batch != 1:
+            d["batch"] = self.batch
         return d
 
     def describe(self) -> str:
@@ -454,6 +475,7 @@ class MobileNetNetwork(NetworkSpace):
         restrict: optional ``{knob: value or [values]}`` restricting some knobs.
         num_classes: classifier width of the lowered (full-size) network.
         memo_size: how many lowered networks and accuracies are memoised.
+        batch: images per inference call of the lowered networks.
     """
 
     kind = "mobilenet"
@@ -466,9 +488,11 @@ class MobileNetNetwork(NetworkSpace):
         restrict: Mapping[str, Any] | None = None,
         num_classes: int = 1000,
         memo_size: int = 8192,
+        batch: int = 1,
     ) -> None:
         from archgym.workloads.mobilenet_space import mobilenet_design_space
 
+        self.batch = _check_batch(batch)
         self._full = mobilenet_design_space()
         self._space = _restricted(self._full, restrict)
         self.restrict = _restrict_doc(self._full, self._space)
@@ -521,7 +545,9 @@ class MobileNetNetwork(NetworkSpace):
         for key in keys:
             wl = self._workloads.get(key)
             if wl is None:
-                wl = mobilenet_workload(self._choice(key), num_classes=self.num_classes)
+                wl = mobilenet_workload(
+                    self._choice(key), num_classes=self.num_classes, batch=self.batch
+                )
                 self._remember(self._workloads, key, wl)
             wls.append(wl)
         return WorkloadTable.from_workloads(wls), inv
@@ -545,6 +571,8 @@ class MobileNetNetwork(NetworkSpace):
             d["restrict"] = self.restrict
         if self.num_classes != 1000:
             d["num_classes"] = self.num_classes
+        if self.batch != 1:
+            d["batch"] = self.batch
         return d
 
     def describe(self) -> str:
@@ -559,25 +587,146 @@ class MobileNetNetwork(NetworkSpace):
         )
 
 
-def network_from_spec(spec: Any) -> NetworkSpace | None:
+# ------------------------------------------------------------------------------------------
+# Accel-NASBench (ImageNet, EfficientNet-B0 skeleton)
+# ------------------------------------------------------------------------------------------
+
+
+class AccelNASBenchNetwork(NetworkSpace):
+    """The Accel-NASBench space (28 knobs: expansion, kernel, depth, squeeze-excite of each
+    of EfficientNet-B0's 7 stages; about 1.4e16 networks, not enumerable), lowered at
+    224x224 and ``batch`` images a call, scored by the ImageNet top-1 oracle
+    :class:`~archgym.oracles.AccelNASBenchAccuracy` (fitted to the benchmark's real
+    training results).
+
+    Args:
+        batch: images per inference call (latency and energy are per call).
+        restrict: optional ``{knob: value or [values]}`` restricting some knobs.
+        memo_size: how many lowered networks are memoised.
+    """
+
+    kind = "accel_nasbench"
+    enumerable = False
+
+    def __init__(
+        self, batch: int = 1, restrict: Mapping[str, Any] | None = None, memo_size: int = 8192
+    ) -> None:
+        from archgym.workloads.accel_nasbench import accel_nasbench_design_space
+
+        self.batch = _check_batch(batch)
+        self._full = accel_nasbench_design_space()
+        self._space = _restricted(self._full, restrict)
+        self.restrict = _restrict_doc(self._full, self._space)
+        self.memo_size = int(memo_size)
+        self._workloads: OrderedDict[tuple[int, ...], Any] = OrderedDict()
+        self._oracle: Any = None
+
+    @property
+    def space(self) -> DesignSpace:
+        return self._space
+
+    @property
+    def oracle(self) -> Any:
+        """The ImageNet accuracy oracle (built on first use)."""
+        if self._oracle is None:
+            from archgym.oracles import AccelNASBenchAccuracy
+
+            self._oracle = AccelNASBenchAccuracy()
+        return self._oracle
+
+    def archs(self, X: np.ndarray) -> np.ndarray:
+        """``(batch, 28)`` architecture values (the data file's columns) of index rows."""
+        X = np.asarray(X, np.int64).reshape(-1, self._space.n_knobs)
+        return np.stack(
+            [np.asarray(k.array)[X[:, j]] for j, k in enumerate(self._space.knobs)], axis=1
+        ).astype(np.int64)
+
+    def _frame(self, values: np.ndarray):  # -> pandas.DataFrame
+        import pandas as pd
+
+        return pd.DataFrame(values, columns=list(self._space.names))
+
+    def workloads(self, X: np.ndarray) -> tuple[WorkloadTable, np.ndarray]:
+        from archgym.workloads.accel_nasbench import accel_nasbench
+
+        vals = self.archs(X)
+        uniq, inv = np.unique(vals, axis=0, return_inverse=True)
+        wls = []
+        for row in uniq:
+            key = tuple(int(v) for v in row)
+            wl = self._workloads.get(key)
+            if wl is None:
+                wl = accel_nasbench(
+                    dict(zip(self._space.names, key, strict=True)), batch=self.batch
+                )
+                self._workloads[key] = wl
+                while len(self._workloads) > self.memo_size:
+                    self._workloads.popitem(last=False)
+            wls.append(wl)
+        return WorkloadTable.from_workloads(wls), inv.reshape(-1)
+
+    def accuracy(self, X: np.ndarray) -> np.ndarray:
+        return np.asarray(self.oracle(self._frame(self.archs(X))), np.float64)
+
+    def accuracy_std(self, X: np.ndarray) -> np.ndarray:
+        """The oracle's uncertainty (accuracy points) of each design: shape ``(batch,)``."""
+        return np.asarray(self.oracle.std(self._frame(self.archs(X))), np.float64)
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"kind": self.kind}
+        if self.batch != 1:
+            d["batch"] = self.batch
+        if self.restrict:
+            d["restrict"] = self.restrict
+        return d
+
+    def describe(self) -> str:
+        return (
+            f"Accel-NASBench ImageNet space ({self._space.n_knobs} knobs, EfficientNet-B0 skeleton, "
+            f"not enumerable) at batch {self.batch}; accuracy: ImageNet top-1 from the Accel-NASBench "
+            "oracle (a model fitted to the benchmark's real proxy-training results)"
+        )
+
+
+def network_from_spec(spec: Any, batch: int = 1) -> NetworkSpace | None:
     """A :class:`NetworkSpace` from ``None``, a kind name, a document or an instance.
 
+    Args:
+        spec: the network part of a scenario.
+        batch: the scenario's batch; a document that sets its own ``batch`` must agree
+            unless the scenario's is 1 (the default).
+
     Raises:
-        SpaceError: an unknown kind or option.
+        SpaceError: an unknown kind or option, or conflicting batches.
     """
-    if spec is None or isinstance(spec, NetworkSpace):
+    if spec is None:
+        return None
+    if isinstance(spec, NetworkSpace):
+        nb = getattr(spec, "batch", 1)
+        if batch != 1 and nb != batch:
+            raise SpaceError(
+                f"the network space runs batch {nb} but the scenario asks for batch {batch}"
+            )
         return spec
     if isinstance(spec, str):
         spec = {"kind": spec}
     if not isinstance(spec, Mapping):
         raise SpaceError(
-            f"network must be 'nb201', 'mobilenet', a mapping or a NetworkSpace, got {type(spec).__name__}"
+            "network must be 'nb201', 'mobilenet', 'accel_nasbench', a mapping or a NetworkSpace, "
+            f"got {type(spec).__name__}"
         )
     spec = dict(spec)
+    if batch != 1:
+        if spec.get("batch", batch) != batch:
+            raise SpaceError(
+                f"network batch {spec['batch']!r} conflicts with the scenario's batch {batch}"
+            )
+        spec["batch"] = batch
     kind = spec.pop("kind", None)
     allowed = {
-        "nb201": {"dataset", "restrict"},
-        "mobilenet": {"oracle", "oracle_options", "restrict", "num_classes"},
+        "nb201": {"dataset", "restrict", "batch"},
+        "mobilenet": {"oracle", "oracle_options", "restrict", "num_classes", "batch"},
+        "accel_nasbench": {"batch", "restrict"},
     }
     if kind not in allowed:
         raise SpaceError(f"unknown network kind {kind!r}; choose one of {sorted(allowed)}")
@@ -586,4 +735,6 @@ def network_from_spec(spec: Any) -> NetworkSpace | None:
         raise SpaceError(
             f"network {kind!r}: unknown option(s) {unknown}; allowed: {sorted(allowed[kind])}"
         )
+    if kind == "accel_nasbench":
+        return AccelNASBenchNetwork(**spec)
     return NB201Network(**spec) if kind == "nb201" else MobileNetNetwork(**spec)

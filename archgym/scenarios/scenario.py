@@ -14,7 +14,8 @@ Sign conventions (one for every agent and environment):
   column per objective in :attr:`Evaluation.objectives` (all maximised, e.g.
   ``[accuracy, -latency_ms, -energy_mj]``); its scalar ``objective`` is the first of
   them, or the ``weights``-weighted sum when weights are given.
-* **slack** — ``slack_<metric> = budget - value``; a design is feasible iff every slack
+* **slack** — ``slack_<metric> = budget - value`` (for ``throughput``, a floor:
+  ``value - budget``); a design is feasible iff every slack
   is ``>= 0`` (and the accelerator accepts it). :meth:`Scenario.evaluate_slack` returns
   them as a ``batch x num_constraints`` array in the order of :attr:`Scenario.budgets`.
 * **violation** — ``sum over budgets of max(0, value - budget) / budget``, plus
@@ -53,6 +54,7 @@ from archgym.accelerator import (
     DATAFLOWS,
     DTYPE_BYTES,
     DTYPES,
+    NODES_NM,
     PRESETS,
     AcceleratorConfig,
     ConfigBatch,
@@ -99,6 +101,10 @@ HARDWARE_FIELDS: dict[str, str] = {
     "freq_mhz": "float",
     "dataflow": "categorical",
     "dtype": "categorical",
+    "node_nm": "int",
+    "dw_pixels": "int",
+    "dw_channels": "int",
+    "pack_groups": "flag",
 }
 
 #: Metric -> direction (+1 maximised, -1 minimised).
@@ -108,10 +114,18 @@ METRICS: dict[str, int] = {
     "energy_mj": -1,
     "area_mm2": -1,
     "utilization": +1,
+    "throughput": +1,
 }
-#: Metrics a budget (an upper bound) can be put on.
-BUDGET_METRICS: tuple[str, ...] = ("area_mm2", "latency_ms", "energy_mj")
-_ALIASES = {"latency": "latency_ms", "energy": "energy_mj", "area": "area_mm2", "acc": "accuracy"}
+#: Metrics a budget can be put on: an upper bound on the minimised ones, a floor on
+#: ``throughput`` (inferences per second).
+BUDGET_METRICS: tuple[str, ...] = ("area_mm2", "latency_ms", "energy_mj", "throughput")
+_ALIASES = {
+    "latency": "latency_ms",
+    "energy": "energy_mj",
+    "area": "area_mm2",
+    "acc": "accuracy",
+    "inferences_per_s": "throughput",
+}
 #: Violation added for a design the accelerator rejects (its latency and energy are inf).
 REJECTED_VIOLATION = 1.0
 _AGGREGATES = ("geomean", "mean", "max", "sum")
@@ -228,6 +242,13 @@ class HardwareSpace:
                 f"hardware knob {k.name!r} is not an accelerator field; allowed: {', '.join(HARDWARE_FIELDS)}"
             )
         kind = HARDWARE_FIELDS[k.name]
+        if kind == "flag":
+            bad = [c for c in k.choices if not isinstance(c, (bool, np.bool_))]
+            if bad:
+                raise SpaceError(
+                    f"knob {k.name!r}: value {bad[0]!r} is invalid; allowed values: True, False"
+                )
+            return np.array(k.choices, bool)
         if kind == "categorical":
             allowed = DATAFLOWS if k.name == "dataflow" else DTYPES
             bad = [c for c in k.choices if c not in allowed]
@@ -246,8 +267,12 @@ class HardwareSpace:
             )
         )
         bad = [c for c in k.choices if not ok_type(c) or not (c > 0) or not math.isfinite(c)]
+        if k.name == "node_nm":
+            bad = [c for c in k.choices if not ok_type(c) or c not in NODES_NM]
         if bad:
             need = "integers >= 1" if kind == "int" else "finite numbers > 0"
+            if k.name == "node_nm":
+                need = f"technology nodes {list(NODES_NM)}"
             raise SpaceError(
                 f"knob {k.name!r}: value {bad[0]!r} is invalid; allowed values: {need}"
             )
@@ -305,7 +330,8 @@ class Evaluation:
     """The result of :meth:`Scenario.evaluate`: one row per design, as a dict of arrays.
 
     Columns (each an array of shape ``(batch,)``): every knob by name (its values),
-    ``accuracy`` (NAS scenarios), ``latency_ms``, ``energy_mj``, ``area_mm2``,
+    ``accuracy`` (NAS scenarios), ``latency_ms`` (one call on the scenario's batch),
+    ``throughput`` (inferences per second), ``energy_mj``, ``area_mm2``,
     ``utilization``, ``latency_ms_<workload>`` and ``energy_mj_<workload>`` (scenarios
     with several workloads), ``objective`` (maximised), ``objective_<metric>`` (each
     objective, maximised, multi-objective scenarios), ``slack_<metric>`` (budget - value)
@@ -429,7 +455,8 @@ class Evaluation:
             if code & (_BUDGET_BIT0 << b):
                 v = float(self.data[m][i])
                 if math.isfinite(v):
-                    over.append(f"{m}={v:.4g} > {budget:g}")
+                    cmp = "<" if METRICS[m] > 0 else ">"
+                    over.append(f"{m}={v:.4g} {cmp} {budget:g}")
         if over:
             parts.append("over budget: " + ", ".join(over))
         return "; ".join(parts)
@@ -478,15 +505,17 @@ _TOP_KEYS = (
     "budgets",
     "ref_point",
     "mode",
+    "batch",
 )
 
 
-def _load_workload(spec: Any) -> tuple[str, Any, Any]:
-    """``(label, workload, document)`` of a workload spec (a zoo name or a mapping)."""
+def _load_workload(spec: Any, batch: int = 1) -> tuple[str, Any, Any]:
+    """``(label, workload, document)`` of a workload spec (a zoo name or a mapping); the
+    scenario's ``batch`` applies unless the spec sets its own."""
     from archgym.workloads import Workload, WorkloadError, load
 
     if isinstance(spec, Workload):
-        return _label(spec.name), spec, None
+        return _label(spec.name), (spec if spec.batch != 1 else spec.with_batch(batch)), None
     if isinstance(spec, str):
         spec = {"name": spec}
     if not isinstance(spec, Mapping) or "name" not in spec:
@@ -495,6 +524,8 @@ def _load_workload(spec: Any) -> tuple[str, Any, Any]:
         )
     doc = dict(spec)
     options = {k: v for k, v in doc.items() if k not in ("name", "label")}
+    if batch != 1 and "batch" not in options:
+        options["batch"] = batch
     key = stable_hash([doc["name"], options])
     if key not in _ZOO_CACHE:
         try:
@@ -524,12 +555,13 @@ class Scenario:
         workloads: hardware-only scenarios: a zoo name, a mapping ``{"name": ...,
             options}`` or a list of them (several: metrics aggregated with ``aggregate``).
         objective: a metric (``"latency_ms"``, ``"energy_mj"``, ``"area_mm2"``,
-            ``"accuracy"``, ``"utilization"``; aliases ``latency``, ``energy``, ``area``)
+            ``"accuracy"``, ``"utilization"``, ``"throughput"``; aliases ``latency``,
+            ``energy``, ``area``)
             or a list of them (multi-objective). Minimised metrics enter negated: the
             objective is always MAXIMISED. Default: ``"accuracy"`` with a network, else
             ``"latency_ms"``.
         budgets: upper bounds ``{metric: value}`` on ``area_mm2``, ``latency_ms``,
-            ``energy_mj``.
+            ``energy_mj``; a floor on ``throughput`` (inferences per second).
         base: accelerator preset (or ``{"preset": ..., field: value}``) giving the fields
             that are not knobs.
         aggregate: with several workloads, how ``latency_ms`` and ``energy_mj`` combine
@@ -543,6 +575,9 @@ class Scenario:
         mode: cost-model mode, ``"default"`` or ``"scalesim"``.
         id: identifier (default ``"custom-<hash>"``).
         description: one line (or a few) saying what the scenario is.
+        batch: images per inference call, for every workload (fixed workloads that set
+            their own ``batch`` keep it) or the network space. Latency and energy are per
+            call; ``throughput`` is ``batch / latency``. Default 1.
 
     Raises:
         ScenarioError: a malformed definition; SpaceError: a bad knob.
@@ -566,7 +601,11 @@ class Scenario:
         mode: str = "default",
         id: str | None = None,
         description: str = "",
+        batch: int = 1,
     ) -> None:
+        if isinstance(batch, bool) or not isinstance(batch, (int, np.integer)) or batch < 1:
+            raise ScenarioError(f"batch must be a positive integer, got {batch!r}")
+        self.batch = int(batch)
         if isinstance(hardware, Mapping) and ("base" in hardware or "knobs" in hardware):
             extra = sorted(set(hardware) - {"base", "knobs"})
             if extra:
@@ -574,7 +613,7 @@ class Scenario:
             base = hardware.get("base", base)
             hardware = {"knobs": hardware["knobs"]} if "knobs" in hardware else None
         self.hardware = HardwareSpace(_space_from_spec(hardware, "hardware"), base)
-        self.network: NetworkSpace | None = network_from_spec(network)
+        self.network: NetworkSpace | None = network_from_spec(network, batch=self.batch)
         if self.hardware.space is None and self.network is None:
             raise ScenarioError("a scenario needs hardware knobs, a network space, or both")
         # --- workloads ----------------------------------------------------------------------
@@ -598,7 +637,7 @@ class Scenario:
             )
             if not specs:
                 raise ScenarioError("'workloads' is empty")
-            loaded = [_load_workload(s) for s in specs]
+            loaded = [_load_workload(s, self.batch) for s in specs]
             labels = [lab for lab, _, _ in loaded]
             if len(set(labels)) != len(labels):
                 raise ScenarioError(
@@ -745,6 +784,8 @@ class Scenario:
                 ref[j] = 0.0
             elif METRICS[m] < 0 and m in self.budgets:
                 ref[j] = -self.budgets[m]
+            elif m == "throughput" and m in self.budgets:
+                ref[j] = self.budgets[m]
         if np.isnan(ref).any():
             ev = self.evaluate(self.space.sample(512, seed=0))
             F = ev.objectives[ev.feasible] if ev.feasible.any() else ev.objectives
@@ -804,6 +845,15 @@ class Scenario:
         arr = self.space.validate(designs)
         return arr[None, :] if arr.ndim == 1 else arr
 
+    @property
+    def best_known(self) -> dict[str, Any] | None:
+        """The best-known reference optimum of a catalog scenario that cannot be enumerated
+        (``archgym.scenarios.catalog.best_known``), or ``None``. Regret against it is
+        regret against the best value found, labelled best-known."""
+        from .catalog import best_known
+
+        return best_known(self.id)
+
     def evaluate(self, designs: Any) -> Evaluation:
         """Evaluate a batch of designs in one vectorised cost-model call.
 
@@ -855,7 +905,7 @@ class Scenario:
         arrays: every design on every workload of ``table`` (``rows=None``), or design
         ``i`` on workload ``rows[i]`` (``W = 1``). One ``simulate_batch`` call."""
         m = len(cb)
-        keys = ("latency_ms", "energy_mj", "utilization")
+        keys = ("latency_ms", "energy_mj", "utilization", "throughput")
         if rows is not None or table.n_workloads == 1:
             rep = simulate_batch(cb, table, self.mode, workload_index=rows)
             out = {k: rep[k][:, None] for k in keys}
@@ -884,6 +934,7 @@ class Scenario:
             "latency_ms": np.full((n, W), np.inf),
             "energy_mj": np.full((n, W), np.inf),
             "utilization": np.full((n, W), np.nan),
+            "throughput": np.zeros((n, W)),
             "area_mm2": area_mm2(cb) if not ok.all() else np.empty(n),
         }
         idx = np.flatnonzero(ok)
@@ -932,6 +983,21 @@ class Scenario:
                 return v.max(axis=1)
             return v.sum(axis=1)
 
+    def _aggregate_throughput(self, t: np.ndarray) -> np.ndarray:
+        """Throughput over several workloads, consistent with the latency aggregate:
+        the geometric or arithmetic mean, the worst (for ``max`` latency), or the rate of
+        running one call of each in turn (for ``sum``, equal batches)."""
+        if t.shape[1] == 1:
+            return t[:, 0]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if self.aggregate == "geomean":
+                return np.exp(np.log(t).mean(axis=1))
+            if self.aggregate == "mean":
+                return t.mean(axis=1)
+            if self.aggregate == "max":
+                return t.min(axis=1)
+            return t.shape[1] / (1.0 / t).sum(axis=1)
+
     def _finish(
         self,
         data: dict[str, np.ndarray],
@@ -945,6 +1011,7 @@ class Scenario:
             data["accuracy"] = accuracy
         data["latency_ms"] = self._aggregate(hw["latency_ms"])
         data["energy_mj"] = self._aggregate(hw["energy_mj"])
+        data["throughput"] = self._aggregate_throughput(hw["throughput"])
         data["area_mm2"] = hw["area_mm2"]
         util = hw["utilization"]
         data["utilization"] = util[:, 0] if util.shape[1] == 1 else util.mean(axis=1)
@@ -971,9 +1038,10 @@ class Scenario:
         for b, (m, budget) in enumerate(self.budgets.items()):
             v = data[m]
             with np.errstate(invalid="ignore"):
-                slack = budget - v
+                floor = METRICS[m] > 0  # a floor on a maximised metric (throughput)
+                slack = v - budget if floor else budget - v
                 over = ~(slack >= 0)
-                part = np.where(np.isfinite(v), np.maximum(v - budget, 0.0) / budget, 0.0)
+                part = np.where(np.isfinite(v), np.maximum(-slack, 0.0) / budget, 0.0)
             data[f"slack_{m}"] = slack
             violation += part
             feasible &= ~over
@@ -1082,6 +1150,8 @@ class Scenario:
             d["ref_point"] = [float(x) for x in self._ref_point]
         if self.mode != "default":
             d["mode"] = self.mode
+        if self.batch != 1:
+            d["batch"] = self.batch
         return d
 
     def definition(self) -> dict[str, Any]:
@@ -1176,7 +1246,14 @@ class Scenario:
             agg = f" ({self.aggregate})" if len(self.workload_labels) > 1 else ""
             lines.append(f"  workloads   {', '.join(self.workload_labels)}{agg}")
         lines.append(f"  objective   {obj} (the objective column is maximised)")
-        budgets = ", ".join(f"{m} <= {v:g}" for m, v in self.budgets.items()) or "none"
+        budgets = (
+            ", ".join(
+                f"{m} {'>=' if METRICS[m] > 0 else '<='} {v:g}" for m, v in self.budgets.items()
+            )
+            or "none"
+        )
+        if self.batch != 1:
+            lines.append(f"  batch       {self.batch} per call")
         lines.append(f"  budgets     {budgets}")
         if self.is_multi_objective:
             lines.append(f"  ref_point   {[round(float(x), 6) for x in self.ref_point]}")  # type: ignore[union-attr]

@@ -1,0 +1,225 @@
+"""Optuna's samplers behind archgym's ask/tell interface (``make("optuna", sampler=...)``).
+
+A peer, not a rewrite: the agent holds an in-memory ``optuna.Study`` and drives it with
+Optuna's own ask-and-tell API (``study.ask(fixed_distributions)`` / ``study.tell``), so the
+samplers run exactly as they do for an Optuna user:
+
+* ``"tpe"``: ``TPESampler`` (Optuna's default; ``constant_liar`` for batches);
+* ``"cmaes"``: ``CmaEsSampler`` with margin (``with_margin=True``, the variant for
+  integer parameters); categorical knobs go to its seeded independent sampler, as in Optuna;
+* ``"gp"``: ``GPSampler`` (Optuna's Gaussian-process BO, log EI);
+* ``"nsga2"``: ``NSGAIISampler``.
+
+Knobs: an ordered knob (power-of-two, integer, ordinal) is an ``IntDistribution`` over its
+choice indices, a categorical knob a ``CategoricalDistribution`` over its indices (so the
+design log is the same as every other agent's).
+
+Signs: Optuna's constraints are "``c <= 0`` feasible", archgym's slacks "``slack >= 0``
+feasible". :func:`slack_to_optuna` is the one place the sign changes
+(``c = -slack / budget``; a slack that is not finite becomes a large violation). The
+constraints reach the samplers that take them (TPE, GP, NSGA-II) the Optuna (>= 5) way:
+``trial.set_constraint(budget_name, c)`` before ``study.tell`` (the samplers read
+``FrozenTrial.constraints``; ``constraints_func`` is deprecated since Optuna 5.0).
+``CmaEsSampler`` has no constraint support in Optuna; it sees the objective only
+(``describe()["constraints"]`` says so). A design whose objective is not
+finite (the accelerator rejected it) is told as a failed trial (``TrialState.FAIL``), as an
+Optuna objective that cannot evaluate would be.
+
+Optuna may propose a design it has already seen (its samplers do not exclude repeats);
+the agent does not filter them, so the peer is measured as Optuna behaves.
+
+Seeded samplers make a run deterministic for a seed, which is what ``run(resume=...)``
+relies on: the base class replays the logged designs through ``ask``/``tell``.
+
+Example:
+    >>> from archgym.agents import make
+    >>> agent = make("optuna", sampler="tpe")
+    >>> history = agent.run(scenario, budget=100, seed=0)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from .base import Agent, AgentError, AgentSettings, Observations, torch_threads
+
+__all__ = ["OptunaAgent", "OptunaSettings", "SAMPLERS", "slack_to_optuna"]
+
+SAMPLERS = ("tpe", "cmaes", "gp", "nsga2")
+"""Values of ``OptunaSettings.sampler``."""
+
+VIOLATION_PENALTY = 1e6
+"""The constraint value of a slack that is not finite (a rejected design): violated."""
+
+
+def slack_to_optuna(slack: np.ndarray, scale: np.ndarray | None = None) -> np.ndarray:
+    """archgym's slacks (``budget - value``, feasible iff every one ``>= 0``) as Optuna
+    constraint values (feasible iff every one ``<= 0``).
+
+    Args:
+        slack: ``n x m`` (or ``m``) float array.
+        scale: optional ``m`` positive divisors (the budgets), so that budgets in
+            different units weigh alike in Optuna's summed violation.
+
+    Returns:
+        ``-slack / scale`` with the shape of ``slack``; NaN and infinite slacks become
+        ``VIOLATION_PENALTY``.
+    """
+    s = np.asarray(slack, dtype=np.float64)
+    c = -s if scale is None else -s / np.asarray(scale, dtype=np.float64)
+    return np.where(np.isfinite(c), c, VIOLATION_PENALTY)
+
+
+@dataclass
+class OptunaSettings(AgentSettings):
+    """Settings of :class:`OptunaAgent`."""
+
+    sampler: str = "tpe"
+    """Optuna's sampler: "tpe", "cmaes", "gp" or "nsga2"."""
+
+    n_startup_trials: int = 10
+    """Random trials before the model-based ones (TPE, GP and CMA-ES's ``n_startup_trials``;
+    Optuna's defaults are 10, 10 and 1)."""
+
+    population_size: int = 50
+    """NSGA-II's population size (Optuna's default)."""
+
+    def validate(self) -> None:
+        """Check every setting.
+
+        Raises:
+            AgentError: a setting is out of range; the message names it and what is allowed.
+        """
+        super().validate()
+        if self.sampler not in SAMPLERS:
+            raise AgentError(
+                f"optuna: unknown sampler {self.sampler!r}; choose one of {list(SAMPLERS)}"
+            )
+        for name in ("n_startup_trials", "population_size"):
+            v = getattr(self, name)
+            low = 0 if name == "n_startup_trials" else 2
+            if isinstance(v, bool) or not isinstance(v, int | np.integer) or v < low:
+                raise AgentError(f"optuna: {name} must be an integer >= {low}, got {v!r}")
+
+
+class OptunaAgent(Agent):
+    """An Optuna sampler driven by ask/tell (``archgym.agents.make("optuna", sampler=...)``).
+
+    Raises:
+        AgentError: a bad setting, or Optuna not installed (``pip install archgym[optuna]``).
+    """
+
+    name: ClassVar[str] = "optuna"
+    Settings: ClassVar[type[AgentSettings]] = OptunaSettings
+    supports_multi_objective: ClassVar[bool] = True
+
+    settings: OptunaSettings
+
+    def _setup(self) -> None:
+        try:
+            import optuna
+        except ImportError as exc:  # pragma: no cover - depends on the install
+            raise AgentError(
+                "optuna: the 'optuna' package is missing; pip install 'archgym[optuna]'"
+            ) from exc
+        from optuna.distributions import CategoricalDistribution, IntDistribution
+
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        s = self.settings
+        space = self.space
+        cat = set(space.categorical_dims())
+        self._dists: dict[str, Any] = {}
+        for j, knob in enumerate(space.knobs):
+            n = len(knob.choices)
+            self._dists[knob.name] = (
+                CategoricalDistribution(list(range(n))) if j in cat else IntDistribution(0, n - 1)
+            )
+        assert self.obs is not None
+        k = int(self.obs.objectives.shape[1])
+        budgets = dict(getattr(self.scenario, "budgets", {}) or {})
+        b = np.array([float(v) for v in budgets.values()], np.float64)
+        self._scale = np.where(np.isfinite(b) & (b != 0), np.abs(b), 1.0)
+        self._m = len(b)
+        self._budget_names = list(budgets)
+        seed = self.seed
+        if s.sampler == "tpe":
+            sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=s.n_startup_trials)
+        elif s.sampler == "gp":
+            sampler = optuna.samplers.GPSampler(seed=seed, n_startup_trials=s.n_startup_trials)
+        elif s.sampler == "nsga2":
+            sampler = optuna.samplers.NSGAIISampler(seed=seed, population_size=s.population_size)
+        else:
+            if k > 1:
+                raise AgentError("optuna: the cmaes sampler optimises one objective")
+            sampler = optuna.samplers.CmaEsSampler(
+                seed=seed,
+                n_startup_trials=s.n_startup_trials,
+                with_margin=True,
+                warn_independent_sampling=False,
+            )
+        self._has_constraints = bool(self._m) and s.sampler != "cmaes"
+        self.study = optuna.create_study(directions=["maximize"] * k, sampler=sampler)
+        self._pending: list[tuple[np.ndarray, Any]] = []
+
+    # --- the interface -------------------------------------------------------------------
+    def ask(self, n: int | None = None) -> np.ndarray:
+        """Ask Optuna for ``n`` trials (default ``settings.batch_size``).
+
+        Returns:
+            ``n x n_knobs`` int64 array of choice indices.
+        """
+        n = self._ask_size(n)
+        names = list(self.space.names)
+        out = np.zeros((n, len(names)), np.int64)
+        with torch_threads(self.settings.threads):
+            for i in range(n):
+                trial = self.study.ask(self._dists)
+                out[i] = [int(trial.params[m]) for m in names]
+                self._pending.append((out[i].copy(), trial))
+        return out
+
+    def tell(self, X: np.ndarray, results: Observations) -> None:
+        """Tell Optuna the results of trials it asked for (in any order).
+
+        Raises:
+            AgentError: a design that ``ask`` did not hand out (or that was told already).
+        """
+        from optuna.trial import TrialState
+
+        super().tell(X, results)
+        X = np.asarray(X, np.int64).reshape(len(results), -1)
+        cons = slack_to_optuna(results.slack, self._scale) if self._m else None
+        with torch_threads(self.settings.threads):
+            for i, row in enumerate(X):
+                j = next(
+                    (t for t, (x, _) in enumerate(self._pending) if np.array_equal(x, row)), None
+                )
+                if j is None:
+                    raise AgentError(
+                        f"optuna: tell got design {row.tolist()}, which ask did not hand out "
+                        "(or which was told already)"
+                    )
+                _, trial = self._pending.pop(j)
+                if cons is not None:
+                    for name, c in zip(self._budget_names, cons[i], strict=True):
+                        trial.set_constraint(name, float(c))
+                values = results.objectives[i]
+                if np.isfinite(values).all():
+                    self.study.tell(trial, [float(v) for v in values])
+                else:
+                    self.study.tell(trial, state=TrialState.FAIL)
+
+    def describe(self) -> dict[str, Any]:
+        """Settings, plus the Optuna sampler and whether it sees the constraints."""
+        out = super().describe()
+        if self.space is not None:
+            out["optuna_sampler"] = type(self.study.sampler).__name__
+            out["constraints"] = (
+                "trial.set_constraint per budget (c = -slack / budget, <= 0 feasible)"
+                if self._has_constraints
+                else None
+            )
+        return out
