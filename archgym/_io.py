@@ -9,7 +9,17 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
-__all__ = ["atomic_open", "dump_yaml", "load_yaml"]
+__all__ = ["atomic_open", "cache_dir", "dump_yaml", "load_yaml"]
+
+
+def cache_dir(*parts: str) -> Path:
+    """``$ARCHGYM_CACHE/<parts>`` if the variable is set, else ``~/.cache/archgym/<parts>``.
+
+    The one root of every archgym cache (enumerations, NB201 tables, trained oracles).
+    """
+    env = os.environ.get("ARCHGYM_CACHE")
+    base = Path(env) if env else Path.home() / ".cache" / "archgym"
+    return base.joinpath(*parts)
 
 
 @contextmanager
