@@ -53,7 +53,7 @@ def pareto_mask(values: Any, tiebreak: Any = None, block: int = 512) -> np.ndarr
         F = F[:, None]
     n, k = F.shape
     keep = np.zeros(n, bool)
-    ok = ~np.isnan(F).any(axis=1)
+    ok = ~np.any(np.isnan(F), axis=1)
     if not ok.all():
         rows = np.flatnonzero(ok)
         tb = None if tiebreak is None else np.asarray(tiebreak)[rows]
@@ -70,9 +70,10 @@ def pareto_mask(values: Any, tiebreak: Any = None, block: int = 512) -> np.ndarr
         dom = np.zeros(len(blk), bool)
         if len(front):
             for f0 in range(0, len(front), 4096):
-                dom |= (front[None, f0 : f0 + 4096, :] >= blk[:, None, :]).all(-1).any(1)
-        ge = (blk[:, None, :] >= blk[None, :, :]).all(-1)
-        dom |= np.triu(ge, 1).any(0)
+                ge_front = np.all(front[None, f0 : f0 + 4096, :] >= blk[:, None, :], axis=-1)
+                dom |= np.any(ge_front, axis=1)
+        ge = np.all(blk[:, None, :] >= blk[None, :, :], axis=-1)
+        dom |= np.any(np.triu(ge, 1), axis=0)
         acc = ~dom
         keep[order[s : s + block][acc]] = True
         front = np.concatenate([front, blk[acc]])
@@ -95,9 +96,9 @@ def strictly_dominated(front: np.ndarray, points: np.ndarray) -> np.ndarray:
     step = max(1, 2_000_000 // max(1, len(front) * points.shape[1]))
     for s in range(0, len(points), step):
         p = points[s : s + step, None, :]
-        ge = (front[None] >= p).all(-1)
-        gt = (front[None] > p).any(-1)
-        out[s : s + step] = (ge & gt).any(1)
+        ge = np.all(front[None] >= p, axis=-1)
+        gt = np.any(front[None] > p, axis=-1)
+        out[s : s + step] = np.any(ge & gt, axis=1)
     return out
 
 

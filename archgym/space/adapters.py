@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     import torch
     from pymoo.core.variable import Variable
 
-    from .design_space import DesignSpace
+    from ._protocol import SpaceCore
 
 __all__ = ["GymnasiumAdapter", "BotorchAdapter", "PymooAdapter"]
 
@@ -30,7 +30,7 @@ class GymnasiumAdapter:
 
     __slots__ = ()
 
-    def to_gymnasium(self: DesignSpace, seed: int | None = None) -> gymnasium.spaces.MultiDiscrete:
+    def to_gymnasium(self: SpaceCore, seed: int | None = None) -> gymnasium.spaces.MultiDiscrete:
         """A flat ``MultiDiscrete(sizes, start=0)`` over index vectors (SB3 accepts it)."""
         from gymnasium import spaces
 
@@ -41,13 +41,13 @@ class GymnasiumAdapter:
             start=np.zeros(self.n_knobs, dtype=np.int64),
         )
 
-    def to_gymnasium_dict(self: DesignSpace, seed: int | None = None) -> gymnasium.spaces.Dict:
+    def to_gymnasium_dict(self: SpaceCore, seed: int | None = None) -> gymnasium.spaces.Dict:
         """A ``Dict`` of one ``Discrete(size_k)`` per knob, in knob order."""
         from gymnasium import spaces
 
         return spaces.Dict([(k.name, spaces.Discrete(k.size)) for k in self._knobs], seed=seed)
 
-    def from_gymnasium_action(self: DesignSpace, action: Any) -> np.ndarray:
+    def from_gymnasium_action(self: SpaceCore, action: Any) -> np.ndarray:
         """The index vector (or batch) of a ``MultiDiscrete`` or ``Dict`` action, validated.
 
         Args:
@@ -70,7 +70,7 @@ class BotorchAdapter:
 
     __slots__ = ()
 
-    def to_botorch_bounds(self: DesignSpace, dtype: torch.dtype | None = None) -> torch.Tensor:
+    def to_botorch_bounds(self: SpaceCore, dtype: torch.dtype | None = None) -> torch.Tensor:
         """``2 x n_knobs`` tensor of bounds in index space: row 0 zeros, row 1 ``size_k - 1``.
 
         Args:
@@ -83,7 +83,7 @@ class BotorchAdapter:
         return torch.stack([torch.zeros_like(upper), upper])
 
     def botorch_discrete_choices(
-        self: DesignSpace, dtype: torch.dtype | None = None
+        self: SpaceCore, dtype: torch.dtype | None = None
     ) -> list[torch.Tensor]:
         """Per knob, the tensor of allowed encoded values ``0, 1, ..., size_k - 1``."""
         import torch
@@ -91,20 +91,20 @@ class BotorchAdapter:
         dtype = torch.double if dtype is None else dtype
         return [torch.arange(k.size, dtype=dtype) for k in self._knobs]
 
-    def botorch_discrete_dims(self: DesignSpace) -> dict[int, list[float]]:
+    def botorch_discrete_dims(self: SpaceCore) -> dict[int, list[float]]:
         """``discrete_dims`` for ``optimize_acqf_mixed_alternating``: ordered knobs -> values."""
         return {
             j: [float(v) for v in range(k.size)] for j, k in enumerate(self._knobs) if k.ordered
         }
 
-    def botorch_cat_dims(self: DesignSpace) -> dict[int, list[float]]:
+    def botorch_cat_dims(self: SpaceCore) -> dict[int, list[float]]:
         """``cat_dims`` for ``optimize_acqf_mixed_alternating``: categorical knobs -> values."""
         return {
             j: [float(v) for v in range(k.size)] for j, k in enumerate(self._knobs) if not k.ordered
         }
 
     def botorch_grid(
-        self: DesignSpace, dtype: torch.dtype | None = None, max_designs: int = 2**20
+        self: SpaceCore, dtype: torch.dtype | None = None, max_designs: int = 2**20
     ) -> torch.Tensor:
         """Every design as a ``size x n_knobs`` tensor, for ``optimize_acqf_discrete``.
 
@@ -120,15 +120,15 @@ class BotorchAdapter:
         grid = self._unravel_unchecked(np.arange(self._size, dtype=np.int64))
         return torch.as_tensor(grid, dtype=torch.double if dtype is None else dtype)
 
-    def categorical_dims(self: DesignSpace) -> list[int]:
+    def categorical_dims(self: SpaceCore) -> list[int]:
         """Columns of the categorical (unordered) knobs, e.g. ``MixedSingleTaskGP(cat_dims=...)``."""
         return [j for j, k in enumerate(self._knobs) if not k.ordered]
 
-    def ordered_dims(self: DesignSpace) -> list[int]:
+    def ordered_dims(self: SpaceCore) -> list[int]:
         """Columns of the ordered knobs (ordinal, integer, power of two)."""
         return [j for j, k in enumerate(self._knobs) if k.ordered]
 
-    def normalize(self: DesignSpace, index_array: Any) -> np.ndarray:
+    def normalize(self: SpaceCore, index_array: Any) -> np.ndarray:
         """Choice indices scaled to ``[0, 1]``: ``index / (size_k - 1)`` (0 for one-choice knobs).
 
         Args:
@@ -140,7 +140,7 @@ class BotorchAdapter:
         arr = self.validate(index_array)
         return arr / np.maximum(self._sizes - 1, 1)
 
-    def unnormalize(self: DesignSpace, unit: Any) -> np.ndarray:
+    def unnormalize(self: SpaceCore, unit: Any) -> np.ndarray:
         """Inverse of :meth:`normalize`: round ``u * (size_k - 1)`` to the nearest index.
 
         Args:
@@ -154,7 +154,7 @@ class BotorchAdapter:
             raise SpaceError(f"unnormalize: expected shape (batch, {self.n_knobs}), got {u.shape}")
         return np.rint(u * (self._sizes - 1)).astype(np.int64)
 
-    def from_botorch(self: DesignSpace, X: Any) -> np.ndarray:
+    def from_botorch(self: SpaceCore, X: Any) -> np.ndarray:
         """Index arrays from BoTorch candidates in index space (rounded, then validated).
 
         Args:
@@ -172,7 +172,7 @@ class PymooAdapter:
 
     __slots__ = ()
 
-    def to_pymoo_vars(self: DesignSpace) -> dict[str, Variable]:
+    def to_pymoo_vars(self: SpaceCore) -> dict[str, Variable]:
         """pymoo mixed variables by knob name, in knob order.
 
         Ordered knobs become ``Integer(bounds=(0, size - 1))``; categorical knobs
@@ -190,11 +190,11 @@ class PymooAdapter:
                 out[k.name] = Choice(options=list(range(k.size)))
         return out
 
-    def to_pymoo_bounds(self: DesignSpace) -> tuple[np.ndarray, np.ndarray]:
+    def to_pymoo_bounds(self: SpaceCore) -> tuple[np.ndarray, np.ndarray]:
         """``(xl, xu)`` int64 bounds for a plain integer pymoo ``Problem`` over index vectors."""
         return np.zeros(self.n_knobs, dtype=np.int64), np.array(self._sizes - 1)
 
-    def to_pymoo(self: DesignSpace, index_array: Any) -> np.ndarray:
+    def to_pymoo(self: SpaceCore, index_array: Any) -> np.ndarray:
         """An object array of ``{name: index}`` dicts, as pymoo mixed-variable ``X`` holds.
 
         Args:
@@ -205,7 +205,7 @@ class PymooAdapter:
         out[:] = [dict(zip(self._names, row, strict=True)) for row in arr.tolist()]
         return out
 
-    def from_pymoo(self: DesignSpace, x: Any) -> np.ndarray:
+    def from_pymoo(self: SpaceCore, x: Any) -> np.ndarray:
         """Index arrays from pymoo decision variables (rounded, then validated).
 
         Args:

@@ -8,6 +8,7 @@ document. :class:`SpaceError` is the error of the whole :mod:`archgym.space` pac
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -181,8 +182,11 @@ class Knob:
     kind: ClassVar[str] = "abstract"
     ordered: ClassVar[bool] = False
 
-    if TYPE_CHECKING:
-        choices: tuple[Any, ...]
+    if TYPE_CHECKING:  # set by each subclass's __post_init__ (_finalize), not __init__ arguments
+        choices: Sequence[Any] = dataclasses.field(init=False)
+        _lookup: dict[Any, int] = dataclasses.field(init=False)
+        _array: np.ndarray = dataclasses.field(init=False)
+        _bool_choices: bool = dataclasses.field(init=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
@@ -205,7 +209,7 @@ class Knob:
     @property
     def array(self) -> np.ndarray:
         """The choices as a read-only numpy array (int64, float64, bool, str or object)."""
-        return self._array  # type: ignore[attr-defined,no-any-return]
+        return self._array
 
     @property
     def allowed(self) -> str:
@@ -228,9 +232,9 @@ class Knob:
         """
         value = _freeze(value)
         idx: int | None = None
-        if not (_is_bool(value) and not self._bool_choices):  # type: ignore[attr-defined]
+        if not (_is_bool(value) and not self._bool_choices):
             try:
-                idx = self._lookup.get(value)  # type: ignore[attr-defined]
+                idx = self._lookup.get(value)
             except TypeError:  # unhashable
                 idx = None
         if idx is None:
@@ -276,30 +280,31 @@ class Knob:
         """``(values as a 1-D array, int64 indices with -1 for unknown values)``."""
         if isinstance(values, pd.Series | pd.Index):
             values = values.to_numpy()
-        if self._array.dtype.kind == "O" and not isinstance(values, np.ndarray):  # type: ignore[attr-defined]
+        if self._array.dtype.kind == "O" and not isinstance(values, np.ndarray):
             values = _object_array(list(values))  # tuple choices must not become a 2-D array
         arr = np.asarray(values)
         if arr.dtype.kind not in "biufUO":  # e.g. datetimes: never a choice
             arr = np.asarray(values, dtype=object)
         arr = arr.reshape(-1)
-        if arr.dtype.kind == "b" and not self._bool_choices:  # type: ignore[attr-defined]
+        if arr.dtype.kind == "b" and not self._bool_choices:
             return arr, np.full(arr.shape, -1, dtype=np.int64)
-        if arr.dtype.kind in "iuf" and self._bool_choices:  # type: ignore[attr-defined]
+        if arr.dtype.kind in "iuf" and self._bool_choices:
             # 0 and 1 equal False and True, as in the scalar lookup
             is01 = (arr == 0) | (arr == 1)
             out = np.where(is01, self._lookup_many(arr.astype(bool))[1], -1)
             return arr, out.astype(np.int64)
         pd_index = self.__dict__.get("_pd_index")
         if pd_index is None:
-            choices: np.ndarray = self._array  # type: ignore[attr-defined]
+            choices: np.ndarray = self._array
             pd_index = pd.Index(
                 choices,
                 dtype=object if choices.dtype.kind == "U" else choices.dtype,
                 tupleize_cols=False,
             )
             object.__setattr__(self, "_pd_index", pd_index)
-        out = np.asarray(pd_index.get_indexer(arr), dtype=np.int64)
-        if arr.dtype.kind == "O" and not self._bool_choices and out.size and out.max() >= 0:  # type: ignore[attr-defined]
+        # pandas accepts any array-like target; pandas-stubs narrows it to an Index
+        out = np.asarray(pd_index.get_indexer(arr), dtype=np.int64)  # type: ignore[arg-type]
+        if arr.dtype.kind == "O" and not self._bool_choices and out.size and out.max() >= 0:
             # pandas matches True to 1; the scalar lookup does not, so neither do we
             is_bool = np.fromiter((_is_bool(v) for v in arr), dtype=bool, count=arr.size)
             out[is_bool] = -1
@@ -319,7 +324,7 @@ class Categorical(Knob):
         choices: The choices, in the order that defines their indices.
     """
 
-    choices: tuple[Any, ...]
+    choices: Sequence[Any]
 
     kind: ClassVar[str] = "categorical"
     ordered: ClassVar[bool] = False
@@ -341,7 +346,7 @@ class Ordinal(Knob):
         choices: The choices, in increasing order.
     """
 
-    choices: tuple[Any, ...]
+    choices: Sequence[Any]
 
     kind: ClassVar[str] = "ordinal"
     ordered: ClassVar[bool] = True

@@ -13,7 +13,7 @@ import numpy as np
 from .knobs import SeedLike, SpaceError, _is_int
 
 if TYPE_CHECKING:
-    from .design_space import DesignSpace
+    from ._protocol import SpaceCore
 
 __all__ = ["Sampling"]
 
@@ -24,7 +24,7 @@ class Sampling:
     __slots__ = ()
 
     def iter_batches(
-        self: DesignSpace, batch_size: int = 16384, start: int = 0, stop: int | None = None
+        self: SpaceCore, batch_size: int = 16384, start: int = 0, stop: int | None = None
     ) -> Iterator[np.ndarray]:
         """Every design in flat order, as successive index arrays.
 
@@ -53,7 +53,7 @@ class Sampling:
             hi = min(lo + int(batch_size), int(stop))
             yield self._unravel_unchecked(np.arange(lo, hi, dtype=np.int64))
 
-    def sample(self: DesignSpace, n: int, seed: SeedLike = None) -> np.ndarray:
+    def sample(self: SpaceCore, n: int, seed: SeedLike = None) -> np.ndarray:
         """``n`` designs drawn uniformly (with replacement) over the space.
 
         Args:
@@ -66,7 +66,7 @@ class Sampling:
         rng = np.random.default_rng(seed)
         return rng.integers(0, self._sizes, size=(int(n), self.n_knobs), dtype=np.int64)
 
-    def sample_unique(self: DesignSpace, n: int, seed: SeedLike = None) -> np.ndarray:
+    def sample_unique(self: SpaceCore, n: int, seed: SeedLike = None) -> np.ndarray:
         """``n`` distinct designs drawn uniformly without replacement.
 
         Args:
@@ -99,12 +99,12 @@ class Sampling:
                     rows.append(row)
         return np.array(rows, dtype=np.int64).reshape(n, self.n_knobs)
 
-    def _from_unit(self: DesignSpace, u: np.ndarray) -> np.ndarray:
+    def _from_unit(self: SpaceCore, u: np.ndarray) -> np.ndarray:
         """Map points of the unit cube to choice indices: ``floor(u * size_k)``."""
         idx = np.floor(u * self._sizes).astype(np.int64)
         return np.clip(idx, 0, self._sizes - 1)
 
-    def latin_hypercube(self: DesignSpace, n: int, seed: SeedLike = None) -> np.ndarray:
+    def latin_hypercube(self: SpaceCore, n: int, seed: SeedLike = None) -> np.ndarray:
         """``n`` designs from a Latin hypercube over the encoded space (scipy.stats.qmc).
 
         Each knob's ``[0, 1)`` axis is cut into ``size_k`` equal cells, one per choice,
@@ -122,7 +122,7 @@ class Sampling:
         sampler = qmc.LatinHypercube(d=self.n_knobs, rng=np.random.default_rng(seed))
         return self._from_unit(sampler.random(int(n)))
 
-    def sobol(self: DesignSpace, n: int, seed: SeedLike = None) -> np.ndarray:
+    def sobol(self: SpaceCore, n: int, seed: SeedLike = None) -> np.ndarray:
         """``n`` designs from a scrambled Sobol sequence over the encoded space.
 
         ``n`` need not be a power of two (scipy's balance warning is silenced; powers of
@@ -143,7 +143,7 @@ class Sampling:
             u = sampler.random(int(n))
         return self._from_unit(u)
 
-    def neighbors(self: DesignSpace, index_vector: Any) -> np.ndarray:
+    def neighbors(self: SpaceCore, index_vector: Any) -> np.ndarray:
         """The designs one knob away from a design.
 
         An ordered knob moves to the adjacent choice below and above (where they exist);
