@@ -8,9 +8,11 @@ acquisition (hypervolume improvement with several objectives), optimised over th
 
 How it works, one proposal at a time:
 
-1. **Initial design.** ``n_init`` designs from a seeded scrambled Sobol sequence over the
-   space (designs a known-cheap constraint rules out are skipped); with transfer, the
-   source run's best designs come first.
+1. **Initial design.** ``n_init`` designs: with transfer, the source run's best designs
+   first; then the centre of the space (``init_center``, as Ax starts: the middle choice
+   of every ordered knob, a seeded random choice of each categorical one, or the design
+   nearest to it that the known-cheap constraints admit); then a seeded scrambled Sobol
+   sample (designs a known-cheap constraint rules out are skipped).
 2. **Surrogates.** Inputs are the choice indices scaled to ``[0, 1]``
    (``DesignSpace.normalize``). Ordered knobs are continuous dimensions with an RBF kernel;
    categorical knobs go through BoTorch's categorical kernel, combined as in
@@ -56,14 +58,19 @@ and target data (task feature: source 0, target 1; the inter-task correlation is
 BoTorch's default data kernel, as the mixed kernel is ~8x dearer to fit inside it);
 ``None`` ignores the source.
 
-Cost control (about 0.4-0.9 s per proposal at 50-200 observations on one CPU core for a
-one-objective hardware scenario): hyperparameters are warm-started from the previous fit
-and re-optimised every ``refit_every`` observations for at most ``refit_maxiter`` L-BFGS
-iterations (``fit_maxiter`` for an outcome's first fit); at most ``max_train`` target and
-``max_source`` source observations are used; candidates are screened with marginal
-posteriors computed from cross-covariances only, and the Monte-Carlo acquisition scores
-only the shortlist. Everything is seeded: same scenario, settings and seed, same
-proposals (``torch``'s global RNG is forked, not disturbed).
+Cost control (measured with ``benchmarks/bench_agents.py``; about 0.4 s of CPU per
+proposal at 100 observations on one core for a hardware-only scenario, 0.7 s for
+co-design): hyperparameters are re-optimised only once the data has grown by
+``refit_growth`` (and by at least ``refit_every`` observations) since the last fit, for
+at most ``refit_maxiter`` L-BFGS iterations starting from the last values
+(``fit_maxiter`` for an outcome's first fit); between fits the GPs are rebuilt on all
+the data with the last hyperparameters (an exact posterior, no optimisation). At most
+``max_train`` target and ``max_source`` source observations are used; candidates are
+screened with marginal posteriors computed from cross-covariances only, and the
+Monte-Carlo acquisition scores only the shortlist. The agent runs torch on
+``threads`` threads (default 1) and restores the caller's setting. Everything is
+seeded: same scenario, settings and seed, same proposals whatever the machine's thread
+count (``torch``'s global RNG is forked, not disturbed).
 
 Example:
     >>> from archgym.agents import make
@@ -239,7 +246,7 @@ class BOSettings(AgentSettings):
     batch_size: int = 1
     """Designs proposed per ask (q); a batch is built by sequential greedy selection."""
 
-    n_init: int = 6
+    n_init: int = 10
     """Initial designs before the first surrogate: the source's best designs (with
     transfer, at most ``transfer_init``), the centre of the space (``init_center``), then
     a seeded scrambled Sobol sample."""

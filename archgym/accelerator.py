@@ -27,6 +27,10 @@ __all__ = [
     "DTYPE_BYTES",
     "PRESETS",
     "NODES_NM",
+    "FIELD_SPECS",
+    "FieldSpec",
+    "MAX_ONCHIP_KIB",
+    "validate_fields",
 ]
 
 #: Dataflows, in the order of their integer codes.
@@ -35,6 +39,7 @@ DATAFLOWS: tuple[str, ...] = ("os", "ws", "is")
 DTYPES: tuple[str, ...] = ("int8", "bf16", "fp16", "fp32")
 #: Bytes per element of each datatype.
 DTYPE_BYTES: dict[str, int] = {"int8": 1, "bf16": 2, "fp16": 2, "fp32": 4}
+_DTYPE_BYTES_ARR = np.array([DTYPE_BYTES[d] for d in DTYPES], dtype=np.float64)
 
 
 #: Technology nodes (nm) the technology table covers (``data/technology.yaml``, ``nodes``).
@@ -43,15 +48,6 @@ NODES_NM: tuple[int, ...] = (45, 32, 28, 22, 20, 16, 14, 10, 7)
 
 class ConfigError(ValueError):
     """An accelerator configuration is invalid; the message names the field and what is allowed."""
-
-
-_INT_FIELDS = ("rows", "cols", "cores", "lanes")
-_FLOAT_FIELDS = ("pe_mem_kib", "core_mem_kib", "bandwidth_gbps", "freq_mhz")
-#: Fields describing how depthwise (one-channel-per-group) layers execute: a separate
-#: depthwise engine of ``dw_pixels x dw_channels`` MACs a cycle (0 = none: they run on
-#: the array), and whether the compiler packs small groups block-diagonally on the array.
-_DW_INT_FIELDS = ("dw_pixels", "dw_channels")
-_BOOL_FIELDS = ("pack_groups",)
 
 
 def min_pe_mem_kib(lanes: Any, dtype_bytes: Any) -> Any:
@@ -69,6 +65,293 @@ def min_core_mem_kib(rows: Any, cols: Any, lanes: Any, dtype_bytes: Any) -> Any:
         * np.asarray(dtype_bytes)
         / 1024.0
     )
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One field of a design: its kind, its documented bounds and its batch dtype.
+
+    Kinds: ``"int"`` (an integer in ``lo..hi``; a float, even ``32.0``, is refused),
+    ``"float"`` (a finite number in ``lo..hi``; ``lo_open`` excludes ``lo``), ``"choice"``
+    (one of ``choices``: strings, given as the string or its integer code in a batch, or
+    numbers) and ``"bool"``. Adding a field to the template is one entry of
+    :data:`FIELD_SPECS` (and a dataclass field on both classes).
+    """
+
+    name: str
+    kind: str
+    lo: float = 0
+    hi: float = 0
+    lo_open: bool = False
+    choices: tuple[Any, ...] = ()
+    dtype: Any = np.float64
+    why: str = ""
+
+    def rule(self) -> str:
+        """What is allowed, in words."""
+        if self.kind == "int":
+            return f"an integer in {int(self.lo)}..{int(self.hi)}"
+        if self.kind == "float":
+            left = "(" if self.lo_open else "["
+            return f"a finite number in {left}{self.lo:g}, {self.hi:g}]"
+        if self.kind == "bool":
+            return "True or False"
+        return f"one of {list(self.choices)}"
+
+
+#: The fields of a design and their bounds: what a real accelerator can have, with room
+#: to explore (a 64K x 64K array, 1024 cores, a 1 GiB PE memory, a 1 TiB core memory,
+#: 1 MB/s to 100 TB/s off-chip, a clock from 1 MHz to 100 GHz). The bounds also keep every
+#: product the cost model forms far from int64 / float64 overflow.
+FIELD_SPECS: tuple[FieldSpec, ...] = (
+    FieldSpec("rows", "int", 1, 1 << 16, dtype=np.int64, why="PE rows of a core"),
+    FieldSpec("cols", "int", 1, 1 << 16, dtype=np.int64, why="PE columns of a core"),
+    FieldSpec("cores", "int", 1, 1 << 10, dtype=np.int64, why="cores"),
+    FieldSpec("lanes", "int", 1, 1 << 10, dtype=np.int64, why="MAC units per PE"),
+    FieldSpec("pe_mem_kib", "float", 0, 1 << 20, lo_open=True, why="KiB per PE, at most 1 GiB"),
+    FieldSpec("core_mem_kib", "float", 0, 1 << 30, lo_open=True, why="KiB per core, at most 1 TiB"),
+    FieldSpec("bandwidth_gbps", "float", 1e-3, 1e5, why="GB/s off chip: 1 MB/s to 100 TB/s"),
+    FieldSpec("freq_mhz", "float", 1.0, 1e5, why="clock in MHz: 1 MHz to 100 GHz"),
+    FieldSpec("dataflow", "choice", choices=DATAFLOWS, dtype=np.int8, why="dataflow"),
+    FieldSpec("dtype", "choice", choices=DTYPES, dtype=np.int8, why="datatype"),
+    FieldSpec("node_nm", "choice", choices=NODES_NM, dtype=np.float64, why="CMOS node (nm)"),
+    FieldSpec(
+        "dw_pixels", "int", 0, 1 << 16, dtype=np.int64, why="depthwise-engine pixels a cycle"
+    ),
+    FieldSpec(
+        "dw_channels", "int", 0, 1 << 16, dtype=np.int64, why="depthwise-engine channels a cycle"
+    ),
+    FieldSpec("pack_groups", "bool", dtype=bool, why="pack small groups on the array"),
+    FieldSpec("shared_onchip", "bool", dtype=bool, why="one on-chip pool for all data"),
+)
+#: The specs by field name.
+SPECS: dict[str, FieldSpec] = {s.name: s for s in FIELD_SPECS}
+#: Largest on-chip memory of a whole design (PE-local and core memories of every core),
+#: in KiB: 1 TiB.
+MAX_ONCHIP_KIB = float(1 << 30)
+
+_INT_FIELDS = tuple(s.name for s in FIELD_SPECS if s.kind == "int")
+_FLOAT_FIELDS = tuple(s.name for s in FIELD_SPECS if s.kind == "float")
+
+
+def _where(single: bool, i: int, value: Any) -> str:
+    if isinstance(value, np.generic):
+        value = value.item()
+    return f"got {value!r}" if single else f"design {i} has {value!r}"
+
+
+def _name(field: str, single: bool) -> str:
+    return f"AcceleratorConfig.{field}" if single else field
+
+
+def _convert(spec: FieldSpec, value: Any, single: bool) -> np.ndarray:
+    """One field's value(s) as an array of the batch dtype, refusing every value of the
+    wrong type (no coercion: ``32.7`` is not an integer, ``256`` is not a dataflow)."""
+    field = _name(spec.name, single)
+    try:
+        arr = np.asarray(value)
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise ConfigError(f"{field} must be {spec.rule()}: {exc}") from None
+    if arr.ndim > 1:
+        raise ConfigError(f"{field} must be a scalar or a 1-D array, got shape {arr.shape}")
+    flat = arr.reshape(-1)
+    kind = arr.dtype.kind
+    if kind == "O":  # Python objects: huge ints, mixed types, None, ...
+        items = flat.tolist()
+        conv = []
+        for i, v in enumerate(items):
+            ok, x = _scalar(spec, v)
+            if not ok:
+                raise ConfigError(f"{field} must be {spec.rule()}; {_where(single, i, v)}")
+            conv.append(x)
+        return np.asarray(conv, dtype=spec.dtype).reshape(arr.shape)
+    if spec.kind == "bool":
+        if kind != "b":
+            i = 0
+            raise ConfigError(f"{field} must be True or False; {_where(single, i, _first(flat))}")
+        return arr.astype(bool)
+    if spec.kind == "choice":
+        if isinstance(spec.choices[0], str):
+            if kind == "U":
+                lut = {c: i for i, c in enumerate(spec.choices)}
+                codes = np.empty(flat.shape, spec.dtype)
+                for i, v in enumerate(flat.tolist()):
+                    if v not in lut:
+                        raise ConfigError(f"{field} must be {spec.rule()}; {_where(single, i, v)}")
+                    codes[i] = lut[v]
+                return codes.reshape(arr.shape)
+            if kind in "iu" and not single:  # integer codes (a batch's own form)
+                bad = np.flatnonzero((flat < 0) | (flat >= len(spec.choices)))
+                if bad.size:
+                    i = int(bad[0])
+                    raise ConfigError(
+                        f"{field} must be {spec.rule()} (codes 0..{len(spec.choices) - 1}); "
+                        f"design {i} has code {flat[i].item()!r}"
+                    )
+                return arr.astype(spec.dtype)
+            raise ConfigError(f"{field} must be {spec.rule()}; {_where(single, 0, _first(flat))}")
+        if kind not in "iuf":
+            raise ConfigError(f"{field} must be {spec.rule()}; {_where(single, 0, _first(flat))}")
+        ok = np.isin(flat, np.asarray(spec.choices, np.float64))
+        if not ok.all():
+            i = int(np.flatnonzero(~ok)[0])
+            raise ConfigError(f"{field} must be {spec.rule()}; {_where(single, i, flat[i])}")
+        return arr.astype(spec.dtype)
+    # numbers
+    if kind == "b" or kind not in ("iu" if spec.kind == "int" else "iuf"):
+        what = "an integer" if spec.kind == "int" else "a number"
+        raise ConfigError(
+            f"{field} must be {spec.rule()}, not {arr.dtype.name} ({what} is needed); "
+            f"{_where(single, 0, _first(flat))}"
+        )
+    if kind == "u" and flat.size and flat.max(initial=0) > np.iinfo(np.int64).max:
+        i = int(np.argmax(flat))
+        raise ConfigError(f"{field} must be {spec.rule()}; {_where(single, i, flat[i])}")
+    return arr.astype(spec.dtype)
+
+
+def _scalar(spec: FieldSpec, v: Any) -> tuple[bool, Any]:
+    """A Python value of an object array: ``(acceptable, value in the batch's form)``;
+    out-of-range numbers that fit the dtype are left to the range check."""
+    if isinstance(v, bool | np.bool_):
+        return (spec.kind == "bool", bool(v))
+    if spec.kind == "bool":
+        return (False, None)
+    if spec.kind == "choice":
+        if isinstance(spec.choices[0], str):
+            return (v in spec.choices, spec.choices.index(v) if v in spec.choices else None)
+        return (isinstance(v, int | float | np.integer | np.floating) and v in spec.choices, v)
+    if spec.kind == "int":
+        ok = isinstance(v, int | np.integer) and -(2**63) <= v < 2**63
+        return (ok, v)
+    if isinstance(v, int | float | np.integer | np.floating):
+        try:
+            return (True, float(v))
+        except OverflowError:
+            return (False, None)
+    return (False, None)
+
+
+def _first(flat: np.ndarray) -> Any:
+    return flat[0].item() if flat.size else None
+
+
+def _check_ranges(arrays: Mapping[str, np.ndarray], single: bool) -> None:
+    """Every field within its spec's bounds (choices were checked when converted)."""
+    for spec in FIELD_SPECS:
+        if spec.kind not in ("int", "float"):
+            continue
+        a = arrays[spec.name]
+        lo_ok = a > spec.lo if spec.lo_open else a >= spec.lo
+        ok = lo_ok & (a <= spec.hi)  # NaN fails both
+        if spec.kind == "float":
+            ok &= np.isfinite(a)
+        if not ok.all():
+            i = int(np.flatnonzero(~ok)[0])
+            v = a[i].item()
+            raise ConfigError(
+                f"{_name(spec.name, single)} must be {spec.rule()} ({spec.why}); "
+                f"{_where(single, i, v)}"
+            )
+
+
+def _check_memories(arrays: Mapping[str, np.ndarray], single: bool) -> None:
+    """The memories hold one tile, and all of them together at most 1 TiB (float64
+    arithmetic: exact far beyond these bounds, no integer overflow)."""
+    rows, cols = arrays["rows"].astype(np.float64), arrays["cols"].astype(np.float64)
+    cores, lanes = arrays["cores"].astype(np.float64), arrays["lanes"].astype(np.float64)
+    pe, core = arrays["pe_mem_kib"], arrays["core_mem_kib"]
+    b = _DTYPE_BYTES_ARR[arrays["dtype"].astype(np.int64)]
+    need_pe = min_pe_mem_kib(lanes, b)
+    bad = np.flatnonzero(pe < need_pe)
+    if bad.size:
+        i = int(bad[0])
+        raise ConfigError(
+            f"{_name('pe_mem_kib', single)} is too small to hold one tile "
+            f"(lanes={int(lanes[i])}, dtype={DTYPES[int(arrays['dtype'][i])]}): "
+            f"{_where(single, i, float(pe[i]))} KiB, needs >= {float(need_pe[i]):.4g} KiB"
+        )
+    need_core = min_core_mem_kib(rows, cols, lanes, b)
+    bad = np.flatnonzero(core < need_core)
+    if bad.size:
+        i = int(bad[0])
+        raise ConfigError(
+            f"{_name('core_mem_kib', single)} is too small to hold one tile of a "
+            f"{int(rows[i])}x{int(cols[i])} array (lanes={int(lanes[i])}, "
+            f"dtype={DTYPES[int(arrays['dtype'][i])]}): {_where(single, i, float(core[i]))} "
+            f"KiB, needs >= {float(need_core[i]):.4g} KiB"
+        )
+    total = rows * cols * cores * pe + cores * core
+    bad = np.flatnonzero(~(total <= MAX_ONCHIP_KIB))
+    if bad.size:
+        i = int(bad[0])
+        raise ConfigError(
+            f"{_name('pe_mem_kib', single)} / {_name('core_mem_kib', single)}: the on-chip "
+            f"memory of all {int(cores[i])} cores ({float(total[i]) / 2**30:.4g} TiB) exceeds "
+            f"1 TiB; {'design ' + str(i) if not single else 'this design'}"
+        )
+
+
+def _python_value(spec: FieldSpec, v: Any) -> Any:
+    """A batch element as the Python value an ``AcceleratorConfig`` holds."""
+    if spec.kind == "int":
+        return int(v)
+    if spec.kind == "float":
+        return float(v)
+    if spec.kind == "bool":
+        return bool(v)
+    if isinstance(spec.choices[0], str):
+        return spec.choices[int(v)]
+    return type(spec.choices[0])(v)
+
+
+def validate_fields(
+    values: Mapping[str, Any], single: bool = False, check: bool = True
+) -> dict[str, np.ndarray]:
+    """The one validation path of accelerator designs (batches and single configs).
+
+    Args:
+        values: Per-field values: scalars or 1-D arrays (broadcast to one length), every
+            field of :data:`FIELD_SPECS`.
+        single: Word messages for one :class:`AcceleratorConfig` (``got X``) rather
+            than a batch (``design i has X``).
+        check: Also check bounds and memories (False: convert types only).
+
+    Returns:
+        The fields as arrays of their batch dtypes, broadcast to one length ``(n,)``.
+
+    Raises:
+        ConfigError: naming the field, the design and what is allowed, for every value
+            of a wrong type (no coercion), NaN, inf, out of bounds or too large to
+            represent, and memories too small for one tile or above 1 TiB in all.
+    """
+    out = {spec.name: _convert(spec, values[spec.name], single) for spec in FIELD_SPECS}
+    try:
+        n_shape = np.broadcast_shapes(*(a.shape for a in out.values()))
+    except ValueError:
+        raise ConfigError(
+            f"field arrays do not broadcast to one length: { {k: a.shape for k, a in out.items()} }"
+        ) from None
+    n = n_shape[0] if n_shape else 1
+    out = {k: np.ascontiguousarray(np.broadcast_to(a, (n,))) for k, a in out.items()}
+    if check:
+        _check_ranges(out, single)
+        _check_engine(out, single)
+        _check_memories(out, single)
+    return out
+
+
+def _check_engine(out: Mapping[str, np.ndarray], single: bool) -> None:
+    """A depthwise engine has both dimensions or none."""
+    bad = np.flatnonzero((out["dw_pixels"] == 0) != (out["dw_channels"] == 0))
+    if bad.size:
+        i = int(bad[0])
+        raise ConfigError(
+            f"{_name('dw_pixels', single)} and {_name('dw_channels', single)} must both be 0 "
+            f"(no depthwise engine) or both >= 1; "
+            f"{'this design' if single else 'design ' + str(i)} has "
+            f"dw_pixels={int(out['dw_pixels'][i])}, dw_channels={int(out['dw_channels'][i])}"
+        )
 
 
 @dataclass(frozen=True)
@@ -98,6 +381,10 @@ class AcceleratorConfig:
         node_nm: CMOS technology node in nm, one of ``NODES_NM``; energy and area scale
             from the 45 nm base of the technology table (default 45: the node the
             catalog's area budgets are stated in).
+        shared_onchip: the PE-local and core memories are one on-chip pool shared by
+            parameters and activations (the Edge TPU's ~8 MB): the compiler keeps room for
+            the live activations first and caches parameters in all the rest. Without it,
+            parameters get only the PE-local memories and activations the core memories.
         name: an optional label (not part of the design).
 
     Raises:
@@ -119,72 +406,19 @@ class AcceleratorConfig:
     dw_pixels: int = 0
     dw_channels: int = 0
     pack_groups: bool = True
+    shared_onchip: bool = False
     name: str = ""
 
     def __post_init__(self) -> None:
-        for f in _INT_FIELDS:
-            v = getattr(self, f)
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-                raise ConfigError(f"AcceleratorConfig.{f} must be an integer >= 1, got {v!r}")
-            object.__setattr__(self, f, int(v))
-        for f in _FLOAT_FIELDS:
-            v = getattr(self, f)
-            if (
-                isinstance(v, bool)
-                or not isinstance(v, (int, float, np.integer, np.floating))
-                or not v > 0
-            ):
-                raise ConfigError(f"AcceleratorConfig.{f} must be a number > 0, got {v!r}")
-            if not np.isfinite(v):
-                raise ConfigError(f"AcceleratorConfig.{f} must be finite, got {v!r}")
-            object.__setattr__(self, f, float(v))
-        for f in _DW_INT_FIELDS:
-            v = getattr(self, f)
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0:
-                raise ConfigError(f"AcceleratorConfig.{f} must be an integer >= 0, got {v!r}")
-            object.__setattr__(self, f, int(v))
-        if (self.dw_pixels == 0) != (self.dw_channels == 0):
-            raise ConfigError(
-                "AcceleratorConfig.dw_pixels and dw_channels must both be 0 (no depthwise "
-                f"engine) or both >= 1, got dw_pixels={self.dw_pixels}, "
-                f"dw_channels={self.dw_channels}"
-            )
-        if not isinstance(self.pack_groups, (bool, np.bool_)):
-            raise ConfigError(
-                f"AcceleratorConfig.pack_groups must be True or False, got {self.pack_groups!r}"
-            )
-        object.__setattr__(self, "pack_groups", bool(self.pack_groups))
-        if self.dataflow not in DATAFLOWS:
-            raise ConfigError(
-                f"AcceleratorConfig.dataflow must be one of {list(DATAFLOWS)}, got {self.dataflow!r}"
-            )
-        if self.dtype not in DTYPES:
-            raise ConfigError(
-                f"AcceleratorConfig.dtype must be one of {list(DTYPES)}, got {self.dtype!r}"
-            )
-        if (
-            isinstance(self.node_nm, bool)
-            or not isinstance(self.node_nm, (int, float, np.integer, np.floating))
-            or self.node_nm not in NODES_NM
-        ):
-            raise ConfigError(
-                f"AcceleratorConfig.node_nm must be one of {list(NODES_NM)}, got {self.node_nm!r}"
-            )
-        object.__setattr__(self, "node_nm", int(self.node_nm))
-        b = DTYPE_BYTES[self.dtype]
-        need_pe = float(min_pe_mem_kib(self.lanes, b))
-        if self.pe_mem_kib < need_pe:
-            raise ConfigError(
-                f"AcceleratorConfig.pe_mem_kib={self.pe_mem_kib} is too small to hold one tile "
-                f"(lanes={self.lanes}, dtype={self.dtype}): needs >= {need_pe:.4g} KiB"
-            )
-        need_core = float(min_core_mem_kib(self.rows, self.cols, self.lanes, b))
-        if self.core_mem_kib < need_core:
-            raise ConfigError(
-                f"AcceleratorConfig.core_mem_kib={self.core_mem_kib} is too small to hold one tile "
-                f"of a {self.rows}x{self.cols} array (lanes={self.lanes}, dtype={self.dtype}): "
-                f"needs >= {need_core:.4g} KiB"
-            )
+        values = {s.name: getattr(self, s.name) for s in FIELD_SPECS}
+        for f, v in values.items():
+            if np.ndim(v) != 0:
+                raise ConfigError(f"AcceleratorConfig.{f} must be a single value, got {v!r}")
+        if not isinstance(self.name, str):
+            raise ConfigError(f"AcceleratorConfig.name must be a string, got {self.name!r}")
+        arrays = validate_fields(values, single=True)  # the batch path: one set of rules
+        for spec in FIELD_SPECS:
+            object.__setattr__(self, spec.name, _python_value(spec, arrays[spec.name][0]))
 
     # --- derived quantities ---------------------------------------------------------------
     @property
@@ -263,8 +497,11 @@ class AcceleratorConfig:
 #: Pass ``node_nm`` to ``AcceleratorConfig.preset`` to move a preset to another node.
 #: ``edgetpu`` is an Edge-TPU-like default: a 64x64 int8 weight-stationary
 #: array at 480 MHz (3.93 TOPS, near the Coral Edge TPU's rated 4 TOPS), 6 MiB of
-#: parameter cache spread over the PEs and 2 MiB of activation memory (8 MiB on chip, as
-#: the Coral Edge TPU), and a USB-3-class host interface (0.5 GB/s effective).
+#: PE-local memory and 2 MiB of core memory forming one shared 8 MiB pool for parameters
+#: and activations (``shared_onchip``, as the Coral Edge TPU's ~8 MB), and the Coral USB
+#: Accelerator's host link as the off-chip interface: USB 3.0 signals at 5 Gb/s with
+#: 8b/10b coding, 0.5 GB/s of payload at most (uncached parameters stream over it on
+#: every inference). The ``edgetpu-*`` presets share their pool too; the others do not.
 PRESETS: dict[str, AcceleratorConfig] = {
     "edgetpu": AcceleratorConfig(
         rows=64,
@@ -278,6 +515,7 @@ PRESETS: dict[str, AcceleratorConfig] = {
         dataflow="ws",
         dtype="int8",
         node_nm=45,
+        shared_onchip=True,
         name="edgetpu",
     ),
     "edgetpu-small": AcceleratorConfig(
@@ -292,6 +530,7 @@ PRESETS: dict[str, AcceleratorConfig] = {
         dataflow="ws",
         dtype="int8",
         node_nm=45,
+        shared_onchip=True,
         name="edgetpu-small",
     ),
     "edgetpu-large": AcceleratorConfig(
@@ -306,6 +545,7 @@ PRESETS: dict[str, AcceleratorConfig] = {
         dataflow="ws",
         dtype="int8",
         node_nm=45,
+        shared_onchip=True,
         name="edgetpu-large",
     ),
     # An Eyeriss-like array: 168 PEs (12 x 14), 108 KB global buffer, 16-bit, 200 MHz,
@@ -479,36 +719,26 @@ class ConfigBatch:
     dw_pixels: np.ndarray | None = None
     dw_channels: np.ndarray | None = None
     pack_groups: np.ndarray | None = None
+    shared_onchip: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         if self.node_nm is None:  # batches built before nodes existed: the 45 nm base
             object.__setattr__(self, "node_nm", np.full(self.rows.shape, 45.0))
         # batches built before the depthwise fields: no depthwise engine, packing on
-        for f in _DW_INT_FIELDS:
+        for f in ("dw_pixels", "dw_channels"):
             if getattr(self, f) is None:
                 object.__setattr__(self, f, np.zeros(self.rows.shape, np.int64))
         if self.pack_groups is None:
             object.__setattr__(self, "pack_groups", np.ones(self.rows.shape, bool))
+        if self.shared_onchip is None:  # batches built before the shared pool: separate
+            object.__setattr__(self, "shared_onchip", np.zeros(self.rows.shape, bool))
 
     def __len__(self) -> int:
         return int(self.rows.shape[0])
 
     def __getitem__(self, i: int) -> AcceleratorConfig:
         return AcceleratorConfig(
-            rows=int(self.rows[i]),
-            cols=int(self.cols[i]),
-            cores=int(self.cores[i]),
-            lanes=int(self.lanes[i]),
-            pe_mem_kib=float(self.pe_mem_kib[i]),
-            core_mem_kib=float(self.core_mem_kib[i]),
-            bandwidth_gbps=float(self.bandwidth_gbps[i]),
-            freq_mhz=float(self.freq_mhz[i]),
-            dataflow=DATAFLOWS[int(self.dataflow[i])],
-            dtype=DTYPES[int(self.dtype[i])],
-            node_nm=int(self.node_nm[i]),
-            dw_pixels=int(self.dw_pixels[i]),
-            dw_channels=int(self.dw_channels[i]),
-            pack_groups=bool(self.pack_groups[i]),
+            **{s.name: _python_value(s, getattr(self, s.name)[i]) for s in FIELD_SPECS}
         )
 
     def __iter__(self) -> Iterator[AcceleratorConfig]:
@@ -528,21 +758,11 @@ class ConfigBatch:
             if not isinstance(c, AcceleratorConfig):
                 raise ConfigError(f"configs[{i}] is a {type(c).__name__}, not an AcceleratorConfig")
         arrays: dict[str, Any] = {}
-        for f in _INT_FIELDS:
-            arrays[f] = np.fromiter((getattr(c, f) for c in configs), np.int64, len(configs))
-        for f in _FLOAT_FIELDS:
-            arrays[f] = np.fromiter((getattr(c, f) for c in configs), np.float64, len(configs))
-        for f in _DW_INT_FIELDS:
-            arrays[f] = np.fromiter((getattr(c, f) for c in configs), np.int64, len(configs))
-        for f in _BOOL_FIELDS:
-            arrays[f] = np.fromiter((getattr(c, f) for c in configs), bool, len(configs))
-        arrays["dataflow"] = np.fromiter(
-            (DATAFLOWS.index(c.dataflow) for c in configs), np.int8, len(configs)
-        )
-        arrays["dtype"] = np.fromiter(
-            (DTYPES.index(c.dtype) for c in configs), np.int8, len(configs)
-        )
-        arrays["node_nm"] = np.fromiter((c.node_nm for c in configs), np.float64, len(configs))
+        for s in FIELD_SPECS:
+            vals = [getattr(c, s.name) for c in configs]
+            if s.kind == "choice" and isinstance(s.choices[0], str):
+                vals = [s.choices.index(v) for v in vals]
+            arrays[s.name] = np.asarray(vals, dtype=s.dtype)
         return cls(**arrays)
 
     @classmethod
@@ -561,96 +781,13 @@ class ConfigBatch:
         unknown = set(arrays) - set(names)
         if unknown:
             raise ConfigError(f"unknown accelerator field(s) {sorted(unknown)}; fields: {names}")
-        out: dict[str, np.ndarray] = {}
-        for f in _INT_FIELDS:
-            out[f] = np.asarray(arrays.get(f, getattr(base, f)), dtype=np.int64)
-        for f in _FLOAT_FIELDS:
-            out[f] = np.asarray(arrays.get(f, getattr(base, f)), dtype=np.float64)
-        for f in _DW_INT_FIELDS:
-            out[f] = np.asarray(arrays.get(f, getattr(base, f)), dtype=np.int64)
-        for f in _BOOL_FIELDS:
-            out[f] = np.asarray(arrays.get(f, getattr(base, f)), dtype=bool)
-        for f, choices in (("dataflow", DATAFLOWS), ("dtype", DTYPES)):
-            v = np.asarray(arrays.get(f, getattr(base, f)))
-            if v.dtype.kind in "UO":
-                lut = {c: i for i, c in enumerate(choices)}
-                flat = v.ravel()
-                bad = [x for x in set(flat.tolist()) if x not in lut]
-                if bad:
-                    raise ConfigError(f"{f} must be one of {list(choices)}, got {bad[0]!r}")
-                v = np.array([lut[x] for x in flat.tolist()], dtype=np.int8).reshape(v.shape)
-            out[f] = v.astype(np.int8)
-        out["node_nm"] = np.asarray(arrays.get("node_nm", base.node_nm), dtype=np.float64)
-        shapes = [a.shape for a in out.values()]
-        try:
-            n_shape = np.broadcast_shapes(*shapes)
-        except ValueError:
-            raise ConfigError(
-                f"field arrays do not broadcast to one length: { {k: a.shape for k, a in out.items()} }"
-            ) from None
-        if len(n_shape) > 1:
-            raise ConfigError(f"field arrays must be 1-D, got shape {n_shape}")
-        n = n_shape[0] if n_shape else 1
-        out = {k: np.ascontiguousarray(np.broadcast_to(a, (n,))) for k, a in out.items()}
-        batch = cls(**out)
-        if validate:
-            batch.validate()
-        return batch
+        values = {s.name: arrays.get(s.name, getattr(base, s.name)) for s in FIELD_SPECS}
+        return cls(**validate_fields(values, check=validate))
 
     def validate(self) -> None:
-        """Vectorised form of ``AcceleratorConfig``'s checks."""
-        for f in _INT_FIELDS:
-            a = getattr(self, f)
-            bad = np.flatnonzero(a < 1)
-            if bad.size:
-                raise ConfigError(f"{f} must be an integer >= 1; design {bad[0]} has {a[bad[0]]}")
-        for f in _FLOAT_FIELDS:
-            a = getattr(self, f)
-            bad = np.flatnonzero(~(a > 0) | ~np.isfinite(a))
-            if bad.size:
-                raise ConfigError(
-                    f"{f} must be a finite number > 0; design {bad[0]} has {a[bad[0]]}"
-                )
-        for f in _DW_INT_FIELDS:
-            a = getattr(self, f)
-            bad = np.flatnonzero(a < 0)
-            if bad.size:
-                raise ConfigError(f"{f} must be an integer >= 0; design {bad[0]} has {a[bad[0]]}")
-        bad = np.flatnonzero((self.dw_pixels == 0) != (self.dw_channels == 0))
-        if bad.size:
-            i = bad[0]
-            raise ConfigError(
-                "dw_pixels and dw_channels must both be 0 or both >= 1; design "
-                f"{i} has dw_pixels={self.dw_pixels[i]}, dw_channels={self.dw_channels[i]}"
-            )
-        for f, choices in (("dataflow", DATAFLOWS), ("dtype", DTYPES)):
-            a = getattr(self, f)
-            bad = np.flatnonzero((a < 0) | (a >= len(choices)))
-            if bad.size:
-                raise ConfigError(
-                    f"{f} must be one of {list(choices)} (codes 0..{len(choices) - 1}); design {bad[0]} has code {a[bad[0]]}"
-                )
-        bad = np.flatnonzero(~np.isin(self.node_nm, NODES_NM))
-        if bad.size:
-            raise ConfigError(
-                f"node_nm must be one of {list(NODES_NM)}; design {bad[0]} has {self.node_nm[bad[0]]}"
-            )
-        b = self.dtype_bytes
-        bad = np.flatnonzero(self.pe_mem_kib < min_pe_mem_kib(self.lanes, b))
-        if bad.size:
-            i = bad[0]
-            raise ConfigError(
-                f"pe_mem_kib is too small to hold one tile: design {i} has {self.pe_mem_kib[i]} KiB, "
-                f"needs >= {float(min_pe_mem_kib(self.lanes[i], b[i])):.4g} KiB"
-            )
-        need = min_core_mem_kib(self.rows, self.cols, self.lanes, b)
-        bad = np.flatnonzero(self.core_mem_kib < need)
-        if bad.size:
-            i = bad[0]
-            raise ConfigError(
-                f"core_mem_kib is too small to hold one tile: design {i} has {self.core_mem_kib[i]} KiB, "
-                f"needs >= {float(need[i]):.4g} KiB"
-            )
+        """Check every design (:func:`validate_fields`, the one path for batches and single
+        configurations)."""
+        validate_fields({s.name: getattr(self, s.name) for s in FIELD_SPECS})
 
     @property
     def dtype_bytes(self) -> np.ndarray:
@@ -663,9 +800,6 @@ class ConfigBatch:
         d["dataflow"] = np.asarray(DATAFLOWS, dtype=object)[self.dataflow]
         d["dtype"] = np.asarray(DTYPES, dtype=object)[self.dtype]
         return pd.DataFrame(d)
-
-
-_DTYPE_BYTES_ARR = np.array([DTYPE_BYTES[d] for d in DTYPES], dtype=np.float64)
 
 
 def as_batch(configs: AcceleratorConfig | ConfigBatch | Sequence[AcceleratorConfig]) -> ConfigBatch:

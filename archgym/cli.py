@@ -122,8 +122,13 @@ def _cmd_scenarios(args: argparse.Namespace) -> int:
             print(sc.to_yaml(), end="")
         return 0
     rows = []
+    from .scenarios import Scenario
+
     for sid in ids():
         sc = load(sid)
+        if not isinstance(sc, Scenario):  # a factory a plugin registered
+            rows.append((sid, "?", "?", "(registered factory)", "?", "?"))
+            continue
         objective = ", ".join(
             ("max " if m in ("accuracy", "utilization") else "min ") + m for m in sc.objective_names
         )

@@ -37,17 +37,55 @@ technology model in both modes; SCALE-Sim's bandwidth model is not reproduced.
   Depthwise layers still use a few percent of the array, as on real systolic arrays.
 * ``fused_activation`` — a MAC layer's fused activation runs on the vector unit as the
   results drain (``max`` of the two).
-* ``op_overhead`` — the fixed time a runtime spends dispatching each op, by op kind,
-  plus a fixed invoke time per inference (calibrated once against measured Edge TPU
-  latencies, see ``data/technology.yaml`` and ``benchmarks/calibrate.py``).
+* ``op_overhead`` — the time a runtime spends dispatching each op that runs (instruction
+  fetch, DMA set-up, synchronisation), by op kind, plus a fixed invoke time per inference,
+  plus (where ``calibration.op_overhead_us_per_kib`` gives one) a term growing with the
+  KiB of the op's input and output tensors. All global constants, calibrated once
+  against measured Edge TPU latencies (``data/technology.yaml``,
+  ``benchmarks/calibrate.py``); the shipped fit has no size term (see the YAML).
+* ``fuse_add_activation`` — an activation whose only input is a residual add is fused
+  into the add (TFLite's ``ADD`` with a fused ReLU, as the Edge TPU compiler runs it): no
+  op, no dispatch, no buffer of its own.
+* ``concat_view`` — a channel concatenation whose inputs are read by nothing else is a
+  view: in NHWC the producers write their channels in place into slices of one buffer,
+  so it neither copies nor dispatches (otherwise it is a copy on the vector unit).
+* Batch norm is folded into the convolutions by the workloads themselves.
 
-**Memory** (both modes). Parameters are cached in the PE-local memories in layer order
-while they fit (as the Edge TPU compiler caches them); the rest stream from off-chip on
-every inference. A layer whose input and output activations do not fit in the cores'
-shared memory spills them off-chip. The network input and output always cross the
-off-chip interface, and that transfer is exposed; all other off-chip traffic is
-double-buffered against compute, so a layer stalls for ``max(0, dram_cycles -
-compute_cycles)``. Core-memory traffic comes from a loop-nest view
+**Memory, default mode** (as a compiler sees the chip):
+
+* *Activation buffers with liveness.* Every op that runs writes one buffer, live from
+  that op to its last reader: a residual or skip tensor stays live (and takes room)
+  until the op that consumes it. While an op runs, every live buffer must be held
+  (``MemoryPlan.live_elems``: its inputs, its output and all skipped tensors). The
+  network's peak is the room the compiler keeps for activations.
+* *Parameters* are cached in layer order in the room left: the PE-local memories
+  (``pe_mem_kib`` each), or, on a chip with one shared pool
+  (``AcceleratorConfig.shared_onchip``, declared by the ``edgetpu`` presets), the whole
+  pool (all PE-local and core memory) less the activations' room: activations first,
+  since a spilled activation byte crosses the link twice and an uncached parameter
+  byte once. Parameters that do not fit stream from off-chip on every inference. On the
+  Edge TPU this is what its compiler reports: the ~8 MB pool (``edgetpu``: 6 MiB of
+  PE-local + 2 MiB of core memory), "on-chip memory used for caching model parameters"
+  (the parameter cache) and "off-chip memory used for streaming uncached model
+  parameters"; the rest of the pool is activation scratch. Without a shared pool
+  (``eyeriss``) ``pe_mem_kib`` is the parameter cache and ``core_mem_kib`` the
+  activation buffer.
+* *Partial, tiled spills.* When an op's live buffers exceed the activation room, only
+  what does not fit goes off-chip: the fraction ``1 - room / live`` of each live buffer
+  (a convolution streams its input and output in row bands of kernel-height plus stride
+  rows, keeping the halo on chip; a GEMM streams tiles). A buffer keeps the largest
+  fraction over its live range; that part is written once by its producer and read
+  once by each reader, so traffic grows smoothly with the overflow, and an add whose
+  inputs are resident moves nothing.
+* The network input and output always cross the off-chip interface, and that transfer
+  is exposed; all other off-chip traffic is double-buffered against compute, so a layer
+  stalls for ``max(0, offchip_cycles - compute_cycles)``.
+
+**Memory, SCALE-Sim mode** keeps archgym's earlier model: parameters cached in the
+PE-local memories only, and a layer whose input plus output exceed the core memory moves
+both off-chip whole.
+
+**Core-memory traffic** (both modes) comes from a loop-nest view
 (:mod:`archgym.loopnest`), reported per operand (``sram_weight_read_bytes``,
 ``sram_input_read_bytes``, ``sram_output_write_bytes``, ``sram_output_read_bytes``; their
 sum is ``sram_bytes``): SCALE-Sim mode keeps SCALE-Sim's fixed order and its counts
@@ -58,13 +96,16 @@ PE-level accesses are one a MAC.
 
 **Energy**: MACs x MAC energy (by datatype), PE accesses x bytes x the PE memory's
 per-byte energy, core reads and writes x the core memory's per-byte read and write
-energy, vector ops x the vector-op energy, off-chip bytes x DRAM energy, and leakage
+energy (off-chip loads and stores also pass through the core memory, one access a byte), vector ops x the vector-op energy, off-chip bytes x DRAM energy, and leakage
 (SRAM bits and MAC logic) over the latency. SRAM energy per access is a CACTI-7 fit in
 the memory's size and port width (a PE memory's port is one MAC step, ``lanes``
 elements; the core memory's is ``sram.core_width_bits``). Every on-chip energy scales
 with the design's technology node ``node_nm`` (Stillmaker & Baas); off-chip energy does
 not. **Area**: MAC units with their PE logic and the vector unit (scaled by the node's
-logic-area factor), PE-local and core memories (by its published SRAM cell).
+logic-area factor), PE-local and core memories (by its published SRAM cell), and the
+off-chip interface (PHY and controller area per GB/s, ``offchip_interface`` in the
+technology table, not scaled: I/O barely shrinks), so a search cannot buy bandwidth for
+free.
 
 **Batch**: a workload of batch ``B`` is evaluated as one call on ``B`` images (its lowered
 form has ``B`` times the GEMM rows, MACs, activations and vector ops, the same weights):
@@ -128,12 +169,29 @@ TOTAL_FIELDS: tuple[str, ...] = (
 
 @dataclass(frozen=True)
 class CostOptions:
-    """Switches of the default mode (all on by default; SCALE-Sim mode turns all off)."""
+    """Switches of the default mode (all on by default; SCALE-Sim mode turns all off).
+
+    Attributes:
+        pipeline_folds: consecutive folds overlap (see the module docstring).
+        pack_groups: small groups share one fold, block-diagonally.
+        fused_activation: a MAC layer's activation runs as its results drain.
+        op_overhead: the calibrated per-op dispatch and per-invoke costs.
+        fuse_add_activation: an activation whose only input is a residual add (consumed by
+            nothing else) is fused into the add, as the TFLite converter and the Edge TPU
+            compiler do (``ADD`` with a fused ReLU/ReLU6): no op of its own, no dispatch,
+            no buffer of its own; its vector work stays (in the energy).
+        concat_view: a channel concatenation whose inputs are each read by nothing else is
+            a view: its producers write their channels in place into one NHWC buffer
+            (strided writes), so the concatenation neither copies nor dispatches.
+            Otherwise it is a copy on the vector unit.
+    """
 
     pipeline_folds: bool = True
     pack_groups: bool = True
     fused_activation: bool = True
     op_overhead: bool = True
+    fuse_add_activation: bool = True
+    concat_view: bool = True
 
     @classmethod
     def for_mode(cls, mode: str) -> CostOptions:
@@ -141,7 +199,12 @@ class CostOptions:
             return cls()
         if mode == "scalesim":
             return cls(
-                pipeline_folds=False, pack_groups=False, fused_activation=False, op_overhead=False
+                pipeline_folds=False,
+                pack_groups=False,
+                fused_activation=False,
+                op_overhead=False,
+                fuse_add_activation=False,
+                concat_view=False,
             )
         raise ValueError(f"mode must be one of 'default', 'scalesim', got {mode!r}")
 
@@ -184,6 +247,12 @@ class WorkloadTable:
     cum_weight_elems: np.ndarray
     kind_counts: np.ndarray  # (n_workloads, n_kinds): layers of each kind
     arrays: dict[str, np.ndarray] = field(repr=False)
+    #: The memory plans of every workload (see ``MemoryPlan``) under each combination of
+    #: the fusion rules, as arrays keyed ``"<fuse_add_activation><concat_view>.<name>"``
+    #: (e.g. ``"11.live"``): ``elided``, ``store``, ``live``, ``last`` ``(n_workloads,
+    #: max_layers)``, ``reads`` ``(n_workloads, max_layers, k)``, ``kind_counts`` and
+    #: ``kind_elems`` ``(n_workloads, n_kinds)``, ``peak`` ``(n_workloads,)``.
+    plans: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     batch: np.ndarray | None = None  # (n_workloads,): images per call (None: all 1)
 
     @property
@@ -223,6 +292,7 @@ class WorkloadTable:
             [((kind == c) & valid).sum(axis=1) for c in range(len(KIND_CODES))], axis=1
         )
         return cls(
+            plans=_plan_arrays(lows, L),
             names=tuple(lw.name for lw in lows),
             layer_names=tuple(lw.layer_names for lw in lows),
             kind=kind,
@@ -235,6 +305,59 @@ class WorkloadTable:
             arrays=arrays,
             batch=np.array([lw.batch for lw in lows], np.float64),
         )
+
+    def plan(self, opts: CostOptions) -> dict[str, np.ndarray]:
+        """The memory-plan arrays (see ``plans``) under the fusion rules of ``opts``."""
+        key = _plan_key(opts.fuse_add_activation, opts.concat_view)
+        return {k: self.plans[f"{key}.{k}"] for k in _PLAN_FIELDS}
+
+
+_PLAN_FIELDS = ("elided", "store", "live", "last", "reads", "kind_counts", "kind_elems", "peak")
+_PLAN_COMBOS = ((False, False), (False, True), (True, False), (True, True))
+
+
+def _plan_key(fuse_add_activation: bool, concat_view: bool) -> str:
+    return f"{int(fuse_add_activation)}{int(concat_view)}"
+
+
+def _plan_arrays(lows: Sequence[Any], L: int) -> dict[str, np.ndarray]:
+    """Every workload's memory plan under every fusion combination, as padded arrays."""
+    from .workloads.workload import KIND_CODES
+
+    n = len(lows)
+    plans = {c: [lw.memory_plan(*c) for lw in lows] for c in _PLAN_COMBOS}
+    K = max(p.reads.shape[1] for ps in plans.values() for p in ps)
+    out: dict[str, np.ndarray] = {}
+    for c, ps in plans.items():
+        key = _plan_key(*c)
+        elided = np.zeros((n, L), bool)
+        store = np.zeros((n, L))
+        live = np.zeros((n, L))
+        last = np.tile(np.arange(L, dtype=np.int64), (n, 1))
+        reads = np.full((n, L, K), -2, np.int64)
+        kind_elems = np.zeros((n, len(KIND_CODES)))
+        for i, (lw, p) in enumerate(zip(lows, ps, strict=True)):
+            k = lw.n_layers
+            elided[i, :k] = p.elided
+            store[i, :k] = p.store_elems
+            live[i, :k] = p.live_elems
+            last[i, :k] = p.last_use
+            reads[i, :k, : p.reads.shape[1]] = p.reads
+            run = ~p.elided
+            np.add.at(
+                kind_elems[i],
+                lw.kind[run].astype(np.int64),
+                (lw.input_elems + lw.output_elems)[run],
+            )
+        out[f"{key}.elided"] = elided
+        out[f"{key}.store"] = store
+        out[f"{key}.live"] = live
+        out[f"{key}.last"] = last
+        out[f"{key}.reads"] = reads
+        out[f"{key}.kind_counts"] = np.stack([p.kind_counts for p in ps])
+        out[f"{key}.kind_elems"] = kind_elems
+        out[f"{key}.peak"] = np.array([p.peak_live_elems for p in ps])
+    return out
 
 
 # ------------------------------------------------------------------------------------------
@@ -296,7 +419,10 @@ def _mapping(
         on_engine = np.zeros_like(mac_cyc, dtype=bool)
 
     vops = lay["vector_ops"] if opts.fused_activation else np.where(is_mac, 0.0, lay["vector_ops"])
-    vec_cyc = np.ceil(vops / (C * lanes * cores))
+    elided = lay["elided"]
+    # an elided concatenation is a view (no work); a fused activation's ops run in the add
+    vops = np.where(elided & lay["is_concat"], 0.0, vops)
+    vec_cyc = np.where(elided, 0.0, np.ceil(vops / (C * lanes * cores)))
     compute = np.maximum(mac_cyc, vec_cyc)  # a MAC layer without activation has vec_cyc = 0
 
     return {
@@ -308,11 +434,38 @@ def _mapping(
     }
 
 
+def _unique_rows(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(key, axis=0, return_inverse=True)`` for an ``(n, m)`` integer array,
+    fast: each column is factorised on its own and the codes combined into one integer
+    (falls back to the 2-D unique when the combined code could overflow)."""
+    n = key.shape[0]
+    if n == 1:
+        return key, np.zeros(1, np.int64)
+    code = np.zeros(n, np.int64)
+    radix = 1
+    for j in range(key.shape[1]):
+        u, c = np.unique(key[:, j], return_inverse=True)
+        radix *= len(u)
+        if radix > 2**62:
+            ukey, inv = np.unique(key, axis=0, return_inverse=True)
+            return ukey, inv.reshape(-1)
+        code = code * len(u) + c.reshape(-1)
+    _, first, inv = np.unique(code, return_index=True, return_inverse=True)
+    return key[first], inv.reshape(-1)
+
+
 def _traffic(
-    cb: ConfigBatch, wi: np.ndarray, table: WorkloadTable, pe_bytes: np.ndarray, scalesim: bool
+    cb: ConfigBatch,
+    wi: np.ndarray,
+    table: WorkloadTable,
+    pe_bytes: np.ndarray,
+    scalesim: bool,
+    pe_cost: np.ndarray,
+    elided: np.ndarray | None = None,
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """Core-memory traffic (elements) per operand and layer, computed once per distinct
-    (rows, cols, lanes, dataflow, PE-memory depth, workload) (:mod:`archgym.loopnest`).
+    """Core-memory traffic and PE-memory accesses (elements) per operand and layer,
+    computed once per distinct (rows, cols, lanes, dataflow, PE-memory depth, workload,
+    depthwise engine, PE-over-core access energy ``pe_cost``) (:mod:`archgym.loopnest`).
 
     Returns:
         ``({name: (k, L)}, inverse)``: design ``i`` has row ``inverse[i]``.
@@ -322,15 +475,35 @@ def _traffic(
     else:
         depth = stationary_depth(pe_bytes, cb.lanes, cb.dtype_bytes, cb.dataflow).astype(np.int64)
     engine = (cb.dw_pixels > 0).astype(np.int64)
+    cost = np.zeros(len(cb)) if scalesim else np.asarray(pe_cost, np.float64)
     key = np.stack(
-        [cb.rows, cb.cols, cb.lanes, cb.dataflow.astype(np.int64), depth, wi, engine], axis=1
+        [
+            cb.rows,
+            cb.cols,
+            cb.lanes,
+            cb.dataflow.astype(np.int64),
+            depth,
+            wi,
+            engine,
+            cost.view(np.int64),  # exact: the float's bits
+        ],
+        axis=1,
     )
-    ukey, inv = np.unique(key, axis=0, return_inverse=True)
+    ukey, inv = _unique_rows(key)
     col = lambda j: ukey[:, j].astype(np.float64)[:, None]  # noqa: E731
-    lay = {f: a[ukey[:, 5]] for f, a in table.arrays.items()}
-    lay.update(is_mac=table.is_mac[ukey[:, 5]])
+    w = ukey[:, 5]
+    need = ("groups", "px_scalesim" if scalesim else "px", "F", "W", "input_elems", "output_elems")
+    lay = {f: table.arrays[f][w] for f in need}
+    lay.update(is_mac=table.is_mac[w])
     tr = layer_traffic(
-        col(0), col(1), col(2), ukey[:, 3][:, None], None if scalesim else col(4), lay, scalesim
+        col(0),
+        col(1),
+        col(2),
+        ukey[:, 3][:, None],
+        None if scalesim else col(4),
+        lay,
+        scalesim,
+        ukey[:, 7].view(np.float64)[:, None],
     )
     if not scalesim and engine.any():
         # a depthwise layer on the design's depthwise engine reads each input once a tap,
@@ -342,6 +515,11 @@ def _traffic(
         tr["input_read"] = np.where(on_engine, g * px * W, tr["input_read"])
         tr["output_write"] = np.where(on_engine, g * px, tr["output_write"])
         tr["output_read"] = np.where(on_engine, 0.0, tr["output_read"])
+        tr["pe_read"] = np.where(on_engine, g * px * W, tr["pe_read"])  # one a MAC
+    if elided is not None:  # fused activations and concatenation views move nothing
+        gone = elided[ukey[:, 5]]
+        if gone.any():
+            tr = {k: (np.where(gone, 0.0, v) if k in OPERAND_FIELDS else v) for k, v in tr.items()}
     return tr, inv.reshape(-1)
 
 
@@ -376,6 +554,7 @@ def _evaluate(
     )
     io_w = io.sum(axis=1)
     act_max_w = act.max(axis=1)
+    plan = table.plan(opts)
     if widx is None:
         wi = np.zeros(n, np.int64)
     else:
@@ -397,11 +576,15 @@ def _evaluate(
         ],
         axis=1,
     )
-    ukey, inv = np.unique(key, axis=0, return_inverse=True)
+    ukey, inv = _unique_rows(key)
     inv = inv.reshape(-1)
     kcol = lambda j: ukey[:, j].astype(f64)[:, None]  # noqa: E731
     lay_u = {f: a[ukey[:, 5]] for f, a in A.items()}
-    lay_u.update(is_mac=table.is_mac[ukey[:, 5]])
+    lay_u.update(
+        is_mac=table.is_mac[ukey[:, 5]],
+        elided=plan["elided"][ukey[:, 5]],
+        is_concat=table.kind[ukey[:, 5]] == _concat_code(),
+    )
     m = _mapping(
         kcol(0),
         kcol(1),
@@ -418,11 +601,21 @@ def _evaluate(
     compute_u = m["compute"].sum(axis=1)
     vops_u = m["vops"].sum(axis=1)
     # core-memory traffic, once per distinct (array, dataflow, PE-memory depth, workload)
+    # (the mapper weighs PE-memory against core-memory accesses by their energies, 45 nm:
+    # the node scales both alike)
     b = cb.dtype_bytes
     pe_bytes = cb.pe_mem_kib * 1024.0
-    tr, tinv = _traffic(cb, wi, table, pe_bytes, scalesim)
+    core_bytes = cb.core_mem_kib * 1024.0
+    e_pe_byte45 = tech.sram_energy_pj_per_byte(pe_bytes, 8.0 * b * cb.lanes)
+    cw = tech.sram_core_width_bits
+    e_core_rd45 = tech.sram_energy_pj_per_byte(core_bytes, cw)
+    e_core_wr45 = tech.sram_energy_pj_per_byte(core_bytes, cw, write=True)
+    tr, tinv = _traffic(
+        cb, wi, table, pe_bytes, scalesim, e_pe_byte45 / e_core_rd45, plan["elided"]
+    )
     sram_op_u = {k: tr[k].sum(axis=1) for k in OPERAND_FIELDS}
     sram_u = sum(sram_op_u.values())
+    pe_u = tr["pe_read"].sum(axis=1)
 
     # --- per-design totals -----------------------------------------------------------------
     fq = cb.freq_mhz
@@ -434,25 +627,51 @@ def _evaluate(
     vops_t = vops_u[inv]
     sram_b_t = sram_u[tinv] * b
     io_b_t = io_w[wi] * b
-    weights_onchip = w_total_w[wi] * b <= pe_cap
-    offchip = ~weights_onchip | (act_max_w[wi] * b > core_cap)
+    if scalesim:
+        param_cap, act_cap = pe_cap, core_cap
+        overflow = act_max_w[wi] * b > core_cap
+    else:
+        # Room for the live activations first (a spilled activation byte crosses the link
+        # twice, an uncached parameter byte once); in a shared pool the parameters are
+        # cached in all the room the activations do not need.
+        peak_b = plan["peak"][wi] * b
+        pool = pe_cap + core_cap
+        act_cap = np.where(cb.shared_onchip, pool, core_cap)
+        param_cap = np.where(cb.shared_onchip, pool - np.minimum(peak_b, pool), pe_cap)
+        overflow = peak_b > act_cap
+    weights_onchip = w_total_w[wi] * b <= param_cap
+    offchip = ~weights_onchip | overflow
     stall_t = io_b_t * cpb
     dram_b_t = io_b_t.copy()
     if opts.op_overhead:
-        overhead_t = (table.kind_counts @ oh_kind + tech.invoke_overhead_us)[wi] * fq
+        oh_size = _size_overhead_us_per_kib(tech)
+        overhead_t = (
+            (plan["kind_counts"] @ oh_kind + tech.invoke_overhead_us)[wi]
+            + (plan["kind_elems"] @ oh_size)[wi] * (b / 1024.0)
+        ) * fq
     else:
         overhead_t = np.zeros(n)
 
     sel = np.arange(n) if per_layer else np.flatnonzero(offchip)
     if sel.size:
-        # Layers of these designs: parameters stream once the PE memories are full (in layer
-        # order), activations spill when a layer's input + output exceed the core memory.
+        # Layers of these designs: parameters stream once the parameter cache is full (in
+        # layer order); activations that do not fit cross the off-chip interface.
         ws = wi[sel]
         bs, cps = b[sel][:, None], cpb[sel][:, None]
-        resident = table.cum_weight_elems[ws] * bs <= pe_cap[sel][:, None]
-        spill = act[ws] * bs > core_cap[sel][:, None]
+        resident = table.cum_weight_elems[ws] * bs <= param_cap[sel][:, None]
         io_s = io[ws]
-        dram_el = np.where(resident, 0.0, A["weight_elems"][ws]) + np.where(spill, act[ws], io_s)
+        w_stream = np.where(resident, 0.0, A["weight_elems"][ws])
+        if scalesim:
+            spill = act[ws] * bs > act_cap[sel][:, None]
+            act_el = np.where(spill, act[ws] - io_s, 0.0)
+        else:
+            # the spills depend only on (workload, capacity in elements): once per pair
+            cap_el = act_cap[sel] / b[sel]
+            upair, pinv = _unique_rows(np.stack([ws.astype(f64), cap_el], axis=1))
+            uw = upair[:, 0].astype(np.int64)
+            spill, act_el = _activation_spills(plan, uw, table.is_last[uw], upair[:, 1:2])
+            spill, act_el = spill[pinv], act_el[pinv]
+        dram_el = w_stream + act_el + io_s
         comp_l = m["compute"][inv[sel]]
         stall_l = np.maximum((dram_el - io_s) * (bs * cps) - comp_l, 0.0) + io_s * (bs * cps)
         stall_t[sel] = stall_l.sum(axis=1)
@@ -472,18 +691,20 @@ def _evaluate(
     # follow the CACTI-7 fit in size, port width and node (archgym.technology).
     dt, node = cb.dtype, cb.node_nm
     ef = tech.energy_factor(node)
-    core_bytes = cb.core_mem_kib * 1024.0
-    e_pe_byte = tech.sram_energy_pj_per_byte(pe_bytes, 8.0 * b * cb.lanes, node)
-    cw = tech.sram_core_width_bits
-    e_core_rd = tech.sram_energy_pj_per_byte(core_bytes, cw, node)
-    e_core_wr = tech.sram_energy_pj_per_byte(core_bytes, cw, node, write=True)
+    e_pe_byte = e_pe_byte45 * ef
+    e_core_rd = e_core_rd45 * ef
+    e_core_wr = e_core_wr45 * ef
     e_mac_op = tech.mac_energy_pj[dt] * ef
     e_vec_op = tech.vector_op_energy_pj[dt] * ef
     sram_op_b = {k: v[tinv] * b for k, v in sram_op_u.items()}
     sram_wr_b = sram_op_b["output_write"]
     e_mac = macs_t * e_mac_op
-    e_pe = macs_t * b * e_pe_byte
-    e_sram = (sram_b_t - sram_wr_b) * e_core_rd + sram_wr_b * e_core_wr
+    pe_t = pe_u[tinv]
+    e_pe = pe_t * b * e_pe_byte
+    # the array's reads and writes, and the off-chip transfers passing through the core
+    # memory (a load is written into it, a store read out of it: one access a byte each)
+    e_core_dma = 0.5 * (e_core_rd + e_core_wr)
+    e_sram = (sram_b_t - sram_wr_b) * e_core_rd + sram_wr_b * e_core_wr + dram_b_t * e_core_dma
     e_vec = vops_t * e_vec_op
     e_dram = dram_b_t * tech.dram_energy_pj_per_byte
     sram_bits = (cb.rows * cb.cols * cb.cores * pe_bytes + cb.cores * core_bytes) * 8.0
@@ -505,7 +726,7 @@ def _evaluate(
         "area_mm2": area_mm2(cb, tech),
         "utilization": util,
         "macs": macs_t,
-        "pe_accesses": macs_t.copy(),
+        "pe_accesses": pe_t,
         "sram_bytes": sram_b_t,
         **{f"sram_{k}_bytes": v for k, v in sram_op_b.items()},
         "dram_bytes": dram_b_t,
@@ -522,11 +743,12 @@ def _evaluate(
         col = lambda a: a[:, None]  # noqa: E731
         comp_l = m["compute"][inv]
         if opts.op_overhead:
-            oh_l = oh_kind[np.maximum(table.kind[wi], 0)]
-            oh_l[:, 0] += (
-                tech.invoke_overhead_us
-            )  # the first op carries the per-inference invoke cost
-            overhead_l = np.where(valid, oh_l * col(fq), 0.0)
+            kind_l = np.maximum(table.kind[wi], 0)
+            oh_l = oh_kind[kind_l] + oh_size[kind_l] * (A["input_elems"] + A["output_elems"])[
+                wi
+            ] * col(b / 1024.0)
+            oh_l[:, 0] += tech.invoke_overhead_us  # the first op carries the invoke cost
+            overhead_l = np.where(valid & ~plan["elided"][wi], oh_l * col(fq), 0.0)
         else:
             overhead_l = np.zeros((n, L))
         layer_total = comp_l + stall_l + overhead_l
@@ -536,10 +758,13 @@ def _evaluate(
         sram_b_l = sum(sram_op_l.values())
         dram_b_l = dram_el * col(b)
         sram_wr_l = sram_op_l["output_write"]
+        pe_l = tr["pe_read"][tinv]
         e_l = (
-            macs_l * col(e_mac_op + b * e_pe_byte)
+            macs_l * col(e_mac_op)
+            + pe_l * col(b * e_pe_byte)
             + (sram_b_l - sram_wr_l) * col(e_core_rd)
             + sram_wr_l * col(e_core_wr)
+            + dram_b_l * col(e_core_dma)
             + m["vops"][inv] * col(e_vec_op)
             + dram_b_l * tech.dram_energy_pj_per_byte
             + col(leak_w) * lat_l * 1e9
@@ -557,7 +782,7 @@ def _evaluate(
             layer_energy_mj=e_l * 1e-9,
             layer_utilization=util_l,
             layer_macs=macs_l,
-            layer_pe_accesses=macs_l,
+            layer_pe_accesses=pe_l,
             layer_sram_bytes=sram_b_l,
             **{f"layer_sram_{k}_bytes": v for k, v in sram_op_l.items()},
             layer_loop_order=tr["order"][tinv],
@@ -570,24 +795,127 @@ def _evaluate(
     return out
 
 
+def _unique_rows(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(key, axis=0, return_inverse=True)`` for an ``(n, k)`` array of
+    non-negative integers (or integer-valued floats), through one packed 1-D key when
+    it fits in 62 bits (several times faster than a row-wise unique)."""
+    ik = key.astype(np.int64)
+    if np.array_equal(ik, key) and ik.size and ik.min() >= 0:
+        span = ik.max(axis=0) + 1
+        if float(np.prod(span.astype(np.float64))) < 2.0**62:
+            mult = np.concatenate([np.cumprod(span[::-1])[::-1][1:], [1]])
+            packed = ik @ mult
+            u, first, inv = np.unique(packed, return_index=True, return_inverse=True)
+            return key[first], inv.reshape(-1)
+    u, inv = np.unique(key, axis=0, return_inverse=True)
+    return u, inv.reshape(-1)
+
+
+def _concat_code() -> int:
+    from .workloads.workload import KIND_CODES
+
+    return KIND_CODES.get("concat", -99)
+
+
+def _range_max(x: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """``out[:, i] = max(x[:, i : last[:, i] + 1])`` for ``(n, L)`` arrays (a sparse table:
+    ``log2`` of the longest range numpy passes)."""
+    n, L = x.shape
+    idx = np.arange(L)
+    length = np.maximum(last - idx, 0) + 1
+    levels = [x]
+    while (1 << len(levels)) <= length.max():
+        prev, h = levels[-1], 1 << (len(levels) - 1)
+        levels.append(np.maximum(prev, prev[:, np.minimum(idx + h, L - 1)]))
+    k = np.floor(np.log2(length)).astype(np.int64)
+    if len(levels) == 1:
+        return x
+    stack = np.stack(levels)  # (levels, n, L)
+    rows = np.arange(n)[:, None]
+    right = np.minimum(idx + length - (1 << k), L - 1)
+    return np.maximum(stack[k, rows, idx], stack[k, rows, right])
+
+
+def _activation_spills(
+    plan: dict[str, np.ndarray], ws: np.ndarray, is_last: np.ndarray, cap_el: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Off-chip activation traffic (elements) of each layer of designs whose live
+    activations overflow the core memory (``cap_el`` elements, ``(n, 1)``).
+
+    While a layer runs, the part of its live buffers beyond the capacity,
+    ``1 - cap / live``, is off-chip, the same fraction of each (the compiler tiles every
+    live tensor alike: a convolution streams its input and output in row bands, a GEMM in
+    tiles, through the halo the band keeps on chip, so each off-chip byte crosses once).
+    A buffer keeps the largest such fraction over its live range; that part is written
+    once by its producer (unless it is the network output, already counted) and read once
+    by each reader. Returns ``(spilled layer mask, traffic)``, both ``(n, L)``.
+    """
+    live = plan["live"][ws]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frac = np.where(live > cap_el, 1.0 - cap_el / live, 0.0)
+    f_buf = _range_max(frac, plan["last"][ws])
+    spilled = f_buf * plan["store"][ws]
+    write = np.where(is_last, 0.0, spilled)
+    reads = plan["reads"][ws]  # (n, L, K)
+    n, L, K = reads.shape
+    got = np.take_along_axis(spilled, np.clip(reads, 0, None).reshape(n, L * K), axis=1)
+    read = np.where(reads >= 0, got.reshape(n, L, K), 0.0).sum(axis=2)
+    return frac > 0.0, write + read
+
+
+def _size_overhead_us_per_kib(tech: Technology) -> np.ndarray:
+    """Dispatch time (us) per KiB of an op's input and output tensors, by layer kind
+    (``calibration.op_overhead_us_per_kib`` in the technology table; 0 where absent)."""
+    from .technology import OVERHEAD_GROUPS
+    from .workloads.workload import KIND_CODES
+
+    cached = tech.__dict__.get("_size_overhead_us_per_kib")
+    if cached is not None:
+        return cached
+    table = (tech.raw.get("calibration") or {}).get("op_overhead_us_per_kib") or {}
+    out = np.zeros(len(KIND_CODES))
+    for kind, code in KIND_CODES.items():
+        out[code] = float(table.get(OVERHEAD_GROUPS.get(kind, kind), 0.0))
+    out.setflags(write=False)
+    tech.__dict__["_size_overhead_us_per_kib"] = out  # a Technology is immutable
+    return out
+
+
 def area_mm2(
     configs: AcceleratorConfig | ConfigBatch | Sequence[AcceleratorConfig],
     tech: Technology | None = None,
 ) -> np.ndarray:
     """Silicon area (mm^2 at each design's ``node_nm``) of each design: MAC units with PE
-    logic, PE-local and core memories, vector unit. Logic scales with the node's logic-area
-    factor, memories with its SRAM cell. Depends only on the hardware, not on the workload."""
+    logic, PE-local and core memories, vector unit, and the off-chip interface (PHY and
+    controller, growing with its bandwidth). Logic scales with the node's logic-area
+    factor, memories with its SRAM cell, the interface not at all (I/O barely shrinks).
+    Depends only on the hardware, not on the workload."""
     cb = as_batch(configs)
     tech = tech or load_technology()
     node = cb.node_nm
     macs = (cb.rows * cb.cols * cb.cores * cb.lanes).astype(np.float64)
     a_mac = macs * tech.mac_area_um2[cb.dtype] * tech.pe_logic_overhead
-    a_pe = tech.sram_area_um2(cb.rows * cb.cols * cb.cores * cb.pe_mem_kib * 1024.0, node)
-    a_core = tech.sram_area_um2(cb.cores * cb.core_mem_kib * 1024.0, node)
+    a_mem = tech.sram_area_um2(
+        cb.cores * (cb.rows * cb.cols * cb.pe_mem_kib + cb.core_mem_kib) * 1024.0
+    )  # 45 nm
     a_vec = cb.cores * cb.cols * cb.lanes * tech.vector_lane_area_um2
     dw_macs = (cb.cores * cb.dw_pixels * cb.dw_channels).astype(np.float64)
     a_dw = dw_macs * tech.mac_area_um2[cb.dtype] * tech.pe_logic_overhead
-    return ((a_mac + a_vec + a_dw) * tech.logic_area_factor(node) + a_pe + a_core) * 1e-6
+    a_io = cb.bandwidth_gbps * offchip_area_mm2_per_gbps(tech) * 1e6
+    return (
+        (a_mac + a_vec + a_dw) * tech.logic_area_factor(node)
+        + a_mem * tech.sram_area_factor(node)
+        + a_io
+    ) * 1e-6
+
+
+def offchip_area_mm2_per_gbps(tech: Technology) -> float:
+    """Silicon area of the off-chip interface (PHY and controller) per GB/s of bandwidth
+    (``offchip_interface.area_mm2_per_gbps`` of the technology table)."""
+    sec = tech.raw.get("offchip_interface")
+    if not sec or "area_mm2_per_gbps" not in sec:
+        raise ValueError("technology.yaml: offchip_interface.area_mm2_per_gbps is missing")
+    return float(sec["area_mm2_per_gbps"])
 
 
 # ------------------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ __all__ = ["run_demo", "default_agents", "DEMO_SETTINGS", "initial_design_size"]
 #: proposal, so the model is refitted a quarter as often; ``ga``: a population of 10, so
 #: 40 evaluations are 4 generations.
 DEMO_SETTINGS: dict[str, dict[str, Any]] = {
-    "bo": {"batch_size": 4, "n_init": 8},
+    "bo": {"batch_size": 4},
     "ga": {"pop_size": 10},
 }
 
@@ -45,9 +45,10 @@ def default_agents() -> list[str]:
 
 
 def initial_design_size(agent: str, settings: Mapping[str, Any]) -> int | None:
-    """How many first evaluations of an agent are its initial random (space-filling)
-    design: BO's ``n_init``, the GA's first population; ``None`` for random search (all
-    of it is random) and for agents without one."""
+    """How many first evaluations of an agent are its initial design (random or
+    space-filling, before any model or selection): BO's ``n_init``, the GA's first
+    population; ``None`` for random search (all of it is random) and for agents without
+    one."""
     if agent == "bo":
         return int(settings.get("n_init", 10))
     if agent == "ga":
@@ -292,8 +293,8 @@ def main_cli(args: Any) -> int:
         print(
             "best design found by each agent over its seeds (regret = (optimum - best) / |optimum|; "
             "best_from_initial_design: in how many seeds the best design came from the agent's "
-            "initial random design rather than its search; wall_s: seconds of ask + evaluate "
-            "in the run's log):"
+            "initial design (random / space-filling, before any model or selection) rather "
+            "than from its search; wall_s: seconds of ask + evaluate in the run's log):"
         )
         print(table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
         print()

@@ -85,8 +85,15 @@ def core_traffic(
     input_elems: np.ndarray,
     output_elems: np.ndarray,
     depth: np.ndarray | None,
+    mac_elems: np.ndarray | None = None,
+    pe_cost: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
-    """Core-memory reads and writes (elements) of each operand of each layer.
+    """Core-memory reads and writes (elements) of each operand of each layer, and the
+    PE-memory accesses of the stationary operand.
+
+    In the fixed order a stationary value is loaded once into its PE's operand register
+    and stays latched for the whole stream: one PE-memory access per stationary element.
+    In a grouped order the PE cycles through its tiles every step: one access a MAC.
 
     Args:
         df: ``(k, 1)`` dataflow codes.
@@ -95,32 +102,54 @@ def core_traffic(
             (all groups: ``groups * N * K``, ``groups * M * K``, ``groups * M * N``).
         depth: ``(k, 1)`` stationary tiles the PE memory holds (:func:`stationary_depth`),
             or None for SCALE-Sim's fixed order only.
+        mac_elems: ``(k or 1, L)`` MACs (``groups * M * N * K``); None: the PE accesses
+            are not weighed (the order is chosen on core-memory elements alone).
+        pe_cost: ``(k, 1)`` energy of a PE-memory access over a core-memory access (per
+            element); the mapper minimises ``core elements + pe_cost x PE accesses``.
 
     Returns:
-        ``{name: (k, L)}`` for the names of ``OPERAND_FIELDS``, of the order that moves
-        the fewest bytes, and ``"order"``: 0 fixed (SCALE-Sim), 1 row tiles grouped
-        first, 2 column tiles grouped first.
+        ``{name: (k, L)}`` for the names of ``OPERAND_FIELDS`` and ``"pe_read"`` (PE
+        accesses, elements), of the cheapest order, and ``"order"``: 0 fixed
+        (SCALE-Sim), 1 row tiles grouped first, 2 column tiles grouped first.
     """
     sizes = {"w": weight_elems, "i": input_elems, "o": output_elems}
-    one = np.ones_like(fr)
-    best = _counts(df, fr, fc, one, one, sizes)
-    order = np.zeros(np.broadcast_shapes(fr.shape, df.shape))
+    stat = np.where(df == 0, output_elems, np.where(df == 1, weight_elems, input_elems))
     if depth is None:
-        best["order"] = order
+        one = np.ones_like(fr)
+        best = _counts(df, fr, fc, one, one, sizes)
+        best["pe_read"] = stat + 0.0 * fr
+        best["order"] = np.zeros(np.broadcast_shapes(fr.shape, df.shape))
         return best
-    total = sum(best.values())
-    d_r = np.clip(fr, 1.0, depth)  # row tiles first, then columns with the room left
-    cand_r = (d_r, np.clip(np.floor(depth / d_r), 1.0, np.maximum(fc, 1.0)))
-    d_c = np.clip(fc, 1.0, depth)  # column tiles first, then rows
-    cand_c = (np.clip(np.floor(depth / d_c), 1.0, np.maximum(fr, 1.0)), d_c)
-    for code, (dr, dc) in ((1, cand_r), (2, cand_c)):
-        c = _counts(df, fr, fc, dr, dc, sizes)
-        t = sum(c.values())
-        better = t < total
-        for k in best:
-            best[k] = np.where(better, c[k], best[k])
-        order = np.where(better, float(code), order)
-        total = np.where(better, t, total)
+    # total elements moved as a function of the groups (gr, gc) of a candidate order:
+    # row operand x gc + column operand x gr (outputs: 2 gr - 1 accesses) + stationary
+    is_os = df == 0
+    row_op = np.where(df == 2, weight_elems, input_elems)
+    col_op = np.where(is_os, weight_elems, 2.0 * output_elems)
+    fixed = np.where(is_os, output_elems, np.where(df == 1, weight_elems, input_elems))
+    fixed = fixed - np.where(is_os, 0.0, output_elems)
+
+    def total(dr: np.ndarray, dc: np.ndarray) -> np.ndarray:
+        return row_op * np.ceil(fc / dc) + col_op * np.ceil(fr / dr) + fixed
+
+    fr1, fc1 = np.maximum(fr, 1.0), np.maximum(fc, 1.0)
+    d_r = np.minimum(fr1, depth)  # row tiles first, then columns with the room left
+    cand_r = (d_r, np.minimum(np.maximum(np.floor(depth / d_r), 1.0), fc1))
+    d_c = np.minimum(fc1, depth)  # column tiles first, then rows
+    cand_c = (np.minimum(np.maximum(np.floor(depth / d_c), 1.0), fr1), d_c)
+    t0, t1, t2 = total(1.0, 1.0), total(*cand_r), total(*cand_c)
+    if mac_elems is not None and pe_cost is not None:
+        t0 = t0 + pe_cost * stat
+        t1 = t1 + pe_cost * mac_elems
+        t2 = t2 + pe_cost * mac_elems
+    use1 = t1 < t0
+    order = np.where(use1, 1.0, 0.0)
+    use2 = t2 < np.minimum(t0, t1)
+    order = np.where(use2, 2.0, order)
+    dr = np.where(use2, cand_c[0], np.where(use1, cand_r[0], 1.0))
+    dc = np.where(use2, cand_c[1], np.where(use1, cand_r[1], 1.0))
+    best = _counts(df, fr, fc, dr, dc, sizes)
+    grouped = order > 0
+    best["pe_read"] = np.where(grouped, stat if mac_elems is None else mac_elems, stat)
     best["order"] = order
     return best
 
@@ -133,6 +162,7 @@ def layer_traffic(
     depth: np.ndarray | None,
     lay: dict[str, np.ndarray],
     scalesim: bool,
+    pe_cost: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Core-memory traffic (elements) of every layer of a workload table on each array.
 
@@ -141,6 +171,8 @@ def layer_traffic(
         lay: the cost model's ``(k or 1, L)`` layer arrays (``groups``, ``px``,
             ``px_scalesim``, ``F``, ``W``, ``input_elems``, ``output_elems``, ``is_mac``).
         scalesim: use SCALE-Sim's convolution geometry (``px_scalesim``).
+        pe_cost: ``(k, 1)`` PE-memory over core-memory energy an element (see
+            :func:`core_traffic`).
 
     Returns:
         ``{name: (k, L)}`` for ``OPERAND_FIELDS`` plus ``"order"`` (see
@@ -148,16 +180,17 @@ def layer_traffic(
         once.
     """
     g, F, W, is_mac = lay["groups"], lay["F"], lay["W"], lay["is_mac"]
-    px = lay["px_scalesim"] if scalesim else lay["px"]
+    px = lay["px_scalesim"] if scalesim else lay["px"]  # the caller may pass only this one
     Wl = np.ceil(W / lanes)
     fr = np.ceil(np.where(df == 0, px, Wl) / R)
     fc = np.ceil(np.where(df == 2, px, F) / C)
     gpx = g * px
-    tr = core_traffic(df, fr, fc, g * F * W, gpx * W, gpx * F, depth)
+    tr = core_traffic(df, fr, fc, g * F * W, gpx * W, gpx * F, depth, gpx * F * W, pe_cost)
     return {
         "weight_read": np.where(is_mac, tr["weight_read"], 0.0),
         "input_read": np.where(is_mac, tr["input_read"], lay["input_elems"]),
         "output_write": np.where(is_mac, tr["output_write"], lay["output_elems"]),
         "output_read": np.where(is_mac, tr["output_read"], 0.0),
+        "pe_read": np.where(is_mac, tr["pe_read"], 0.0),
         "order": np.where(is_mac, tr["order"], 0.0),
     }

@@ -68,15 +68,15 @@ class Technology:
     # --- technology nodes -------------------------------------------------------------------
     def energy_factor(self, node_nm: Any = 45) -> Any:
         """Dynamic-energy factor of ``node_nm`` relative to 45 nm (array in, array out)."""
-        return self.node_energy[_node_index(node_nm)]
+        return _node_lookup(self.node_energy, node_nm)
 
     def logic_area_factor(self, node_nm: Any = 45) -> Any:
         """Logic-area factor of ``node_nm`` relative to 45 nm."""
-        return self.node_logic_area[_node_index(node_nm)]
+        return _node_lookup(self.node_logic_area, node_nm)
 
     def sram_area_factor(self, node_nm: Any = 45) -> Any:
         """SRAM-cell-area factor of ``node_nm`` relative to 45 nm (published cells)."""
-        return self.node_sram_area[_node_index(node_nm)]
+        return _node_lookup(self.node_sram_area, node_nm)
 
     # --- SRAM ---------------------------------------------------------------------------
     def sram_energy_pj(
@@ -134,13 +134,27 @@ def _per_dtype(table: dict[str, float], key: str) -> np.ndarray:
     return np.array([float(table[d]) for d in DTYPES])
 
 
-def _node_index(node_nm: Any) -> Any:
-    n = np.asarray(node_nm)
+def _node_lookup(lut: np.ndarray, node_nm: Any) -> Any:
+    """``lut[node_nm]`` for a node or an array of nodes, with a clear error for a node
+    the table does not have (``lut`` is NaN there)."""
+    if node_nm.__class__ is int and 0 <= node_nm < lut.size and lut[node_nm] == lut[node_nm]:
+        return lut[node_nm]  # the common scalar case, fast
+    if np.ndim(node_nm) == 0:
+        n = float(node_nm)
+        v = lut[int(n)] if n.is_integer() and 0 <= n < lut.size else np.nan
+        if v != v:  # NaN: not a node of the table
+            raise ValueError(f"node_nm must be one of {list(NODES_NM)}, got {node_nm!r}")
+        return v
+    n = np.asarray(node_nm, dtype=np.float64)
     idx = n.astype(np.int64)
-    if np.any(idx != n) or np.any(~np.isin(idx, NODES_NM)):
-        bad = n.ravel()[~np.isin(n.ravel(), NODES_NM)]
-        raise ValueError(f"node_nm must be one of {list(NODES_NM)}, got {bad[:1].tolist()}")
-    return idx
+    if idx.size and (idx.min() < 0 or idx.max() >= lut.size):
+        v = np.full(n.shape, np.nan)
+    else:
+        v = lut[idx]
+    bad = np.isnan(v) | (idx != n)
+    if bad.any():
+        raise ValueError(f"node_nm must be one of {list(NODES_NM)}, got {n[bad][:1].tolist()}")
+    return v
 
 
 def node_table(nodes: dict[Any, dict[str, Any]]) -> dict[int, dict[str, float]]:

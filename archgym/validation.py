@@ -16,6 +16,9 @@ from .technology import OVERHEAD_GROUPS, Technology, load_technology
 
 __all__ = [
     "CORAL_LATENCY_MS",
+    "CORAL_BENCHMARK",
+    "CoralRow",
+    "coral_table",
     "OVERHEAD_FEATURES",
     "MeasuredCells",
     "measured_nb201_cells",
@@ -26,8 +29,27 @@ __all__ = [
     "predict_accel_nasbench",
 ]
 
-#: Coral's published Edge TPU latencies (int8, 224x224, USB 3.0 accelerator).
+#: Coral's published Edge TPU latencies (int8, 224x224, USB 3.0 accelerator) of the two
+#: networks the calibration uses (``benchmarks/calibrate.py``).
 CORAL_LATENCY_MS: dict[str, float] = {"mobilenet_v1": 2.4, "mobilenet_v2": 2.6}
+
+#: Coral's public benchmark table (coral.ai/docs/edgetpu/benchmarks, Table 1: time per
+#: inference, model execution only, desktop CPU + USB Accelerator over USB 3.0, int8,
+#: batch 1), by zoo name: ``(input size, latency in ms)``. Only the two MobileNets are
+#: used to calibrate; the others validate.
+CORAL_BENCHMARK: dict[str, tuple[int, float]] = {
+    "mobilenet_v1": (224, 2.4),
+    "mobilenet_v2": (224, 2.6),
+    "inception_v1": (224, 3.4),
+    "inception_v4": (299, 85.0),
+    "resnet50_v1": (299, 49.0),
+    "resnet152_v2": (299, 128.0),
+    "squeezenet": (224, 2.1),
+    "vgg16": (224, 296.0),
+    "efficientnet_edgetpu_s": (224, 5.1),
+    "efficientnet_edgetpu_m": (240, 8.7),
+    "efficientnet_edgetpu_l": (300, 24.6),
+}
 
 #: The calibrated constants, in the order of the feature columns of
 #: :func:`overhead_features`: the invoke overhead, then one dispatch overhead per group.
@@ -81,16 +103,28 @@ def measured_nb201_cells(
     )
 
 
-def overhead_features(table: WorkloadTable) -> np.ndarray:
-    """``(n_workloads, len(OVERHEAD_FEATURES))``: 1 for the invoke, then the number of ops
-    of each overhead group."""
+def overhead_features(
+    table: WorkloadTable,
+    options: CostOptions | None = None,
+    size_groups: tuple[str, ...] = (),
+    dtype_bytes: float = 1.0,
+) -> np.ndarray:
+    """``(n_workloads, len(OVERHEAD_FEATURES) + len(size_groups))``: 1 for the invoke,
+    then the number of ops of each overhead group that run (fused activations and
+    concatenation views do not), then for each of ``size_groups`` the KiB of input and
+    output tensors of its ops (the size-dependent dispatch term)."""
     from .workloads.workload import KIND_CODES
 
+    plan = table.plan(options or CostOptions())
     groups = OVERHEAD_FEATURES[1:]
-    feats = np.zeros((table.n_workloads, len(OVERHEAD_FEATURES)))
+    feats = np.zeros((table.n_workloads, len(OVERHEAD_FEATURES) + len(size_groups)))
     feats[:, 0] = 1.0
     for kind, code in KIND_CODES.items():
-        feats[:, 1 + groups.index(OVERHEAD_GROUPS[kind])] += table.kind_counts[:, code]
+        group = OVERHEAD_GROUPS[kind]
+        feats[:, 1 + groups.index(group)] += plan["kind_counts"][:, code]
+        if group in size_groups:
+            col = len(OVERHEAD_FEATURES) + size_groups.index(group)
+            feats[:, col] += plan["kind_elems"][:, code] * dtype_bytes / 1024.0
     return feats
 
 
@@ -123,6 +157,62 @@ def coral_predictions(
         name: simulate(config, load(name), options=options, technology=technology).latency_ms
         for name in CORAL_LATENCY_MS
     }
+
+
+@dataclass(frozen=True)
+class CoralRow:
+    """One network of Coral's table: the published and the predicted latency and where
+    the prediction's time goes."""
+
+    name: str
+    input_size: int
+    published_ms: float
+    predicted_ms: float
+    compute_ms: float
+    stall_ms: float
+    overhead_ms: float
+    params_m: float
+    weights_onchip: bool
+    offchip_mb: float
+
+    @property
+    def ratio(self) -> float:
+        return self.predicted_ms / self.published_ms
+
+
+def coral_table(
+    config: AcceleratorConfig | None = None,
+    options: CostOptions | None = None,
+    technology: Technology | None = None,
+) -> list[CoralRow]:
+    """Predicted vs published latency of every network of :data:`CORAL_BENCHMARK` the zoo
+    has, at Coral's input size, on ``config`` (default: the ``edgetpu`` preset)."""
+    from .workloads import list_zoo, load
+
+    config = config or AcceleratorConfig.preset("edgetpu")
+    zoo = set(list_zoo())
+    rows = []
+    for name, (size, ms) in CORAL_BENCHMARK.items():
+        if name not in zoo:
+            continue
+        wl = load(name, input_size=size)
+        rep = simulate(config, wl, options=options, technology=technology)
+        per_ms = 1.0 / (config.freq_mhz * 1e3)
+        rows.append(
+            CoralRow(
+                name=name,
+                input_size=size,
+                published_ms=ms,
+                predicted_ms=rep.latency_ms,
+                compute_ms=rep.compute_cycles * per_ms,
+                stall_ms=rep.stall_cycles * per_ms,
+                overhead_ms=rep.overhead_cycles * per_ms,
+                params_m=wl.params / 1e6,
+                weights_onchip=bool(rep.totals["weights_onchip"]),
+                offchip_mb=rep.totals["dram_bytes"] / 1e6,
+            )
+        )
+    return rows
 
 
 def rank_correlations(pred: np.ndarray, meas: np.ndarray) -> dict[str, float]:

@@ -13,10 +13,19 @@ then the surrogate's Spearman / Kendall / MAE on its held-out split of the shipp
 trained results, and (without ``--quick``) its Spearman against the trained oracle on
 fresh architectures the shipped data does not contain.
 
+Then the Accel-NASBench ImageNet oracle (``AccelNASBenchAccuracy``): load and call
+times, the 5-fold cross-validation figures stored with the shipped model, and (without
+``--quick``) the same 5-fold CV recomputed from scratch (goal: Spearman >= 0.97, Kendall
+>= 0.88, MAE <= 0.5 points). ``--select`` adds the model-family comparison the family was
+chosen by (5-fold CV of ridge regression, a random forest, histogram gradient boosting and
+one gradient-boosted member on the same features). ``--accel-nasbench-only`` skips the
+other oracles.
+
 Usage::
 
-    python benchmarks/bench_oracles.py            # ~3-4 minutes on one core
+    python benchmarks/bench_oracles.py            # ~10-15 minutes on one core
     python benchmarks/bench_oracles.py --quick    # ~1 minute
+    python benchmarks/bench_oracles.py --accel-nasbench-only --select
 """
 
 from __future__ import annotations
@@ -62,6 +71,103 @@ def bench_tabular(n: int) -> None:
         _row("tabular", None, f"not available ({type(exc).__name__}: {exc})")
 
 
+def _fmt_cv(cv: dict) -> str:
+    return (
+        f"Spearman {cv['spearman']:.4f}, Kendall {cv['kendall']:.4f}, "
+        f"MAE {cv['mae']:.3f} pp, RMSE {cv['rmse']:.3f} pp"
+    )
+
+
+def bench_accel_nasbench(quick: bool, select: bool) -> None:
+    """The Accel-NASBench accuracy oracle: timing, stored and recomputed 5-fold CV."""
+    import os
+
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    from archgym.oracles import accel_nasbench as anb
+    from archgym.oracles.accel_nasbench import AccelNASBenchAccuracy
+    from archgym.workloads.accel_nasbench import load_accel_nasbench
+
+    print()
+    print("Accel-NASBench ImageNet accuracy oracle")
+    anb._load_model.cache_clear()
+    t0 = time.perf_counter()
+    oracle = AccelNASBenchAccuracy()
+    load_s = time.perf_counter() - t0
+    df = load_accel_nasbench()
+    archs = df.to_dict("records")
+    oracle(archs[:1])
+    t0 = time.perf_counter()
+    pred = oracle(df)
+    batch_s = (time.perf_counter() - t0) / len(df)
+    t0 = time.perf_counter()
+    for arch in archs[:50]:
+        oracle(arch)
+    one_s = (time.perf_counter() - t0) / 50
+    t0 = time.perf_counter()
+    std = oracle.std(df)
+    std_s = (time.perf_counter() - t0) / len(df)
+    _row(
+        "accel-nasb",
+        batch_s,
+        f"batch of {len(df)}; one at a time {_fmt(one_s)}; std {_fmt(std_s)} per arch; "
+        f"load {_fmt(load_s)}; {oracle.describe()['model']}",
+    )
+    y = df["val_top1"].to_numpy(float)
+    print(
+        f"  in-sample (fitted rows): MAE {np.mean(np.abs(pred - y)):.3f} pp; "
+        f"calibrated std: median {np.median(std):.3f} pp"
+    )
+    cv = oracle.cv_metrics()
+    print(f"  5-fold CV stored with the shipped model: {_fmt_cv(cv)}")
+    print("  goal: Spearman >= 0.97, Kendall >= 0.88, MAE <= 0.5 pp")
+    X, y = anb._shipped_xy()
+    if not quick:
+        t0 = time.perf_counter()
+        re = anb.cross_validate(X, y)
+        print(
+            f"  5-fold CV recomputed ({re['n_members']} members, {time.perf_counter() - t0:.0f} s): "
+            f"{_fmt_cv(re)}; spread RMS {re['spread_rms']:.3f} pp -> calibration "
+            f"x{re['std_scale']:.2f}; Spearman(spread, |error|) {re['spread_error_spearman']:.3f}"
+        )
+    if select:
+        from scipy.stats import kendalltau, spearmanr
+        from sklearn.ensemble import (
+            GradientBoostingRegressor,
+            HistGradientBoostingRegressor,
+            RandomForestRegressor,
+        )
+        from sklearn.linear_model import RidgeCV
+        from sklearn.model_selection import KFold
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import OneHotEncoder
+
+        families = {
+            "ridge (one-hot)": lambda s: make_pipeline(
+                OneHotEncoder(handle_unknown="ignore"), RidgeCV(alphas=np.logspace(-3, 3, 13))
+            ),
+            "random forest": lambda s: RandomForestRegressor(
+                200, max_features=0.33, n_jobs=1, random_state=s
+            ),
+            "hist. boosting": lambda s: HistGradientBoostingRegressor(
+                max_iter=400, learning_rate=0.1, max_leaf_nodes=7, random_state=s
+            ),
+            "boosting (1 member)": lambda s: GradientBoostingRegressor(
+                **anb.FIT_PARAMS, random_state=s
+            ),
+        }
+        print("  model families, 5-fold CV on the same folds:")
+        for name, make in families.items():
+            t0 = time.perf_counter()
+            p = np.empty_like(y)
+            for tr, te in KFold(5, shuffle=True, random_state=0).split(X):
+                p[te] = make(0).fit(X[tr], y[tr]).predict(X[te])
+            print(
+                f"    {name:<20} Spearman {spearmanr(y, p).statistic:.4f}, "
+                f"Kendall {kendalltau(y, p).statistic:.4f}, MAE {np.mean(np.abs(y - p)):.3f} pp "
+                f"({time.perf_counter() - t0:.0f} s)"
+            )
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument(
@@ -70,8 +176,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--n-trained", type=int, default=None, help="architectures to train (default 8, quick 2)"
     )
+    p.add_argument(
+        "--select", action="store_true", help="Accel-NASBench: compare model families by 5-fold CV"
+    )
+    p.add_argument(
+        "--accel-nasbench-only", action="store_true", help="only the Accel-NASBench oracle"
+    )
     a = p.parse_args(argv)
     n_trained = a.n_trained if a.n_trained is not None else (2 if a.quick else 8)
+    if a.accel_nasbench_only:
+        print(f"{'oracle':<12} {'per arch':>12}   notes")
+        bench_accel_nasbench(a.quick, a.select)
+        return 0
 
     import torch
 
@@ -141,6 +257,7 @@ def main(argv: list[str] | None = None) -> int:
         print(
             "(fresh-architecture check skipped: the shipped surrogate is fitted to Fashion-MNIST results)"
         )
+    bench_accel_nasbench(a.quick, a.select)
     return 0
 
 

@@ -13,9 +13,11 @@ the matched hardware:
 * operational array ``R x R``, the dataflow as its spatial unrolling (os: OX|K, ws: C|K,
   is: C|OX, as archgym's table of (array rows, array columns)); MAC energy = archgym's
   (a user input in ZigZag);
-* per PE: a weight register file of the PE-memory size (8 B) with CACTI's cost of the
-  smallest SRAM CACTI models (128 B, 8-bit port), and a 32-bit accumulator register at no
-  cost (archgym counts the accumulation in its MAC energy: Horowitz's 32-bit add);
+* per PE: a register file of the PE-memory size (8 B) holding the dataflow's stationary
+  operand (ws: weights, is: inputs, os: 32-bit partial sums), with CACTI's cost of the
+  smallest SRAM CACTI models (128 B; 8-bit port, 32-bit for partial sums), and in ws / is
+  a 32-bit accumulator register at no cost (archgym counts the accumulation in its MAC
+  energy: Horowitz's 32-bit add);
 * a global buffer of the core memory's size shared by W, I, O with CACTI 7's per-access
   cost at 22 nm for its size and a 128-bit port (archgym's core-memory width);
 * DRAM at archgym's energy per byte (a user input in ZigZag, which has no DRAM model).
@@ -152,38 +154,48 @@ def _port(name, kind, bw, alloc):
     }
 
 
-def zigzag_hardware(R: int, S_kib: int, costs: dict) -> dict:
+def _rf(operand: str, size_bits: int, bw: int, cost: tuple[float, float]) -> dict:
+    """A per-PE register file (served_dimensions: none) holding one operand."""
+    if operand == "O":
+        ports = [
+            _port("r_port_1", "read", bw, ["O, tl"]),
+            _port("r_port_2", "read", bw, ["O, th"]),
+            _port("w_port_1", "write", bw, ["O, fh"]),
+            _port("w_port_2", "write", bw, ["O, fl"]),
+        ]
+    else:
+        ports = [
+            _port("r_port_1", "read", bw, [f"{operand}, tl"]),
+            _port("w_port_1", "write", bw, [f"{operand}, fh"]),
+        ]
+    return {
+        "size": size_bits,
+        "r_cost": cost[0],
+        "w_cost": cost[1],
+        "area": 0,
+        "latency": 1,
+        "operands": [operand],
+        "ports": ports,
+        "served_dimensions": [],
+    }
+
+
+def zigzag_hardware(R: int, S_kib: int, costs: dict, df: str) -> dict:
+    """ZigZag's accelerator matched to archgym's: the PE memory holds the dataflow's
+    stationary operand (ws: weights, is: inputs, os: 32-bit accumulators); in ws / is a
+    32-bit accumulator per PE at no cost (archgym's MAC energy includes the accumulation)."""
+    pe = PE_MEM_BYTES * 8
+    if df == "os":
+        pe_level = {"pe_rf": _rf("O", pe, 32, costs["pe_rf_32"])}
+    else:
+        pe_level = {
+            "pe_rf": _rf("I2" if df == "ws" else "I1", pe, 8, costs["pe_rf_8"]),
+            "o_acc": _rf("O", 32, 32, (0.0, 0.0)),
+        }
     return {
         "name": "archgym_matched",
         "memories": {
-            "w_rf": {
-                "size": PE_MEM_BYTES * 8,
-                "r_cost": costs["w_rf"][0],
-                "w_cost": costs["w_rf"][1],
-                "area": 0,
-                "latency": 1,
-                "operands": ["I2"],
-                "ports": [
-                    _port("r_port_1", "read", 8, ["I2, tl"]),
-                    _port("w_port_1", "write", 8, ["I2, fh"]),
-                ],
-                "served_dimensions": [],
-            },
-            "o_rf": {
-                "size": 32,
-                "r_cost": 0.0,
-                "w_cost": 0.0,
-                "area": 0,
-                "latency": 1,
-                "operands": ["O"],
-                "ports": [
-                    _port("r_port_1", "read", 32, ["O, tl"]),
-                    _port("r_port_2", "read", 32, ["O, th"]),
-                    _port("w_port_1", "write", 32, ["O, fh"]),
-                    _port("w_port_2", "write", 32, ["O, fl"]),
-                ],
-                "served_dimensions": [],
-            },
+            **pe_level,
             "gb": {
                 "size": S_kib * 1024 * 8,
                 "r_cost": costs["gb"][0],
@@ -247,7 +259,8 @@ def run_zigzag(case: dict, costs: dict, lpf: int) -> dict:
     ]
     with tempfile.TemporaryDirectory() as tmp:
         acc = Path(tmp) / "acc.yaml"
-        acc.write_text(yaml.safe_dump(zigzag_hardware(R, case["S_kib"], costs), sort_keys=False))
+        hw = zigzag_hardware(R, case["S_kib"], costs, case["df"])
+        acc.write_text(yaml.safe_dump(hw, sort_keys=False))
         mp = Path(tmp) / "map.yaml"
         mp.write_text(yaml.safe_dump(mapping, sort_keys=False))
         _, _, cmes = get_hardware_performance_zigzag(
@@ -267,7 +280,7 @@ def run_zigzag(case: dict, costs: dict, lpf: int) -> dict:
         mems = cme.accelerator.memory_hierarchy.get_memory_levels(mem_op=mem_op)
         for e, mem, acc_count in zip(energies, mems, cme.memory_word_access[op], strict=False):
             name = mem.name
-            lvl = "pe" if name in ("w_rf", "o_rf") else name
+            lvl = "pe" if name in ("pe_rf", "o_acc") else name
             levels[lvl] += float(e)
             if name == "gb":  # the array side only, as archgym's sram_bytes
                 gb_words += float(acc_count.get(DataDirection.RD_OUT_TO_LOW))
@@ -312,7 +325,11 @@ def run_archgym(case: dict) -> dict:
 
 def _one(args):
     case, costs, lpf = args
-    return {**case, **run_archgym(case), **run_zigzag(case, costs, lpf)}
+    try:
+        zz = run_zigzag(case, costs, lpf)
+    except Exception as e:  # reported, and the case left out of the statistics
+        return {**case, "error": f"{type(e).__name__}: {str(e)[:120]}"}
+    return {**case, **run_archgym(case), **zz}
 
 
 def fit_report() -> None:
@@ -374,7 +391,8 @@ def main() -> None:
 
     tech = load_technology()
     costs = {
-        "w_rf": cacti_pj(128, 8, NODE_NM),
+        "pe_rf_8": cacti_pj(128, 8, NODE_NM),
+        "pe_rf_32": cacti_pj(128, 32, NODE_NM),
         "mac": float(tech.mac_energy_pj[0] * tech.energy_factor(NODE_NM)),
         "dram": tech.dram_energy_pj_per_byte * 8,
     }
@@ -386,12 +404,16 @@ def main() -> None:
     df = pd.DataFrame(rows)
     if args.csv:
         df.to_csv(args.csv, index=False)
+    if "error" in df:
+        for _, r in df[df.error.notna()].iterrows():
+            print(f"ZigZag failed on {r.net}:{r.layer} {r.df} {r.R}x{r.R} {r.S_kib}K: {r.error}")
+        df = df[df.error.isna()].reset_index(drop=True)
 
     print(f"\nper-access energies at {NODE_NM} nm: archgym's law vs CACTI 7 for the same memory")
     pe_ag = float(tech.sram_energy_pj(PE_MEM_BYTES, 8, NODE_NM))
     print(
         f"  PE memory ({PE_MEM_BYTES} B, 8-bit; CACTI's smallest, 128 B): read {pe_ag:.3f} pJ "
-        f"vs {costs['w_rf'][0]:.3f} pJ  (x{pe_ag / costs['w_rf'][0]:.2f})"
+        f"vs {costs['pe_rf_8'][0]:.3f} pJ  (x{pe_ag / costs['pe_rf_8'][0]:.2f})"
     )
     for s in sorted(gb):
         r = float(tech.sram_energy_pj(s * 1024, CORE_WIDTH_BITS, NODE_NM))

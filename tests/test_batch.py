@@ -77,7 +77,9 @@ def test_throughput_grows_with_batch_until_compute_bound() -> None:
 
 def test_weights_are_fetched_once_per_batch() -> None:
     """Parameters that do not fit on chip stream once per call, whatever the batch."""
-    cfg = AcceleratorConfig.preset("edgetpu", pe_mem_kib=0.5, core_mem_kib=262144.0)
+    cfg = AcceleratorConfig.preset(
+        "edgetpu", pe_mem_kib=0.5, core_mem_kib=262144.0, shared_onchip=False
+    )  # a separate parameter cache: the core memory cannot hold parameters
     one = simulate(cfg, load("mobilenet_v1"))
     four = simulate(cfg, load("mobilenet_v1", batch=4))
     io_bytes = 3 * 224 * 224 + 1000  # int8 input image and logits
@@ -113,3 +115,24 @@ def test_sim_report_throughput() -> None:
     rep = simulate("edgetpu", load("mobilenet_v2", batch=2))
     assert rep.throughput == pytest.approx(2e3 / rep.latency_ms)
     assert "inferences/s" in rep.summary()
+
+
+def test_from_torch_reads_the_batch_dimension() -> None:
+    torch = pytest.importorskip("torch")
+    from archgym.workloads import from_torch
+
+    net = torch.nn.Sequential(
+        torch.nn.Conv2d(3, 8, 3, padding=1),
+        torch.nn.ReLU(),
+        torch.nn.AdaptiveAvgPool2d(1),
+        torch.nn.Flatten(),
+        torch.nn.Linear(8, 10),
+    )
+    four = from_torch(net, (4, 3, 16, 16))
+    one = from_torch(net, (1, 3, 16, 16))
+    assert four.batch == 4 and one.batch == 1
+    assert [layer.to_dict() for layer in four] == [layer.to_dict() for layer in one]
+    a, b = four.lowered, one.with_batch(4).lowered
+    for f in ("px", "groups", "macs", "weight_elems", "input_elems", "output_elems"):
+        np.testing.assert_array_equal(getattr(a, f), getattr(b, f))
+    assert four.meta["input_shape"] == [4, 3, 16, 16]

@@ -33,13 +33,13 @@ def test_tpu_presets_match_the_published_peaks():
 @pytest.mark.parametrize(
     ("changes", "match"),
     [
-        ({"dw_pixels": -1, "dw_channels": 16}, "dw_pixels must be an integer >= 0"),
+        ({"dw_pixels": -1, "dw_channels": 16}, r"dw_pixels must be an integer in 0\.\."),
         ({"dw_pixels": 4, "dw_channels": 0}, "both be 0"),
         ({"dw_pixels": 0, "dw_channels": 16}, "both be 0"),
         ({"dw_channels": 1.5}, "dw_channels must be an integer"),
         ({"pack_groups": "no"}, "pack_groups must be True or False"),
-        ({"lanes": 0}, "lanes must be an integer >= 1"),
-        ({"core_mem_kib": 0.1}, "core_mem_kib=0.1 is too small"),
+        ({"lanes": 0}, r"lanes must be an integer in 1\.\."),
+        ({"core_mem_kib": 0.1}, r"core_mem_kib is too small.*got 0\.1 KiB"),
     ],
 )
 def test_chip_preset_bad_values_name_the_field(changes, match):

@@ -257,3 +257,141 @@ def test_batch_with_one_workload_per_design_equals_separate_calls():
 def test_bad_mode_is_a_clear_error():
     with pytest.raises(ValueError, match="mode must be one of 'default', 'scalesim'"):
         simulate("edgetpu", W.Gemm(4, 4, 4), mode="fast")
+
+
+# ------------------------------------------------------------------------------------------
+# Memory hierarchy: liveness, shared pool, partial spills, fusion, interface area
+# ------------------------------------------------------------------------------------------
+
+
+def _chain(size: int = 56, c: int = 64, n: int = 4) -> W.Workload:
+    return W.Workload(
+        [W.Conv2d(c, c, 3, 1, 1, input_size=size, name=f"c{i}") for i in range(n)], name="chain"
+    )
+
+
+def _residual(size: int = 28, c: int = 64) -> W.Workload:
+    e = c * size * size
+    return W.Workload(
+        [
+            W.Conv2d(c, c, 1, input_size=size, name="a"),
+            W.Conv2d(c, c, 3, 1, 1, input_size=size, name="b"),
+            W.Conv2d(c, c, 1, input_size=size, name="c"),
+            W.Elementwise(e, inputs=("c", "a"), name="add"),
+            W.Activation(e, "relu", name="relu"),
+            W.Conv2d(c, c, 1, input_size=size, name="d"),
+        ],
+        name="residual",
+    )
+
+
+def test_a_skip_tensor_takes_room_until_its_consumer():
+    wl = _residual()
+    e = 64 * 28 * 28
+    plan = wl.lowered.memory_plan(fuse_add_activation=False, concat_view=False)
+    # c and the add run while a's output waits for the add (3 tensors live, not 2)
+    assert plan.live_elems.tolist()[:4] == [2 * e, 2 * e, 3 * e, 3 * e]
+    assert plan.last_use[0] == 3
+    # a design whose activation room holds 2 tensors but not 3: the skip makes c spill
+    cfg = AcceleratorConfig.preset("edgetpu", shared_onchip=False, core_mem_kib=2.5 * e / 1024)
+    rep = simulate(cfg, wl, options=archgym.CostOptions(fuse_add_activation=False))
+    spilled = rep.layers.set_index("name")["spilled"]
+    assert spilled.loc[["c", "add"]].all() and not spilled.loc[["a", "b"]].any()
+    no_skip = W.Workload([layer for layer in wl if layer.name in "abc"], name="no_skip")
+    assert not simulate(cfg, no_skip).layers["spilled"].any()
+
+
+def test_resident_residual_add_moves_nothing_off_chip():
+    rep = simulate("edgetpu", _residual())
+    layers = rep.layers.set_index("name")
+    assert layers.loc["add", "dram_bytes"] == 0 and not layers["spilled"].any()
+
+
+def test_spills_are_partial_and_grow_smoothly_with_the_overflow():
+    wl = _chain()
+    tensor = 64 * 56 * 56  # bytes (int8)
+    base = AcceleratorConfig.preset("edgetpu", shared_onchip=False)
+    kib = np.arange(200.0, 520.0, 8.0)  # from below two tensors to above (2 * 196 KiB)
+    cb = ConfigBatch.from_configs([base.replace(core_mem_kib=k) for k in kib])
+    traffic = simulate_batch(cb, wl)["dram_bytes"] - 2 * tensor  # less the network I/O
+    assert np.all(np.diff(traffic) <= 0)  # more room never moves more
+    assert traffic[-1] == 0 and traffic[0] > 0
+    # smooth: 8 KiB more room saves at most a few times 8 KiB, never a whole tensor
+    assert np.max(-np.diff(traffic)) < 0.25 * tensor
+    # partial: just below the need, only a sliver crosses (all-or-nothing would move MBs)
+    assert traffic[-2] < 0.1 * tensor
+
+
+def test_shared_pool_caches_parameters_in_the_room_activations_leave():
+    wl = W.Workload(
+        [W.Linear(2048, 1024, name="fc0"), W.Linear(1024, 2048, name="fc1")], name="mlp"
+    )  # 4 MiB of int8 weights
+    cfg = AcceleratorConfig.preset("edgetpu", pe_mem_kib=0.75)  # 3 MiB + 2 MiB core memory
+    shared = simulate(cfg, wl)
+    split = simulate(cfg.replace(shared_onchip=False), wl)
+    assert shared.totals["weights_onchip"] and not split.totals["weights_onchip"]
+    assert split.totals["dram_bytes"] > 2**20 > shared.totals["dram_bytes"]
+    assert split.latency_ms > shared.latency_ms
+
+
+def test_fuse_add_activation_removes_the_activation_op():
+    wl = _residual()
+    on = simulate("edgetpu", wl)
+    off = simulate("edgetpu", wl, options=archgym.CostOptions(fuse_add_activation=False))
+    relu_on = on.layers.set_index("name").loc["relu"]
+    relu_off = off.layers.set_index("name").loc["relu"]
+    assert relu_on["total_cycles"] == 0 and relu_off["compute_cycles"] > 0
+    tech = load_technology()
+    dispatch = tech.op_overhead_us["activation"] * 480.0
+    assert off.overhead_cycles - on.overhead_cycles == pytest.approx(dispatch)
+    assert on.total_cycles < off.total_cycles or dispatch == 0
+    # an activation after a convolution is not touched by the rule
+    conv_act = W.Workload([W.Conv2d(8, 8, 1, input_size=8, name="a"), W.Activation(512)])
+    assert simulate("edgetpu", conv_act).layers["compute_cycles"].iloc[1] > 0
+
+
+@pytest.mark.skipif(not hasattr(W, "Concat"), reason="needs the Concat layer kind")
+def test_concat_view_writes_in_place_and_costs_nothing():
+    wl = W.Workload(
+        [
+            W.Conv2d(16, 32, 1, input_size=28, name="a"),
+            W.Conv2d(16, 32, 3, 1, 1, input_size=28, name="b", inputs=("input",)),
+            W.Concat((32, 32), input_size=28, name="cat", inputs=("a", "b")),
+            W.Conv2d(64, 64, 1, input_size=28, name="c"),
+        ],
+        name="inception_like",
+    )
+    view = simulate("edgetpu", wl)
+    copy = simulate("edgetpu", wl, options=archgym.CostOptions(concat_view=False))
+    assert view.layers.set_index("name").loc["cat", "total_cycles"] == 0
+    assert copy.layers.set_index("name").loc["cat", "total_cycles"] > 0
+    assert view.latency_ms < copy.latency_ms
+    # the view's consumer reads the producers' buffers: a and b stay live until c
+    plan = wl.lowered.memory_plan(fuse_add_activation=True, concat_view=True)
+    assert plan.last_use[0] == 3 and plan.last_use[1] == 3 and plan.store_elems[2] == 0
+
+
+def test_offchip_bandwidth_costs_area():
+    cfg = AcceleratorConfig.preset("edgetpu")
+    areas = [archgym.area_mm2(cfg.replace(bandwidth_gbps=bw))[0] for bw in (0.5, 4.0, 32.0)]
+    assert areas[0] < areas[1] < areas[2]
+    from archgym.costmodel import offchip_area_mm2_per_gbps
+
+    per = offchip_area_mm2_per_gbps(load_technology())
+    assert areas[2] - areas[1] == pytest.approx(28.0 * per)
+
+
+def test_batch_equals_one_by_one_when_designs_spill():
+    wls = [_residual(56, 96), _chain(56, 64, 3)]
+    cfgs = [
+        AcceleratorConfig.preset("edgetpu", core_mem_kib=k, pe_mem_kib=p, shared_onchip=s)
+        for k, p, s in [(128.0, 0.05, False), (300.0, 1.5, True), (600.0, 0.02, True)]
+    ]
+    pairs = [(c, w) for c in cfgs for w in wls]
+    batch = simulate_batch([c for c, _ in pairs], [w for _, w in pairs])
+    assert np.any(batch["dram_bytes"] > 1e6)  # some designs really spill
+    for i, (c, w) in enumerate(pairs):
+        one = simulate(c, w)
+        for key in ("latency_ms", "stall_cycles", "energy_mj"):
+            assert batch[key][i] == pytest.approx(getattr(one, key), rel=1e-12)
+        assert batch["dram_bytes"][i] == pytest.approx(one.totals["dram_bytes"], rel=1e-12)

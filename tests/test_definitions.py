@@ -249,9 +249,13 @@ def test_a_scenario_file_naming_code_imports_nothing(
 
 
 def test_plugins_are_the_explicit_way_in(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A module the user names with --plugin registers its agent; the run records the name."""
+    from archgym import plugins
+
+    # this process's plugin list is handed to sweep workers: keep the test's own out of it
+    monkeypatch.setattr(plugins, "_LOADED", [])
     mod = tmp_path / "mods" / "agym_plugin_demo.py"
     mod.parent.mkdir()
     mod.write_text(
@@ -270,6 +274,32 @@ def test_plugins_are_the_explicit_way_in(
         sys.path.remove(str(mod.parent))
     settings = json.loads((tmp_path / "r" / "settings.json").read_text())
     assert settings["agent"] == "mine"
+    assert cli.main(["--plugin", "sweep_toy", "scenarios"]) == 0  # lists its factories too
+    assert "toy-tight" in capsys.readouterr().out
     assert cli.main(["--plugin", "os:system", "scenarios"]) == 2
     assert "module name" in capsys.readouterr().err
     assert np.isfinite(analysis.load_runs(tmp_path / "r")["objective"]).any()
+
+
+def test_transfer_takes_yaml_scenarios(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``archgym transfer --scenario a.yaml --targets b.yaml``: each target's optimum is
+    that of its own document, stored with the runs."""
+    from archgym.plugins import load_plugins
+
+    load_plugins(["sweep_toy"])  # the toy transfer-capable agent (tests/ is on sys.path)
+    paths = {}
+    for name, area in (("src", 20.0), ("dst", 3.0)):
+        doc = scenarios.get_definition("tiny")
+        doc.update(id=f"yaml-{name}", budgets={"area_mm2": area})
+        paths[name] = tmp_path / f"{name}.yaml"
+        paths[name].write_text(yaml.safe_dump(doc))
+    args = ["transfer", "--scenario", str(paths["src"]), "--targets", str(paths["dst"])]
+    args += ["--agent", "toy-transfer", "--budget", "8", "--seeds", "0", "--regret", "0.5"]
+    assert cli.main([*args, "--out", str(tmp_path / "tr"), "--no-progress"]) == 0
+    text = capsys.readouterr().out
+    truth = scenarios.load("tiny", area_mm2=3.0).enumerate().best_value
+    assert "yaml-dst" in text and f"{truth:.4g}" in text
+    for p in paths.values():
+        p.unlink()
+    frame = analysis.load_runs(tmp_path / "tr" / "yaml-dst")
+    assert analysis.exact_best_values(frame) == {"yaml-dst": truth}

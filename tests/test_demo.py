@@ -60,4 +60,4 @@ def test_demo_writes_a_results_table_and_plots(tmp_path, capsys):
     args = ["demo", "--scenario", "tiny-codesign", "--agents", "random", "--budget", "6"]
     assert cli.main([*args, "--seeds", "3", "--out", str(tmp_path / "cli"), "--quiet"]) == 0
     text = capsys.readouterr().out
-    assert "best_from_initial_design" in text and "initial random design" in text
+    assert "best_from_initial_design" in text and "initial design (random" in text

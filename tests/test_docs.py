@@ -52,11 +52,16 @@ def test_docs_exist() -> None:
 
 
 def test_generated_tables_are_current() -> None:
+    from archgym import agents
+
+    for name in agents.REGISTRY:
+        try:
+            agents.agent_class(name)
+        except ImportError as exc:  # an optional extra: the table cannot be compared here
+            pytest.skip(f"agent {name!r} is not installed ({exc})")
     stale = docgen.update(DOCS, check=True)
     assert not stale, f"run `python -m archgym.docgen` to regenerate {stale}"
     text = (DOCS / "agents.md").read_text()
-    from archgym import agents
-
     for name in agents.REGISTRY:
         assert f"### `{name}`" in text
 

@@ -107,10 +107,10 @@ def test_design_env_reward_info_and_observation():
 
 def test_normalized_reward_and_overrides():
     env = gymnasium.make(
-        "archgym/DesignEnv-v0", scenario="tiny", area_mm2=5.0, normalize_reward=True
+        "archgym/DesignEnv-v0", scenario="tiny", area_mm2=10.0, normalize_reward=True
     )
     sc = env.unwrapped.scenario
-    assert sc.budgets["area_mm2"] == 5.0
+    assert sc.budgets["area_mm2"] == 10.0
     env.reset(seed=0)
     x = sc.space.encode(
         {

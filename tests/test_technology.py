@@ -111,16 +111,25 @@ def test_scalesim_mode_keeps_scalesims_per_operand_counts():
 
 
 def test_grouped_loop_order_reuses_what_the_pe_memory_holds():
-    # 4 KiB a PE holds 2048 weight tiles, all 12 of this layer: one input read, one write
-    cfg = AcceleratorConfig(rows=16, cols=16, dataflow="ws", pe_mem_kib=4.0)
+    # 4 KiB a PE holds 2048 weight tiles, all 12 of this layer; next to an 8 MiB core
+    # memory re-reading it costs more than reading the PE memory every MAC, so the mapper
+    # groups all tiles: one input read, one output write, a PE access a MAC
+    cfg = AcceleratorConfig(rows=16, cols=16, dataflow="ws", pe_mem_kib=4.0, core_mem_kib=8192)
     t = simulate(cfg, _gemm_wl()).totals
     assert t["sram_weight_read_bytes"] == 40 * 50
     assert t["sram_input_read_bytes"] == 100 * 50
     assert t["sram_output_write_bytes"] == 100 * 40
     assert t["sram_output_read_bytes"] == 0
+    assert t["pe_accesses"] == 100 * 40 * 50
+    # next to a 64 KiB core memory the same PE memory is the dearer one: the fixed order,
+    # each weight latched in its PE for the whole stream (one PE access a weight)
+    t = simulate(cfg.replace(core_mem_kib=64.0), _gemm_wl()).totals
+    assert t["sram_input_read_bytes"] == 100 * 50 * 3
+    assert t["sram_output_read_bytes"] == 100 * 40 * 3
+    assert t["pe_accesses"] == 40 * 50
     # 6 B a PE holds 3 one-byte tiles (double-buffered): the mapper groups 3 of the 4 row
     # folds (partial sums stay in the column accumulators), not the 3 column folds
-    small = cfg.replace(pe_mem_kib=float(6 / 1024))
+    small = cfg.replace(pe_mem_kib=float(6 / 1024), core_mem_kib=2048.0)
     t = simulate(small, _gemm_wl()).totals
     assert t["sram_input_read_bytes"] == 100 * 50 * 3
     assert t["sram_output_write_bytes"] == 100 * 40 * 2
@@ -167,6 +176,13 @@ def test_loop_order_choice_is_never_worse_than_the_fixed_order():
     assert np.all(best["order"][tot(best) == tot(fixed)] == 0)
     one = core_traffic(df, fr, fc, w, i, o, np.ones((k, 1)))
     assert all(np.array_equal(one[f], fixed[f]) for f in OPERAND_FIELDS)
+    # weighing PE-memory accesses by their energy: never dearer than the fixed order
+    macs = w * rng.integers(1, 100, (k, L))
+    cost = rng.choice([0.01, 0.1, 1.0], (k, 1))
+    fixed = core_traffic(df, fr, fc, w, i, o, None, macs, cost)
+    best = core_traffic(df, fr, fc, w, i, o, depth, macs, cost)
+    energy = lambda t: tot(t) + cost * t["pe_read"]  # noqa: E731
+    assert np.all(energy(best) <= energy(fixed) * (1 + 1e-12))
 
 
 # --- scenarios -----------------------------------------------------------------------------

@@ -39,3 +39,13 @@ def test_overheads_are_what_makes_small_networks_rank(cells):
 def test_coral_mobilenets_within_25_percent():
     for name, pred in coral_predictions().items():
         assert abs(pred - CORAL_LATENCY_MS[name]) / CORAL_LATENCY_MS[name] < 0.25, name
+
+
+def test_coral_table_within_1_5x_with_one_set_of_constants():
+    """Every network of Coral's table the zoo has (only the MobileNets are calibrated on)."""
+    from archgym.validation import coral_table
+
+    rows = coral_table()
+    assert {r.name for r in rows} >= set(CORAL_LATENCY_MS)
+    for r in rows:
+        assert 1 / 1.5 <= r.ratio <= 1.5, (r.name, r.predicted_ms, r.published_ms)

@@ -1482,6 +1482,31 @@ def _shape_of_layer(layer: Layer) -> tuple[int, ...] | None:
         return None
 
 
+def _check_last_layer_complete(
+    items: list[Any], specs: Mapping[str, _LayerSpec], source: str
+) -> None:
+    """A file in archgym's full form (every layer lists every field of its type, as
+    :meth:`Workload.to_dict` writes it) whose last layer lacks fields was cut short at a
+    line break inside that layer: refuse it rather than load a different layer."""
+    if len(items) < 2 or not all(isinstance(it, Mapping) for it in items):
+        return
+
+    def missing(item: Mapping[str, Any]) -> list[str] | None:
+        tname = item.get("type")
+        spec = specs.get(_canonical_type(tname, specs) or "") if isinstance(tname, str) else None
+        if spec is None:
+            return None
+        return sorted((set(spec.required) | set(spec.optional)) - set(item))
+
+    others = [missing(it) for it in items[:-1]]
+    last = missing(items[-1])
+    if last and all(m == [] for m in others):
+        raise WorkloadError(
+            f"{source}: layer {len(items) - 1} lacks {last}, which every other layer of this "
+            "file lists (the form archgym writes): the file looks cut short"
+        )
+
+
 def layers_from_document(data: Mapping[str, Any], source: str) -> list[Layer]:
     """The layers of a layer-list document, checked against the schema.
 
@@ -1508,6 +1533,7 @@ def layers_from_document(data: Mapping[str, Any], source: str) -> list[Layer]:
     items = data.get("layers")
     if not isinstance(items, list) or not items:
         raise WorkloadError(f"{source}: 'layers' must be a non-empty list of layers")
+    _check_last_layer_complete(items, specs, source)
     reads_input = set((data.get("meta") or {}).get("reads_workload_input") or [])
     layers: list[Layer] = []
     shapes: dict[str, tuple[int, ...] | None] = {}

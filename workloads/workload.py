@@ -11,7 +11,7 @@ import numpy as np
 
 from .layers import LAYER_TYPES, Layer, WorkloadError
 
-__all__ = ["Workload", "LoweredWorkload", "KIND_CODES"]
+__all__ = ["Workload", "LoweredWorkload", "MemoryPlan", "KIND_CODES"]
 
 #: Integer code of each layer kind in the lowered arrays.
 KIND_CODES: dict[str, int] = {
@@ -62,11 +62,139 @@ class LoweredWorkload:
     vector_ops: np.ndarray  # float64
     is_first: np.ndarray  # bool: reads the workload input from off-chip
     is_last: np.ndarray  # bool: its output leaves the accelerator
+    sources: tuple[
+        tuple[int, ...], ...
+    ] = ()  # producer index of each input; -1: the workload input
+    act_after_add: np.ndarray | None = None  # bool: an activation whose only input is an add
+    #   consumed by nothing else (the compiler fuses it into the add)
+    concat_in_place: np.ndarray | None = None  # bool: a channel concatenation whose inputs are
+    #   produced by layers consumed by nothing else (they can write into its output buffer)
     batch: int = 1  # images per inference call
 
     @property
     def n_layers(self) -> int:
         return len(self.layer_names)
+
+    def memory_plan(self, fuse_add_activation: bool, concat_view: bool) -> MemoryPlan:
+        """The activation buffers, their liveness and what each layer reads, under the
+        given fusion rules (computed once per rule set, cached)."""
+        key = (
+            bool(fuse_add_activation)
+            and bool(self.act_after_add is not None and self.act_after_add.any()),
+            bool(concat_view)
+            and bool(self.concat_in_place is not None and self.concat_in_place.any()),
+        )
+        cache = self.__dict__.setdefault("_plans", {})
+        if key not in cache:
+            cache[key] = _memory_plan(self, *key)
+        return cache[key]
+
+
+@dataclass(frozen=True)
+class MemoryPlan:
+    """Activation buffers of a lowered workload as a compiler allocates them (batch 1).
+
+    Every layer that runs writes one buffer (its output); a fused activation writes into
+    the buffer of the add it is fused into, and the inputs of an in-place concatenation
+    are written into slices of one buffer (the concatenation itself does not run). A
+    buffer is live from the layer that writes it to the last layer that reads it.
+    Arrays have shape ``(n_layers,)`` unless stated.
+
+    Attributes:
+        elided: the layer does not run (fused into its producer, or a view).
+        store_elems: elements of the buffer the layer writes (0 if elided).
+        live_elems: elements of every buffer live while the layer runs: what it reads,
+            what it writes, and every buffer written earlier and read later (skip and
+            residual tensors); 0 for elided layers. The workload input counts as a
+            buffer live until its last reader.
+        last_use: index of the last layer that reads the layer's buffer (its own index
+            if none does).
+        reads: ``(n_layers, k)`` indices of the buffers each layer reads; -1 is the
+            workload input, -2 pads.
+        kind_counts: layers of each kind that run, indexed by ``KIND_CODES``.
+        peak_live_elems: the largest ``live_elems``.
+    """
+
+    elided: np.ndarray
+    store_elems: np.ndarray
+    live_elems: np.ndarray
+    last_use: np.ndarray
+    reads: np.ndarray
+    kind_counts: np.ndarray
+    peak_live_elems: float
+
+
+def _memory_plan(lw: LoweredWorkload, fuse_add_activation: bool, concat_view: bool) -> MemoryPlan:
+    n = lw.n_layers
+    elided = np.zeros(n, bool)
+    if fuse_add_activation and lw.act_after_add is not None:
+        elided |= lw.act_after_add
+    if concat_view and lw.concat_in_place is not None:
+        elided |= lw.concat_in_place
+    el = elided.tolist()
+    out_elems = lw.output_elems.tolist()
+    # the buffers behind each layer's output: its own, or those of the layer(s) it aliases
+    storage: list[tuple[int, ...]] = []
+    reads: list[tuple[int, ...]] = []
+    last = list(range(n))
+    input_last, input_elems = -1, 0.0
+    for i, srcs in enumerate(lw.sources):
+        if len(srcs) == 1 and (srcs[0] < 0 or not el[srcs[0]]):
+            bufs = srcs  # the common case: one plain producer (or the workload input)
+        else:
+            bufs = tuple(sorted({b for s in srcs for b in (storage[s] if s >= 0 else (-1,))}))
+        if el[i]:
+            storage.append(bufs)
+            reads.append(())
+            continue
+        storage.append((i,))
+        reads.append(bufs)
+        for b in bufs:
+            if b >= 0:
+                if i > last[b]:
+                    last[b] = i
+            else:
+                if input_last < 0:
+                    input_elems = float(lw.input_elems[i]) / max(1, len(srcs))
+                input_last = i
+    # live elements by a difference array: +size at the writer, -size after the last reader
+    store = [0.0 if el[i] else out_elems[i] for i in range(n)]
+    diff = [0.0] * (n + 1)
+    for i in range(n):
+        diff[i] += store[i]
+        diff[last[i] + 1] -= store[i]
+    if input_last >= 0:
+        diff[0] += input_elems
+        diff[input_last + 1] -= input_elems
+    live = np.where(elided, 0.0, np.cumsum(diff)[:n])
+    k = max(1, max(len(r) for r in reads))
+    rd = np.array([list(r) + [-2] * (k - len(r)) for r in reads], dtype=np.int64).reshape(n, k)
+    counts = np.bincount(lw.kind[~elided].astype(np.int64), minlength=len(KIND_CODES)).astype(
+        np.float64
+    )
+    store_a = np.array(store, dtype=np.float64)
+    last_a = np.array(last, dtype=np.int64)
+    for arr in (elided, store_a, live, last_a, rd, counts):
+        arr.setflags(write=False)
+    return MemoryPlan(
+        elided=elided,
+        store_elems=store_a,
+        live_elems=live,
+        last_use=last_a,
+        reads=rd,
+        kind_counts=counts,
+        peak_live_elems=float(live.max()) if n else 0.0,
+    )
+
+
+def _buffers(storage: list[tuple[int, ...]], src: int) -> tuple[int, ...]:
+    return (-1,) if src < 0 else storage[src]
+
+
+def _concat_in_place(layer: Layer) -> bool:
+    """A concatenation along channels (NHWC innermost): its inputs can be written in place."""
+    axis = getattr(layer, "axis", 1)
+    return layer.kind == "concat" and axis in (1, -3, "channel", "channels")
 
 
 class Workload:
@@ -240,7 +368,10 @@ class Workload:
         f = np.zeros((5, n), np.float64)
         consumed: set[str] = set()
         prev = "input"
+        index = {layer.name: i for i, layer in enumerate(self.layers)}
+        sources: list[tuple[int, ...]] = []
         for i, layer in enumerate(self.layers):
+            sources.append(tuple(index.get(s, -1) for s in (layer.inputs or (prev,))))
             kind[i] = KIND_CODES[layer.kind]
             is_mac[i] = layer.is_mac
             g = layer.gemm()
@@ -265,7 +396,32 @@ class Workload:
             ]
         )
         is_last = np.array([layer.name not in consumed for layer in self.layers])
-        for arr in (kind, is_mac, gv, f, is_first, is_last):
+        n_readers = np.zeros(n, np.int64)
+        for src in sources:
+            for s in set(src):
+                if s >= 0:
+                    n_readers[s] += 1
+        act_after_add = np.array(
+            [
+                layer.kind == "activation"
+                and len(sources[i]) == 1
+                and sources[i][0] >= 0
+                and self.layers[sources[i][0]].kind == "eltwise"
+                and getattr(self.layers[sources[i][0]], "op", "") == "add"
+                and n_readers[sources[i][0]] == 1
+                and not is_last[sources[i][0]]
+                for i, layer in enumerate(self.layers)
+            ],
+            dtype=bool,
+        ).reshape(n)
+        concat_in_place = np.array(
+            [
+                _concat_in_place(layer) and all(s >= 0 and n_readers[s] == 1 for s in sources[i])
+                for i, layer in enumerate(self.layers)
+            ],
+            dtype=bool,
+        ).reshape(n)
+        for arr in (kind, is_mac, gv, f, is_first, is_last, act_after_add, concat_in_place):
             arr.setflags(write=False)
         return LoweredWorkload(
             name=self.name,
@@ -284,6 +440,9 @@ class Workload:
             vector_ops=f[4],
             is_first=is_first,
             is_last=is_last,
+            sources=tuple(sources),
+            act_after_add=act_after_add,
+            concat_in_place=concat_in_place,
             batch=bt,
         )
 

@@ -6,6 +6,7 @@ Every oracle has one interface (``oracle(archs) -> accuracies``, batched) and a
 fitted to trained results, with its held-out error reported). None invents numbers.
 """
 
+from .accel_nasbench import AccelNASBenchAccuracy
 from .base import AccuracyOracle, OracleError
 from .datasets import load_digits, load_fashion_mnist
 from .registry import register
@@ -14,6 +15,7 @@ from .tabular import NB201Accuracy
 from .trained import TrainedAccuracy
 
 __all__ = [
+    "AccelNASBenchAccuracy",
     "AccuracyOracle",
     "OracleError",
     "NB201Accuracy",

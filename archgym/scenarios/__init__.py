@@ -16,7 +16,7 @@ The objective is always MAXIMISED (``-latency_ms`` for "minimise latency"); slac
 
 from .catalog import DEFAULT, budget_levels, get_definition, ids, list_scenarios, load, register
 from .enumeration import EnumerationResult, enumerate_scenario, hypervolume, pareto_mask
-from .networks import MobileNetNetwork, NB201Network, NetworkSpace
+from .networks import AccelNASBenchNetwork, MobileNetNetwork, NB201Network, NetworkSpace
 from .scenario import (
     BUDGET_METRICS,
     HARDWARE_FIELDS,
@@ -38,6 +38,7 @@ __all__ = [
     "HARDWARE_FIELDS",
     "METRICS",
     "MobileNetNetwork",
+    "AccelNASBenchNetwork",
     "NB201Network",
     "NetworkSpace",
     "REJECTED_VIOLATION",

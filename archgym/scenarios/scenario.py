@@ -548,10 +548,11 @@ class Scenario:
             accelerator field -> list of choices (``{"rows": [16, 32, 64], "dataflow":
             ["os", "ws"]}``), or a document ``{"base": ..., "knobs": [...]}``. Knob names
             are :data:`HARDWARE_FIELDS`; ``None`` for a network-only search on ``base``.
-        network: ``None`` (hardware only), ``"nb201"``, ``"mobilenet"``, a mapping
-            ``{"kind": ..., options}`` (NB201: ``dataset``, ``restrict``; MobileNet:
-            ``oracle``, ``oracle_options``, ``restrict``, ``num_classes``) or a
-            :class:`~archgym.scenarios.networks.NetworkSpace`.
+        network: ``None`` (hardware only), ``"nb201"``, ``"mobilenet"``,
+            ``"accel_nasbench"``, a mapping ``{"kind": ..., options}`` (NB201: ``dataset``,
+            ``restrict``; MobileNet: ``oracle``, ``oracle_options``, ``restrict``,
+            ``num_classes``; Accel-NASBench: ``oracle``, ``restrict``, ``input_size``; all:
+            ``batch``) or a :class:`~archgym.scenarios.networks.NetworkSpace`.
         workloads: hardware-only scenarios: a zoo name, a mapping ``{"name": ...,
             options}`` or a list of them (several: metrics aggregated with ``aggregate``).
         objective: a metric (``"latency_ms"``, ``"energy_mj"``, ``"area_mm2"``,
