@@ -52,6 +52,7 @@ ENUMERATION_SOURCES: tuple[str, ...] = (
     "space/knobs.py",
     "space/design_space.py",
     "space/sampling.py",
+    "space/composition.py",
     "scenarios/scenario.py",
     "scenarios/networks.py",
     "scenarios/enumeration.py",

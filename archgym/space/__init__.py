@@ -24,9 +24,9 @@ Example:
 
 Modules: :mod:`~archgym.space.knobs` (the knob types), :mod:`~archgym.space.design_space`
 (:class:`DesignSpace`, its encodings and documents), :mod:`~archgym.space.sampling`,
-:mod:`~archgym.space.adapters` (Gymnasium, BoTorch, pymoo). Only numpy and pandas are
-imported here; gymnasium, torch, pymoo, scipy and yaml are imported inside the methods
-that need them.
+:mod:`~archgym.space.composition` (derived spaces), :mod:`~archgym.space.adapters`
+(Gymnasium, BoTorch, pymoo). Only numpy and pandas are imported at module level;
+gymnasium, torch, pymoo, scipy and yaml are imported inside the methods that need them.
 """
 
 from __future__ import annotations

@@ -1,17 +1,20 @@
 """What the sampling and adapter mixins need from a :class:`~archgym.space.DesignSpace`.
 
-The mixins annotate ``self`` with :class:`SpaceCore`, so a type checker verifies each
+The mixins (sampling, adapters, composition) annotate ``self`` with :class:`SpaceCore`, so a type checker verifies each
 method against the members listed here (and that :class:`DesignSpace` has them).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from .knobs import Knob, SeedLike
+
+if TYPE_CHECKING:
+    from .design_space import DesignSpace
 
 __all__ = ["SpaceCore"]
 
@@ -27,6 +30,12 @@ class SpaceCore(Protocol):
 
     @property
     def _name_set(self) -> frozenset[str]: ...
+
+    @property
+    def _pos(self) -> dict[str, int]: ...
+
+    @property
+    def _arrays(self) -> tuple[np.ndarray, ...]: ...
 
     @property
     def _sizes(self) -> np.ndarray: ...
@@ -53,3 +62,7 @@ class SpaceCore(Protocol):
     def sample(self, n: int, seed: SeedLike = None) -> np.ndarray: ...
 
     def _from_unit(self, u: np.ndarray) -> np.ndarray: ...
+
+    def subspace(self, **fixed: Any) -> DesignSpace: ...
+
+    def product(self, other: DesignSpace) -> DesignSpace: ...
