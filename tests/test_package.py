@@ -96,3 +96,19 @@ def test_readme_workload_names():
     assert callable(workloads.mobilenet_space.mobilenet_workload)
     for name in ("load", "list_zoo", "from_torch", "from_file", "load_hwnasbench"):
         assert callable(getattr(workloads, name)), name
+
+
+def test_every_public_name_resolves():
+    """``__all__`` of archgym and of each subpackage the README names: every name exists."""
+    import importlib
+
+    for pkg in ["archgym"] + [f"archgym.{n}" for n in SUBPACKAGES] + ["archgym.pareto"]:
+        mod = importlib.import_module(pkg)
+        missing = [n for n in getattr(mod, "__all__", ()) if not hasattr(mod, n)]
+        assert not missing, (pkg, missing)
+    # the README's table, by name
+    assert callable(archgym.scenarios.list) and callable(archgym.scenarios.load)
+    assert callable(archgym.agents.make) and callable(archgym.simulate_batch)
+    assert {"DesignEnv-v0", "SequentialDesignEnv-v1"} <= {
+        i.split("/")[1] for i in archgym.envs.ENV_IDS
+    }
