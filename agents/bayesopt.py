@@ -94,6 +94,7 @@ import torch
 from botorch.acquisition.analytic import _log_ei_helper
 from botorch.acquisition.cached_cholesky import supports_cache_root
 from botorch.acquisition.logei import qLogNoisyExpectedImprovement
+from botorch.acquisition.multi_objective import logei as _botorch_mo_logei
 from botorch.acquisition.multi_objective.logei import qLogNoisyExpectedHypervolumeImprovement
 from botorch.acquisition.multi_objective.objective import IdentityMCMultiOutputObjective
 from botorch.acquisition.objective import GenericMCObjective
@@ -118,6 +119,12 @@ from torch import Tensor
 
 from .base import Agent, AgentError, AgentSettings, History, torch_threads
 from .transfer import TransferData, prepare_transfer, source_seeds
+
+# BoTorch's qLogNEHVI JIT-compiles a fused C++ kernel with ``-march=native`` on first use
+# (a compiler run at search time, a lock file in ~/.cache that a killed process leaves
+# behind, and floating-point results that depend on the CPU). archgym keeps BoTorch's
+# pure-PyTorch path, so a seed gives the same proposals on every machine.
+_botorch_mo_logei._load_attempted = True
 
 __all__ = [
     "BOAgent",

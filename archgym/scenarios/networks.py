@@ -593,23 +593,25 @@ class MobileNetNetwork(NetworkSpace):
 
 
 # ------------------------------------------------------------------------------------------
-# Accel-NASBench (ImageNet) space
+# Accel-NASBench (ImageNet, EfficientNet-B0 skeleton)
 # ------------------------------------------------------------------------------------------
 
 
 class AccelNASBenchNetwork(NetworkSpace):
     """The Accel-NASBench ImageNet space: EfficientNet-B0's skeleton, per-stage expansion,
-    kernel, depth and squeeze-excite (28 ordinal knobs named ``block0_e`` ... ``block6_se``).
+    kernel, depth and squeeze-excite (28 ordinal knobs named ``block0_e`` ... ``block6_se``;
+    about 1.4e16 networks, not enumerable), lowered at ``input_size`` and ``batch`` images a
+    call, scored by the ImageNet top-1 oracle.
 
     Args:
+        batch: images per inference call (latency and energy are per call).
+        restrict: optional ``{knob: value or [values]}`` restricting some knobs.
+        memo_size: how many lowered networks and accuracies are memoised.
         oracle: ``None`` or ``"surrogate"`` (default:
             :class:`~archgym.oracles.AccelNASBenchAccuracy`, fitted to the benchmark's real
             ImageNet results) or an :class:`~archgym.oracles.AccuracyOracle` instance taking
             a list of architecture dicts.
-        restrict: optional ``{knob: value or [values]}`` restricting some knobs.
-        batch: images per inference call of the lowered networks.
         input_size: input side in pixels (the benchmark's accuracies are at 224).
-        memo_size: how many lowered networks and accuracies are memoised.
     """
 
     kind = "accel_nasbench"
@@ -617,11 +619,12 @@ class AccelNASBenchNetwork(NetworkSpace):
 
     def __init__(
         self,
-        oracle: Any = None,
-        restrict: Mapping[str, Any] | None = None,
         batch: int = 1,
-        input_size: int = 224,
+        restrict: Mapping[str, Any] | None = None,
         memo_size: int = 8192,
+        *,
+        oracle: Any = None,
+        input_size: int = 224,
     ) -> None:
         from archgym.workloads.accel_nasbench import accel_nasbench_design_space
 
@@ -659,6 +662,13 @@ class AccelNASBenchNetwork(NetworkSpace):
                 _ORACLES[key] = AccelNASBenchAccuracy()
             self._oracle = _ORACLES[key]
         return self._oracle
+
+    def archs(self, X: np.ndarray) -> np.ndarray:
+        """``(batch, 28)`` architecture values (the data file's columns) of index rows."""
+        X = np.asarray(X, np.int64).reshape(-1, self._space.n_knobs)
+        return np.stack(
+            [np.asarray(k.array)[X[:, j]] for j, k in enumerate(self._space.knobs)], axis=1
+        ).astype(np.int64)
 
     def _keys(self, X: np.ndarray) -> tuple[list[tuple[Any, ...]], np.ndarray]:
         X = np.asarray(X, np.int64)
@@ -702,11 +712,13 @@ class AccelNASBenchNetwork(NetworkSpace):
         return np.asarray(self.oracle.std([self._arch(k) for k in keys]), np.float64)[inv]
 
     def to_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {"kind": self.kind, "oracle": self.oracle_name}
-        if self.restrict:
-            d["restrict"] = self.restrict
+        d: dict[str, Any] = {"kind": self.kind}
+        if self.oracle_name != "surrogate":
+            d["oracle"] = self.oracle_name  # "custom": no document form
         if self.batch != 1:
             d["batch"] = self.batch
+        if self.restrict:
+            d["restrict"] = self.restrict
         if self.input_size != 224:
             d["input_size"] = self.input_size
         return d
