@@ -9,7 +9,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 
-.PHONY: demo test install bench clean
+.PHONY: demo test test-fast lint typecheck install bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,8 +26,26 @@ demo: install
 test: install
 	$(VENV)/bin/python -m pytest -q
 
+# the inner loop: every test without the slow marker
+test-fast: install
+	$(VENV)/bin/python -m pytest -q -m "not slow"
+
+# ruff lint + format check (the tree is ruff-formatted, line length 100)
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+# mypy on archgym, agents, envs and workloads under their installed names: envs/, agents/
+# and workloads/ are linked into .mypy_tree/archgym next to archgym's own files
+MYPY_TREE := .mypy_tree
+typecheck: install
+	rm -rf $(MYPY_TREE) && mkdir -p $(MYPY_TREE)/archgym
+	for f in archgym/*; do ln -s "$$PWD/$$f" $(MYPY_TREE)/archgym/; done
+	for d in envs agents workloads; do ln -s "$$PWD/$$d" $(MYPY_TREE)/archgym/$$d; done
+	cd $(MYPY_TREE) && ../$(VENV)/bin/mypy --config-file ../pyproject.toml --cache-dir ../.mypy_cache archgym
+
 bench: install
 	$(PY) benchmarks/bench_costmodel.py
 
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache
+	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache $(MYPY_TREE)

@@ -11,6 +11,10 @@ Quick start::
     print(report.layers.head())
 """
 
+import importlib
+from typing import Any
+
+from ._registration import register_when_gymnasium_loads
 from .accelerator import (
     DATAFLOWS,
     DTYPES,
@@ -32,18 +36,42 @@ from .technology import Technology, load_technology
 
 __version__ = "0.1.0"
 
-_LAZY_SCENARIOS = {"scenarios", "Scenario", "Evaluation", "EnumerationResult", "ScenarioError"}
+#: Subpackages and modules reachable as attributes after ``import archgym`` (imported on
+#: first use, so ``import archgym`` stays light).
+_LAZY_MODULES = frozenset(
+    {
+        "agents",
+        "analysis",
+        "envs",
+        "experiments",
+        "oracles",
+        "plotting",
+        "scenarios",
+        "space",
+        "validation",
+        "workloads",
+    }
+)
+#: Names re-exported from ``archgym.scenarios`` (they pull in pandas).
+_LAZY_SCENARIOS = frozenset({"Scenario", "Evaluation", "EnumerationResult", "ScenarioError"})
 
 
-def __getattr__(name: str):
-    """``archgym.scenarios`` and its classes load on first use (they pull in pandas)."""
+def __getattr__(name: str) -> Any:
+    """Subpackages (``archgym.workloads``, ``archgym.agents``, ...) load on first use."""
+    if name in _LAZY_MODULES:
+        return importlib.import_module(f"{__name__}.{name}")
     if name in _LAZY_SCENARIOS:
-        import importlib
-
-        mod = importlib.import_module(".scenarios", __name__)
-        return mod if name == "scenarios" else getattr(mod, name)
+        return getattr(importlib.import_module(f"{__name__}.scenarios"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | _LAZY_MODULES | _LAZY_SCENARIOS)
+
+
+# ``gymnasium.make("archgym/DesignEnv-v0")`` works after ``import archgym``; Gymnasium
+# itself is not imported here (see archgym/_registration.py).
+register_when_gymnasium_loads()
 
 __all__ = [
     "AcceleratorConfig",

@@ -9,7 +9,17 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
-__all__ = ["atomic_open", "dump_yaml"]
+__all__ = ["atomic_open", "cache_dir", "dump_yaml", "load_yaml"]
+
+
+def cache_dir(*parts: str) -> Path:
+    """``$ARCHGYM_CACHE/<parts>`` if the variable is set, else ``~/.cache/archgym/<parts>``.
+
+    The one root of every archgym cache (enumerations, NB201 tables, trained oracles).
+    """
+    env = os.environ.get("ARCHGYM_CACHE")
+    base = Path(env) if env else Path.home() / ".cache" / "archgym"
+    return base.joinpath(*parts)
 
 
 @contextmanager
@@ -38,3 +48,39 @@ def dump_yaml(doc: Any, path: str | os.PathLike[str] | None = None) -> str:
     if path is not None:
         Path(path).write_text(text)
     return text
+
+
+def load_yaml(
+    source: str | os.PathLike[str],
+    *,
+    what: str = "document",
+    error: type[Exception] = ValueError,
+) -> Any:
+    """Parse YAML text, or a YAML file (a ``Path``, or a one-line name ending in
+    ``.yaml``/``.yml``), with the safe loader: plain data only, no tags that build objects.
+
+    Args:
+        source: YAML text or a file.
+        what: What the document is, for the error message (``"scenario document"``).
+        error: The exception class raised on invalid YAML (the caller's own error).
+
+    Returns:
+        The parsed document (dicts, lists, strings, numbers, booleans, ``None``).
+
+    Raises:
+        error: the text is not valid YAML (the message starts with ``what``).
+        OSError: the file cannot be read.
+    """
+    import yaml
+
+    if isinstance(source, os.PathLike) or (
+        isinstance(source, str) and "\n" not in source and source.endswith((".yaml", ".yml"))
+    ):
+        text = Path(source).read_text()
+    else:
+        text = str(source)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        return yaml.load(text, Loader=loader)
+    except yaml.YAMLError as exc:
+        raise error(f"{what}: invalid YAML: {exc}") from None

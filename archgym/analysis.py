@@ -34,6 +34,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .pareto import hypervolume, pareto_mask  # re-exported (the one implementation)
+
 __all__ = [
     "load_runs",
     "find_run_dirs",
@@ -451,69 +453,6 @@ def bootstrap_ci(
 # --------------------------------------------------------------------------------------
 # several objectives
 # --------------------------------------------------------------------------------------
-
-
-def pareto_mask(values: np.ndarray) -> np.ndarray:
-    """Which rows are Pareto-optimal when every column is maximised.
-
-    Rows with a NaN are never optimal; of several equal optimal rows the first is kept
-    (the scenarios' exact filter, :func:`archgym.scenarios.enumeration.pareto_mask`).
-
-    Args:
-        values: ``n x k`` objective values (maximised).
-
-    Returns:
-        ``n`` bool.
-    """
-    from .scenarios.enumeration import pareto_mask as _exact_mask
-
-    Y = np.asarray(values, dtype=float)
-    if Y.ndim == 1:
-        Y = Y[:, None]
-    mask = np.zeros(len(Y), bool)
-    ok = np.flatnonzero(~np.isnan(Y).any(axis=1))
-    if ok.size:
-        mask[ok[_exact_mask(Y[ok])]] = True
-    return mask
-
-
-def hypervolume(values: np.ndarray, ref_point: Sequence[float]) -> float:
-    """Hypervolume dominated by maximised ``values`` above ``ref_point``.
-
-    Only points strictly better than the reference in every objective count. Uses
-    pymoo's ``HV`` on the negated objectives (an exact sweep in two dimensions if pymoo
-    is missing).
-
-    Args:
-        values: ``n x k`` objective values (maximised).
-        ref_point: ``k`` reference values (BoTorch's convention: a lower bound).
-
-    Returns:
-        The hypervolume (0 if no point beats the reference).
-    """
-    Y = np.asarray(values, dtype=float)
-    if Y.ndim == 1:
-        Y = Y[None, :]
-    ref = np.asarray(ref_point, dtype=float).ravel()
-    if Y.shape[1] != ref.size:
-        raise ValueError(f"values have {Y.shape[1]} objectives, ref_point has {ref.size}")
-    Y = Y[np.all(Y > ref, axis=1)] if len(Y) else Y
-    if len(Y) == 0:
-        return 0.0
-    Y = Y[pareto_mask(Y)]
-    try:
-        from pymoo.indicators.hv import HV
-    except ImportError:
-        if Y.shape[1] != 2:
-            raise
-        order = np.argsort(-Y[:, 0])
-        total, y_prev = 0.0, ref[1]
-        for x, y in Y[order]:
-            if y > y_prev:
-                total += (x - ref[0]) * (y - y_prev)
-                y_prev = y
-        return float(total)
-    return float(HV(ref_point=-ref)(-Y))
 
 
 def hypervolume_trace(

@@ -39,7 +39,7 @@ def field_docs(cls: type) -> dict[str, str]:
                 isinstance(stmt, ast.AnnAssign)
                 and isinstance(stmt.target, ast.Name)
                 and isinstance(nxt, ast.Expr)
-                and isinstance(getattr(nxt, "value", None), ast.Constant)
+                and isinstance(nxt.value, ast.Constant)
                 and isinstance(nxt.value.value, str)
             ):
                 out[stmt.target.id] = " ".join(inspect.cleandoc(nxt.value.value).split())
@@ -139,7 +139,11 @@ def update(docs_dir: str | Path, check: bool = False) -> list[str]:
         if not pattern.search(text):
             raise ValueError(f"{path} has no block <!-- BEGIN GENERATED: {name} -->")
         body = gen()
-        new = pattern.sub(lambda m, body=body: m.group(1) + body + m.group(3), text)
+
+        def splice(m: re.Match[str], body: str = body) -> str:
+            return m.group(1) + body + m.group(3)
+
+        new = pattern.sub(splice, text)
         if new != text:
             changed.append(name)
             if not check:

@@ -10,11 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 import numpy as np
-import yaml
 
 from .accelerator import DTYPES, NODES_NM
 
@@ -214,6 +212,10 @@ def node_table(nodes: dict[Any, dict[str, Any]]) -> dict[int, dict[str, float]]:
 @lru_cache(maxsize=1)
 def load_technology() -> Technology:
     """The shipped technology table (``archgym/data/technology.yaml``)."""
+    from importlib import resources  # here, not at module level: ``import archgym`` stays light
+
+    import yaml
+
     text = resources.files("archgym").joinpath("data/technology.yaml").read_text()
     d = yaml.safe_load(text)
     sram = d["sram"]

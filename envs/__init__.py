@@ -1,6 +1,6 @@
 """Gymnasium environments over archgym scenarios (``archgym/<Name>-v<N>``).
 
-Importing ``archgym.envs`` registers:
+``import archgym`` (or ``import archgym.envs``) registers:
 
 * ``archgym/DesignEnv-v0`` — the action is a whole design (``MultiDiscrete``); see
   :class:`~archgym.envs.design_env.DesignEnv`.
@@ -12,7 +12,7 @@ Importing ``archgym.envs`` registers:
 Any catalog scenario is selected by keyword, and catalog overrides pass through::
 
     import gymnasium
-    import archgym.envs  # registers the ids
+    import archgym  # registers the ids
 
     env = gymnasium.make("archgym/DesignEnv-v0", scenario="hw-mobilenet_v2-area", area_mm2=20)
     env = gymnasium.make("archgym/SequentialDesignEnv-v1", scenario="nb201-codesign", max_episode_steps=60)
@@ -24,28 +24,13 @@ otherwise (:mod:`archgym.envs.common`).
 
 from __future__ import annotations
 
-from gymnasium.envs.registration import register, registry
+from archgym._registration import ENV_IDS, register_envs
 
 from .design_env import DesignEnv
 from .sequential_env import SequentialDesignEnv
 
 __all__ = ["DesignEnv", "SequentialDesignEnv", "ENV_IDS"]
 
-#: The registered environment ids.
-ENV_IDS: tuple[str, ...] = (
-    "archgym/DesignEnv-v0",
-    "archgym/SequentialDesignEnv-v0",
-    "archgym/SequentialDesignEnv-v1",
-)
-
-_SEQ = "archgym.envs.sequential_env:SequentialDesignEnv"
-_ENTRY_POINTS: dict[str, tuple[str, dict[str, object]]] = {
-    "archgym/DesignEnv-v0": ("archgym.envs.design_env:DesignEnv", {}),
-    # v0: boolean info["action_mask"] (kept for old code); v1: int8, as Gymnasium samples
-    "archgym/SequentialDesignEnv-v0": (_SEQ, {"mask_dtype": "bool"}),
-    "archgym/SequentialDesignEnv-v1": (_SEQ, {}),
-}
-
-for _id, (_entry, _kwargs) in _ENTRY_POINTS.items():
-    if _id not in registry:
-        register(id=_id, entry_point=_entry, kwargs=dict(_kwargs))
+# The id -> entry point table lives in archgym/_registration.py (``import archgym`` uses
+# it too); importing this package registers every id at once.
+register_envs()

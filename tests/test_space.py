@@ -730,13 +730,16 @@ def test_module_imports_only_numpy_and_pandas() -> None:
     """Library conversions import lazily: no module-level torch, gymnasium, pymoo, ..."""
     import archgym.space
 
-    tree = ast.parse(Path(archgym.space.__file__).read_text())
     roots: set[str] = set()
-    for node in tree.body:  # module level only; ``if TYPE_CHECKING:`` blocks are skipped
-        if isinstance(node, ast.Import):
-            roots |= {a.name.split(".")[0] for a in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            roots.add(node.module.split(".")[0])
+    files = sorted(Path(archgym.space.__file__).parent.glob("*.py"))
+    assert len(files) > 1  # the package's modules, not just its __init__
+    for path in files:
+        tree = ast.parse(path.read_text())
+        for node in tree.body:  # module level only; ``if TYPE_CHECKING:`` blocks are skipped
+            if isinstance(node, ast.Import):
+                roots |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                roots.add(node.module.split(".")[0])
     third_party = roots - set(sys.stdlib_module_names) - {"__future__"}
     assert third_party == {"numpy", "pandas"}
 

@@ -90,10 +90,17 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
+# Submodules reachable as attributes without importing them first (the README's
+# ``nb201``: ``archgym.workloads.nb201.parse_arch``, ...).
+_LAZY_SUBMODULES = frozenset({"nb201", "zoo", "importers"})
 
+
+def __getattr__(name: str) -> Any:
+    import importlib
+
+    if name in _LAZY:
         mod, attr = _LAZY[name]
         return getattr(importlib.import_module(f"{__name__}.{mod}"), attr)
+    if name in _LAZY_SUBMODULES:
+        return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -71,6 +71,9 @@ from typing import Any
 
 import numpy as np
 
+from archgym._io import cache_dir
+from archgym.workloads.nb201 import NB201_OPS  # re-exported (the one list, HW-NAS-Bench id order)
+
 from .base import AccuracyOracle, OracleError
 from .datasets import DatasetSplits, load_dataset
 
@@ -88,14 +91,6 @@ __all__ = [
 #: Bumped whenever model building or training changes what a cached result means.
 CACHE_VERSION = 1
 
-#: NAS-Bench-201 operations.
-NB201_OPS: tuple[str, ...] = (
-    "none",
-    "skip_connect",
-    "nor_conv_1x1",
-    "nor_conv_3x3",
-    "avg_pool_3x3",
-)
 
 #: Native side of each dataset's images and how many stride-2 layers keep their stride.
 _DATASET_GEOMETRY = {"fashion_mnist": (28, 3), "digits": (8, 2)}
@@ -103,9 +98,7 @@ _DATASET_GEOMETRY = {"fashion_mnist": (28, 3), "digits": (8, 2)}
 
 def default_cache_dir() -> Path:
     """``$ARCHGYM_CACHE/oracles`` if set, else ``~/.cache/archgym/oracles``."""
-    env = os.environ.get("ARCHGYM_CACHE")
-    base = Path(env) if env else Path.home() / ".cache" / "archgym"
-    return base / "oracles"
+    return cache_dir("oracles")
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Iterable, Mapping
 from functools import cache
 from pathlib import Path
@@ -20,18 +19,11 @@ from typing import Any
 
 import numpy as np
 
-from .._io import atomic_open
+from .._io import atomic_open, cache_dir  # cache_dir re-exported from archgym._io
 
 __all__ = ["cache_dir", "code_fingerprint", "stable_hash", "save_npz", "load_npz"]
 
 _PACKAGE_ROOT = Path(__file__).resolve().parent.parent
-
-
-def cache_dir(*parts: str) -> Path:
-    """``$ARCHGYM_CACHE/<parts>`` if the variable is set, else ``~/.cache/archgym/<parts>``."""
-    env = os.environ.get("ARCHGYM_CACHE")
-    base = Path(env) if env else Path.home() / ".cache" / "archgym"
-    return base.joinpath(*parts)
 
 
 @cache

@@ -25,6 +25,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..pareto import hypervolume_slicing as hypervolume  # the old names, re-exported
+from ..pareto import pareto_mask
+from ..pareto import strictly_dominated as _strictly_dominated
 from .cache import cache_dir as default_cache_dir
 from .cache import code_fingerprint, load_npz, save_npz, stable_hash
 
@@ -46,7 +49,10 @@ ENUMERATION_SOURCES: tuple[str, ...] = (
     "costmodel.py",
     "technology.py",
     "data/technology.yaml",
-    "space.py",
+    "space/knobs.py",
+    "space/design_space.py",
+    "space/sampling.py",
+    "space/composition.py",
     "scenarios/scenario.py",
     "scenarios/networks.py",
     "scenarios/enumeration.py",
@@ -57,100 +63,6 @@ ENUMERATION_SOURCES: tuple[str, ...] = (
     "workloads/nb201.py",
 )
 _FORMAT = 1
-
-
-# ------------------------------------------------------------------------------------------
-# Pareto fronts and hypervolume (all objectives maximised)
-# ------------------------------------------------------------------------------------------
-
-
-def pareto_mask(F: np.ndarray, tiebreak: np.ndarray | None = None, block: int = 512) -> np.ndarray:
-    """Which rows of ``F`` are non-dominated (all objectives maximised).
-
-    Of several rows with the same objective vector only one is kept: the one with the
-    smallest ``tiebreak`` (default: the first). Rows are visited in lexicographically
-    decreasing order, so a row can only be dominated by an earlier one; each block of rows
-    is checked against the front so far and against the earlier rows of the block in one
-    vectorised comparison.
-
-    Args:
-        F: ``n x k`` finite objective values.
-        tiebreak: ``(n,)`` integers ordering equal rows (e.g. flat design numbers).
-        block: rows compared at once.
-
-    Returns:
-        ``(n,)`` bool mask.
-    """
-    F = np.asarray(F, np.float64)
-    n, k = F.shape
-    keep = np.zeros(n, bool)
-    if n == 0:
-        return keep
-    tb = np.arange(n) if tiebreak is None else np.asarray(tiebreak)
-    order = np.lexsort([tb] + [-F[:, j] for j in range(k - 1, -1, -1)])
-    Fs = F[order]
-    front = np.empty((0, k))
-    for s in range(0, n, block):
-        blk = Fs[s : s + block]
-        dom = np.zeros(len(blk), bool)
-        if len(front):
-            for f0 in range(0, len(front), 4096):
-                dom |= (front[None, f0 : f0 + 4096, :] >= blk[:, None, :]).all(-1).any(1)
-        ge = (blk[:, None, :] >= blk[None, :, :]).all(-1)
-        dom |= np.triu(ge, 1).any(0)
-        acc = ~dom
-        keep[order[s : s + block][acc]] = True
-        front = np.concatenate([front, blk[acc]])
-    return keep
-
-
-def _strictly_dominated(front: np.ndarray, P: np.ndarray) -> np.ndarray:
-    """``(len(P),)`` bool: strictly dominated by some row of ``front``."""
-    out = np.zeros(len(P), bool)
-    if not len(front) or not len(P):
-        return out
-    step = max(1, 2_000_000 // max(1, len(front) * P.shape[1]))
-    for s in range(0, len(P), step):
-        p = P[s : s + step, None, :]
-        ge = (front[None] >= p).all(-1)
-        gt = (front[None] > p).any(-1)
-        out[s : s + step] = (ge & gt).any(1)
-    return out
-
-
-def _hv2(F: np.ndarray, ref: np.ndarray) -> float:
-    order = np.argsort(-F[:, 0], kind="stable")
-    f0, f1 = F[order, 0], F[order, 1]
-    best = np.maximum.accumulate(f1)
-    prev = np.concatenate([[ref[1]], best[:-1]])
-    return float(np.sum((f0 - ref[0]) * np.maximum(best - np.maximum(prev, ref[1]), 0.0)))
-
-
-def hypervolume(F: np.ndarray, ref_point: np.ndarray) -> float:
-    """Exact hypervolume dominated by ``F`` (maximised) above ``ref_point``.
-
-    Slices along the last objective down to two dimensions (fine for the fronts of
-    enumerable scenarios: hundreds of points, 2-4 objectives).
-    """
-    F = np.asarray(F, np.float64)
-    ref = np.asarray(ref_point, np.float64)
-    F = F[(F > ref).all(axis=1)] if len(F) else F
-    if not len(F):
-        return 0.0
-    k = F.shape[1]
-    if k == 1:
-        return float(F[:, 0].max() - ref[0])
-    if k == 2:
-        return _hv2(F, ref)
-    order = np.argsort(-F[:, -1], kind="stable")
-    F = F[order]
-    z = np.concatenate([F[:, -1], [ref[-1]]])
-    total = 0.0
-    for i in range(len(F)):
-        depth = z[i] - z[i + 1]
-        if depth > 0:
-            total += hypervolume(F[: i + 1, :-1], ref[:-1]) * depth
-    return total
 
 
 # ------------------------------------------------------------------------------------------

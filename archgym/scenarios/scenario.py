@@ -46,7 +46,6 @@ import math
 import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -1202,18 +1201,9 @@ class Scenario:
     @classmethod
     def from_yaml(cls, source: str | os.PathLike[str], **overrides: Any) -> Scenario:
         """Build from YAML text or a file (a ``Path``, or a name ending in ``.yaml``/``.yml``)."""
-        import yaml
+        from .._io import load_yaml
 
-        if isinstance(source, os.PathLike) or (
-            isinstance(source, str) and "\n" not in source and source.endswith((".yaml", ".yml"))
-        ):
-            text = Path(source).read_text()
-        else:
-            text = str(source)
-        try:
-            doc = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise ScenarioError(f"scenario document: invalid YAML: {exc}") from None
+        doc = load_yaml(source, what="scenario document", error=ScenarioError)
         return cls.from_dict(doc, **overrides)
 
     def replace(self, **changes: Any) -> Scenario:

@@ -1,0 +1,114 @@
+"""The package surface: what ``import archgym`` gives a user (run in fresh interpreters,
+so imports made by other tests cannot leak in)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+import archgym
+
+#: The subpackages / modules the README names as ``archgym.<name>``.
+SUBPACKAGES = [
+    "workloads",
+    "agents",
+    "envs",
+    "oracles",
+    "scenarios",
+    "space",
+    "experiments",
+    "analysis",
+    "plotting",
+    "validation",
+]
+
+
+def _run(code: str) -> str:
+    out = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    return out.stdout
+
+
+def test_subpackages_resolve_after_import_archgym():
+    out = _run(
+        f"""
+        import archgym
+        for name in {SUBPACKAGES!r}:
+            mod = getattr(archgym, name)
+            assert mod.__name__ == "archgym." + name, (name, mod)
+        print("ok")
+        """
+    )
+    assert out.strip() == "ok"
+
+
+def test_unknown_attribute_is_an_attribute_error():
+    with pytest.raises(AttributeError, match="no_such_thing"):
+        archgym.no_such_thing  # noqa: B018
+    assert set(SUBPACKAGES) <= set(dir(archgym))
+
+
+def test_import_archgym_registers_env_ids_without_importing_gymnasium():
+    out = _run(
+        """
+        import json, sys
+        import archgym
+        assert "gymnasium" not in sys.modules  # registration must not cost an import
+        import gymnasium
+        env = gymnasium.make("archgym/DesignEnv-v0", scenario="tiny")
+        obs, info = env.reset(seed=0)
+        obs, reward, terminated, truncated, info = env.step(env.action_space.sample())
+        print(json.dumps(sorted(k for k in gymnasium.registry if k.startswith("archgym/"))))
+        """
+    )
+    assert json.loads(out) == sorted(archgym._registration.ENV_IDS)
+
+
+def test_registration_when_gymnasium_came_first():
+    _run(
+        """
+        import gymnasium
+        import archgym
+        gymnasium.make("archgym/SequentialDesignEnv-v1", scenario="tiny").reset(seed=0)
+        import archgym.envs  # registering again is silent and keeps the ids
+        gymnasium.make("archgym/SequentialDesignEnv-v0", scenario="tiny")
+        """
+    )
+
+
+def test_readme_workload_names():
+    from archgym import workloads
+
+    # the README's table: the zoo, the importers, NAS-Bench-201 (module ``nb201``, builder
+    # ``nb201_workload``) and the MobileNet-like space (module ``mobilenet_space``)
+    assert workloads.nb201.parse_arch(0) == workloads.nb201.index_to_arch(0)
+    cell = workloads.nb201.arch_to_str(0)
+    assert workloads.nb201_workload(cell).name == workloads.nb201.nb201(cell).name
+    assert callable(workloads.mobilenet_space.mobilenet_workload)
+    for name in ("load", "list_zoo", "from_torch", "from_file", "load_hwnasbench"):
+        assert callable(getattr(workloads, name)), name
+
+
+def test_every_public_name_resolves():
+    """``__all__`` of archgym and of each subpackage the README names: every name exists."""
+    import importlib
+
+    for pkg in ["archgym"] + [f"archgym.{n}" for n in SUBPACKAGES] + ["archgym.pareto"]:
+        mod = importlib.import_module(pkg)
+        missing = [n for n in getattr(mod, "__all__", ()) if not hasattr(mod, n)]
+        assert not missing, (pkg, missing)
+    # the README's table, by name
+    assert callable(archgym.scenarios.list) and callable(archgym.scenarios.load)
+    assert callable(archgym.agents.make) and callable(archgym.simulate_batch)
+    assert {"DesignEnv-v0", "SequentialDesignEnv-v1"} <= {
+        i.split("/")[1] for i in archgym.envs.ENV_IDS
+    }
