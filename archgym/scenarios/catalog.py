@@ -410,8 +410,14 @@ def ids() -> list[str]:
 
 
 def list_scenarios() -> dict[str, str]:
-    """``{id: one-line description}`` of every catalog scenario (``archgym.scenarios.list()``)."""
-    return {k: d.get("description", "").split(";")[0].strip() for k, d in _CATALOG.items()}
+    """``{id: one-line description}`` of every catalog scenario (``archgym.scenarios.list()``),
+    registered factories included (described by the first line of their docstring)."""
+    out = {k: d.get("description", "").split(";")[0].strip() for k, d in _CATALOG.items()}
+    for k, factory in _FACTORIES.items():
+        if k not in out:
+            doc = (getattr(factory, "__doc__", None) or "").strip()
+            out[k] = doc.splitlines()[0].strip() if doc else "registered scenario factory"
+    return out
 
 
 def _unknown_id(scenario_id: str) -> ScenarioError:
