@@ -337,14 +337,14 @@ def test_threads_setting_pins_torch_and_keeps_proposals() -> None:
 def test_initial_design_starts_at_the_admissible_centre() -> None:
     # area 100: the centre itself is admissible
     sc = ToyAccelerator(area_budget=100.0)
-    x0 = make("bo", **FAST).setup(sc, seed=0).ask(1)[0]
+    x0 = make("bo", init_center=True, **FAST).setup(sc, seed=0).ask(1)[0]
     sizes = np.array([len(k.choices) for k in sc.space.knobs])
     ordered = sc.space.ordered_dims()
     assert np.array_equal(x0[ordered], ((sizes - 1) // 2)[ordered])
     # a tight area budget rules the centre out: the first design is admissible, and no
     # admissible design is nearer the centre
     tight = ToyAccelerator(area_budget=0.6)
-    agent = make("bo", **FAST).setup(tight, seed=0)
+    agent = make("bo", init_center=True, **FAST).setup(tight, seed=0)
     x = agent.ask(1)
     assert agent._known_ok(x)[0]
     grid = tight.space.unravel(np.arange(tight.space.size))
