@@ -215,7 +215,12 @@ def plot_curves(
                 if hit.size:
                     reached = True
                     ax.plot(xs[hit[0]], floor, marker="v", ms=8, color=colors[key], ls="none")
-        if log_y:
+        finite = any(np.isfinite(s[3]).any() for s in series)
+        if not finite:  # every run still without a feasible design: nothing to draw
+            ax.text(
+                0.5, 0.5, "no feasible design yet", ha="center", va="center", transform=ax.transAxes
+            )
+        if log_y and finite:
             ax.set_yscale("log")
         if x == "time":
             ax.set_xscale("log")

@@ -278,3 +278,28 @@ def test_regret_against_wall_clock_time(
     seconds = 1e9
     at = analysis.values_at_wall_time(frame, seconds)
     assert at["value"].isna().all()  # every run ended long before
+
+
+def test_regret_plot_of_runs_without_a_feasible_design_still_saves(tmp_path):
+    """Early in a run (or in smoke mode) no seed may have a feasible design yet: the plot
+    says so instead of failing on a log axis with nothing to draw."""
+    import numpy as np
+    import pandas as pd
+
+    from archgym import plotting
+
+    frame = pd.DataFrame(
+        {
+            "scenario": "s",
+            "agent": "a",
+            "run_id": "r",
+            "seed": 0,
+            "step": np.arange(5),
+            "objective": [np.nan] * 5,
+            "feasible": [False] * 5,
+        }
+    )
+    fig = plotting.plot_regret(frame, best_value=1.0)
+    fig.savefig(tmp_path / "regret.png")
+    assert (tmp_path / "regret.png").stat().st_size > 0
+    assert any("no feasible" in t.get_text() for t in fig.axes[0].texts)
