@@ -496,7 +496,7 @@ def summarize(
     if n and feas.any() and "objective" in frame.columns:
         sub = frame[feas]
         i = cast(int, sub["objective"].astype(float).idxmax())  # logs have a RangeIndex
-        row: pd.Series[Any] = frame.loc[i]
+        row = cast("pd.Series[Any]", frame.loc[i])  # a unique label: one row
         doc["best"] = {
             "eval": int(row["eval"]) if "eval" in frame.columns else int(i),
             "objective": _scalar(row["objective"]),
