@@ -192,9 +192,9 @@ def _convert(spec: FieldSpec, value: Any, single: bool) -> np.ndarray:
             raise ConfigError(f"{field} must be {spec.rule()}; {_where(single, 0, _first(flat))}")
         if kind not in "iuf":
             raise ConfigError(f"{field} must be {spec.rule()}; {_where(single, 0, _first(flat))}")
-        ok = np.isin(flat, np.asarray(spec.choices, np.float64))
-        if not ok.all():
-            i = int(np.flatnonzero(~ok)[0])
+        listed = np.isin(flat, np.asarray(spec.choices, np.float64))
+        if not listed.all():
+            i = int(np.flatnonzero(~listed)[0])
             raise ConfigError(f"{field} must be {spec.rule()}; {_where(single, i, flat[i])}")
         return arr.astype(spec.dtype)
     # numbers
@@ -222,7 +222,7 @@ def _scalar(spec: FieldSpec, v: Any) -> tuple[bool, Any]:
             return (v in spec.choices, spec.choices.index(v) if v in spec.choices else None)
         return (isinstance(v, int | float | np.integer | np.floating) and v in spec.choices, v)
     if spec.kind == "int":
-        ok = isinstance(v, int | np.integer) and -(2**63) <= v < 2**63
+        ok = isinstance(v, int | np.integer) and bool(-(2**63) <= v < 2**63)
         return (ok, v)
     if isinstance(v, int | float | np.integer | np.floating):
         try:

@@ -27,9 +27,9 @@ import glob as _glob
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -434,7 +434,8 @@ def bootstrap_ci(
         a = a[:, None]
     if a.shape[0] == 0:
         raise ValueError("bootstrap_ci needs at least one curve")
-    fn = {"median": np.median, "mean": np.mean}.get(stat)
+    stats: dict[str, Callable[..., Any]] = {"median": np.median, "mean": np.mean}
+    fn = stats.get(stat)
     if fn is None:
         raise ValueError(f"stat must be 'median' or 'mean', got {stat!r}")
     rng = np.random.default_rng(seed)
@@ -479,7 +480,7 @@ def hypervolume_trace(
     infos = scenario_infos(frame)
     hv = np.zeros(len(out))
     for scen, idx in out.groupby(out["scenario"].astype(str), sort=False).indices.items():
-        info = infos.get(scen, {})
+        info = infos.get(str(scen), {})  # the keys are str already
         ref = info.get("ref_point") if ref_point is None else ref_point
         cols = info.get("objective_columns") if objective_columns is None else objective_columns
         if ref is None or not cols:
@@ -759,7 +760,7 @@ def ranking_table(
 
 def _quartiles(v: np.ndarray) -> tuple[float, float, float]:
     """25th, 50th and 75th percentiles (nearest order statistics when a value is inf)."""
-    method = "linear" if np.isfinite(v).all() else "nearest"
+    method: Literal["linear", "nearest"] = "linear" if np.isfinite(v).all() else "nearest"
     q = np.quantile(v, [0.25, 0.5, 0.75], method=method)
     return float(q[0]), float(q[1]), float(q[2])
 

@@ -430,6 +430,7 @@ def _mapping(
         # Depthwise layers (one channel per group) on a separate depthwise engine of
         # dw_pix output pixels x dw_ch channels, one kernel tap a cycle (FPGA DPUs).
         on_engine = is_mac & (g > 1.0) & (F == 1.0) & (dw_pix > 0)
+        assert dw_ch is not None, "dw_pix and dw_ch come together"
         passes = np.ceil(g / np.maximum(dw_ch, 1.0)) * np.ceil(px / np.maximum(dw_pix, 1.0))
         mac_cyc = np.where(on_engine, np.ceil(passes / cores) * W, mac_cyc)
         units = np.where(on_engine, passes, units)
@@ -492,6 +493,7 @@ def _traffic(
         depth = np.ones(len(cb), np.int64)
     else:
         depth = stationary_depth(pe_bytes, cb.lanes, cb.dtype_bytes, cb.dataflow).astype(np.int64)
+    assert cb.dw_pixels is not None  # ConfigBatch.__post_init__ fills it
     engine = (cb.dw_pixels > 0).astype(np.int64)
     # the mapper weighs the two memories by their energy ratio rounded to a power of four
     # (its choice only flips where the two orders cost about the same)
@@ -584,6 +586,9 @@ def _evaluate(
 
     # --- the mapping, once per distinct (array, dataflow, workload, group packing, -------
     # --- depthwise engine) ----------------------------------------------------------------
+    # (ConfigBatch.__post_init__ fills the optional fields)
+    assert cb.pack_groups is not None and cb.dw_pixels is not None
+    assert cb.dw_channels is not None and cb.shared_onchip is not None
     key = np.stack(
         [
             cb.rows,
@@ -1037,7 +1042,7 @@ def _as_table(workload: Any) -> tuple[WorkloadTable, bool]:
     if isinstance(workload, Layer):
         workload = Workload([workload], name=workload.name or workload.kind)
     if isinstance(workload, str):
-        from .workloads import load
+        from .workloads.zoo import load
 
         workload = load(workload)
     if isinstance(workload, Workload):
@@ -1094,7 +1099,7 @@ def simulate_batch(
                 f"{len(workload)} workloads for {len(cb)} designs: give one workload or one per design"
             )
         uniq: dict[int, int] = {}
-        wls = []
+        wls: list[Any] = []
         idx = np.empty(len(workload), np.int64)
         for i, w in enumerate(workload):
             k = uniq.setdefault(id(w), len(wls))

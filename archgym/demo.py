@@ -215,7 +215,7 @@ def _results_table(frame: Any, scenario: Any, exact: Any, agents: Sequence[str])
         runs = frame[frame["agent"] == name]
         if runs.empty:
             continue
-        per_seed = []
+        per_seed: list[dict[str, Any]] = []
         for _, g in runs.groupby("run_id", sort=True):
             d = Path(g["run_dir"].iloc[0])
             summary = read_json(d / SUMMARY_JSON) or {}

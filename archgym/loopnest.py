@@ -131,7 +131,7 @@ def core_traffic(
     fixed = np.where(is_os, output_elems, np.where(df == 1, weight_elems, input_elems))
     fixed = fixed - np.where(is_os, 0.0, output_elems)
 
-    def total(dr: np.ndarray, dc: np.ndarray) -> np.ndarray:
+    def total(dr: np.ndarray | float, dc: np.ndarray | float) -> np.ndarray:
         return row_op * np.ceil(fc / dc) + col_op * np.ceil(fr / dr) + fixed
 
     fr1, fc1 = np.maximum(fr, 1.0), np.maximum(fc, 1.0)

@@ -140,21 +140,21 @@ def _node_lookup(lut: np.ndarray, node_nm: Any) -> Any:
     if node_nm.__class__ is int and 0 <= node_nm < lut.size and lut[node_nm] == lut[node_nm]:
         return lut[node_nm]  # the common scalar case, fast
     if np.ndim(node_nm) == 0:
-        n = float(node_nm)
-        v = lut[int(n)] if n.is_integer() and 0 <= n < lut.size else np.nan
+        x = float(node_nm)
+        v = lut[int(x)] if x.is_integer() and 0 <= x < lut.size else np.nan
         if v != v:  # NaN: not a node of the table
             raise ValueError(f"node_nm must be one of {list(NODES_NM)}, got {node_nm!r}")
         return v
     n = np.asarray(node_nm, dtype=np.float64)
     idx = n.astype(np.int64)
     if idx.size and (idx.min() < 0 or idx.max() >= lut.size):
-        v = np.full(n.shape, np.nan)
+        vals = np.full(n.shape, np.nan)
     else:
-        v = lut[idx]
-    bad = np.isnan(v) | (idx != n)
+        vals = lut[idx]
+    bad = np.isnan(vals) | (idx != n)
     if bad.any():
         raise ValueError(f"node_nm must be one of {list(NODES_NM)}, got {n[bad][:1].tolist()}")
-    return v
+    return vals
 
 
 def node_table(nodes: dict[Any, dict[str, Any]]) -> dict[int, dict[str, float]]:

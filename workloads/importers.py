@@ -182,7 +182,7 @@ def _norm_name(fn: Any) -> str:
     name = fn if isinstance(fn, str) else getattr(fn, "__name__", None) or type(fn).__name__
     if name.startswith("__") and name.endswith("__") and len(name) > 4:
         name = name[2:-2]
-        if name[:1] in ("i", "r") and name[1:] in _ELTWISE_NAMES | {"matmul", "truediv"}:
+        if name[:1] in ("i", "r") and name[1:] in _ELTWISE_NAMES.keys() | {"matmul", "truediv"}:
             name = name[1:]
     elif name in ("iadd", "isub", "imul", "itruediv", "imatmul"):
         name = name[1:]
@@ -335,6 +335,13 @@ class _Op:
     tensor: bool = False  # the output is a tensor or a tuple of tensors
     category: tuple[str, Any] | None = None
 
+    @property
+    def out_shape(self) -> tuple[int, ...]:
+        """The output shape of a one-tensor op (the only ops the layer converters see)."""
+        if self.shape is None:  # the TypeError indexing None raised before
+            raise TypeError(f"{self.name}: the op has no single output tensor")
+        return self.shape
+
 
 def _refs(value: Any) -> list[_Ref]:
     """All ``_Ref`` in a nested args structure, in order."""
@@ -413,8 +420,8 @@ class _Converter:
         for i in order:
             for r in {r.index for r in _refs((self.ops[i].args, self.ops[i].kwargs))}:
                 self.users[r] = self.users.get(r, 0) + 1
-        for r in self.outputs:
-            self.users[r.index] = self.users.get(r.index, 0) + 1
+        for out in self.outputs:
+            self.users[out.index] = self.users.get(out.index, 0) + 1
         return order
 
     def unsupported(self, order: list[int]) -> list[tuple[str, str]]:
@@ -621,7 +628,7 @@ class _Converter:
         layer = self._conv_layer(
             op,
             x,
-            op.shape,
+            op.out_shape,
             m.in_channels,
             m.out_channels,
             tuple(m.kernel_size),
@@ -641,7 +648,7 @@ class _Converter:
         layer = self._conv_layer(
             op,
             x,
-            op.shape,
+            op.out_shape,
             wshape[1] * groups,
             wshape[0],
             (wshape[2], wshape[3]),
@@ -678,7 +685,7 @@ class _Converter:
             self.producers[i] = self.producers[x]
             self.fusable[i] = mac
             return
-        layer = Elementwise(_numel(op.shape), "mul", n_inputs=1, name=self._unique(op.name))
+        layer = Elementwise(_numel(op.out_shape), "mul", n_inputs=1, name=self._unique(op.name))
         self._set(i, self._emit(layer, self._srcs(acts[:1])), False)
 
     def _do_act(self, i: int, op: _Op, acts: list[_Ref], fn: str) -> None:
@@ -691,7 +698,7 @@ class _Converter:
                 self.layers[idx] = replace(layer, activation=fn)
                 self._set(i, mac, False)
                 return
-        layer = Activation(_numel(op.shape), fn=fn, name=self._unique(op.name))
+        layer = Activation(_numel(op.out_shape), fn=fn, name=self._unique(op.name))
         self._set(i, self._emit(layer, self._srcs(acts[:1])), False)
 
     def _pool(
@@ -720,29 +727,29 @@ class _Converter:
             kernel,
             stride,
             _pair(padding),
-            input_size=tuple(in_shape[-2:]),
+            input_size=(in_shape[-2], in_shape[-1]),
             mode=mode,
             name=self._unique(op.name),
         )
-        want = tuple(op.shape[-2:])
+        want = tuple(op.out_shape[-2:])
         if ceil_mode and layer.output_size != want:
             # ceil mode adds a last window that overhangs the input: the same windows as
             # floor mode with one more row / column of padding on the short axis.
-            pad = tuple(
+            ph, pw = (
                 p + (1 if got < w else 0)
                 for p, got, w in zip(layer.padding, layer.output_size, want, strict=True)
             )
-            layer = replace(layer, padding=pad)
+            layer = replace(layer, padding=(ph, pw))
         if layer.output_size != want:
             raise _Unrepresentable(
                 op.name,
-                f"pooling output {tuple(op.shape[-2:])} not representable (ceil_mode={ceil_mode})",
+                f"pooling output {tuple(op.out_shape[-2:])} not representable (ceil_mode={ceil_mode})",
             )
         self._set(i, self._emit(layer, self._srcs([x])), False)
 
     def _adaptive(self, i: int, op: _Op, x: _Ref, mode: str) -> None:
         in_shape = self.shape(x)
-        (h, w), (oh, ow) = in_shape[-2:], op.shape[-2:]
+        (h, w), (oh, ow) = in_shape[-2:], op.out_shape[-2:]
         if h % oh or w % ow:
             raise _Unrepresentable(
                 op.name, f"adaptive pooling {h}x{w} -> {oh}x{ow} (non-uniform windows)"
@@ -812,11 +819,11 @@ class _Converter:
         elif isinstance(dims, int):
             dims = (dims,)
         dims = sorted({int(d) % nd for d in dims})
-        out_elems = max(1, _numel(op.shape))
+        out_elems = max(1, _numel(op.out_shape))
         red = _numel(in_shape) // out_elems
         if nd == 4 and dims == [2, 3]:
             layer: Layer = GlobalPool(
-                in_shape[0] * in_shape[1], tuple(in_shape[2:]), name=self._unique(op.name)
+                in_shape[0] * in_shape[1], (in_shape[2], in_shape[3]), name=self._unique(op.name)
             )
         else:
             layer = Pool(
@@ -827,20 +834,20 @@ class _Converter:
     def _do_eltwise(self, i: int, op: _Op, acts: list[_Ref], kind: str) -> None:
         n_tensors = len(self.tensor_refs(op))
         layer = Elementwise(
-            _numel(op.shape), kind, n_inputs=max(1, n_tensors), name=self._unique(op.name)
+            _numel(op.out_shape), kind, n_inputs=max(1, n_tensors), name=self._unique(op.name)
         )
         self._set(i, self._emit(layer, self._srcs(acts)), False)
 
     def _do_matmul(self, i: int, op: _Op, acts: list[_Ref], detail: Any) -> None:
         a, b = op.args[0], op.args[1]
-        sa, sb, so = self.shape(a), self.shape(b), op.shape
+        sa, sb = self.shape(a), self.shape(b)
         a_act = self.value.get(a.index) == "act"
         b_act = self.value.get(b.index) == "act"
         if a_act and b_act:
             k = sa[-1]
             m = sa[-2] if len(sa) >= 2 else 1
             n = sb[-1] if len(sb) >= 2 else 1
-            batch = max(1, _numel(so) // (m * n))
+            batch = max(1, _numel(op.out_shape) // (m * n))
             layer: Layer = MatMul(batch, m, n, k, name=self._unique(op.name))
             self._set(i, self._emit(layer, self._srcs([a, b])), True)
             return
@@ -852,12 +859,12 @@ class _Converter:
         # W @ x: the transposed GEMM x^T W^T, rows = the columns of x
         if len(sa) != 2:
             raise _Unrepresentable(op.name, "matmul with a batched parameter")
-        rows = _numel(so) // sa[0]
+        rows = _numel(op.out_shape) // sa[0]
         layer = Gemm(rows, sa[0], sa[1], weights=True, name=self._unique(op.name))
         self._set(i, self._emit(layer, self._srcs([b])), True)
 
     def _do_softmax(self, i: int, op: _Op, acts: list[_Ref], detail: Any) -> None:
-        shape = op.shape
+        shape = op.out_shape
         dim = op.target.dim if op.kind == "module" else _arg(op, 1, "dim")
         cols = shape[-1] if dim is None else shape[int(dim) % len(shape)]
         layer = Softmax(_numel(shape) // cols, cols, name=self._unique(op.name))
@@ -866,7 +873,7 @@ class _Converter:
     def _layernorm(self, i: int, op: _Op, acts: list[_Ref], normalized: Any) -> None:
         normalized = (normalized,) if isinstance(normalized, int) else tuple(normalized)
         cols = _numel(normalized)
-        layer = LayerNorm(_numel(op.shape) // cols, cols, name=self._unique(op.name))
+        layer = LayerNorm(_numel(op.out_shape) // cols, cols, name=self._unique(op.name))
         self._set(i, self._emit(layer, self._srcs(acts[:1])), False)
 
     def _do_layernorm(self, i: int, op: _Op, acts: list[_Ref], detail: Any) -> None:
@@ -1557,9 +1564,10 @@ def layers_from_document(data: Mapping[str, Any], source: str) -> list[Layer]:
         spec = specs.get(canon)
         if spec is None:  # a layer type this schema does not describe: its own checks
             try:
-                layer = LAYER_TYPES[canon](
-                    **{k: tuple(v) if isinstance(v, list) else v for k, v in item.items()}
-                )
+                fields: dict[str, Any] = {
+                    k: tuple(v) if isinstance(v, list) else v for k, v in item.items()
+                }
+                layer = LAYER_TYPES[canon](**fields)
             except (TypeError, ValueError, OverflowError) as exc:
                 raise WorkloadError(f"{where} of type {canon}: {exc}") from None
             layers.append(layer)
@@ -1582,20 +1590,22 @@ def layers_from_document(data: Mapping[str, Any], source: str) -> list[Layer]:
         if not names and layers:
             names = [layers[-1].name or f"#{i - 1}"]
         produced = [shapes.get(n) for n in names]
+        known = [s for s in produced if s is not None]  # all of them when spatial_in
         spatial_in = (
-            names
+            bool(names)
             and canon not in ("Gemm", "Linear")
-            and all(s is not None and len(s) == 3 for s in produced)
-            and len({s[1:] for s in produced}) == 1  # type: ignore[index]
+            and len(known) == len(produced)
+            and all(len(s) == 3 for s in known)
+            and len({s[1:] for s in known}) == 1
             and (item.get("name") not in reads_input)
         )
         if spec.spatial:
             ch_field = "in_channels" if "in_channels" in kwargs else "channels"
             if spatial_in:
-                c_in = sum(s[0] for s in produced)  # type: ignore[index]
-                hw = produced[0][1:]  # type: ignore[index]
+                c_in = sum(s[0] for s in known)
+                hw = known[0][1:]
                 if canon == "Concat":
-                    want = [s[0] for s in produced]  # type: ignore[index]
+                    want = [s[0] for s in known]
                     if len(want) == len(kwargs["channels"]) and list(kwargs["channels"]) != want:
                         raise WorkloadError(
                             f"{where}: channels={list(kwargs['channels'])} but its inputs "

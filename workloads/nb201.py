@@ -315,9 +315,9 @@ def parse_arch(arch: Any) -> tuple[int, ...]:
             except ValueError:
                 raise _bad(arch, "an op-tuple string holds 6 comma-separated integers") from None
             return _parse_ops(values, arch)
-        code = _str_to_code().get(s)
-        if code is not None:
-            return tuple(int(o) for o in _space_tables()["ops"][code])
+        named = _str_to_code().get(s)
+        if named is not None:
+            return tuple(int(o) for o in _space_tables()["ops"][named])
         return _parse_nb201_str(s)
     if isinstance(arch, np.ndarray):
         if arch.ndim == 0:

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from .layers import LAYER_TYPES, Layer, WorkloadError
+from .layers import LAYER_TYPES, Conv2d, Layer, WorkloadError
 
 __all__ = ["Workload", "LoweredWorkload", "MemoryPlan", "KIND_CODES"]
 
@@ -141,6 +141,7 @@ def _memory_plan(lw: LoweredWorkload, fuse_add_activation: bool, concat_view: bo
     reads: list[tuple[int, ...]] = []
     last = list(range(n))
     input_last, input_elems = -1, 0.0
+    bufs: tuple[int, ...]
     for i, srcs in enumerate(lw.sources):
         if len(srcs) == 1 and (srcs[0] < 0 or not el[srcs[0]]):
             bufs = srcs  # the common case: one plain producer (or the workload input)
@@ -198,7 +199,11 @@ def _reread_band(layer: Layer) -> float:
     """Elements of the row band a dense (ungrouped) KxK convolution streams through: the
     kernel-height plus stride input rows and one output row. With less room it must also
     split its input channels and re-read the input band once per output-channel tile."""
-    if layer.kind not in ("conv", "pointwise") or getattr(layer, "groups", 1) != 1:
+    if (
+        not isinstance(layer, Conv2d)
+        or layer.kind not in ("conv", "pointwise")
+        or layer.groups != 1
+    ):
         return 0.0
     (kh, _), (sh, _) = layer.kernel_size, layer.stride
     (_, w), (_, ow) = layer.input_size, layer.output_size

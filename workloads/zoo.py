@@ -851,14 +851,23 @@ def squeezenet(input_size: int = 224, num_classes: int = 1000) -> Workload:
 
     net.conv("conv1", 96, 7, stride=2, act="relu", bias=True, padding=0)
     pool("maxpool1")
-    fires = [(16, 64), (16, 64), (32, 128), "pool", (32, 128), (48, 192), (48, 192), (64, 256)]
+    fires: list[tuple[int, int] | str] = [
+        (16, 64),
+        (16, 64),
+        (32, 128),
+        "pool",
+        (32, 128),
+        (48, 192),
+        (48, 192),
+        (64, 256),
+    ]
     fires += ["pool", (64, 256)]
     n = 2
     for f in fires:
-        if f == "pool":
+        if isinstance(f, str):  # "pool"
             pool(f"maxpool{n - 1}")
             continue
-        _fire(net, f"fire{n}_", *f)  # type: ignore[misc]
+        _fire(net, f"fire{n}_", *f)
         n += 1
     net.conv("conv10", num_classes, 1, act="relu", bias=True)
     net.global_pool("avgpool")
@@ -938,12 +947,13 @@ def inception_v1(input_size: int = 224, num_classes: int = 1001) -> Workload:
         ("5c", (384, 192, 384, 48, 128, 128)),
     ]
     for m in modules:
-        if m == "maxpool3":
-            pool(m)
-        elif m == "maxpool4":
-            pool(m, k=2)
+        if isinstance(m, str):  # "maxpool3" or "maxpool4"
+            if m == "maxpool4":
+                pool(m, k=2)
+            else:
+                pool(m)
         else:
-            _inception_v1_module(net, f"mixed{m[0]}_", m[1])  # type: ignore[index]
+            _inception_v1_module(net, f"mixed{m[0]}_", m[1])
     net.global_pool("avgpool")
     net.linear("logits", num_classes)
     meta = (

@@ -118,19 +118,20 @@ class LogWriter:
         """Append ``block`` (one ask/tell step's rows) and flush it to the OS."""
         if block.empty:
             return
-        header = self.columns is None
-        if header:
-            self.columns = [str(c) for c in block.columns]
+        columns = self.columns
+        header = columns is None
+        if columns is None:
+            columns = self.columns = [str(c) for c in block.columns]
         else:
-            extra = [c for c in block.columns if c not in self.columns]
+            extra = [c for c in block.columns if c not in columns]
             if extra:
                 raise ValueError(f"log block has columns {extra} that the log header lacks")
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
         if header:
-            writer.writerow(self.columns)
+            writer.writerow(columns)
         n = len(block)
-        cols = [block[c].tolist() if c in block.columns else [None] * n for c in self.columns]
+        cols = [block[c].tolist() if c in block.columns else [None] * n for c in columns]
         writer.writerows(zip(*cols, strict=True))
         mode = "w" if header else "a"
         with open(self.path, mode, newline="") as fh:
@@ -410,4 +411,4 @@ def read_json(path: str | os.PathLike[str]) -> dict[str, Any] | None:
             doc = json.load(fh)
     except (OSError, ValueError):
         return None
-    return doc if isinstance(doc, Mapping) else None
+    return doc if isinstance(doc, dict) else None  # json.load gives a dict for an object

@@ -42,7 +42,7 @@ import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -418,7 +418,10 @@ def scenario_info(scenario: Any) -> dict[str, Any]:
             .ravel()
             .tolist()
         )
-    n_obj = int(getattr(scenario, "n_objectives", None) or getattr(scenario, "num_objectives", 1))
+    n_obj_attr: Any = getattr(scenario, "n_objectives", None) or getattr(
+        scenario, "num_objectives", 1
+    )
+    n_obj = int(n_obj_attr)
     cols = getattr(scenario, "objective_columns", None)
     if not cols and n_obj > 1 and getattr(scenario, "objective_names", None):
         cols = [f"objective_{m}" for m in scenario.objective_names]
@@ -492,8 +495,8 @@ def summarize(
     doc["best"] = None
     if n and feas.any() and "objective" in frame.columns:
         sub = frame[feas]
-        i = sub["objective"].astype(float).idxmax()
-        row = frame.loc[i]
+        i = cast(int, sub["objective"].astype(float).idxmax())  # logs have a RangeIndex
+        row = cast("pd.Series[Any]", frame.loc[i])  # a unique label: one row
         doc["best"] = {
             "eval": int(row["eval"]) if "eval" in frame.columns else int(i),
             "objective": _scalar(row["objective"]),
@@ -675,13 +678,14 @@ def _locked_as_found(directory: Path) -> Iterator[None]:
                 if not _has_rows(directory / LOG_CSV):
                     for name in names:  # the lock file last: it is still held
                         path = directory / name
-                        if before[name] is None:
+                        saved = before[name]
+                        if saved is None:
                             with contextlib.suppress(OSError):
                                 path.unlink()
                         elif name == SETTINGS_JSON:
                             with contextlib.suppress(OSError):
-                                if path.read_bytes() != before[name]:
-                                    write_bytes_atomic(path, before[name])
+                                if path.read_bytes() != saved:
+                                    write_bytes_atomic(path, saved)
                 raise
     except BaseException:
         for d in made:

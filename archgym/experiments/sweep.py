@@ -172,7 +172,7 @@ def load_config(source: str | os.PathLike[str] | Mapping[str, Any]) -> SweepConf
     scenarios = []
     for i, entry in enumerate(_as_list(doc.get("scenarios"), "scenarios")):
         scenarios.append(_scenario_entry(i, entry, base_dir))
-    agents = []
+    agents: list[tuple[str, dict[str, Any], int | None]] = []
     for i, entry in enumerate(_as_list(doc.get("agents"), "agents")):
         if isinstance(entry, str):
             agents.append((entry, {}, None))
@@ -708,7 +708,7 @@ def _loopback_ray_env() -> Iterator[None]:
     constants = sys.modules.get("ray._private.ray_constants")
     old_flag = getattr(constants, "ENABLE_RAY_CLUSTER", None) if constants else None
     if constants is not None:  # ray imported before: its constant is read already
-        constants.ENABLE_RAY_CLUSTER = False
+        setattr(constants, "ENABLE_RAY_CLUSTER", False)  # noqa: B010 (not in ray's stubs)
     try:
         yield
     finally:
@@ -718,7 +718,7 @@ def _loopback_ray_env() -> Iterator[None]:
             else:
                 os.environ[k] = v
         if constants is not None:
-            constants.ENABLE_RAY_CLUSTER = old_flag
+            setattr(constants, "ENABLE_RAY_CLUSTER", old_flag)  # noqa: B010 (not in ray's stubs)
 
 
 def _is_loopback(address: str) -> bool:

@@ -62,7 +62,8 @@ def optimum_of(sc: Any, name: str | None = None) -> float:
             feasible design.
     """
     name = name or str(getattr(sc, "id", "?"))
-    n_obj = int(getattr(sc, "n_objectives", None) or getattr(sc, "num_objectives", 1))
+    n_obj_attr: Any = getattr(sc, "n_objectives", None) or getattr(sc, "num_objectives", 1)
+    n_obj = int(n_obj_attr)
     if n_obj > 1:
         raise ValueError(f"scenario {name!r} has {n_obj} objectives; the regret needs one")
     if not getattr(sc, "enumerable", True):
@@ -239,7 +240,8 @@ def transfer_study(
                 )
     table = pd.DataFrame(rows)
     summary = []
-    for target, g in table.groupby("target", sort=False):
+    for key, g in table.groupby("target", sort=False):
+        target = str(key)  # a target scenario's name
         summary.append(
             {
                 "target": target,

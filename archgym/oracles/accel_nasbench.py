@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .base import AccuracyOracle, OracleError
 
@@ -424,12 +425,13 @@ def _shipped_xy() -> tuple[np.ndarray, np.ndarray]:
     return anb_features(df), df["val_top1"].to_numpy(np.float64)
 
 
-def save_model(path: str | Path, arrays: Mapping[str, np.ndarray]) -> None:
+def save_model(path: str | Path, arrays: Mapping[str, ArrayLike]) -> None:
     """Write a model as a compressed ``.npz`` of plain arrays (no pickle)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp.npz")
-    np.savez_compressed(tmp, **{k: np.asarray(v) for k, v in arrays.items()})
+    # numpy's stub types **kwds as if a key could be its allow_pickle flag
+    np.savez_compressed(tmp, **{k: np.asarray(v) for k, v in arrays.items()})  # type: ignore[arg-type]
     tmp.replace(path)
 
 
@@ -459,8 +461,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _print_cv(cv)
     if a.command == "cv":
         return 0
-    arrays = fit_ensemble(X, y, n_members=a.members, seed=a.seed)
-    arrays = dict(arrays)
+    arrays: dict[str, ArrayLike] = dict(fit_ensemble(X, y, n_members=a.members, seed=a.seed))
     arrays["std_scale"] = np.float64(cv["std_scale"])
     for k in ("spearman", "kendall", "mae", "rmse", "spread_error_spearman"):
         arrays[f"cv_{k}"] = np.float64(cv[k])

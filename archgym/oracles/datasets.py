@@ -26,6 +26,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from .base import OracleError
 
@@ -106,7 +107,14 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
         raise OracleError(f"cannot read IDX file {path}: {exc}") from None
     if len(data) < 4 or data[0] != 0 or data[1] != 0:
         raise OracleError(f"{path} is not an IDX file (bad magic number)")
-    dtypes = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+    dtypes: dict[int, DTypeLike] = {
+        0x08: np.uint8,
+        0x09: np.int8,
+        0x0B: ">i2",
+        0x0C: ">i4",
+        0x0D: ">f4",
+        0x0E: ">f8",
+    }
     if data[2] not in dtypes:
         raise OracleError(f"{path}: unknown IDX element type 0x{data[2]:02x}")
     ndim = data[3]

@@ -219,7 +219,7 @@ class SurrogateAccuracy(AccuracyOracle):
         )
 
     def fit(
-        self, archs: Sequence[Mapping[str, Any]], accuracies: Sequence[float]
+        self, archs: Sequence[Mapping[str, Any]], accuracies: Sequence[float] | np.ndarray
     ) -> SurrogateAccuracy:
         """Fit to trained results and measure the held-out error.
 

@@ -150,7 +150,7 @@ class NB201Accuracy(AccuracyOracle):
         """Read-only ``(15625,)`` accuracies by NB201 index (NaN where the data has none)."""
         return self._table
 
-    def evaluate(self, archs: Sequence[Any]) -> np.ndarray:
+    def evaluate(self, archs: Sequence[Any] | np.ndarray) -> np.ndarray:
         """Accuracies (percent) of a batch of architectures, shape ``(len(archs),)``.
 
         Raises:

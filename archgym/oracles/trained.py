@@ -179,8 +179,9 @@ def build_mobilenet_model(
     Returns:
         ``(model, input_side)``.
     """
-    torch = _torch()
-    nn = torch.nn
+    _torch()  # its clear error when torch is missing
+    from torch import nn
+
     from archgym.workloads.mobilenet_space import build_plan, validate_choice
 
     native, max_down = _DATASET_GEOMETRY[dataset]
@@ -238,8 +239,8 @@ def build_nb201_model(
 ) -> Any:
     """A NAS-Bench-201 network with the given cell, ``channels`` stem channels and
     ``cells_per_stage`` cells per stage (the benchmark uses 16 and 5)."""
-    torch = _torch()
-    nn = torch.nn
+    _torch()  # its clear error when torch is missing
+    from torch import nn
 
     class ReLUConvBN(nn.Sequential):
         def __init__(self, cin: int, cout: int, k: int, s: int) -> None:

@@ -59,7 +59,8 @@ def save_npz(path: Path, arrays: Mapping[str, np.ndarray], compressed: bool = Tr
     """Write ``arrays`` to ``path`` atomically (no partial file is ever visible)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_open(path, "wb") as fh:
-        (np.savez_compressed if compressed else np.savez)(fh, **arrays)
+        # numpy's stub types **kwds as if a key could be its allow_pickle flag
+        (np.savez_compressed if compressed else np.savez)(fh, **arrays)  # type: ignore[arg-type]
 
 
 def load_npz(path: Path) -> dict[str, np.ndarray] | None:

@@ -344,8 +344,9 @@ def _enumerate(sc: Scenario, batch_size: int, progress: bool) -> EnumerationResu
         N, R = len(rows_all), table.n_workloads
         per_hw = R
     else:
-        table = sc._table
-        assert table is not None
+        known = sc._table
+        assert known is not None
+        table = known
         rows_all, acc_all = None, None
         N, R = 1, 1
         per_hw = table.n_workloads

@@ -146,7 +146,7 @@ def _restrict_doc(full: DesignSpace, space: DesignSpace) -> dict[str, list[Any]]
 # NAS-Bench-201
 # ------------------------------------------------------------------------------------------
 
-_NB201_TABLES: dict[tuple[str, str], tuple[WorkloadTable, np.ndarray]] = {}
+_NB201_TABLES: dict[tuple[str, str, int], tuple[WorkloadTable, np.ndarray]] = {}
 
 
 def _table_to_arrays(table: WorkloadTable, reps: np.ndarray) -> dict[str, np.ndarray]:

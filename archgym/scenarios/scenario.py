@@ -46,7 +46,7 @@ import math
 import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import numpy as np
 
@@ -654,7 +654,7 @@ class Scenario:
         self.aggregate = aggregate
         if mode not in ("default", "scalesim"):
             raise ScenarioError(f"mode must be 'default' or 'scalesim', got {mode!r}")
-        self.mode = mode
+        self.mode = cast(Literal["default", "scalesim"], mode)  # checked just above
         # --- space -------------------------------------------------------------------------
         parts = [
             s
