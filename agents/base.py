@@ -18,7 +18,7 @@ import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import numpy as np
 import pandas as pd
@@ -157,7 +157,8 @@ class History:
         f = self.frame[self.frame["feasible"]]
         if f.empty:
             return None
-        return f.loc[f["objective"].idxmax()]
+        best = f.loc[cast(Any, f["objective"].idxmax())]  # a row label (pandas' stub: Hashable)
+        return cast(pd.Series, best)
 
     def best_so_far(self) -> np.ndarray:
         """Best feasible objective after each evaluation (``-inf`` before the first feasible)."""

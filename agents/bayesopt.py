@@ -944,8 +944,8 @@ class BOAgent(Agent):
         if td is not None and len(td) == 0:
             td = None
         obj_all = np.where(np.isfinite(obs.objectives), obs.objectives, np.nan)
-        finite_obj_all = np.isfinite(obj_all).all(axis=1)
-        feas_all = obs.feasible.astype(bool) & finite_obj_all
+        finite_obj_all = np.all(np.isfinite(obj_all), axis=1)
+        feas_all: np.ndarray = np.asarray(obs.feasible, dtype=bool) & finite_obj_all
         sub = self._train_subset(obj_all, feas_all)
         X = obs.X[sub]
         obj = obj_all[sub]
@@ -974,7 +974,13 @@ class BOAgent(Agent):
             y_s: np.ndarray | None,
         ) -> None:
             Xt, yt = Xn[rows], torch.as_tensor(y[rows], dtype=_DTYPE).unsqueeze(-1)
-            if td is not None and rows_s is not None and rows_s.any() and len(yt):
+            if (
+                td is not None
+                and rows_s is not None
+                and y_s is not None
+                and rows_s.any()
+                and len(yt)
+            ):
                 t1 = torch.ones(len(Xt), 1, dtype=_DTYPE)
                 Xsrc = Xs[torch.as_tensor(rows_s)]
                 t0 = torch.zeros(len(Xsrc), 1, dtype=_DTYPE)

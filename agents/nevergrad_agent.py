@@ -99,6 +99,8 @@ class NevergradAgent(Agent):
     supports_multi_objective: ClassVar[bool] = False
 
     settings: NevergradSettings
+    #: The evaluation budget of the current ``run`` (told to Nevergrad), if any.
+    _run_budget: int | None = None
 
     def run(self, scenario: Any, budget: int, seed: int = 0, **kwargs: Any) -> History:
         """:meth:`Agent.run`, with Nevergrad told the evaluation budget."""

@@ -259,10 +259,10 @@ def _pareto_rank(F: np.ndarray) -> np.ndarray:
     remaining = np.arange(n)
     r = 0
     while remaining.size:
-        G = F[remaining]
-        dominated = (
-            (G[None, :, :] >= G[:, None, :]).all(-1) & (G[None, :, :] > G[:, None, :]).any(-1)
-        ).any(axis=1)
+        G: np.ndarray = np.asarray(F[remaining])
+        geq = np.all(G[None, :, :] >= G[:, None, :], axis=-1)
+        gt = np.any(G[None, :, :] > G[:, None, :], axis=-1)
+        dominated = np.any(geq & gt, axis=1)
         front = remaining[~dominated]
         if front.size == 0:  # ties of -inf rows: put the rest in one front
             front = remaining
