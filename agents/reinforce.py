@@ -57,11 +57,11 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
-import pandas as pd
 import torch
 from torch import nn
 
 from .base import Agent, AgentError, AgentSettings, Observations
+from .problem import Scores
 from .rl import (
     MNASNET_EXPONENTS,
     REWARDS,
@@ -70,7 +70,6 @@ from .rl import (
     _is_int,
     _is_real,
     mnasnet_reward,
-    told_observations,
 )
 
 __all__ = [
@@ -368,7 +367,7 @@ class ReinforceAgent(Agent):
             X, _, _ = self.controller(int(n), generator=self._generator)
         return X.numpy().astype(np.int64)
 
-    def tell(self, X: np.ndarray, results: Observations) -> None:
+    def tell(self, X: np.ndarray, results: Observations | Scores) -> None:
         """One REINFORCE update on the told batch (see the module docstring).
 
         Args:
@@ -377,6 +376,7 @@ class ReinforceAgent(Agent):
         """
         if self.obs is None:
             raise AgentError("reinforce: call setup(scenario, seed) before tell")
+        results = self._as_observations(results)
         X = np.asarray(X, np.int64).reshape(len(results), -1)
         super().tell(X, results)
         if len(X) == 0:
@@ -408,6 +408,3 @@ class ReinforceAgent(Agent):
                 out.append(int(a[0]))
                 previous = a
         return np.array(out, np.int64)
-
-    def _observations(self, X: np.ndarray, frame: pd.DataFrame) -> Observations:
-        return told_observations(X, frame, self._objective_columns())

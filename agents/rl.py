@@ -54,15 +54,17 @@ from __future__ import annotations
 
 import math
 import random
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 import numpy as np
 import pandas as pd
 
 from .base import Agent, AgentError, AgentSettings, Observations
+from .problem import HasObjectiveRanges, Problem, Scores
 
 if TYPE_CHECKING:
     import torch
@@ -90,15 +92,6 @@ MNASNET_EXPONENTS: dict[str, tuple[float, float]] = {
 """MnasNet's default ``(alpha, beta)`` (Tan et al., CVPR 2019, Sec. 3): the soft constraint
 ``alpha = beta = -0.07`` and the hard one ``alpha = 0, beta = -1``."""
 
-_REJECTED_VIOLATION = 1.0
-"""Violation added for a design the accelerator rejects (``archgym.scenarios.REJECTED_VIOLATION``)."""
-
-_NONFINITE_VIOLATION = 10.0
-"""Violation used for a non-finite one, as :class:`archgym.envs.common.RewardModel` does."""
-
-_PENALTY_FLOOR = -0.1
-"""Normalised reward of an infeasible design with zero violation (``RewardModel``'s floor,
-``low - 0.1 * (high - low)``, after normalisation)."""
 
 _RATIO_MIN = 1e-12
 """Smallest ``value / budget`` in the MnasNet reward (avoids ``0 ** negative``)."""
@@ -140,55 +133,38 @@ def mnasnet_reward(
 def violation_from_slack(
     slack: np.ndarray, budgets: np.ndarray, objectives: np.ndarray | None = None
 ) -> np.ndarray:
-    """The scenario's normalised budget violation, recomputed from slacks.
+    """Deprecated: every evaluation carries its exact ``violation`` array; for hand-built
+    observations use :func:`archgym.scenarios.evaluation.violation_from_slack` (this name
+    calls it)."""
+    warnings.warn(
+        "archgym.agents.rl.violation_from_slack is deprecated: read Evaluation.violation, or "
+        "use archgym.scenarios.evaluation.violation_from_slack",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    from archgym.scenarios.evaluation import violation_from_slack as _violation
 
-    ``sum_i max(0, -slack_i) / budget_i`` over the finite slacks, plus 1 (the scenario's
-    ``REJECTED_VIOLATION``) when a slack or an objective is ``-inf`` or a slack is NaN (a
-    rejected design: its latency and energy cannot be computed). This equals the
-    evaluation's ``violation`` column except for a rejected design whose budgets and
-    objectives are all finite (an accuracy objective under an area budget only), which
-    this misses; agents use the column itself whenever the told results carry it.
-
-    Args:
-        slack: ``n x m`` slacks (budget - value), in the order of ``budgets``.
-        budgets: ``(m,)`` positive budgets.
-        objectives: optional ``n x k`` objectives.
-
-    Returns:
-        ``(n,)`` non-negative violations.
-    """
-    s = np.asarray(slack, np.float64)
-    s = s.reshape(len(s), -1)
-    b = np.asarray(budgets, np.float64).reshape(-1)
-    finite = np.isfinite(s)
-    v = np.where(finite, np.maximum(-np.where(finite, s, 0.0), 0.0) / b, 0.0).sum(axis=1)
-    rejected = (~finite).any(axis=1)
-    if objectives is not None:
-        o = np.asarray(objectives, np.float64).reshape(len(s), -1)
-        rejected |= np.isneginf(o).any(axis=1)
-    return v + np.where(rejected, _REJECTED_VIOLATION, 0.0)
+    return _violation(slack, budgets, objectives)
 
 
 @dataclass
 class ToldObservations(Observations):
-    """:class:`Observations` that also carry the evaluation's ``violation`` column.
-
-    Attributes:
-        violation: ``(n,)`` normalised budget violation (0 when feasible), or None.
-    """
-
-    violation: np.ndarray | None = None
+    """Deprecated: :class:`Observations` carry the evaluation's ``violation`` themselves."""
 
 
 def told_observations(
     X: np.ndarray, frame: pd.DataFrame, objective_columns: list[str]
 ) -> Observations:
-    """Observations of a log block, with its ``violation`` column when it has one."""
+    """Deprecated: observations of a log block with its ``violation`` column
+    (:meth:`Observations.from_frame` reads it)."""
+    warnings.warn(
+        "told_observations is deprecated: use Observations.from_frame (or from_evaluation)",
+        DeprecationWarning,
+        stacklevel=2,
+    )
     obs = Observations.from_frame(X, frame, objective_columns)
-    if "violation" not in frame.columns:
-        return obs
     return ToldObservations(
-        obs.X, obs.objectives, obs.slack, obs.feasible, frame["violation"].to_numpy(np.float64)
+        obs.X, obs.objectives, obs.slack, obs.feasible, obs.relative_slack, obs.violation
     )
 
 
@@ -217,7 +193,7 @@ class DesignReward:
 
     def __init__(
         self,
-        scenario: Any,
+        scenario: Problem,
         kind: str = "penalty",
         normalize: bool = True,
         alpha: float | None = None,
@@ -226,39 +202,48 @@ class DesignReward:
     ) -> None:
         if kind not in REWARDS:
             raise AgentError(f"reward must be one of {list(REWARDS)}, got {kind!r}")
-        if not hasattr(scenario, "objective_ranges"):
+        if not isinstance(scenario, HasObjectiveRanges):
             raise AgentError(
                 f"the RL agents need an archgym Scenario (with objective_ranges), got {type(scenario).__name__}"
             )
-        ranges = np.asarray(scenario.objective_ranges(reference_samples, 0), np.float64).reshape(
-            -1, 2
-        )
-        self.k = len(ranges)
-        if self.k > 1 and not normalize:
+        from archgym.scenarios.evaluation import RewardModel
+
+        k = int(scenario.num_objectives)
+        if k > 1 and not normalize:
             raise AgentError(
-                f"normalize_reward=False is not possible on the {self.k}-objective scenario "
-                f"{getattr(scenario, 'id', '?')!r}: several objectives are scalarised as the mean of "
+                f"normalize_reward=False is not possible on the {k}-objective scenario "
+                f"{scenario.id!r}: several objectives are scalarised as the mean of "
                 "their normalised values"
             )
+        #: The environments' reward rule: the scalar objective with one objective, the mean
+        #: of normalised objectives with several.
+        self.model = RewardModel(
+            scenario,  # type: ignore[arg-type]  # a Problem with objective ranges
+            normalize_reward=normalize,
+            reference_samples=reference_samples,
+            scalarize="objective" if k == 1 else "mean_normalized",
+        )
+        ranges = self.model.ranges
+        self.k = len(ranges)
         self.kind = kind
         self.normalize = bool(normalize)
         self.low, self.high = ranges[:, 0].copy(), ranges[:, 1].copy()
-        self.budgets = np.array(list((getattr(scenario, "budgets", {}) or {}).values()), np.float64)
+        self.budgets = np.array(list(scenario.budgets.values()), np.float64)
         default_alpha, default_beta = MNASNET_EXPONENTS.get(kind, (0.0, 0.0))
         self.alpha = float(default_alpha if alpha is None else alpha)
         self.beta = float(default_beta if beta is None else beta)
 
     def quality(self, objectives: np.ndarray) -> np.ndarray:
         """``(n,)`` normalised objective: the mean over objectives of ``(o - low) / (high - low)``."""
-        o = np.asarray(objectives, np.float64).reshape(-1, self.k)
-        with np.errstate(invalid="ignore"):
-            return ((o - self.low) / (self.high - self.low)).mean(axis=1)
+        return self.model.quality(objectives)
 
     def __call__(self, results: Observations) -> np.ndarray:
         """``(n,)`` finite float rewards of the told designs."""
-        feasible = np.asarray(results.feasible, bool)
         if self.kind == "penalty":
-            return self._penalty(results, feasible)
+            if results.violation is None:
+                results = results.completed(self.budgets)
+            return self.model.rewards(results)
+        feasible = np.asarray(results.feasible, bool)
         q = self.quality(results.objectives)
         q = np.where(np.isfinite(q), np.maximum(q, 0.0), 0.0)
         slack = np.asarray(results.slack, np.float64).reshape(len(q), -1)
@@ -271,22 +256,6 @@ class DesignReward:
         )
         over_finite = (np.isfinite(slack) & (slack < 0)).any(axis=1)
         return np.where(feasible | over_finite, r, 0.0)
-
-    def _penalty(self, results: Observations, feasible: np.ndarray) -> np.ndarray:
-        v = getattr(results, "violation", None)
-        if v is None:
-            v = violation_from_slack(results.slack, self.budgets, results.objectives)
-        v = np.asarray(v, np.float64).reshape(-1)
-        v = np.where(np.isfinite(v), v, _NONFINITE_VIOLATION)
-        if self.k == 1:  # exactly archgym.envs.common.RewardModel
-            low, high = float(self.low[0]), float(self.high[0])
-            span = high - low
-            floor = low - 0.1 * span
-            o = np.asarray(results.objectives, np.float64)[:, 0]
-            r = np.where(feasible, np.where(np.isfinite(o), o, 0.0), floor - span * v)
-            return (r - low) / (high - low) if self.normalize else r
-        q = self.quality(results.objectives)
-        return np.where(feasible & np.isfinite(q), q, _PENALTY_FLOOR - v)
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -456,7 +425,7 @@ class PPOAgent(Agent):
         s = self.settings
         self.reward = DesignReward(self.scenario, "penalty", normalize=s.normalize_reward)
         try:
-            self.env = DesignEnv(scenario=self.scenario)
+            self.env = DesignEnv(scenario=cast(Any, self.scenario))  # an archgym Scenario
         except Exception as exc:  # a non-archgym scenario
             raise AgentError(
                 f"ppo: cannot build archgym/DesignEnv-v0 on this scenario: {exc}"
@@ -510,7 +479,7 @@ class PPOAgent(Agent):
         self._pending.extend((X[i].tobytes(), v[i], lp[i]) for i in range(len(X)))
         return X
 
-    def tell(self, X: np.ndarray, results: Observations) -> None:
+    def tell(self, X: np.ndarray, results: Observations | Scores) -> None:
         """Add the told designs to the rollout; update the policy every ``n_steps`` designs.
 
         Args:
@@ -522,6 +491,7 @@ class PPOAgent(Agent):
 
         if self.obs is None:
             raise AgentError("ppo: call setup(scenario, seed) before tell")
+        results = self._as_observations(results)
         X = np.asarray(X, np.int64).reshape(len(results), -1)
         super().tell(X, results)
         rewards = self.reward(results)
@@ -574,6 +544,3 @@ class PPOAgent(Agent):
         with torch.no_grad():
             dist = self.model.policy.get_distribution(self._obs_tensor)
         return [d.probs[0].cpu().numpy().astype(np.float64) for d in dist.distribution]
-
-    def _observations(self, X: np.ndarray, frame: pd.DataFrame) -> Observations:
-        return told_observations(X, frame, self._objective_columns())
