@@ -18,6 +18,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from .dataflows import DATAFLOWS as _DATAFLOWS
+
 __all__ = [
     "AcceleratorConfig",
     "ConfigBatch",
@@ -38,8 +40,8 @@ __all__ = [
     "REJECTED_CORE",
 ]
 
-#: Dataflows, in the order of their integer codes.
-DATAFLOWS: tuple[str, ...] = ("os", "ws", "is")
+#: Dataflows, in the order of their integer codes (the names of ``dataflows.REGISTRY``).
+DATAFLOWS: tuple[str, ...] = _DATAFLOWS
 #: Datatypes, in the order of their integer codes.
 DTYPES: tuple[str, ...] = ("int8", "bf16", "fp16", "fp32")
 #: Bytes per element of each datatype.
