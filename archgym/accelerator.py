@@ -117,8 +117,9 @@ class FieldSpec:
     ``"float"`` (a finite number in ``lo..hi``; ``lo_open`` excludes ``lo``), ``"choice"``
     (one of ``choices``: strings, given as the string or its integer code in a batch, or
     numbers), ``"bool"`` and ``"flags"`` (a subset of ``choices``: a comma-separated string
-    such as ``"sigmoid,tanh"``, ``""`` for none, or in a batch its integer bitmask). Adding a field to the template is one entry of
-    :data:`FIELD_SPECS` (and a dataclass field on both classes).
+    such as ``"sigmoid,tanh"``, ``""`` for none, or in a batch its integer bitmask).
+    Adding a field to the template is one entry of :data:`FIELD_SPECS` (and a dataclass
+    field on both classes).
     """
 
     name: str
@@ -765,10 +766,11 @@ PRESETS: dict[str, AcceleratorConfig] = {
     #   The pooling and the two 1x1 convolutions of SE stay on the DPU.
     # * host_gbps = 1.0: one Cortex-A53 core streaming an element-wise loop: lmbench bw_mem
     #   cp (a plain C copy loop) gives 1012 MB/s on one A53 core at 1.4 GHz (TI SPRADG0A,
-    #   AM62P, 2024); the ZCU102's A53s run at a similar clock (up to 1.5 GHz, DS891) and Vitis AI's CPU ops are
-    #   plain loops. An A53-class figure, not a ZCU102 measurement: the CPU term is then
-    #   1 ns an element a pass, 3 passes over the gated map. (Check, nothing fitted: the
-    #   measured SE networks' excess latency grows 2.3 ns per gated element.)
+    #   AM62P, 2024); the ZCU102's A53s run at a similar clock (up to 1.5 GHz, DS891) and
+    #   Vitis AI's CPU ops are plain loops. An A53-class figure, not a ZCU102 measurement:
+    #   the CPU term is then 1 ns an element a pass, 3 passes over the gated map. (A check,
+    #   nothing fitted: the measured SE networks' excess latency grows 2.3 ns per gated
+    #   element.)
     # * host_switch_us = 20: one extra DPU subgraph invocation a round trip through XRT,
     #   whose run start takes 16-28 us in steady state (github.com/Xilinx/XRT/issues/6601).
     # Not expressible: the ALU engine also runs pooling and element-wise ops (the template's

@@ -49,6 +49,12 @@ technology model in both modes; SCALE-Sim's bandwidth model is not reproduced.
 * ``concat_view`` — a channel concatenation whose inputs are read by nothing else is a
   view: in NHWC the producers write their channels in place into slices of one buffer,
   so it neither copies nor dispatches (otherwise it is a copy on the vector unit).
+* Host ops (``AcceleratorConfig.host_ops``, declared by presets whose chip lacks some
+  ops; none by default) — ops the chip cannot run go to its host CPU as a partitioning
+  compiler sends them (Vitis AI: DPU and CPU subgraphs): host passes over the tensors
+  (the op, int8 -> float on the way in, float -> int8 on the way out) at ``host_gbps``,
+  the crossing tensors through off-chip memory, and a round trip ``host_switch_us`` per
+  host stretch, reported in ``overhead_cycles`` (see ``_host_ops``).
 * Batch norm is folded into the convolutions by the workloads themselves.
 
 **Memory, default mode** (as a compiler sees the chip):
