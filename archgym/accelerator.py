@@ -808,8 +808,16 @@ PRESETS: dict[str, AcceleratorConfig] = {
     # * dw_pixels x dw_channels = 1 x 16: depthwise runs in the PL's Depth-Wise module
     #   [PG389] at 333 MHz; its parallelism is not published, so it is assumed to be the
     #   ZCU102 ALU's 4 x 16 MACs a PL cycle, expressed in AI-Engine cycles (the template has
-    #   one clock): 64 x 333 / 1250 = 17 -> 1 x 16.
+    #   one clock): 64 x 333 / 1250 = 17 -> 1 x 16. (Still an assumption: PG389 v1.2's Core
+    #   Overview, Features and Feature Support pages name the Depth-Wise module and its
+    #   kernel limits, not its parallelism.)
     # * bandwidth_gbps = 25.6: the DDR4 DIMM, 64 bits at 3200 MT/s [UG1366].
+    # * host_ops = "sigmoid": the DPUCVDX8G has ReLU, ReLU6, leaky ReLU, hard sigmoid and
+    #   hard swish [PG389 v1.2, Features], no sigmoid, so Vitis AI leaves squeeze-and-
+    #   excitation's sigmoid and the multiply after it to the board's Cortex-A72s as on the
+    #   ZCU102 (see dpu-zcu102). host_gbps = 1.0 and host_switch_us = 20 are dpu-zcu102's
+    #   (an A53-class loop rate: no published A72 figure was found, so the A72's speed
+    #   is not credited; XRT's run start).
     # No measurements of this chip ship with archgym: the preset is from specifications only.
     # The VC1902 is 7 nm; presets are stated at 45 nm.
     "dpu-vck190": AcceleratorConfig(
@@ -825,6 +833,9 @@ PRESETS: dict[str, AcceleratorConfig] = {
         dtype="int8",
         dw_pixels=1,
         dw_channels=16,
+        host_ops="sigmoid",
+        host_gbps=1.0,
+        host_switch_us=20.0,
         name="dpu-vck190",
     ),
 }
