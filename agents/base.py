@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import math
+import random
 import sys
 import time
 import uuid
@@ -34,6 +36,7 @@ __all__ = [
     "History",
     "Observations",
     "Problem",
+    "PrivateRNG",
     "torch_threads",
 ]
 
@@ -82,6 +85,51 @@ def torch_threads(n: int | None) -> Iterator[None]:
     finally:
         if torch.get_num_threads() != before:
             torch.set_num_threads(before)
+
+
+class PrivateRNG:
+    """An agent's own copy of the global Python, numpy and torch (CPU) random states
+    (for libraries that draw from the globals: Stable-Baselines3).
+
+    Inside :meth:`active` the globals hold the agent's states; on exit the agent's states
+    are saved and the caller's restored. The first activation starts from the caller's
+    states, so seed inside it (``set_random_seed``, ``torch.manual_seed``).
+    """
+
+    def __init__(self) -> None:
+        self._state: tuple[Any, Any, Any] | None = None
+
+    @contextlib.contextmanager
+    def active(self) -> Iterator[None]:
+        import torch
+
+        saved = (random.getstate(), np.random.get_state(), torch.get_rng_state())
+        if self._state is not None:
+            py, npy, th = self._state
+            random.setstate(py)
+            np.random.set_state(npy)
+            torch.set_rng_state(th)
+        try:
+            yield
+        finally:
+            self._state = (random.getstate(), np.random.get_state(), torch.get_rng_state())
+            random.setstate(saved[0])
+            np.random.set_state(saved[1])
+            torch.set_rng_state(saved[2])
+
+
+def is_int(value: Any) -> bool:
+    """An integer setting (not a bool)."""
+    return isinstance(value, int | np.integer) and not isinstance(value, bool)
+
+
+def is_real(value: Any) -> bool:
+    """A finite real setting (not a bool)."""
+    return (
+        isinstance(value, int | float | np.integer | np.floating)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+    )
 
 
 @dataclass

@@ -26,7 +26,7 @@ baseline ``b`` is an exponential moving average of the batch-mean reward,
 after each batch's advantages are taken. Log-probabilities are recomputed at tell time
 (teacher forcing), so designs told without being asked are learnt from too.
 
-**Reward** (``reward`` setting; :class:`~archgym.agents.rl.DesignReward`):
+**Reward** (``reward`` setting; :class:`~archgym.agents.rewards.DesignReward`):
 
 * ``"penalty"`` (default): the environments' reward, the objective for a feasible design and
   ``floor - penalty_scale * violation`` otherwise, normalised by the objective range
@@ -38,7 +38,7 @@ after each batch's advantages are taken. Log-probabilities are recomputed at tel
   ``q = max(0, (o - low) / (high - low))`` (MnasNet multiplies a positive accuracy; archgym's
   objective may be ``-latency_ms``, so it is made positive this way). A design that is
   infeasible without exceeding a budget by a finite amount (rejected by the accelerator,
-  or without an objective value) gets 0. See :func:`~archgym.agents.rl.mnasnet_reward`.
+  or without an objective value) gets 0. See :func:`~archgym.agents.rewards.mnasnet_reward`.
 
 Multi-objective scenarios are scalarised with equal weights on normalised objectives (as
 for PPO). Sampling uses the agent's own ``torch.Generator`` and network initialisation
@@ -60,17 +60,11 @@ import numpy as np
 import torch
 from torch import nn
 
-from .base import Agent, AgentError, AgentSettings, Observations
+from .base import Agent, AgentError, AgentSettings, Observations, PrivateRNG
+from .base import is_int as _is_int
+from .base import is_real as _is_real
 from .problem import Scores
-from .rl import (
-    MNASNET_EXPONENTS,
-    REWARDS,
-    DesignReward,
-    PrivateRNG,
-    _is_int,
-    _is_real,
-    mnasnet_reward,
-)
+from .rewards import MNASNET_EXPONENTS, REWARDS, DesignReward, mnasnet_reward
 
 __all__ = [
     "ReinforceAgent",
@@ -319,7 +313,7 @@ class ReinforceAgent(Agent):
     Attributes:
         controller: the policy network (:class:`IndependentController` or
             :class:`LSTMController`).
-        reward: the :class:`~archgym.agents.rl.DesignReward` of told designs.
+        reward: the :class:`~archgym.agents.rewards.DesignReward` of told designs.
         baseline: the moving-average baseline (None before the first update).
         updates: policy updates so far.
         last_rewards: rewards of the last told batch.

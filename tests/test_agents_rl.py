@@ -14,10 +14,10 @@ pytest.importorskip("stable_baselines3")
 
 from archgym import scenarios  # noqa: E402
 from archgym.agents import AgentError, History, Observations, make  # noqa: E402
+from archgym.agents.ppo import PPOAgent  # noqa: E402
 from archgym.agents.reinforce import IndependentController, LSTMController, ReinforceAgent  # noqa: E402
-from archgym.agents.rl import (  # noqa: E402
+from archgym.agents.rewards import (  # noqa: E402
     DesignReward,
-    PPOAgent,
     ToldObservations,
     mnasnet_reward,
     told_observations,
@@ -386,3 +386,18 @@ def test_policy_moves_toward_better_designs_on_tiny(
     agent.run(sc, budget=budget, seed=0)
     after = _expected_reward(agent, X, R)
     assert after > before + 0.5
+
+
+def test_old_rl_import_path_still_works_and_warns() -> None:
+    import importlib
+    import sys
+
+    import archgym.agents.ppo as ppo
+    import archgym.agents.rewards as rewards
+
+    sys.modules.pop("archgym.agents.rl", None)
+    with pytest.warns(DeprecationWarning, match="archgym.agents.rl is deprecated"):
+        rl = importlib.import_module("archgym.agents.rl")
+    assert rl.PPOAgent is ppo.PPOAgent and rl.PPOSettings is ppo.PPOSettings
+    assert rl.DesignReward is rewards.DesignReward and rl.mnasnet_reward is rewards.mnasnet_reward
+    assert make("ppo").__class__ is ppo.PPOAgent
