@@ -1,90 +1,13 @@
-"""Constrained Bayesian optimisation over discrete design spaces, in the style of Apollo.
-
-``archgym.agents.make("bo")`` builds a :class:`BOAgent`: Gaussian-process surrogates of
-the objective(s) and of every budget's slack, a constrained noisy expected-improvement
-acquisition (hypervolume improvement with several objectives), optimised over the
-*discrete* space, and transfer across budgets and workloads (Yazdanbakhsh et al., 2021,
-"Apollo: Transferable Architecture Exploration").
-
-How it works, one proposal at a time:
-
-1. **Initial design.** ``n_init`` designs: with transfer, the source run's best designs
-   first; then, with ``init_center``, the centre of the space (as Ax starts: the middle choice
-   of every ordered knob, a seeded random choice of each categorical one, or the design
-   nearest to it that the known-cheap constraints admit); then a seeded scrambled Sobol
-   sample (designs a known-cheap constraint rules out are skipped).
-2. **Surrogates.** Inputs are the choice indices scaled to ``[0, 1]``
-   (``DesignSpace.normalize``). Ordered knobs are continuous dimensions with an RBF kernel;
-   categorical knobs go through BoTorch's categorical kernel, combined as in
-   ``MixedSingleTaskGP`` (a sum and a product of the two). One GP models each objective
-   (fitted on the designs whose objectives are finite) and one each budget's slack
-   (fitted on every design, feasible or not). Outcomes are standardised; objectives that
-   keep one sign and span a decade are modelled on a log scale (``objective_transform``)
-   and slacks as ``bilog(relative_slack)`` (the evaluation's ``slack / |budget|``;
-   ``slack_transform``): monotone maps that keep
-   the optimum and the sign of every slack. A design whose metrics are not finite (the
-   accelerator rejected it) gets a slack below every observed one. If some designs are
-   infeasible for a reason no slack explains, one more GP models a +1/-1 "valid" label as
-   a further constraint.
-3. **Acquisition.** With one objective: ``qLogNoisyExpectedImprovement`` with the slack
-   GPs as constraints; with several: ``qLogNoisyExpectedHypervolumeImprovement`` with the
-   scenario's reference point and the same constraints. Until a feasible design is known
-   it maximises the probability of feasibility (the product of ``P(slack >= 0)``) instead.
-   Batches (``batch_size > 1``) are built by sequential greedy selection: each further
-   design is chosen with the earlier ones pending (kriging-believer fantasies in the
-   feasibility phase).
-4. **Discrete optimisation.** No continuous optimum is rounded. Spaces of at most
-   ``exhaustive_threshold`` designs are screened exhaustively: every unobserved design is
-   scored with an analytic proxy of the acquisition (log expected improvement, or
-   log optimistic hypervolume improvement, plus log probability of feasibility); larger
-   spaces are searched with a seeded random pool plus the neighbours of the best observed
-   designs, then a best-first local search over ``DesignSpace.neighbors``. The best
-   ``shortlist`` candidates are then scored with the Monte-Carlo acquisition, and the
-   best is proposed. A design already observed or proposed is never proposed again.
-5. **Known-cheap constraints** (``filter_known_constraints``). If the scenario can tell a
-   budget's value before evaluating (area is analytic in archgym), candidates that break
-   it are never proposed; nor are designs the accelerator is known to reject.
-   ``describe()["filtered_constraints"]`` lists what is filtered. A scenario exposes
-   this with ``known_metrics(X) -> {metric: values, "accepted": bool array}``
-   (:class:`~archgym.agents.problem.KnowsMetrics`; archgym's scenarios give analytic
-   ``area_mm2`` and the accelerator's acceptance checks).
-
-Transfer (``BOAgent(transfer_from=history_or_frame, transfer_method=...)``): the source
-run's log must have a column per target knob and the target's objective column(s).
-Slacks are recomputed against the target's budgets from the logged metrics (see
-:mod:`archgym.agents.transfer`). ``"warmstart"`` evaluates the source's best designs
-(feasible under the target budgets, among the source's better half) first;
-``"multitask"`` does that too and fits every surrogate as a ``MultiTaskGP`` over source
-and target data (task feature: source 0, target 1; the inter-task correlation is learnt;
-BoTorch's default data kernel, as the mixed kernel is ~8x dearer to fit inside it);
-``None`` ignores the source.
-
-Cost control (measured with ``benchmarks/bench_agents.py``; about 0.4 s of CPU per
-proposal at 100 observations on one core for a hardware-only scenario, 0.7 s for
-co-design): hyperparameters are re-optimised only once the data has grown by
-``refit_growth`` (and by at least ``refit_every`` observations) since the last fit, for
-at most ``refit_maxiter`` L-BFGS iterations starting from the last values
-(``fit_maxiter`` for an outcome's first fit); between fits the GPs are rebuilt on all
-the data with the last hyperparameters (an exact posterior, no optimisation). At most
-``max_train`` target and ``max_source`` source observations are used; candidates are
-screened with marginal posteriors computed from cross-covariances only, and the
-Monte-Carlo acquisition scores only the shortlist. The agent runs torch on
-``threads`` threads (default 1) and restores the caller's setting. Everything is
-seeded: same scenario, settings and seed, same proposals whatever the machine's thread
-count (``torch``'s global RNG is forked, not disturbed).
-
-Example:
-    >>> from archgym.agents import make
-    >>> agent = make("bo", n_init=8, batch_size=1)
-    >>> history = agent.run(scenario, budget=40, seed=0)  # doctest: +SKIP
-"""
+"""The Bayesian-optimisation agent (``make("bo")``): its settings, the outcomes it models
+from the evaluation's arrays, the initial design, and the proposal loop that ties the
+surrogates (:mod:`.models`), the acquisition (:mod:`.acquisition`) and the discrete search
+(:mod:`.discrete`) together. See :mod:`archgym.agents.bayesopt` for how it works."""
 
 from __future__ import annotations
 
 import math
 import time
 import warnings
-import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -92,162 +15,27 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 import torch
-from botorch.acquisition.analytic import _log_ei_helper
-from botorch.acquisition.cached_cholesky import supports_cache_root
-from botorch.acquisition.logei import qLogNoisyExpectedImprovement
-from botorch.acquisition.multi_objective import logei as _botorch_mo_logei
-from botorch.acquisition.multi_objective.logei import qLogNoisyExpectedHypervolumeImprovement
-from botorch.acquisition.multi_objective.objective import IdentityMCMultiOutputObjective
-from botorch.acquisition.objective import GenericMCObjective
 from botorch.exceptions.errors import ModelFittingError
-from botorch.fit import fit_gpytorch_mll
-from botorch.models import ModelListGP, MultiTaskGP, SingleTaskGP
-from botorch.models.kernels.categorical import CategoricalKernel
-from botorch.models.transforms.outcome import Standardize
-from botorch.models.utils.gpytorch_modules import get_covar_module_with_dim_scaled_prior
-from botorch.sampling.normal import SobolQMCNormalSampler
-from botorch.utils.multi_objective.box_decompositions.non_dominated import (
-    FastNondominatedPartitioning,
-)
 from botorch.utils.multi_objective.hypervolume import infer_reference_point
 from botorch.utils.multi_objective.pareto import is_non_dominated
-from botorch.utils.probability.utils import log_ndtr
-from gpytorch.constraints import GreaterThan
-from gpytorch.kernels import Kernel, ScaleKernel
-from gpytorch.mlls import ExactMarginalLogLikelihood
 from linear_operator.utils.errors import NotPSDError
 from torch import Tensor
 
 from archgym.scenarios.evaluation import relative_slack
 
-from .base import Agent, AgentError, AgentSettings, History, Observations, torch_threads
-from .problem import KnowsMetrics, Problem, Scores
-from .transfer import TransferData, prepare_transfer, source_seeds
+from ..base import Agent, AgentError, AgentSettings, History, Observations, torch_threads
+from ..problem import KnowsMetrics, Problem, Scores
+from ..transfer import TransferData, prepare_transfer, source_seeds
+from .acquisition import greedy_feasibility, greedy_mc, mc_acquisition, screen_fn
+from .discrete import _DesignKeys, _unique_rows, local_search
+from .models import _DTYPE, _Data, _Outcome, build_gp, fit_models, marginals
 
-# BoTorch's qLogNEHVI JIT-compiles a fused C++ kernel with ``-march=native`` on first use
-# (a compiler run at search time, a lock file in ~/.cache that a killed process leaves
-# behind, and floating-point results that depend on the CPU). archgym keeps BoTorch's
-# pure-PyTorch path, so a seed gives the same proposals on every machine.
-_botorch_mo_logei._load_attempted = True
-
-__all__ = [
-    "BOAgent",
-    "BOSettings",
-    "TRANSFER_METHODS",
-    "slack_constraint",
-    "slack_to_botorch",
-    "mixed_kernel",
-]
+__all__ = ["BOAgent", "BOSettings", "TRANSFER_METHODS"]
 
 TRANSFER_METHODS = ("multitask", "warmstart")
 """Values of ``BOSettings.transfer_method`` besides ``None``."""
 
-_DTYPE = torch.double
-_CHUNK = 2048  # candidates per posterior call
-_ACQ_CHUNK = 64  # candidates per Monte-Carlo acquisition call
 _EXTRA_OUTCOME = "valid"
-_PREDICTORS: weakref.WeakKeyDictionary[Any, _Predictor] = weakref.WeakKeyDictionary()
-"""Fast marginal predictors of the live models (dropped with their model)."""
-
-
-# --------------------------------------------------------------------------------------
-# sign conventions: archgym slack (>= 0 feasible) -> BoTorch constraint (<= 0 feasible)
-# --------------------------------------------------------------------------------------
-
-
-def slack_to_botorch(slack: Tensor) -> Tensor:
-    """archgym's slack (``budget - value``, feasible iff ``>= 0``) as a BoTorch
-    constraint value (feasible iff ``<= 0``): its negation. The one place the sign flips."""
-    return -slack
-
-
-def slack_constraint(index: int) -> Callable[[Tensor], Tensor]:
-    """The BoTorch constraint callable for the slack modelled at output ``index``.
-
-    BoTorch's MC acquisition functions take ``constraints``: callables mapping posterior
-    samples ``sample_shape x batch x q x n_outputs`` to ``sample_shape x batch x q``, with
-    the constraint satisfied where the value is ``<= 0``.
-
-    Args:
-        index: output of the model list that holds the (sign-preserving transformed) slack.
-    """
-
-    def constraint(samples: Tensor) -> Tensor:
-        return slack_to_botorch(samples[..., index])
-
-    constraint.__name__ = f"slack_constraint_{index}"
-    return constraint
-
-
-def _first_outcome(samples: Tensor, X: Tensor | None = None) -> Tensor:
-    return samples[..., 0]
-
-
-# --------------------------------------------------------------------------------------
-# the surrogate's kernel
-# --------------------------------------------------------------------------------------
-
-
-class _CategoricalKernel(CategoricalKernel):
-    """BoTorch's ``CategoricalKernel`` whose diagonal costs ``O(n)``.
-
-    The library's kernel builds the full ``n x n`` matrix to take its diagonal, which makes
-    posterior variances of tens of thousands of candidates cost seconds.
-    """
-
-    def forward(
-        self,
-        x1: Tensor,
-        x2: Tensor,
-        diag: bool = False,
-        last_dim_is_batch: bool = False,
-        **params: Any,
-    ) -> Tensor:
-        if diag and not last_dim_is_batch and x1.shape == x2.shape:
-            dists = ((x1 != x2) / self.lengthscale).mean(-1)
-            return torch.exp(-dists)
-        return super().forward(x1, x2, diag=diag, last_dim_is_batch=last_dim_is_batch)
-
-
-def mixed_kernel(ordered_dims: list[int], cat_dims: list[int]) -> Kernel | None:
-    """The kernel of BoTorch's ``MixedSingleTaskGP`` over ordered and categorical columns.
-
-    ``k = scale(k_ord + scale(k_cat)) + scale(k_ord * k_cat)`` with ``k_ord`` an RBF kernel
-    with dimension-scaled lengthscale prior on the ordered columns and ``k_cat`` the
-    categorical (Hamming) kernel on the others, so it also serves as the data kernel of a
-    ``MultiTaskGP``.
-
-    Args:
-        ordered_dims: columns of ordered knobs (continuous in ``[0, 1]``).
-        cat_dims: columns of categorical knobs.
-
-    Returns:
-        The kernel, or ``None`` without categorical columns (then BoTorch's default).
-    """
-    if not cat_dims:
-        return None
-
-    def cat() -> Kernel:
-        return _CategoricalKernel(
-            ard_num_dims=len(cat_dims),
-            active_dims=cat_dims,
-            lengthscale_constraint=GreaterThan(1e-06),
-        )
-
-    if not ordered_dims:
-        return ScaleKernel(cat())
-
-    def ordk() -> Kernel:
-        return get_covar_module_with_dim_scaled_prior(
-            ard_num_dims=len(ordered_dims), active_dims=ordered_dims
-        )
-
-    return ScaleKernel(ordk() + ScaleKernel(cat())) + ScaleKernel(ordk() * cat())
-
-
-# --------------------------------------------------------------------------------------
-# settings
-# --------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -384,45 +172,6 @@ class BOSettings(AgentSettings):
             )
 
 
-# --------------------------------------------------------------------------------------
-# helpers
-# --------------------------------------------------------------------------------------
-
-
-class _DesignKeys:
-    """A set of designs (flat indices when the space fits int64, else row bytes)."""
-
-    def __init__(self, space: Any) -> None:
-        self.space = space
-        self.flat = space.size <= 2**62
-        self.keys: set[Any] = set()
-
-    def _keys(self, X: np.ndarray) -> list[Any]:
-        if self.flat:
-            return np.atleast_1d(self.space.ravel(X)).tolist()
-        return [row.tobytes() for row in np.ascontiguousarray(X, np.int64)]
-
-    def contains(self, X: np.ndarray) -> np.ndarray:
-        if len(X) == 0:
-            return np.zeros(0, bool)
-        return np.fromiter((k in self.keys for k in self._keys(X)), bool, count=len(X))
-
-    def add(self, X: np.ndarray) -> None:
-        if len(X):
-            self.keys.update(self._keys(X))
-
-    def __len__(self) -> int:
-        return len(self.keys)
-
-
-def _unique_rows(X: np.ndarray) -> np.ndarray:
-    """Distinct rows in first-seen order."""
-    if len(X) == 0:
-        return X
-    _, first = np.unique(X, axis=0, return_index=True)
-    return X[np.sort(first)]
-
-
 def _bilog(x: np.ndarray) -> np.ndarray:
     return np.sign(x) * np.log1p(np.abs(x))
 
@@ -436,99 +185,6 @@ def _known_metrics_fn(
     if isinstance(scenario, KnowsMetrics) and callable(scenario.known_metrics):
         return scenario.known_metrics, "scenario.known_metrics"
     return None, ""
-
-
-@dataclass
-class _Outcome:
-    """One modelled outcome: training inputs (with a task column if multi-task) and targets."""
-
-    name: str
-    X: Tensor
-    y: Tensor
-    multitask: bool
-
-
-@dataclass
-class _Data:
-    """What one proposal models."""
-
-    outcomes: list[_Outcome]
-    k: int
-    constraint_idx: list[int]
-    feasible_any: bool
-    X_baseline: Tensor
-    best_f: float
-    pareto_Y: Tensor | None
-    ref_point: Tensor | None
-    anchors: np.ndarray
-    obj_log: list[bool]
-
-
-class _Predictor:
-    """Marginal posterior mean and standard deviation of an exact GP at many points.
-
-    GPyTorch's ``posterior`` evaluates the full ``(n + N) x (n + N)`` prior covariance of
-    training and test points to take the test variances, which makes scoring thousands
-    of candidates cost seconds. This computes the same marginals from the cross-covariance
-    only: ``mu = m(x) + k(x, X) a`` and ``var = k(x, x) - |L^-1 k(X, x)|^2`` with the model's
-    cached ``a = (K + noise)^-1 (y - m(X))`` and ``L`` the Cholesky factor of
-    ``K + noise``; then the outcome transform is undone. Works for ``SingleTaskGP`` and
-    for the target task of ``MultiTaskGP`` (task value 1).
-    """
-
-    def __init__(self, gp: Any) -> None:
-        from linear_operator.utils.cholesky import psd_safe_cholesky
-
-        self.gp = gp
-        self.multitask = isinstance(gp, MultiTaskGP)
-        train_X = gp.train_inputs[0]
-        with torch.no_grad():
-            gp.posterior(train_X[:1, : train_X.shape[-1] - (1 if self.multitask else 0)])
-            ps = gp.prediction_strategy
-            self.alpha = ps.mean_cache.reshape(-1, 1)
-            self.L = psd_safe_cholesky(ps.lik_train_train_covar.to_dense())
-        self.train_X = self._covar_input(train_X)
-        ot = getattr(gp, "outcome_transform", None)
-        if isinstance(ot, Standardize):
-            self.mu0, self.sd0 = float(ot.means.reshape(-1)[0]), float(ot.stdvs.reshape(-1)[0])
-        else:
-            self.mu0, self.sd0 = 0.0, 1.0
-
-    def _covar_input(self, X: Tensor) -> Tensor:
-        if not self.multitask:
-            return X
-        before, task, after = self.gp._split_inputs(X)
-        return torch.cat([before, task, after], dim=-1)
-
-    def _full(self, Xn: Tensor) -> Tensor:
-        if not self.multitask:
-            return Xn
-        return torch.cat([Xn, torch.ones(len(Xn), 1, dtype=Xn.dtype)], -1)
-
-    def __call__(self, Xn: Tensor) -> tuple[Tensor, Tensor]:
-        gp = self.gp
-        mus, sds = [], []
-        with torch.no_grad():
-            for i in range(0, len(Xn), _CHUNK):
-                Xf = self._full(Xn[i : i + _CHUNK])
-                Xc = self._covar_input(Xf)
-                prior_mean = gp.forward(Xf).mean.reshape(-1)
-                cross = gp.covar_module(Xc, self.train_X).to_dense()  # N x n
-                kss = gp.covar_module(Xc, diag=True).reshape(-1)
-                mu = prior_mean + (cross @ self.alpha).reshape(-1)
-                W = torch.linalg.solve_triangular(self.L, cross.T, upper=False)
-                var = (kss - (W * W).sum(0)).clamp_min(1e-12)
-                mus.append(mu * self.sd0 + self.mu0)
-                sds.append(var.sqrt() * abs(self.sd0))
-        if not mus:
-            empty = torch.zeros(0, dtype=_DTYPE)
-            return empty, empty
-        return torch.cat(mus), torch.cat(sds)
-
-
-# --------------------------------------------------------------------------------------
-# the agent
-# --------------------------------------------------------------------------------------
 
 
 class BOAgent(Agent):
@@ -1072,108 +728,29 @@ class BOAgent(Agent):
 
     # ------------------------------------------------------------------ models
     def _build_gp(self, oc: _Outcome) -> Any:
-        d = self._d
-        if oc.multitask:
-            # BoTorch's default data kernel (RBF over every knob column, categorical knobs
-            # by index): inside a MultiTaskGP the mixed kernel costs ~8x more to fit
-            return MultiTaskGP(
-                oc.X,
-                oc.y,
-                task_feature=d,
-                output_tasks=[1],
-                # pooled standardisation: the task means and covariance absorb the offsets
-                # (StratifiedStandardize would need the task column at prediction time)
-                outcome_transform=Standardize(m=1),
-            )
-        kernel = mixed_kernel(self._ord_dims, self._cat_dims)
-        kw: dict[str, Any] = {} if kernel is None else {"covar_module": kernel}
-        return SingleTaskGP(oc.X, oc.y, outcome_transform=Standardize(m=1), **kw)
+        return build_gp(oc, self._d, self._ord_dims, self._cat_dims)
 
     def _fit_models(self, data: _Data) -> list[Any]:
-        s = self.settings
         n = len(self.obs) if self.obs is not None else 0
-        models = []
-        for oc in data.outcomes:
-            gp = self._build_gp(oc)
-            key = (oc.name, type(gp).__name__)
-            cached = self._hyper.get(key)
-            if cached is not None:
-                try:
-                    gp.load_state_dict(cached, strict=False)
-                except RuntimeError:
-                    cached = None
-            last = self._last_fit.get(key)
-            due = last is None or n - last >= max(s.refit_every, math.ceil(s.refit_growth * last))
-            if cached is None or due:
-                mll = ExactMarginalLogLikelihood(gp.likelihood, gp)
-                maxiter = s.fit_maxiter if cached is None else s.refit_maxiter
-                try:
-                    fit_gpytorch_mll(
-                        mll, optimizer_kwargs={"options": {"maxiter": maxiter}}, max_attempts=2
-                    )
-                except (ModelFittingError, NotPSDError, RuntimeError, ValueError):
-                    if cached is not None:
-                        gp.load_state_dict(cached, strict=False)
-                self._hyper[key] = {
-                    name: v.detach().clone()
-                    for name, v in gp.state_dict().items()
-                    if "outcome_transform" not in name
-                }
-                self._last_fit[key] = n
-            gp.eval()
-            models.append(gp)
-        return models
+        return fit_models(
+            data.outcomes,
+            n,
+            self._hyper,
+            self._last_fit,
+            self.settings,
+            self._d,
+            self._ord_dims,
+            self._cat_dims,
+        )
 
     # ------------------------------------------------------------------ acquisition
-    @staticmethod
-    def _marginals(models: list[Any], Xn: Tensor) -> tuple[Tensor, Tensor]:
-        """Posterior means and standard deviations ``N x n_outcomes`` (target task)."""
-        means, sds = [], []
-        for gp in models:
-            pred = _PREDICTORS.get(gp)
-            if pred is None:
-                pred = _PREDICTORS[gp] = _Predictor(gp)
-            mu, sd = pred(Xn)
-            means.append(mu)
-            sds.append(sd)
-        return torch.stack(means, -1), torch.stack(sds, -1)
+    _marginals = staticmethod(marginals)
 
     def _screen_fn(
         self, models: list[Any], data: _Data, phase: str
     ) -> Callable[[np.ndarray], np.ndarray]:
         """The analytic proxy of the acquisition used to rank candidates (higher is better)."""
-        cidx = data.constraint_idx
-        cells = None
-        if phase == "improvement" and data.k > 1:
-            assert data.pareto_Y is not None and data.ref_point is not None
-            part = FastNondominatedPartitioning(ref_point=data.ref_point, Y=data.pareto_Y)
-            cells = part.get_hypercell_bounds()  # 2 x n_cells x k
-            scale = float(
-                (data.pareto_Y.max(0).values - data.ref_point).abs().prod().clamp_min(1e-12)
-            )
-
-        def screen(C: np.ndarray) -> np.ndarray:
-            if len(C) == 0:
-                return np.zeros(0)
-            Xn = torch.as_tensor(self.space.normalize(C), dtype=_DTYPE)
-            mu, sd = self._marginals(models, Xn)
-            log_pof = (
-                log_ndtr(mu[:, cidx] / sd[:, cidx]).sum(-1)
-                if cidx
-                else torch.zeros(len(C), dtype=_DTYPE)
-            )
-            if phase == "feasibility":
-                return log_pof.numpy()
-            if data.k == 1:
-                u = (mu[:, 0] - data.best_f) / sd[:, 0]
-                return (_log_ei_helper(u) + sd[:, 0].log() + log_pof).numpy()
-            assert cells is not None
-            opt = mu[:, : data.k] + sd[:, : data.k]
-            lo, hi = cells[0], cells[1]
-            vol = (torch.minimum(opt.unsqueeze(-2), hi) - lo).clamp_min(0).prod(-1).sum(-1)
-            return ((vol / scale + 1e-9).log() + log_pof).numpy()
-
-        return screen
+        return screen_fn(models, data, phase, self.space.normalize)
 
     def _search(
         self,
@@ -1192,11 +769,6 @@ class BOAgent(Agent):
             idx = np.flatnonzero(ok if ok.any() else mask)
             C = self._grid[idx]
             return C, screen(C)
-        space = self.space
-        pool = [space.sample(s.pool_size, rng)]
-        for a in data.anchors:
-            pool.append(space.neighbors(a))
-        C = _unique_rows(np.vstack(pool))
 
         def admissible(Z: np.ndarray, known: bool = True) -> np.ndarray:
             bad = self._seen.contains(Z) | excl.contains(Z)
@@ -1204,101 +776,29 @@ class BOAgent(Agent):
                 bad |= ~self._known_ok(Z)
             return Z[~bad]
 
-        Ck = admissible(C)
-        if len(Ck) == 0:
-            Ck = admissible(C, known=False)
-        C = Ck
-        scores = screen(C)
-        if len(C) == 0:
-            return C, scores
-        scored = _DesignKeys(space)
-        scored.add(C)
-        for _ in range(s.local_steps):
-            top = np.argsort(-scores, kind="stable")[: s.local_starts]
-            nb = _unique_rows(np.vstack([space.neighbors(C[t]) for t in top]))
-            nb = nb[~scored.contains(nb)]
-            scored.add(nb)
-            nb = admissible(nb)
-            if len(nb) == 0:
-                break
-            sn = screen(nb)
-            floor = scores[top].min()
-            C = np.vstack([C, nb])
-            scores = np.concatenate([scores, sn])
-            if not (sn > floor).any():
-                break
-        return C, scores
+        return local_search(
+            self.space,
+            screen,
+            data.anchors,
+            rng,
+            admissible,
+            s.pool_size,
+            s.local_steps,
+            s.local_starts,
+        )
 
     def _greedy_feasibility(
         self, q: int, models: list[Any], data: _Data, C: np.ndarray, scores: np.ndarray
     ) -> np.ndarray:
-        """Maximise the probability of feasibility; later batch members with kriging-believer
-        fantasies of the constraint models at the earlier ones."""
-        order = np.argsort(-scores, kind="stable")
-        short = order[: max(self.settings.shortlist, q)]
-        picks = [int(short[0])]
-        if q == 1:
-            return C[picks]
-        cidx = data.constraint_idx
-        cons = [models[i] for i in cidx]
-        Xs = torch.as_tensor(self.space.normalize(C[short]), dtype=_DTYPE)
-        taken = np.zeros(len(short), bool)
-        taken[0] = True
-        for _ in range(1, q):
-            if taken.all():
-                break
-            xp = torch.as_tensor(self.space.normalize(C[picks]), dtype=_DTYPE)
-            try:
-                fant = []
-                for gp, oc_i in zip(cons, cidx, strict=True):
-                    with torch.no_grad():
-                        ym = gp.posterior(xp).mean.reshape(-1, 1)
-                    xin = xp
-                    if data.outcomes[oc_i].multitask:
-                        xin = torch.cat([xp, torch.ones(len(xp), 1, dtype=_DTYPE)], -1)
-                    fant.append(gp.condition_on_observations(xin, ym))
-                mu, sd = self._marginals(fant, Xs)
-                val = log_ndtr(mu / sd).sum(-1).numpy()
-            except Exception:  # noqa: BLE001 - conditioning unsupported: plain ranking
-                val = -np.arange(len(short), dtype=float)
-            val[taken] = -np.inf
-            j = int(np.argmax(val))
-            taken[j] = True
-            picks.append(int(short[j]))
-        return C[picks]
+        """Maximise the probability of feasibility (:func:`acquisition.greedy_feasibility`)."""
+        return greedy_feasibility(
+            q, models, data, C, scores, self.settings.shortlist, self.space.normalize
+        )
 
     def _mc_acquisition(
         self, models: list[Any], data: _Data, X_pending: Tensor | None, seed: int
     ) -> Any:
-        model = ModelListGP(*models)
-        sampler = SobolQMCNormalSampler(
-            sample_shape=torch.Size([self.settings.num_mc_samples]), seed=seed
-        )
-        constraints = [slack_constraint(i) for i in data.constraint_idx] or None
-        cache_root = supports_cache_root(model)
-        if data.k == 1:
-            return qLogNoisyExpectedImprovement(
-                model=model,
-                X_baseline=data.X_baseline,
-                sampler=sampler,
-                objective=GenericMCObjective(_first_outcome),
-                constraints=constraints,
-                X_pending=X_pending,
-                prune_baseline=True,
-                cache_root=cache_root,
-            )
-        assert data.ref_point is not None
-        return qLogNoisyExpectedHypervolumeImprovement(
-            model=model,
-            ref_point=data.ref_point.tolist(),
-            X_baseline=data.X_baseline,
-            sampler=sampler,
-            objective=IdentityMCMultiOutputObjective(outcomes=list(range(data.k))),
-            constraints=constraints,
-            X_pending=X_pending,
-            prune_baseline=True,
-            cache_root=cache_root,
-        )
+        return mc_acquisition(models, data, X_pending, seed, self.settings.num_mc_samples)
 
     def _greedy_mc(
         self,
@@ -1311,33 +811,18 @@ class BOAgent(Agent):
         seed: int,
     ) -> np.ndarray:
         """Sequential greedy maximisation of the MC acquisition over the shortlist."""
-        order = np.argsort(-scores, kind="stable")
-        short = order[: max(self.settings.shortlist, q)]
-        Xs = torch.as_tensor(self.space.normalize(C[short]), dtype=_DTYPE)
-        taken = np.zeros(len(short), bool)
-        picks: list[int] = []
-        for _ in range(q):
-            if taken.all():
-                break
-            rows = [pending] + ([C[picks]] if picks else [])
-            P = np.vstack(rows)
-            X_pending = torch.as_tensor(self.space.normalize(P), dtype=_DTYPE) if len(P) else None
-            acq = self._mc_acquisition(models, data, X_pending, seed)
-            with torch.no_grad():
-                vals = torch.cat(
-                    [
-                        acq(Xs[i : i + _ACQ_CHUNK].unsqueeze(1))
-                        for i in range(0, len(Xs), _ACQ_CHUNK)
-                    ]
-                ).numpy()
-            vals = np.where(np.isfinite(vals), vals, -np.inf)
-            vals[taken] = -np.inf
-            if not np.isfinite(vals).any():  # degenerate acquisition: follow the screen
-                vals = np.where(taken, -np.inf, -np.arange(len(short), dtype=float))
-            j = int(np.argmax(vals))
-            taken[j] = True
-            picks.append(int(short[j]))
-        return C[picks]
+        return greedy_mc(
+            q,
+            models,
+            data,
+            C,
+            scores,
+            pending,
+            seed,
+            self.settings.shortlist,
+            self.settings.num_mc_samples,
+            self.space.normalize,
+        )
 
     # ------------------------------------------------------------------ description
     def describe(self) -> dict[str, Any]:
