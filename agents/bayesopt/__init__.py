@@ -80,15 +80,18 @@ Example:
 
 Modules, by concept: :mod:`.models` (kernel, GP building and fitting, fast marginals),
 :mod:`.acquisition` (sign conversion to BoTorch constraints, screen, Monte-Carlo
-acquisition, greedy batches), :mod:`.discrete` (design sets, pool + local search) and
-:mod:`.agent` (``BOSettings``, ``BOAgent``).
+acquisition, greedy batches), :mod:`.discrete` (design sets, pool + local search),
+:mod:`.settings` (``BOSettings``) and :mod:`.agent` (``BOAgent``: setup, initial design,
+ask/tell and the training data it derives from the evaluations' arrays; one class, 700
+lines).
 """
 
 from __future__ import annotations
 
 from .acquisition import slack_constraint, slack_to_botorch
-from .agent import TRANSFER_METHODS, BOAgent, BOSettings
+from .agent import BOAgent
 from .models import _Predictor, mixed_kernel
+from .settings import TRANSFER_METHODS, BOSettings
 
 __all__ = [
     "BOAgent",
