@@ -50,6 +50,12 @@ technology model in both modes; SCALE-Sim's bandwidth model is not reproduced.
 * ``concat_view`` — a channel concatenation whose inputs are read by nothing else is a
   view: in NHWC the producers write their channels in place into slices of one buffer,
   so it neither copies nor dispatches (otherwise it is a copy on the vector unit).
+* Host ops (``AcceleratorConfig.host_ops``, declared by presets whose chip lacks some
+  ops; none by default) — ops the chip cannot run go to its host CPU as a partitioning
+  compiler sends them (Vitis AI: DPU and CPU subgraphs): host passes over the tensors
+  (the op, int8 -> float on the way in, float -> int8 on the way out) at ``host_gbps``,
+  the crossing tensors through off-chip memory, and a round trip ``host_switch_us`` per
+  host stretch, reported in ``overhead_cycles`` (see ``_host_ops``).
 * Batch norm is folded into the convolutions by the workloads themselves.
 
 **Memory, default mode** (as a compiler sees the chip):
@@ -261,6 +267,13 @@ class WorkloadTable:
     #: ``kind_elems`` ``(n_workloads, n_kinds)``, ``peak`` ``(n_workloads,)``.
     plans: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     batch: np.ndarray | None = None  # (n_workloads,): images per call (None: all 1)
+    #: ``(n_workloads, max_layers)`` int64: the bit (``HOST_OPS`` order) of each layer's
+    #: function a chip may leave to its host (its fused or own activation, or its kind for
+    #: softmax / layer norm); 0 for none. Read by the host-ops term (``_host_ops``).
+    fn_bits: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.int64), repr=False)
+    #: ``(n_workloads, max_layers, k)`` int64: the producer layer of each input of each
+    #: layer (-1: the workload input, -2: no input).
+    sources: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 0), np.int64), repr=False)
 
     @property
     def n_workloads(self) -> int:
@@ -298,7 +311,10 @@ class WorkloadTable:
         counts = np.stack(
             [((kind == c) & valid).sum(axis=1) for c in range(len(KIND_CODES))], axis=1
         )
+        fn_bits, sources = _host_arrays(workloads, lows, L)
         return cls(
+            fn_bits=fn_bits,
+            sources=sources,
             plans=_plan_arrays(lows, L),
             names=tuple(lw.name for lw in lows),
             layer_names=tuple(lw.layer_names for lw in lows),
@@ -367,6 +383,26 @@ class WorkloadTable:
         for v in out.values():
             v.setflags(write=False)
         return out
+
+
+def _host_arrays(workloads: Sequence[Any], lows: Sequence[Any], L: int) -> tuple[np.ndarray, ...]:
+    """``(fn_bits, sources)`` of :class:`WorkloadTable` (see there)."""
+    from .accelerator import HOST_OPS
+
+    n = len(lows)
+    K = max([len(s) for lw in lows for s in lw.sources] + [1])
+    fn_bits = np.zeros((n, L), np.int64)
+    sources = np.full((n, L, K), -2, np.int64)
+    for i, (w, lw) in enumerate(zip(workloads, lows, strict=True)):
+        for j, layer in enumerate(w.layers):
+            fn = getattr(layer, "activation", None) or getattr(layer, "fn", None)
+            if layer.kind in ("softmax", "layernorm"):
+                fn = layer.kind
+            if fn in HOST_OPS:
+                fn_bits[i, j] = 1 << HOST_OPS.index(fn)
+        for j, src in enumerate(lw.sources):
+            sources[i, j, : len(src)] = src
+    return fn_bits, sources
 
 
 _PLAN_FIELDS = (
@@ -796,6 +832,12 @@ def _evaluate(
         stall_t[sel] = stall_l.sum(axis=1)
         dram_b_t[sel] = dram_el.sum(axis=1) * b[sel]
 
+    host = None if scalesim else _host_ops(cb, table, wi, m["compute"][inv], m["mac"][inv])
+    if host is not None:  # ops the chip leaves to its host CPU: host time is overhead
+        compute_t = compute_t - host["removed"]
+        overhead_t = overhead_t + host["cycles"]
+        dram_b_t = dram_b_t + host["dram_bytes"]
+
     total_t = compute_t + stall_t + overhead_t
     latency_ms = total_t / (fq * 1e3)
     batch_t = np.ones(n) if table.batch is None else table.batch[wi]
@@ -870,6 +912,10 @@ def _evaluate(
             overhead_l = np.where(valid & ~plan["elided"][wi], oh_l * col(fq), 0.0)
         else:
             overhead_l = np.zeros((n, L))
+        if host is not None:
+            on_mac = table.is_mac[wi]
+            comp_l = np.where(host["on_host"], np.where(on_mac, m["mac"][inv], 0.0), comp_l)
+            overhead_l = overhead_l + host["layer_cycles"]
         layer_total = comp_l + stall_l + overhead_l
         lat_l = layer_total / col(fq * 1e3)
         macs_l = (A["macs_scalesim"] if scalesim else A["macs"])[wi]
@@ -912,6 +958,110 @@ def _evaluate(
             layer_valid=valid,
         )
     return out
+
+
+def _host_ops(
+    cb: ConfigBatch,
+    table: WorkloadTable,
+    wi: np.ndarray,
+    compute_l: np.ndarray,
+    mac_l: np.ndarray,
+) -> dict[str, np.ndarray] | None:
+    """The ops a chip leaves to its host CPU (``AcceleratorConfig.host_ops``), as a
+    compiler that partitions the graph at unsupported ops runs them (Vitis AI: DPU and CPU
+    subgraphs, the tensors crossing through DDR).
+
+    A layer runs on the host when its kind (softmax, layer norm) or its own activation is a
+    host op; a MAC layer with a fused host activation runs its MACs on the chip and the
+    activation on the host; an element-wise layer reading a host output runs on the host
+    (the input arrives unquantised, in float, so the quantiser leaves it there too). The
+    host works in passes over tensors: one for each op, one converting each chip tensor it
+    reads (int8 -> float, Vitis AI's ``fix2float``) and one converting each output a chip
+    layer reads (``float2fix``), each pass streaming ``elements x dtype bytes`` at
+    ``host_gbps``; the crossing tensors move through off-chip memory at ``bandwidth_gbps``
+    (exposed: the chip waits); each host stretch whose output returns to the chip costs
+    one round trip ``host_switch_us``.
+
+    Args:
+        compute_l: ``(n, L)`` chip cycles of each design's layers (``_mapping``).
+        mac_l: ``(n, L)`` of them on the MAC array.
+
+    Returns:
+        None when no design has host ops; otherwise ``(n,)`` arrays ``cycles`` (host time
+        in chip cycles), ``removed`` (chip cycles of the work moved to the host) and
+        ``dram_bytes`` (the crossing tensors), and ``(n, L)`` ``layer_cycles`` and
+        ``on_host`` (the layer's op runs on the host).
+    """
+    assert cb.host_ops is not None and cb.host_gbps is not None
+    assert cb.host_switch_us is not None
+    mask = cb.host_ops
+    if not mask.any():
+        return None
+    if table.fn_bits.shape != table.valid.shape:
+        raise ValueError(
+            "this WorkloadTable has no host-op arrays (fn_bits, sources): build it with "
+            "WorkloadTable.from_workloads"
+        )
+    from .workloads.workload import KIND_CODES
+
+    upair, pinv = _unique_rows(np.stack([wi, mask], axis=1))
+    w, pm = upair[:, 0], upair[:, 1]
+    P, L = len(w), table.max_layers
+    valid = table.valid[w]
+    mac = table.is_mac[w]
+    eltw = table.kind[w] == KIND_CODES["eltwise"]
+    own = (table.fn_bits[w] & pm[:, None]) != 0
+    src = table.sources[w]
+    out_el = table.arrays["output_elems"][w]
+    in_el = table.arrays["input_elems"][w]
+    rows = np.arange(P)
+    on_host = np.zeros((P, L), bool)  # the layer (or its fused activation) runs on the host
+    out_host = np.zeros((P, L), bool)  # its output is produced on the host
+    d2h = np.zeros((P, L))  # chip-made elements the layer's host part converts in
+    for j in range(L):
+        s = src[:, j, :]
+        ok = s >= 0
+        from_host = (out_host[rows[:, None], np.maximum(s, 0)] & ok).any(axis=1)
+        whole = valid[:, j] & ((own[:, j] & ~mac[:, j]) | (eltw[:, j] & from_host))
+        act = valid[:, j] & own[:, j] & mac[:, j]
+        on_host[:, j] = whole | act
+        out_host[:, j] = whole | act
+        # inputs made on the chip (or the network input) cross to the host
+        chip_in = np.where(
+            ok & ~out_host[rows[:, None], np.maximum(s, 0)],
+            out_el[rows[:, None], np.maximum(s, 0)],
+            0.0,
+        ).sum(axis=1) + np.where((s == -1).any(axis=1), in_el[:, j], 0.0)
+        d2h[:, j] = np.where(whole, chip_in, np.where(act, out_el[:, j], 0.0))
+    # outputs a chip layer (or the network output) reads come back
+    chip_reader = table.is_last[w] & valid
+    for j in range(L):
+        for k in range(src.shape[2]):
+            s = src[:, j, k]
+            ok = (s >= 0) & valid[:, j] & ~on_host[:, j]
+            chip_reader[rows[ok], s[ok]] = True
+    back = out_host & chip_reader
+    h2d = np.where(back, out_el, 0.0)
+    passes = np.where(on_host, out_el, 0.0) + d2h + h2d  # elements streamed on the host
+    cross = d2h + h2d  # elements crossing through off-chip memory
+    b = cb.dtype_bytes[:, None]
+    fq = cb.freq_mhz[:, None]
+    us = (
+        passes[pinv] * b / (cb.host_gbps[:, None] * 1e3)
+        + cross[pinv] * b / (cb.bandwidth_gbps[:, None] * 1e3)
+        + back[pinv] * cb.host_switch_us[:, None]
+    )
+    layer_cycles = us * fq
+    host_l = on_host[pinv]
+    whole_l = host_l & ~table.is_mac[wi]
+    removed = np.where(whole_l, compute_l, np.where(host_l, compute_l - mac_l, 0.0)).sum(axis=1)
+    return {
+        "cycles": layer_cycles.sum(axis=1),
+        "removed": removed,
+        "dram_bytes": (cross[pinv] * b).sum(axis=1),
+        "layer_cycles": layer_cycles,
+        "on_host": host_l,
+    }
 
 
 def _range_max(x: np.ndarray, last: np.ndarray) -> np.ndarray:
