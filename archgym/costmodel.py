@@ -86,6 +86,16 @@ technology model in both modes; SCALE-Sim's bandwidth model is not reproduced.
   fraction over its live range; that part is written once by its producer and read
   once by each reader, so traffic grows smoothly with the overflow, and an add whose
   inputs are resident moves nothing.
+* *Core-memory tiling of streamed weights.* A layer whose weights stream from off-chip
+  must bring every weight of a group together with every input of that group. When the
+  room holds neither the group's weights nor its input, the layer keeps one operand in
+  the core memory a tile at a time and streams the other past each tile, the cheaper of
+  the two: input row bands held and the weights re-fetched once per band
+  (``ceil(I / room) - 1`` extra passes), or output-channel slices of the weights held and
+  the input re-fetched once per slice (``ceil(W / room) - 1``). An operand that fits is
+  the one held and the other streams once (no extra traffic); weights in the parameter
+  cache meet every band on chip. The re-fetched bytes are off-chip traffic like any
+  other: they stall the layer and cost DRAM energy alike.
 * The network input and output always cross the off-chip interface, and that transfer
   is exposed; all other off-chip traffic is double-buffered against compute, so a layer
   stalls for ``max(0, offchip_cycles - compute_cycles)``.
@@ -826,6 +836,11 @@ def _evaluate(
             net_in = np.where(table.is_first[uw], A["input_elems"][uw], 0.0)
             spill, act_el = _activation_spills(plan, uw, table.is_last[uw], upair[:, 1:2], net_in)
             spill, act_el = spill[pinv], act_el[pinv]
+            # streamed weights that meet an input larger than the room: re-fetch the
+            # cheaper operand once per tile of the other (the core-memory tiling)
+            act_el = act_el + _refetch_traffic(
+                w_stream, A["input_elems"][ws], A["groups"][ws], cap_el[:, None]
+            )
         dram_el = w_stream + act_el + io_s
         comp_l = m["compute"][inv[sel]]
         stall_l = np.maximum((dram_el - io_s) * (bs * cps) - comp_l, 0.0) + io_s * (bs * cps)
@@ -1144,6 +1159,52 @@ def _overhead_per_workload(
             plan["kind_elems"] @ oh_size,
         )
     return got[1], got[2]
+
+
+def _refetch_traffic(
+    w_stream: np.ndarray, input_elems: np.ndarray, groups: np.ndarray, cap_el: np.ndarray
+) -> np.ndarray:
+    """Extra off-chip reads (elements) of layers whose streamed weights and input cannot
+    share the core memory: the tiling a mapper picks when the room (``cap_el``, ``(n, 1)``)
+    holds neither operand whole.
+
+    Every input element of a group must meet every weight of that group. With the weights
+    streaming from off-chip (not in the parameter cache, ``w_stream > 0``) the layer keeps
+    one operand in the core memory a tile at a time and streams the other past each tile:
+
+    * input tiles (row bands of ``cap_el`` elements) held, the weights streamed once per
+      tile: ``ceil(I / cap) - 1`` extra passes of the weights;
+    * weight tiles (output-channel slices) held, the input streamed once per tile:
+      ``ceil(W / cap) - 1`` extra passes of the input (each tile completes its output
+      channels, so the output is still written once).
+
+    The cheaper of the two is kept (per group: a grouped convolution tiles each group on
+    its own). An operand that fits the room is the one held, and the other streams once:
+    no extra traffic. Weights in the parameter cache (``w_stream == 0``) meet every input
+    band on chip, and the spill model already moves each activation byte once.
+
+    Args:
+        w_stream, input_elems, groups: ``(n, L)`` streamed weights, input elements and
+            groups of each layer.
+        cap_el: ``(n, 1)`` the core memory's room (elements).
+
+    Returns:
+        ``(n, L)`` extra elements read from off-chip.
+    """
+    out = np.zeros_like(w_stream)
+    g = np.maximum(groups, 1.0)  # padded layers have no groups (and no weights)
+    i_g, w_g = input_elems / g, w_stream / g
+    # only designs that stream some weights and whose room is below a group's input
+    need = ((w_g > cap_el) & (i_g > cap_el)).any(axis=1)
+    if not need.any():
+        return out
+    rows = np.flatnonzero(need)
+    cap = np.maximum(cap_el[rows], 1.0)
+    wg, ig = w_g[rows], i_g[rows]
+    extra_w = wg * np.maximum(np.ceil(ig / cap) - 1.0, 0.0)  # weights per input tile
+    extra_i = ig * np.maximum(np.ceil(wg / cap) - 1.0, 0.0)  # input per weight tile
+    out[rows] = g[rows] * np.minimum(extra_w, extra_i)
+    return out
 
 
 def _size_overhead_us_per_kib(tech: Technology) -> np.ndarray:

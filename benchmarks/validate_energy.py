@@ -184,11 +184,17 @@ def _rf(operand: str, size_bits: int, bw: int, cost: tuple[float, float]) -> dic
 
 def zigzag_hardware(R: int, S_kib: int, costs: dict, df: str) -> dict:
     """ZigZag's accelerator matched to archgym's: the PE memory holds the dataflow's
-    stationary operand (ws: weights, is: inputs, os: 32-bit accumulators); in ws / is a
-    32-bit accumulator per PE at no cost (archgym's MAC energy includes the accumulation)."""
+    stationary operand (ws: weights, is: inputs, os: 32-bit partial sums), and every PE has
+    its MAC's 32-bit accumulator register at no cost (archgym's MAC energy includes the
+    accumulation, in every dataflow)."""
     pe = PE_MEM_BYTES * 8
     if df == "os":
-        pe_level = {"pe_rf": _rf("O", pe, 32, costs["pe_rf_32"])}
+        # the MAC's own 32-bit accumulator (free, as in ws / is) under the PE memory that
+        # holds the stationary partial sums
+        pe_level = {
+            "o_acc": _rf("O", 32, 32, (0.0, 0.0)),
+            "pe_rf": _rf("O", pe, 32, costs["pe_rf_32"]),
+        }
     else:
         pe_level = {
             "pe_rf": _rf("I2" if df == "ws" else "I1", pe, 8, costs["pe_rf_8"]),
