@@ -253,7 +253,7 @@ def exact_best_values(frame: pd.DataFrame) -> dict[str, float]:
         ValueError: a scenario that cannot be enumerated, has several objectives, or has
             no feasible design.
     """
-    from archgym.experiments.transfer import optimum_of
+    from archgym.experiments.transfer_studies import optimum_of
 
     out = {}
     for name in sorted(frame["scenario"].astype(str).unique()):

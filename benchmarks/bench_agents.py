@@ -234,7 +234,7 @@ def main() -> None:
         print(table.to_string(float_format=lambda v: f"{v:.4g}"))
         print()
     if args.transfer and "bo" in agents:
-        from archgym.experiments.transfer import transfer_study
+        from archgym.experiments.transfer_studies import transfer_study
 
         res = transfer_study(
             "hw-mobilenet_v2-area-loose",

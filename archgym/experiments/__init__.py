@@ -31,7 +31,7 @@ from .runner import (
     run_spec,
 )
 from .sweep import SweepConfig, SweepError, SweepResult, expand_grid, load_config, sweep
-from .transfer import TransferResult, exact_optimum, transfer_study
+from .transfer_studies import TransferResult, exact_optimum, transfer_study
 
 __all__ = [
     "RunError",
