@@ -14,9 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
+
+from .dataflows import DATAFLOWS as _DATAFLOWS
 
 __all__ = [
     "AcceleratorConfig",
@@ -31,10 +33,15 @@ __all__ = [
     "FieldSpec",
     "MAX_ONCHIP_KIB",
     "validate_fields",
+    "Acceptance",
+    "tile_acceptance",
+    "ACCEPTED",
+    "REJECTED_PE",
+    "REJECTED_CORE",
 ]
 
-#: Dataflows, in the order of their integer codes.
-DATAFLOWS: tuple[str, ...] = ("os", "ws", "is")
+#: Dataflows, in the order of their integer codes (the names of ``dataflows.REGISTRY``).
+DATAFLOWS: tuple[str, ...] = _DATAFLOWS
 #: Datatypes, in the order of their integer codes.
 DTYPES: tuple[str, ...] = ("int8", "bf16", "fp16", "fp32")
 #: Bytes per element of each datatype.
@@ -130,6 +137,7 @@ SPECS: dict[str, FieldSpec] = {s.name: s for s in FIELD_SPECS}
 #: in KiB: 1 TiB.
 MAX_ONCHIP_KIB = float(1 << 30)
 
+_ACCEPTANCE_FIELDS = ("rows", "cols", "lanes", "pe_mem_kib", "core_mem_kib", "dtype")
 _INT_FIELDS = tuple(s.name for s in FIELD_SPECS if s.kind == "int")
 _FLOAT_FIELDS = tuple(s.name for s in FIELD_SPECS if s.kind == "float")
 
@@ -255,31 +263,83 @@ def _check_ranges(arrays: Mapping[str, np.ndarray], single: bool) -> None:
             )
 
 
+class Acceptance(NamedTuple):
+    """Whether the memories of a batch of designs hold one tile (:func:`tile_acceptance`).
+
+    Attributes:
+        code: ``(n,)`` int64: :data:`ACCEPTED` (0), :data:`REJECTED_PE` (1: the PE-local
+            memory is too small; checked first) or :data:`REJECTED_CORE` (2: the core
+            memory is too small).
+        need_pe_kib: ``(n,)`` float64 smallest PE-local memory that holds one tile.
+        need_core_kib: ``(n,)`` float64 smallest core memory that holds one tile.
+    """
+
+    code: np.ndarray
+    need_pe_kib: np.ndarray
+    need_core_kib: np.ndarray
+
+    @property
+    def accepted(self) -> np.ndarray:
+        """``(n,)`` bool."""
+        return self.code == ACCEPTED
+
+
+#: Acceptance codes of :class:`Acceptance`.
+ACCEPTED, REJECTED_PE, REJECTED_CORE = 0, 1, 2
+
+
+def tile_acceptance(values: Mapping[str, Any], n: int | None = None) -> Acceptance:
+    """The accelerator's acceptance check, vectorised and non-raising: the one rule that
+    :func:`validate_fields` (hence :class:`AcceleratorConfig` and
+    :meth:`ConfigBatch.validate`) raises on and that a scenario turns into infeasible rows.
+
+    Args:
+        values: ``rows``, ``cols``, ``lanes``, ``pe_mem_kib``, ``core_mem_kib`` and
+            ``dtype`` (integer codes into :data:`DTYPES`), each a scalar or an ``(n,)`` array.
+        n: the batch length the scalars broadcast to (default: the arrays' common length).
+
+    Returns:
+        The :class:`Acceptance` of each design, arrays of shape ``(n,)``.
+    """
+    keys = _ACCEPTANCE_FIELDS
+    arrs = {k: np.asarray(values[k]) for k in keys}
+    if n is None:
+        shape = np.broadcast_shapes(*(a.shape for a in arrs.values()))
+        n = shape[0] if shape else 1
+    b = _DTYPE_BYTES_ARR[arrs["dtype"].astype(np.int64)]
+    need_pe = np.broadcast_to(min_pe_mem_kib(arrs["lanes"], b), (n,))
+    need_core = np.broadcast_to(
+        min_core_mem_kib(arrs["rows"], arrs["cols"], arrs["lanes"], b), (n,)
+    )
+    code = np.zeros(n, np.int64)
+    code[np.broadcast_to(arrs["core_mem_kib"] < need_core, (n,))] = REJECTED_CORE
+    code[np.broadcast_to(arrs["pe_mem_kib"] < need_pe, (n,))] = REJECTED_PE
+    return Acceptance(code, need_pe, need_core)
+
+
 def _check_memories(arrays: Mapping[str, np.ndarray], single: bool) -> None:
-    """The memories hold one tile, and all of them together at most 1 TiB (float64
-    arithmetic: exact far beyond these bounds, no integer overflow)."""
+    """The memories hold one tile (:func:`tile_acceptance`), and all of them together at
+    most 1 TiB (float64 arithmetic: exact far beyond these bounds, no integer overflow)."""
     rows, cols = arrays["rows"].astype(np.float64), arrays["cols"].astype(np.float64)
     cores, lanes = arrays["cores"].astype(np.float64), arrays["lanes"].astype(np.float64)
     pe, core = arrays["pe_mem_kib"], arrays["core_mem_kib"]
-    b = _DTYPE_BYTES_ARR[arrays["dtype"].astype(np.int64)]
-    need_pe = min_pe_mem_kib(lanes, b)
-    bad = np.flatnonzero(pe < need_pe)
+    acc = tile_acceptance(arrays, len(rows))
+    bad = np.flatnonzero(acc.code == REJECTED_PE)
     if bad.size:
         i = int(bad[0])
         raise ConfigError(
             f"{_name('pe_mem_kib', single)} is too small to hold one tile "
             f"(lanes={int(lanes[i])}, dtype={DTYPES[int(arrays['dtype'][i])]}): "
-            f"{_where(single, i, float(pe[i]))} KiB, needs >= {float(need_pe[i]):.4g} KiB"
+            f"{_where(single, i, float(pe[i]))} KiB, needs >= {float(acc.need_pe_kib[i]):.4g} KiB"
         )
-    need_core = min_core_mem_kib(rows, cols, lanes, b)
-    bad = np.flatnonzero(core < need_core)
+    bad = np.flatnonzero(acc.code == REJECTED_CORE)
     if bad.size:
         i = int(bad[0])
         raise ConfigError(
             f"{_name('core_mem_kib', single)} is too small to hold one tile of a "
             f"{int(rows[i])}x{int(cols[i])} array (lanes={int(lanes[i])}, "
             f"dtype={DTYPES[int(arrays['dtype'][i])]}): {_where(single, i, float(core[i]))} "
-            f"KiB, needs >= {float(need_core[i]):.4g} KiB"
+            f"KiB, needs >= {float(acc.need_core_kib[i]):.4g} KiB"
         )
     total = rows * cols * cores * pe + cores * core
     bad = np.flatnonzero(~(total <= MAX_ONCHIP_KIB))
@@ -790,8 +850,17 @@ class ConfigBatch:
 
     def validate(self) -> None:
         """Check every design (:func:`validate_fields`, the one path for batches and single
-        configurations)."""
+        configurations).
+
+        Raises:
+            ConfigError: the first invalid design, naming the field and what is allowed.
+        """
         validate_fields({s.name: getattr(self, s.name) for s in FIELD_SPECS})
+
+    def acceptance(self) -> Acceptance:
+        """Whether each design's memories hold one tile, without raising
+        (:func:`tile_acceptance`, the rule :meth:`validate` raises on)."""
+        return tile_acceptance({f: getattr(self, f) for f in _ACCEPTANCE_FIELDS}, len(self))
 
     @property
     def dtype_bytes(self) -> np.ndarray:

@@ -13,7 +13,8 @@ dataflow  (Sr, Sc, T)                 SCALE-Sim cycles of one fold
 ``is``    ``(ceil(W/lanes), px, F)``  ``2R + C + T - 2``
 ========  ==========================  =============================
 
-with ``folds = ceil(Sr/R) * ceil(Sc/C)`` a group. The MAC lanes of a PE consume the
+with ``folds = ceil(Sr/R) * ceil(Sc/C)`` a group (the table is :mod:`archgym.dataflows`'
+registry: one entry per dataflow). The MAC lanes of a PE consume the
 reduction dimension ``lanes`` elements at a time (with ``lanes = 1``, the table is
 SCALE-Sim's exactly).
 
@@ -121,10 +122,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 import numpy as np
 
+from . import dataflows
 from .accelerator import DATAFLOWS, DTYPES, AcceleratorConfig, ConfigBatch, as_batch
 from .loopnest import OPERAND_FIELDS, layer_traffic, stationary_depth
 from .technology import Technology, load_technology
@@ -313,7 +316,41 @@ class WorkloadTable:
     def plan(self, opts: CostOptions) -> dict[str, np.ndarray]:
         """The memory-plan arrays (see ``plans``) under the fusion rules of ``opts``."""
         key = _plan_key(opts.fuse_add_activation, opts.concat_view)
-        return {k: self.plans[f"{key}.{k}"] for k in _PLAN_FIELDS}
+        cache = self.__dict__.setdefault("_plan_cache", {})  # a table is immutable
+        got = cache.get(key)
+        if got is None:
+            got = cache[key] = {k: self.plans[f"{key}.{k}"] for k in _PLAN_FIELDS}
+        return dict(got)
+
+    @cached_property
+    def per_workload(self) -> dict[str, np.ndarray]:
+        """Arrays every evaluation needs that depend only on the workloads, computed once
+        per table: ``macs`` and ``macs_scalesim`` (total MACs, ``(n_workloads,)``),
+        ``weight_elems`` (total parameters), ``io`` (network input and output elements,
+        ``(n_workloads, max_layers)``), ``io_total``, ``act`` (input plus output elements
+        of each layer), ``act_max``, ``net_in`` (the network input a layer reads) and
+        ``is_concat``."""
+        A = self.arrays
+        act = A["input_elems"] + A["output_elems"]
+        io = np.where(self.is_first, A["input_elems"], 0.0) + np.where(
+            self.is_last, A["output_elems"], 0.0
+        )
+        from .workloads.workload import KIND_CODES
+
+        out = {
+            "macs": A["macs"].sum(axis=1),
+            "macs_scalesim": A["macs_scalesim"].sum(axis=1),
+            "weight_elems": A["weight_elems"].sum(axis=1),
+            "act": act,
+            "io": io,
+            "io_total": io.sum(axis=1),
+            "act_max": act.max(axis=1),
+            "net_in": np.where(self.is_first, A["input_elems"], 0.0),
+            "is_concat": self.kind == KIND_CODES.get("concat", -99),
+        }
+        for v in out.values():
+            v.setflags(write=False)
+        return out
 
 
 _PLAN_FIELDS = (
@@ -400,18 +437,15 @@ def _mapping(
     design's ``pack_groups``; ``dw_pix x dw_ch``: its depthwise engine, ``None``: packing
     on, no engine) and ``(1 or k, L)`` layer arrays; outputs are ``(k, L)``. Core-memory
     traffic: :func:`_traffic`."""
-    is_os, is_ws = df == 0, df == 1
     g, F, W = lay["groups"], lay["F"], lay["W"]
     px = lay["px_scalesim"] if scalesim else lay["px"]
     is_mac = lay["is_mac"]
 
     Wl = np.ceil(W / lanes)
-    Sr = np.where(is_os, px, Wl)
-    Sc = np.where(df == 2, px, F)
-    T = np.where(is_os, Wl, np.where(is_ws, px, F))
+    Sr, Sc, T = dataflows.on_array(df, px, F, Wl)
     fr = np.ceil(Sr / R)
     fc = np.ceil(Sc / C)
-    first = np.where(is_os, R + C + T - 2.0, 2.0 * R + C + T - 2.0)
+    first = dataflows.fold_cycles(df, R, C, T)
     if opts.pack_groups:
         p = np.minimum(np.floor(R / np.maximum(Sr, 1.0)), np.floor(C / np.maximum(Sc, 1.0)))
         if pack is not None:
@@ -449,28 +483,55 @@ def _mapping(
         "mac": mac_cyc,
         "vec": vec_cyc,
         "units": np.where(is_mac, units, 0.0),
-        "vops": vops,
+        # (1, L) layer arrays broadcast against (k, 1) designs
+        "vops": vops if vops.shape == compute.shape else np.broadcast_to(vops, compute.shape),
     }
+
+
+_ONE_ROW = np.zeros(1, np.intp)
+_ONE_ROW.setflags(write=False)
+
+
+def _distinct(cols: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of ``n`` designs' key columns (each ``(n,)``, integer, boolean or
+    float, compared by value).
+
+    Each column is factorised on its own (a column that holds one value is skipped) and
+    the codes are combined into one integer, compressed whenever the combination could
+    overflow. Returns ``(first, inverse)``: ``first`` ``(m,)`` indexes one design of each
+    distinct row, and design ``i`` has distinct row ``inverse[i]`` (``(n,)``)."""
+    n = cols[0].shape[0]
+    if n == 1:
+        return _ONE_ROW, _ONE_ROW
+    code = np.zeros(n, np.int64)
+    radix = 1
+    for c in cols:
+        if c[0] == c[-1] and (c == c[0]).all():
+            continue
+        u, ci = np.unique(c, return_inverse=True)
+        if radix * len(u) > 2**62:
+            _, code = np.unique(code, return_inverse=True)
+            radix = int(code.max()) + 1
+        code = code * len(u) + ci.reshape(-1)
+        radix *= len(u)
+    if radix == 1:
+        return _ONE_ROW, np.zeros(n, np.intp)
+    _, first, inv = np.unique(code, return_index=True, return_inverse=True)
+    return first, inv.reshape(-1)
 
 
 def _unique_rows(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``np.unique(key, axis=0, return_inverse=True)`` for an ``(n, m)`` array (integers
-    or floats), fast: each column is factorised on its own and the codes combined into
-    one integer (falls back to the 2-D unique when the combined code could overflow)."""
-    n = key.shape[0]
-    if n == 1:
-        return key, np.zeros(1, np.int64)
-    code = np.zeros(n, np.int64)
-    radix = 1
-    for j in range(key.shape[1]):
-        u, c = np.unique(key[:, j], return_inverse=True)
-        radix *= len(u)
-        if radix > 2**62:
-            ukey, inv = np.unique(key, axis=0, return_inverse=True)
-            return ukey, inv.reshape(-1)
-        code = code * len(u) + c.reshape(-1)
-    _, first, inv = np.unique(code, return_index=True, return_inverse=True)
-    return key[first], inv.reshape(-1)
+    or floats) by value, fast (see :func:`_distinct`); the distinct rows come in the order
+    of their first design."""
+    first, inv = _distinct([key[:, j] for j in range(key.shape[1])])
+    return key[first], inv
+
+
+def _workload_rows(table: WorkloadTable, a: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """``a[w]`` for a ``(n_workloads, L)`` array of ``table`` and workload indices ``w``;
+    for a table of one workload ``a`` itself, ``(1, L)``, which broadcasts (no copy)."""
+    return a if table.n_workloads == 1 else a[w]
 
 
 def _traffic(
@@ -489,49 +550,37 @@ def _traffic(
     Returns:
         ``({name: (k, L)}, inverse)``: design ``i`` has row ``inverse[i]``.
     """
-    if scalesim:
-        depth = np.ones(len(cb), np.int64)
-    else:
-        depth = stationary_depth(pe_bytes, cb.lanes, cb.dtype_bytes, cb.dataflow).astype(np.int64)
     assert cb.dw_pixels is not None  # ConfigBatch.__post_init__ fills it
-    engine = (cb.dw_pixels > 0).astype(np.int64)
-    # the mapper weighs the two memories by their energy ratio rounded to a power of four
-    # (its choice only flips where the two orders cost about the same)
-    cost = np.zeros(len(cb)) if scalesim else np.exp2(2.0 * np.round(0.5 * np.log2(pe_cost)))
-    key = np.stack(
-        [
-            cb.rows,
-            cb.cols,
-            cb.lanes,
-            cb.dataflow.astype(np.int64),
-            depth,
-            wi,
-            engine,
-            cost.view(np.int64),  # exact: the float's bits
-        ],
-        axis=1,
-    )
-    ukey, inv = _unique_rows(key)
-    col = lambda j: ukey[:, j].astype(np.float64)[:, None]  # noqa: E731
-    w = ukey[:, 5]
+    engine = cb.dw_pixels > 0
+    key = [cb.rows, cb.cols, cb.lanes, cb.dataflow, wi, engine]
+    if not scalesim:
+        depth = stationary_depth(pe_bytes, cb.lanes, cb.dtype_bytes, cb.dataflow)
+        # the mapper weighs the two memories by their energy ratio rounded to a power of
+        # four (its choice only flips where the two orders cost about the same)
+        cost = np.exp2(2.0 * np.round(0.5 * np.log2(pe_cost)))
+        key += [depth, cost]
+    first, inv = _distinct(key)
+    col = lambda a: a[first].astype(np.float64)[:, None]  # noqa: E731
+    w = wi[first]
     need = ("groups", "px_scalesim" if scalesim else "px", "F", "W", "input_elems", "output_elems")
-    lay = {f: table.arrays[f][w] for f in need}
-    lay.update(is_mac=table.is_mac[w])
+    lay = {f: _workload_rows(table, table.arrays[f], w) for f in need}
+    lay.update(is_mac=_workload_rows(table, table.is_mac, w))
     tr = layer_traffic(
-        col(0),
-        col(1),
-        col(2),
-        ukey[:, 3][:, None],
-        None if scalesim else col(4),
+        col(cb.rows),
+        col(cb.cols),
+        col(cb.lanes),
+        cb.dataflow[first][:, None],
+        None if scalesim else col(depth),
         lay,
         scalesim,
-        ukey[:, 7].view(np.float64)[:, None],
+        None if scalesim else col(cost),
     )
-    if not scalesim and engine.any():
+    engine_u = engine[first][:, None]
+    if not scalesim and engine_u.any():
         # a depthwise layer on the design's depthwise engine reads each input once a tap,
         # each weight once and writes each output once
         g, F, W, px = lay["groups"], lay["F"], lay["W"], lay["px"]
-        on_engine = lay["is_mac"] & (g > 1.0) & (F == 1.0) & (col(6) > 0)
+        on_engine = lay["is_mac"] & (g > 1.0) & (F == 1.0) & engine_u
         tr = dict(tr)
         tr["weight_read"] = np.where(on_engine, g * W, tr["weight_read"])
         tr["input_read"] = np.where(on_engine, g * px * W, tr["input_read"])
@@ -539,10 +588,10 @@ def _traffic(
         tr["output_read"] = np.where(on_engine, 0.0, tr["output_read"])
         tr["pe_read"] = np.where(on_engine, g * px * W, tr["pe_read"])  # one a MAC
     if elided is not None:  # fused activations and concatenation views move nothing
-        gone = elided[ukey[:, 5]]
+        gone = _workload_rows(table, elided, w)
         if gone.any():
             tr = {k: (np.where(gone, 0.0, v) if k in OPERAND_FIELDS else v) for k, v in tr.items()}
-    return tr, inv.reshape(-1)
+    return tr, inv
 
 
 def _evaluate(
@@ -566,64 +615,60 @@ def _evaluate(
     n, L = len(cb), table.max_layers
     A = table.arrays
     f64 = np.float64
-    # --- per-workload constants ------------------------------------------------------------
-    macs_w = (A["macs_scalesim"] if scalesim else A["macs"]).sum(axis=1)
+    # --- per-workload constants (computed once per table) ---------------------------------
+    pw = table.per_workload
+    macs_w = pw["macs_scalesim" if scalesim else "macs"]
     oh_kind = tech.__dict__.get("_op_overhead_by_kind")
     if oh_kind is None:  # once per Technology (immutable)
         oh_kind = tech.__dict__["_op_overhead_by_kind"] = tech.op_overhead_by_kind()
-    w_total_w = A["weight_elems"].sum(axis=1)
-    act = A["input_elems"] + A["output_elems"]
-    io = np.where(table.is_first, A["input_elems"], 0.0) + np.where(
-        table.is_last, A["output_elems"], 0.0
-    )
-    io_w = io.sum(axis=1)
-    act_max_w = act.max(axis=1)
+    w_total_w = pw["weight_elems"]
+    act, io, io_w, act_max_w = pw["act"], pw["io"], pw["io_total"], pw["act_max"]
     plan = table.plan(opts)
     if widx is None:
         wi = np.zeros(n, np.int64)
     else:
         wi = np.asarray(widx, np.int64)
+    rows_of = lambda a, w: _workload_rows(table, a, w)  # noqa: E731
 
     # --- the mapping, once per distinct (array, dataflow, workload, group packing, -------
     # --- depthwise engine) ----------------------------------------------------------------
     # (ConfigBatch.__post_init__ fills the optional fields)
     assert cb.pack_groups is not None and cb.dw_pixels is not None
     assert cb.dw_channels is not None and cb.shared_onchip is not None
-    key = np.stack(
+    first, inv = _distinct(
         [
             cb.rows,
             cb.cols,
             cb.lanes,
             cb.cores,
-            cb.dataflow.astype(np.int64),
+            cb.dataflow,
             wi,
-            cb.pack_groups.astype(np.int64),
+            cb.pack_groups,
             cb.dw_pixels,
             cb.dw_channels,
-        ],
-        axis=1,
+        ]
     )
-    ukey, inv = _unique_rows(key)
-    inv = inv.reshape(-1)
-    kcol = lambda j: ukey[:, j].astype(f64)[:, None]  # noqa: E731
-    lay_u = {f: a[ukey[:, 5]] for f, a in A.items()}
-    lay_u.update(
-        is_mac=table.is_mac[ukey[:, 5]],
-        elided=plan["elided"][ukey[:, 5]],
-        is_concat=table.kind[ukey[:, 5]] == _concat_code(),
+    kcol = lambda a: a[first].astype(f64)[:, None]  # noqa: E731
+    w_u = wi[first]
+    lay_u = A if table.n_workloads == 1 else {f: a[w_u] for f, a in A.items()}
+    lay_u = dict(
+        lay_u,
+        is_mac=rows_of(table.is_mac, w_u),
+        elided=rows_of(plan["elided"], w_u),
+        is_concat=rows_of(pw["is_concat"], w_u),
     )
     m = _mapping(
-        kcol(0),
-        kcol(1),
-        kcol(2),
-        kcol(3),
-        ukey[:, 4][:, None],
+        kcol(cb.rows),
+        kcol(cb.cols),
+        kcol(cb.lanes),
+        kcol(cb.cores),
+        cb.dataflow[first][:, None],
         lay_u,
         opts,
         scalesim,
-        pack=ukey[:, 6][:, None].astype(bool),
-        dw_pix=kcol(7),
-        dw_ch=kcol(8),
+        pack=cb.pack_groups[first][:, None],
+        dw_pix=kcol(cb.dw_pixels),
+        dw_ch=kcol(cb.dw_channels),
     )
     compute_u = m["compute"].sum(axis=1)
     vops_u = m["vops"].sum(axis=1)
@@ -823,12 +868,6 @@ def _evaluate(
     return out
 
 
-def _concat_code() -> int:
-    from .workloads.workload import KIND_CODES
-
-    return KIND_CODES.get("concat", -99)
-
-
 def _range_max(x: np.ndarray, last: np.ndarray) -> np.ndarray:
     """``out[:, i] = max(x[:, i : last[:, i] + 1])`` for ``(n, L)`` arrays (a sparse table:
     ``log2`` of the longest range numpy passes)."""
@@ -891,12 +930,12 @@ def _activation_spills(
 def _size_overhead_us_per_kib(tech: Technology) -> np.ndarray:
     """Dispatch time (us) per KiB of an op's input and output tensors, by layer kind
     (``calibration.op_overhead_us_per_kib`` in the technology table; 0 where absent)."""
-    from .technology import OVERHEAD_GROUPS
-    from .workloads.workload import KIND_CODES
-
     cached = tech.__dict__.get("_size_overhead_us_per_kib")
     if cached is not None:
         return cached
+    from .technology import OVERHEAD_GROUPS
+    from .workloads.workload import KIND_CODES
+
     table = (tech.raw.get("calibration") or {}).get("op_overhead_us_per_kib") or {}
     out = np.zeros(len(KIND_CODES))
     for kind, code in KIND_CODES.items():

@@ -16,6 +16,7 @@ The objective is always MAXIMISED (``-latency_ms`` for "minimise latency"); slac
 
 from .catalog import DEFAULT, budget_levels, get_definition, ids, list_scenarios, load, register
 from .enumeration import EnumerationResult, enumerate_scenario, hypervolume, pareto_mask
+from .evaluation import RewardModel
 from .networks import AccelNASBenchNetwork, MobileNetNetwork, NB201Network, NetworkSpace
 from .scenario import (
     BUDGET_METRICS,
@@ -42,6 +43,7 @@ __all__ = [
     "NB201Network",
     "NetworkSpace",
     "REJECTED_VIOLATION",
+    "RewardModel",
     "Scenario",
     "ScenarioError",
     "budget_levels",

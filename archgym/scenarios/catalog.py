@@ -33,6 +33,7 @@ import difflib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ..dataflows import DATAFLOWS
 from .scenario import _ALIASES, BUDGET_METRICS, Scenario, ScenarioError
 
 __all__ = [
@@ -58,7 +59,7 @@ def _ordinal(name: str, choices: Sequence[Any]) -> dict[str, Any]:
     return {"name": name, "type": "ordinal", "choices": list(choices)}
 
 
-_DATAFLOW = {"name": "dataflow", "type": "categorical", "choices": ["os", "ws", "is"]}
+_DATAFLOW = {"name": "dataflow", "type": "categorical", "choices": list(DATAFLOWS)}
 
 #: An accelerator space in the spirit of Apollo's (Yazdanbakhsh et al., 2021): array
 #: shape, cores, MAC lanes per PE, PE-local and core memories, off-chip bandwidth and
