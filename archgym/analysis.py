@@ -213,7 +213,7 @@ def scenario_of(frame: pd.DataFrame, name: str) -> Any:
         archgym.scenarios.ScenarioError: the stored definition cannot be rebuilt (an id
             that is neither in the catalog nor registered is never imported).
     """
-    from archgym.experiments.runner import resolve_scenario
+    from archgym.scenarios import resolve_scenario
 
     specs = scenario_specs(frame)
     if name not in specs:

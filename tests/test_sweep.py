@@ -285,3 +285,10 @@ def test_ray_backend_on_a_real_head_equals_the_local_backend(
     assert sorted(ray_logs) == sorted(local_logs) and len(ray_logs) == 6
     for key in ray_logs:
         assert frames_equal(ray_logs[key], local_logs[key]), key
+
+
+def test_malformed_yaml_configuration_is_a_sweep_error(tmp_path: Path) -> None:
+    path = tmp_path / "broken.yaml"
+    path.write_text("budget: [10,\nseeds: 2\n")
+    with pytest.raises(SweepError, match="broken.yaml: invalid YAML"):
+        load_config(path)

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .runner import RunResult, resolve_scenario, run
+from .runner import RunResult, run
 
 __all__ = ["TransferResult", "transfer_study", "exact_optimum", "optimum_of", "scenario_arg"]
 
@@ -51,6 +51,8 @@ def _name(scenario: Any) -> str:
 
 def resolve_or_obj(scenario: Any) -> Any:
     """A scenario object from an id (catalog or registered) or the object itself."""
+    from archgym.scenarios import resolve_scenario
+
     return resolve_scenario(scenario) if isinstance(scenario, str) else scenario
 
 
@@ -90,6 +92,8 @@ def exact_optimum(
         ValueError: the scenario cannot be enumerated or has several objectives.
     """
     if isinstance(scenario_id, str):
+        from archgym.scenarios import resolve_scenario
+
         sc = resolve_scenario(scenario_id, overrides, definition)
     else:
         sc = scenario_id

@@ -57,7 +57,6 @@ from .evaluation import METRICS, REJECTED_VIOLATION, Evaluation, score
 from .networks import NetworkSpace, network_from_spec
 
 if TYPE_CHECKING:
-
     from .enumeration import EnumerationResult
 
 __all__ = [
