@@ -50,6 +50,12 @@ technology model in both modes; SCALE-Sim's bandwidth model is not reproduced.
 * ``concat_view`` — a channel concatenation whose inputs are read by nothing else is a
   view: in NHWC the producers write their channels in place into slices of one buffer,
   so it neither copies nor dispatches (otherwise it is a copy on the vector unit).
+* Host ops (``AcceleratorConfig.host_ops``, declared by presets whose chip lacks some
+  ops; none by default) — ops the chip cannot run go to its host CPU as a partitioning
+  compiler sends them (Vitis AI: DPU and CPU subgraphs): host passes over the tensors
+  (the op, int8 -> float on the way in, float -> int8 on the way out) at ``host_gbps``,
+  the crossing tensors through off-chip memory, and a round trip ``host_switch_us`` per
+  host stretch, reported in ``overhead_cycles`` (see ``_host_ops``).
 * Batch norm is folded into the convolutions by the workloads themselves.
 
 **Memory, default mode** (as a compiler sees the chip):
@@ -80,6 +86,16 @@ technology model in both modes; SCALE-Sim's bandwidth model is not reproduced.
   fraction over its live range; that part is written once by its producer and read
   once by each reader, so traffic grows smoothly with the overflow, and an add whose
   inputs are resident moves nothing.
+* *Core-memory tiling of streamed weights.* A layer whose weights stream from off-chip
+  must bring every weight of a group together with every input of that group. When the
+  room holds neither the group's weights nor its input, the layer keeps one operand in
+  the core memory a tile at a time and streams the other past each tile, the cheaper of
+  the two: input row bands held and the weights re-fetched once per band
+  (``ceil(I / room) - 1`` extra passes), or output-channel slices of the weights held and
+  the input re-fetched once per slice (``ceil(W / room) - 1``). An operand that fits is
+  the one held and the other streams once (no extra traffic); weights in the parameter
+  cache meet every band on chip. The re-fetched bytes are off-chip traffic like any
+  other: they stall the layer and cost DRAM energy alike.
 * The network input and output always cross the off-chip interface, and that transfer
   is exposed; all other off-chip traffic is double-buffered against compute, so a layer
   stalls for ``max(0, offchip_cycles - compute_cycles)``.
@@ -261,6 +277,13 @@ class WorkloadTable:
     #: ``kind_elems`` ``(n_workloads, n_kinds)``, ``peak`` ``(n_workloads,)``.
     plans: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     batch: np.ndarray | None = None  # (n_workloads,): images per call (None: all 1)
+    #: ``(n_workloads, max_layers)`` int64: the bit (``HOST_OPS`` order) of each layer's
+    #: function a chip may leave to its host (its fused or own activation, or its kind for
+    #: softmax / layer norm); 0 for none. Read by the host-ops term (``_host_ops``).
+    fn_bits: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.int64), repr=False)
+    #: ``(n_workloads, max_layers, k)`` int64: the producer layer of each input of each
+    #: layer (-1: the workload input, -2: no input).
+    sources: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 0), np.int64), repr=False)
 
     @property
     def n_workloads(self) -> int:
@@ -298,7 +321,10 @@ class WorkloadTable:
         counts = np.stack(
             [((kind == c) & valid).sum(axis=1) for c in range(len(KIND_CODES))], axis=1
         )
+        fn_bits, sources = _host_arrays(workloads, lows, L)
         return cls(
+            fn_bits=fn_bits,
+            sources=sources,
             plans=_plan_arrays(lows, L),
             names=tuple(lw.name for lw in lows),
             layer_names=tuple(lw.layer_names for lw in lows),
@@ -351,6 +377,26 @@ class WorkloadTable:
         for v in out.values():
             v.setflags(write=False)
         return out
+
+
+def _host_arrays(workloads: Sequence[Any], lows: Sequence[Any], L: int) -> tuple[np.ndarray, ...]:
+    """``(fn_bits, sources)`` of :class:`WorkloadTable` (see there)."""
+    from .accelerator import HOST_OPS
+
+    n = len(lows)
+    K = max([len(s) for lw in lows for s in lw.sources] + [1])
+    fn_bits = np.zeros((n, L), np.int64)
+    sources = np.full((n, L, K), -2, np.int64)
+    for i, (w, lw) in enumerate(zip(workloads, lows, strict=True)):
+        for j, layer in enumerate(w.layers):
+            fn = getattr(layer, "activation", None) or getattr(layer, "fn", None)
+            if layer.kind in ("softmax", "layernorm"):
+                fn = layer.kind
+            if fn in HOST_OPS:
+                fn_bits[i, j] = 1 << HOST_OPS.index(fn)
+        for j, src in enumerate(lw.sources):
+            sources[i, j, : len(src)] = src
+    return fn_bits, sources
 
 
 _PLAN_FIELDS = (
@@ -744,11 +790,22 @@ def _evaluate(
             net_in = np.where(table.is_first[uw], A["input_elems"][uw], 0.0)
             spill, act_el = _activation_spills(plan, uw, table.is_last[uw], upair[:, 1:2], net_in)
             spill, act_el = spill[pinv], act_el[pinv]
+            # streamed weights that meet an input larger than the room: re-fetch the
+            # cheaper operand once per tile of the other (the core-memory tiling)
+            act_el = act_el + _refetch_traffic(
+                w_stream, A["input_elems"][ws], A["groups"][ws], cap_el[:, None]
+            )
         dram_el = w_stream + act_el + io_s
         comp_l = m["compute"][inv[sel]]
         stall_l = np.maximum((dram_el - io_s) * (bs * cps) - comp_l, 0.0) + io_s * (bs * cps)
         stall_t[sel] = stall_l.sum(axis=1)
         dram_b_t[sel] = dram_el.sum(axis=1) * b[sel]
+
+    host = None if scalesim else _host_ops(cb, table, wi, m["compute"][inv], m["mac"][inv])
+    if host is not None:  # ops the chip leaves to its host CPU: host time is overhead
+        compute_t = compute_t - host["removed"]
+        overhead_t = overhead_t + host["cycles"]
+        dram_b_t = dram_b_t + host["dram_bytes"]
 
     total_t = compute_t + stall_t + overhead_t
     latency_ms = total_t / (fq * 1e3)
@@ -824,6 +881,10 @@ def _evaluate(
             overhead_l = np.where(valid & ~plan["elided"][wi], oh_l * col(fq), 0.0)
         else:
             overhead_l = np.zeros((n, L))
+        if host is not None:
+            on_mac = table.is_mac[wi]
+            comp_l = np.where(host["on_host"], np.where(on_mac, m["mac"][inv], 0.0), comp_l)
+            overhead_l = overhead_l + host["layer_cycles"]
         layer_total = comp_l + stall_l + overhead_l
         lat_l = layer_total / col(fq * 1e3)
         macs_l = (A["macs_scalesim"] if scalesim else A["macs"])[wi]
@@ -866,6 +927,110 @@ def _evaluate(
             layer_valid=valid,
         )
     return out
+
+
+def _host_ops(
+    cb: ConfigBatch,
+    table: WorkloadTable,
+    wi: np.ndarray,
+    compute_l: np.ndarray,
+    mac_l: np.ndarray,
+) -> dict[str, np.ndarray] | None:
+    """The ops a chip leaves to its host CPU (``AcceleratorConfig.host_ops``), as a
+    compiler that partitions the graph at unsupported ops runs them (Vitis AI: DPU and CPU
+    subgraphs, the tensors crossing through DDR).
+
+    A layer runs on the host when its kind (softmax, layer norm) or its own activation is a
+    host op; a MAC layer with a fused host activation runs its MACs on the chip and the
+    activation on the host; an element-wise layer reading a host output runs on the host
+    (the input arrives unquantised, in float, so the quantiser leaves it there too). The
+    host works in passes over tensors: one for each op, one converting each chip tensor it
+    reads (int8 -> float, Vitis AI's ``fix2float``) and one converting each output a chip
+    layer reads (``float2fix``), each pass streaming ``elements x dtype bytes`` at
+    ``host_gbps``; the crossing tensors move through off-chip memory at ``bandwidth_gbps``
+    (exposed: the chip waits); each host stretch whose output returns to the chip costs
+    one round trip ``host_switch_us``.
+
+    Args:
+        compute_l: ``(n, L)`` chip cycles of each design's layers (``_mapping``).
+        mac_l: ``(n, L)`` of them on the MAC array.
+
+    Returns:
+        None when no design has host ops; otherwise ``(n,)`` arrays ``cycles`` (host time
+        in chip cycles), ``removed`` (chip cycles of the work moved to the host) and
+        ``dram_bytes`` (the crossing tensors), and ``(n, L)`` ``layer_cycles`` and
+        ``on_host`` (the layer's op runs on the host).
+    """
+    assert cb.host_ops is not None and cb.host_gbps is not None
+    assert cb.host_switch_us is not None
+    mask = cb.host_ops
+    if not mask.any():
+        return None
+    if table.fn_bits.shape != table.valid.shape:
+        raise ValueError(
+            "this WorkloadTable has no host-op arrays (fn_bits, sources): build it with "
+            "WorkloadTable.from_workloads"
+        )
+    from .workloads.workload import KIND_CODES
+
+    upair, pinv = _unique_rows(np.stack([wi, mask], axis=1))
+    w, pm = upair[:, 0], upair[:, 1]
+    P, L = len(w), table.max_layers
+    valid = table.valid[w]
+    mac = table.is_mac[w]
+    eltw = table.kind[w] == KIND_CODES["eltwise"]
+    own = (table.fn_bits[w] & pm[:, None]) != 0
+    src = table.sources[w]
+    out_el = table.arrays["output_elems"][w]
+    in_el = table.arrays["input_elems"][w]
+    rows = np.arange(P)
+    on_host = np.zeros((P, L), bool)  # the layer (or its fused activation) runs on the host
+    out_host = np.zeros((P, L), bool)  # its output is produced on the host
+    d2h = np.zeros((P, L))  # chip-made elements the layer's host part converts in
+    for j in range(L):
+        s = src[:, j, :]
+        ok = s >= 0
+        from_host = (out_host[rows[:, None], np.maximum(s, 0)] & ok).any(axis=1)
+        whole = valid[:, j] & ((own[:, j] & ~mac[:, j]) | (eltw[:, j] & from_host))
+        act = valid[:, j] & own[:, j] & mac[:, j]
+        on_host[:, j] = whole | act
+        out_host[:, j] = whole | act
+        # inputs made on the chip (or the network input) cross to the host
+        chip_in = np.where(
+            ok & ~out_host[rows[:, None], np.maximum(s, 0)],
+            out_el[rows[:, None], np.maximum(s, 0)],
+            0.0,
+        ).sum(axis=1) + np.where((s == -1).any(axis=1), in_el[:, j], 0.0)
+        d2h[:, j] = np.where(whole, chip_in, np.where(act, out_el[:, j], 0.0))
+    # outputs a chip layer (or the network output) reads come back
+    chip_reader = table.is_last[w] & valid
+    for j in range(L):
+        for k in range(src.shape[2]):
+            s = src[:, j, k]
+            ok = (s >= 0) & valid[:, j] & ~on_host[:, j]
+            chip_reader[rows[ok], s[ok]] = True
+    back = out_host & chip_reader
+    h2d = np.where(back, out_el, 0.0)
+    passes = np.where(on_host, out_el, 0.0) + d2h + h2d  # elements streamed on the host
+    cross = d2h + h2d  # elements crossing through off-chip memory
+    b = cb.dtype_bytes[:, None]
+    fq = cb.freq_mhz[:, None]
+    us = (
+        passes[pinv] * b / (cb.host_gbps[:, None] * 1e3)
+        + cross[pinv] * b / (cb.bandwidth_gbps[:, None] * 1e3)
+        + back[pinv] * cb.host_switch_us[:, None]
+    )
+    layer_cycles = us * fq
+    host_l = on_host[pinv]
+    whole_l = host_l & ~table.is_mac[wi]
+    removed = np.where(whole_l, compute_l, np.where(host_l, compute_l - mac_l, 0.0)).sum(axis=1)
+    return {
+        "cycles": layer_cycles.sum(axis=1),
+        "removed": removed,
+        "dram_bytes": (cross[pinv] * b).sum(axis=1),
+        "layer_cycles": layer_cycles,
+        "on_host": host_l,
+    }
 
 
 def _range_max(x: np.ndarray, last: np.ndarray) -> np.ndarray:
@@ -925,6 +1090,52 @@ def _activation_spills(
     tiles = np.where(band > cap_el, np.ceil(band / cap_el), 1.0)
     read = (read + net_in) * tiles - net_in
     return frac > 0.0, write + read
+
+
+def _refetch_traffic(
+    w_stream: np.ndarray, input_elems: np.ndarray, groups: np.ndarray, cap_el: np.ndarray
+) -> np.ndarray:
+    """Extra off-chip reads (elements) of layers whose streamed weights and input cannot
+    share the core memory: the tiling a mapper picks when the room (``cap_el``, ``(n, 1)``)
+    holds neither operand whole.
+
+    Every input element of a group must meet every weight of that group. With the weights
+    streaming from off-chip (not in the parameter cache, ``w_stream > 0``) the layer keeps
+    one operand in the core memory a tile at a time and streams the other past each tile:
+
+    * input tiles (row bands of ``cap_el`` elements) held, the weights streamed once per
+      tile: ``ceil(I / cap) - 1`` extra passes of the weights;
+    * weight tiles (output-channel slices) held, the input streamed once per tile:
+      ``ceil(W / cap) - 1`` extra passes of the input (each tile completes its output
+      channels, so the output is still written once).
+
+    The cheaper of the two is kept (per group: a grouped convolution tiles each group on
+    its own). An operand that fits the room is the one held, and the other streams once:
+    no extra traffic. Weights in the parameter cache (``w_stream == 0``) meet every input
+    band on chip, and the spill model already moves each activation byte once.
+
+    Args:
+        w_stream, input_elems, groups: ``(n, L)`` streamed weights, input elements and
+            groups of each layer.
+        cap_el: ``(n, 1)`` the core memory's room (elements).
+
+    Returns:
+        ``(n, L)`` extra elements read from off-chip.
+    """
+    out = np.zeros_like(w_stream)
+    g = np.maximum(groups, 1.0)  # padded layers have no groups (and no weights)
+    i_g, w_g = input_elems / g, w_stream / g
+    # only designs that stream some weights and whose room is below a group's input
+    need = ((w_g > cap_el) & (i_g > cap_el)).any(axis=1)
+    if not need.any():
+        return out
+    rows = np.flatnonzero(need)
+    cap = np.maximum(cap_el[rows], 1.0)
+    wg, ig = w_g[rows], i_g[rows]
+    extra_w = wg * np.maximum(np.ceil(ig / cap) - 1.0, 0.0)  # weights per input tile
+    extra_i = ig * np.maximum(np.ceil(wg / cap) - 1.0, 0.0)  # input per weight tile
+    out[rows] = g[rows] * np.minimum(extra_w, extra_i)
+    return out
 
 
 def _size_overhead_us_per_kib(tech: Technology) -> np.ndarray:
