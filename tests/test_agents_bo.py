@@ -19,7 +19,7 @@ import torch
 from archgym.agents import AgentError, make
 from archgym.agents.base import Observations
 from archgym.agents.bayesopt import BOAgent, BOSettings, slack_constraint, slack_to_botorch
-from archgym.agents.transfer import prepare_transfer, source_seeds
+from archgym.agents.transfer_data import prepare_transfer, source_seeds
 from archgym.scenarios.evaluation import relative_slack
 from archgym.space import Categorical, DesignSpace, Integer, Ordinal, PowerOfTwo
 
