@@ -52,7 +52,7 @@ How it works, one proposal at a time:
 Transfer (``BOAgent(transfer_from=history_or_frame, transfer_method=...)``): the source
 run's log must have a column per target knob and the target's objective column(s).
 Slacks are recomputed against the target's budgets from the logged metrics (see
-:mod:`archgym.agents.transfer`). ``"warmstart"`` evaluates the source's best designs
+:mod:`archgym.agents.transfer_data`). ``"warmstart"`` evaluates the source's best designs
 (feasible under the target budgets, among the source's better half) first;
 ``"multitask"`` does that too and fits every surrogate as a ``MultiTaskGP`` over source
 and target data (task feature: source 0, target 1; the inter-task correlation is learnt;

@@ -24,7 +24,7 @@ from archgym.scenarios.evaluation import relative_slack
 
 from ..base import Agent, AgentError, AgentSettings, History, Observations, torch_threads
 from ..problem import KnowsMetrics, Problem, Scores
-from ..transfer import TransferData, prepare_transfer, source_seeds
+from ..transfer_data import TransferData, prepare_transfer, source_seeds
 from .acquisition import greedy_feasibility, greedy_mc, mc_acquisition, screen_fn
 from .discrete import _DesignKeys, _unique_rows, local_search
 from .models import _DTYPE, _Data, _Outcome, build_gp, fit_models, marginals
