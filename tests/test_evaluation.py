@@ -18,7 +18,7 @@ from archgym.accelerator import (
 from archgym.agents import AgentError, Observations, make
 from archgym.agents.problem import HasObjectiveRanges, KnowsMetrics, Problem, Scores
 from archgym.scenarios.evaluation import RewardModel, relative_slack
-from archgym.scenarios.scenario import HardwareSpace
+from archgym.scenarios.hardware import HardwareSpace
 
 
 @pytest.fixture(scope="module")
