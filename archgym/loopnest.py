@@ -67,11 +67,9 @@ def stationary_depth(
     return np.maximum(np.floor(pe_mem_bytes / (2.0 * entry)), 1.0)
 
 
-def _counts(
-    df: np.ndarray, fr: np.ndarray, fc: np.ndarray, dr: np.ndarray, dc: np.ndarray, sizes: dict
-) -> dict[str, np.ndarray]:
-    gr = np.ceil(fr / dr)  # row groups: re-reads of the column operand
-    gc = np.ceil(fc / dc)  # column groups: re-reads of the row operand
+def _counts(df: np.ndarray, gr: np.ndarray, gc: np.ndarray, sizes: dict) -> dict[str, np.ndarray]:
+    """Core-memory elements moved per operand, given the row groups ``gr`` (re-reads of
+    the column operand) and column groups ``gc`` (re-reads of the row operand)."""
     wt, inp, out = sizes["w"], sizes["i"], sizes["o"]
     # passes over each operand: the stationary one once, the row operand once per column
     # group, the column operand once per row group (an output: writes, and reads back)
@@ -123,9 +121,9 @@ def core_traffic(
     """
     sizes = {"w": weight_elems, "i": input_elems, "o": output_elems}
     stat = dataflows.by_operand("stationary", df, input_elems, weight_elems, output_elems)
+    fixed_groups = np.ceil(fr), np.ceil(fc)  # one tile at a time: (gr, gc) = (fr, fc)
     if depth is None:
-        one = np.ones_like(fr)
-        best = _counts(df, fr, fc, one, one, sizes)
+        best = _counts(df, *fixed_groups, sizes)
         best["pe_read"] = stat + 0.0 * fr
         best["order"] = np.zeros(np.broadcast_shapes(fr.shape, df.shape))
         return best
@@ -136,15 +134,18 @@ def core_traffic(
     col_op = dataflows.by_operand("column", df, *moved)
     fixed = stat - np.where(dataflows.output_stationary(df), 0.0, output_elems)
 
-    def total(dr: np.ndarray | float, dc: np.ndarray | float) -> np.ndarray:
-        return row_op * np.ceil(fc / dc) + col_op * np.ceil(fr / dr) + fixed
+    def groups(dr: np.ndarray, dc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return np.ceil(fr / dr), np.ceil(fc / dc)
+
+    def total(gr: np.ndarray, gc: np.ndarray) -> np.ndarray:
+        return row_op * gc + col_op * gr + fixed
 
     fr1, fc1 = np.maximum(fr, 1.0), np.maximum(fc, 1.0)
     d_r = np.minimum(fr1, depth)  # row tiles first, then columns with the room left
-    cand_r = (d_r, np.minimum(np.maximum(np.floor(depth / d_r), 1.0), fc1))
+    g1 = groups(d_r, np.minimum(np.maximum(np.floor(depth / d_r), 1.0), fc1))
     d_c = np.minimum(fc1, depth)  # column tiles first, then rows
-    cand_c = (np.minimum(np.maximum(np.floor(depth / d_c), 1.0), fr1), d_c)
-    t0, t1, t2 = total(1.0, 1.0), total(*cand_r), total(*cand_c)
+    g2 = groups(np.minimum(np.maximum(np.floor(depth / d_c), 1.0), fr1), d_c)
+    t0, t1, t2 = total(*fixed_groups), total(*g1), total(*g2)
     if mac_elems is not None and pe_cost is not None:
         t0 = t0 + pe_cost * stat
         t1 = t1 + pe_cost * mac_elems
@@ -153,9 +154,9 @@ def core_traffic(
     order = np.where(use1, 1.0, 0.0)
     use2 = t2 < np.minimum(t0, t1)
     order = np.where(use2, 2.0, order)
-    dr = np.where(use2, cand_c[0], np.where(use1, cand_r[0], 1.0))
-    dc = np.where(use2, cand_c[1], np.where(use1, cand_r[1], 1.0))
-    best = _counts(df, fr, fc, dr, dc, sizes)
+    gr = np.where(use2, g2[0], np.where(use1, g1[0], fixed_groups[0]))
+    gc = np.where(use2, g2[1], np.where(use1, g1[1], fixed_groups[1]))
+    best = _counts(df, gr, gc, sizes)
     grouped = order > 0
     best["pe_read"] = np.where(grouped, stat if mac_elems is None else mac_elems, stat)
     best["order"] = order
