@@ -598,10 +598,11 @@ def _by_dataflow(
     fn: Callable[[slice], dict[str, np.ndarray]],
 ) -> dict[str, np.ndarray]:
     """Run ``fn`` on each run of distinct designs that share one dataflow and stack the
-    ``(rows, L)`` results. ``df``: ``(k,)`` the dataflow codes of the distinct designs,
-    sorted (:func:`_distinct` with the dataflow as the leading key column). Within one
-    dataflow its rules pick whole arrays (``archgym.dataflows``): no per-element choice
-    between the three, which is most of the work of a mixed batch."""
+    ``(rows, L)`` results in order. ``df``: ``(k,)`` the dataflow codes of the distinct
+    designs, best sorted (:func:`_distinct` with the dataflow as the leading key column:
+    one run per dataflow). Within one dataflow its rules pick whole arrays
+    (``archgym.dataflows``): no per-element choice between the three, which is most of
+    the work of a mixed batch."""
     cuts = np.flatnonzero(df[1:] != df[:-1]) + 1
     if cuts.size == 0:
         return fn(slice(None))
@@ -1238,28 +1239,33 @@ def area_mm2(
     tech = tech or load_technology()
     node = cb.node_nm
     macs = (cb.rows * cb.cols * cb.cores * cb.lanes).astype(np.float64)
-    a_mac = macs * tech.mac_area_um2[cb.dtype] * tech.pe_logic_overhead
+    mac_um2 = tech.mac_area_um2[cb.dtype]
+    a_mac = macs * mac_um2 * tech.pe_logic_overhead
     a_mem = tech.sram_area_um2(
         cb.cores * (cb.rows * cb.cols * cb.pe_mem_kib + cb.core_mem_kib) * 1024.0
     )  # 45 nm
-    a_vec = cb.cores * cb.cols * cb.lanes * tech.vector_lane_area_um2
-    dw_macs = (cb.cores * cb.dw_pixels * cb.dw_channels).astype(np.float64)
-    a_dw = dw_macs * tech.mac_area_um2[cb.dtype] * tech.pe_logic_overhead
+    a_logic = a_mac + cb.cores * cb.cols * cb.lanes * tech.vector_lane_area_um2
+    assert cb.dw_pixels is not None and cb.dw_channels is not None
+    if cb.dw_pixels.any():  # depthwise engines (none: their area is zero)
+        dw_macs = (cb.cores * cb.dw_pixels * cb.dw_channels).astype(np.float64)
+        a_logic = a_logic + dw_macs * mac_um2 * tech.pe_logic_overhead
     a_io = cb.bandwidth_gbps * offchip_area_mm2_per_gbps(tech) * 1e6
     return (
-        (a_mac + a_vec + a_dw) * tech.logic_area_factor(node)
-        + a_mem * tech.sram_area_factor(node)
-        + a_io
+        a_logic * tech.logic_area_factor(node) + a_mem * tech.sram_area_factor(node) + a_io
     ) * 1e-6
 
 
 def offchip_area_mm2_per_gbps(tech: Technology) -> float:
     """Silicon area of the off-chip interface (PHY and controller) per GB/s of bandwidth
     (``offchip_interface.area_mm2_per_gbps`` of the technology table)."""
+    got = tech.__dict__.get("_offchip_area_mm2_per_gbps")
+    if got is not None:
+        return got
     sec = tech.raw.get("offchip_interface")
     if not sec or "area_mm2_per_gbps" not in sec:
         raise ValueError("technology.yaml: offchip_interface.area_mm2_per_gbps is missing")
-    return float(sec["area_mm2_per_gbps"])
+    got = tech.__dict__["_offchip_area_mm2_per_gbps"] = float(sec["area_mm2_per_gbps"])
+    return got
 
 
 # ------------------------------------------------------------------------------------------
