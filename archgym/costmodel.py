@@ -145,7 +145,7 @@ import numpy as np
 
 from . import dataflows
 from .accelerator import DATAFLOWS, DTYPES, AcceleratorConfig, ConfigBatch, as_batch
-from .loopnest import OPERAND_FIELDS, layer_traffic, stationary_depth
+from .loopnest import GEMM_FIELDS, OPERAND_FIELDS, gemm_sizes, layer_traffic, stationary_depth
 from .technology import Technology, load_technology
 
 __all__ = [
@@ -370,8 +370,9 @@ class WorkloadTable:
         per table: ``macs`` and ``macs_scalesim`` (total MACs, ``(n_workloads,)``),
         ``weight_elems`` (total parameters), ``io`` (network input and output elements,
         ``(n_workloads, max_layers)``), ``io_total``, ``act`` (input plus output elements
-        of each layer), ``act_max``, ``net_in`` (the network input a layer reads) and
-        ``is_concat``."""
+        of each layer), ``act_max``, ``net_in`` (the network input a layer reads),
+        ``is_concat``, and ``gemm_<name>`` / ``gemm_<name>_scalesim`` for the names of
+        ``loopnest.GEMM_FIELDS`` (each GEMM's operand sizes and MACs, all groups)."""
         A = self.arrays
         act = A["input_elems"] + A["output_elems"]
         io = np.where(self.is_first, A["input_elems"], 0.0) + np.where(
@@ -390,6 +391,10 @@ class WorkloadTable:
             "net_in": np.where(self.is_first, A["input_elems"], 0.0),
             "is_concat": self.kind == KIND_CODES.get("concat", -99),
         }
+        for scalesim in (False, True):  # the GEMM operand sizes (archgym.loopnest)
+            sizes = gemm_sizes(A, scalesim)
+            for f, v in zip(GEMM_FIELDS, sizes, strict=True):
+                out[f"gemm_{f}{'_scalesim' if scalesim else ''}"] = v
         for v in out.values():
             v.setflags(write=False)
         return out
@@ -648,6 +653,11 @@ def _traffic(
     need = ("groups", "px_scalesim" if scalesim else "px", "F", "W", "input_elems", "output_elems")
     lay = {f: _workload_rows(table, table.arrays[f], w) for f in need}
     lay.update(is_mac=_workload_rows(table, table.is_mac, w))
+    pw = table.per_workload
+    for f in GEMM_FIELDS:
+        lay[f"gemm_{f}"] = _workload_rows(
+            table, pw[f"gemm_{f}{'_scalesim' if scalesim else ''}"], w
+        )
     R, C, lanes, df = col(cb.rows), col(cb.cols), col(cb.lanes), cb.dataflow[first]
     depth_u = None if scalesim else col(depth)
     cost_u = None if scalesim else col(cost)
@@ -1129,7 +1139,7 @@ def _activation_spills(
     write = np.where(is_last, 0.0, spilled)
     reads = plan["reads"][ws]  # (n, L, K)
     n, L, K = reads.shape
-    got = np.take_along_axis(spilled, np.clip(reads, 0, None).reshape(n, L * K), axis=1)
+    got = spilled[np.arange(n)[:, None], np.maximum(reads, 0).reshape(n, L * K)]
     read = np.where(reads >= 0, got.reshape(n, L, K), 0.0).sum(axis=2)
     # a dense convolution whose row band does not fit splits its output channels and
     # re-reads its (off-chip) input band once per channel tile

@@ -42,7 +42,14 @@ import numpy as np
 
 from . import dataflows
 
-__all__ = ["stationary_depth", "core_traffic", "layer_traffic", "OPERAND_FIELDS"]
+__all__ = [
+    "stationary_depth",
+    "core_traffic",
+    "layer_traffic",
+    "gemm_sizes",
+    "OPERAND_FIELDS",
+    "GEMM_FIELDS",
+]
 
 #: Per-operand core-memory traffic, the keys :func:`core_traffic` returns (elements).
 OPERAND_FIELDS: tuple[str, ...] = ("weight_read", "input_read", "output_write", "output_read")
@@ -163,6 +170,23 @@ def core_traffic(
     return best
 
 
+#: The GEMM operand sizes of a layer (all groups), :func:`gemm_sizes`.
+GEMM_FIELDS: tuple[str, ...] = ("weight_elems", "input_elems", "output_elems", "macs")
+
+
+def gemm_sizes(
+    lay: dict[str, np.ndarray], scalesim: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The weight, input and output elements and the MACs of each layer's GEMM, all
+    groups (``groups * N * K``, ``groups * M * K``, ``groups * M * N``,
+    ``groups * M * N * K``), from the layer arrays of :func:`layer_traffic` (SCALE-Sim's
+    ``M`` with ``scalesim``). They depend on the workload only: the cost model computes
+    them once per workload table and passes them as ``lay["gemm_<name>"]``."""
+    g, F, W = lay["groups"], lay["F"], lay["W"]
+    gpx = g * (lay["px_scalesim"] if scalesim else lay["px"])
+    return g * F * W, gpx * W, gpx * F, gpx * F * W
+
+
 def layer_traffic(
     R: np.ndarray,
     C: np.ndarray,
@@ -178,7 +202,8 @@ def layer_traffic(
     Args:
         R, C, lanes, df, depth: ``(k, 1)`` columns (``depth`` None: SCALE-Sim's order).
         lay: the cost model's ``(k or 1, L)`` layer arrays (``groups``, ``px``,
-            ``px_scalesim``, ``F``, ``W``, ``input_elems``, ``output_elems``, ``is_mac``).
+            ``px_scalesim``, ``F``, ``W``, ``input_elems``, ``output_elems``, ``is_mac``,
+            and optionally the precomputed ``gemm_<name>`` of :func:`gemm_sizes`).
         scalesim: use SCALE-Sim's convolution geometry (``px_scalesim``).
         pe_cost: ``(k, 1)`` PE-memory over core-memory energy an element (see
             :func:`core_traffic`).
@@ -188,14 +213,15 @@ def layer_traffic(
         :func:`core_traffic`). A vector-unit layer reads its input and writes its output
         once.
     """
-    g, F, W, is_mac = lay["groups"], lay["F"], lay["W"], lay["is_mac"]
+    F, W, is_mac = lay["F"], lay["W"], lay["is_mac"]
     px = lay["px_scalesim"] if scalesim else lay["px"]  # the caller may pass only this one
     Wl = np.ceil(W / lanes)
     Sr, Sc, _ = dataflows.on_array(df, px, F, Wl)
     fr = np.ceil(Sr / R)
     fc = np.ceil(Sc / C)
-    gpx = g * px
-    tr = core_traffic(df, fr, fc, g * F * W, gpx * W, gpx * F, depth, gpx * F * W, pe_cost)
+    gemm = [lay.get(f"gemm_{k}") for k in GEMM_FIELDS]
+    w_el, i_el, o_el, macs = gemm_sizes(lay, scalesim) if any(a is None for a in gemm) else gemm
+    tr = core_traffic(df, fr, fc, w_el, i_el, o_el, depth, macs, pe_cost)
     return {
         "weight_read": np.where(is_mac, tr["weight_read"], 0.0),
         "input_read": np.where(is_mac, tr["input_read"], lay["input_elems"]),
