@@ -219,10 +219,10 @@ def load_technology() -> Technology:
     """The shipped technology table (``archgym/data/technology.yaml``)."""
     from importlib import resources  # here, not at module level: ``import archgym`` stays light
 
-    import yaml
+    from ._io import load_yaml
 
     text = resources.files("archgym").joinpath("data/technology.yaml").read_text()
-    d = yaml.safe_load(text)
+    d = load_yaml(text, what="archgym/data/technology.yaml")
     sram = d["sram"]
     cal = d["calibration"]["op_overhead_us"]
     nodes = node_table(d["nodes"])

@@ -419,57 +419,6 @@ def test_a_convolution_whose_row_band_does_not_fit_rereads_its_input():
     assert dw_tight.totals["dram_bytes"] <= 2 * tensor  # channel-wise: no re-reads
 
 
-def _random_batch(n: int, seed: int) -> ConfigBatch:
-    rng = np.random.default_rng(seed)
-    return ConfigBatch.from_arrays(
-        rows=rng.choice([8, 32, 128], n),
-        cols=rng.choice([8, 32, 128], n),
-        cores=rng.choice([1, 4], n),
-        lanes=rng.choice([1, 4], n),
-        pe_mem_kib=rng.choice([0.25, 2.0, 16.0], n),
-        core_mem_kib=rng.choice([64.0, 512.0, 4096.0], n),
-        bandwidth_gbps=rng.choice([0.5, 32.0], n),
-        dataflow=rng.integers(0, 3, n),
-        dtype=rng.integers(0, 4, n),
-        node_nm=rng.choice([45, 22, 7], n),
-        shared_onchip=rng.integers(0, 2, n).astype(bool),
-    )
-
-
-@pytest.mark.parametrize("mode", ["default", "scalesim"])
-def test_one_design_gives_the_batch_numbers_bit_for_bit(mode):
-    """Evaluating a design alone (the small-batch shortcuts: no key factorisation, one
-    dataflow, one node) gives exactly the numbers it gets inside a mixed batch, for every
-    total and per-layer array, on presets of every dataflow (with and without a
-    depthwise engine or a shared pool) and on designs that spill."""
-    presets = ("edgetpu", "eyeriss", "dpu-zcu102", "tpuv3")
-    singles = [
-        AcceleratorConfig.preset(p, dataflow=df) for p in presets for df in archgym.DATAFLOWS
-    ]
-    singles.append(AcceleratorConfig.preset("edgetpu", core_mem_kib=128.0, pe_mem_kib=0.05))
-    mixed = list(_random_batch(12, seed=3)) + singles
-    for wl in (W.load("mobilenet_v2"), _residual(56, 96)):
-        batch = simulate_batch(ConfigBatch.from_configs(mixed), wl, mode, per_layer=True)
-        for i, cfg in enumerate(singles, start=len(mixed) - len(singles)):
-            one = simulate_batch(cfg, wl, mode, per_layer=True)
-            assert one.keys() == batch.keys()
-            for key in one.keys():
-                assert np.array_equal(one[key][0], batch[key][i]), (cfg.name, cfg.dataflow, key)
-
-
-def test_a_table_of_workloads_gives_the_single_workload_numbers_bit_for_bit():
-    wls = [W.load("mobilenet_v2"), _residual(28, 64), _chain(28, 32, 3)]
-    table = archgym.costmodel.WorkloadTable.from_workloads(wls)
-    cb = _random_batch(30, seed=5)
-    widx = np.arange(30) % 3
-    for mode in ("default", "scalesim"):
-        mixed = simulate_batch(cb, table, mode, workload_index=widx)
-        for w, wl in enumerate(wls):
-            alone = simulate_batch(cb.take(widx == w), wl, mode)
-            for key in alone.keys():
-                assert np.array_equal(alone[key], mixed[key][widx == w]), (mode, w, key)
-
-
 # ------------------------------------------------------------------------------------------
 # Core-memory tiling: streamed weights against an input larger than the room
 # ------------------------------------------------------------------------------------------
@@ -538,3 +487,54 @@ def test_refetched_bytes_are_paid_in_latency_and_energy_alike():
     # the link is the bottleneck: the stall grows by the transfer time of those bytes
     cycles_per_byte = base.freq_mhz / (base.bandwidth_gbps * 1000.0)
     assert tight.stall_cycles - fits.stall_cycles == pytest.approx(more * cycles_per_byte)
+
+
+def _random_batch(n: int, seed: int) -> ConfigBatch:
+    rng = np.random.default_rng(seed)
+    return ConfigBatch.from_arrays(
+        rows=rng.choice([8, 32, 128], n),
+        cols=rng.choice([8, 32, 128], n),
+        cores=rng.choice([1, 4], n),
+        lanes=rng.choice([1, 4], n),
+        pe_mem_kib=rng.choice([0.25, 2.0, 16.0], n),
+        core_mem_kib=rng.choice([64.0, 512.0, 4096.0], n),
+        bandwidth_gbps=rng.choice([0.5, 32.0], n),
+        dataflow=rng.integers(0, 3, n),
+        dtype=rng.integers(0, 4, n),
+        node_nm=rng.choice([45, 22, 7], n),
+        shared_onchip=rng.integers(0, 2, n).astype(bool),
+    )
+
+
+@pytest.mark.parametrize("mode", ["default", "scalesim"])
+def test_one_design_gives_the_batch_numbers_bit_for_bit(mode):
+    """Evaluating a design alone (the small-batch shortcuts: no key factorisation, one
+    dataflow, one node) gives exactly the numbers it gets inside a mixed batch, for every
+    total and per-layer array, on presets of every dataflow (with and without a
+    depthwise engine or a shared pool) and on designs that spill."""
+    presets = ("edgetpu", "eyeriss", "dpu-zcu102", "tpuv3")
+    singles = [
+        AcceleratorConfig.preset(p, dataflow=df) for p in presets for df in archgym.DATAFLOWS
+    ]
+    singles.append(AcceleratorConfig.preset("edgetpu", core_mem_kib=128.0, pe_mem_kib=0.05))
+    mixed = list(_random_batch(12, seed=3)) + singles
+    for wl in (W.load("mobilenet_v2"), _residual(56, 96)):
+        batch = simulate_batch(ConfigBatch.from_configs(mixed), wl, mode, per_layer=True)
+        for i, cfg in enumerate(singles, start=len(mixed) - len(singles)):
+            one = simulate_batch(cfg, wl, mode, per_layer=True)
+            assert one.keys() == batch.keys()
+            for key in one.keys():
+                assert np.array_equal(one[key][0], batch[key][i]), (cfg.name, cfg.dataflow, key)
+
+
+def test_a_table_of_workloads_gives_the_single_workload_numbers_bit_for_bit():
+    wls = [W.load("mobilenet_v2"), _residual(28, 64), _chain(28, 32, 3)]
+    table = archgym.costmodel.WorkloadTable.from_workloads(wls)
+    cb = _random_batch(30, seed=5)
+    widx = np.arange(30) % 3
+    for mode in ("default", "scalesim"):
+        mixed = simulate_batch(cb, table, mode, workload_index=widx)
+        for w, wl in enumerate(wls):
+            alone = simulate_batch(cb.take(widx == w), wl, mode)
+            for key in alone.keys():
+                assert np.array_equal(alone[key], mixed[key][widx == w]), (mode, w, key)
