@@ -792,9 +792,13 @@ def _evaluate(
             spill, act_el = spill[pinv], act_el[pinv]
             # streamed weights that meet an input larger than the room: re-fetch the
             # cheaper operand once per tile of the other (the core-memory tiling)
-            act_el = act_el + _refetch_traffic(
-                w_stream, A["input_elems"][ws], A["groups"][ws], cap_el[:, None]
-            )
+            tiled = cap_el < _refetch_bound(table)[ws]  # cheap pre-filter (most: no)
+            if tiled.any():
+                t = np.flatnonzero(tiled)
+                wt = ws[t]
+                act_el[t] += _refetch_traffic(
+                    w_stream[t], A["input_elems"][wt], A["groups"][wt], cap_el[t, None]
+                )
         dram_el = w_stream + act_el + io_s
         comp_l = m["compute"][inv[sel]]
         stall_l = np.maximum((dram_el - io_s) * (bs * cps) - comp_l, 0.0) + io_s * (bs * cps)
@@ -1090,6 +1094,18 @@ def _activation_spills(
     tiles = np.where(band > cap_el, np.ceil(band / cap_el), 1.0)
     read = (read + net_in) * tiles - net_in
     return frac > 0.0, write + read
+
+
+def _refetch_bound(table: WorkloadTable) -> np.ndarray:
+    """``(n_workloads,)`` the largest ``min(weights, input) / groups`` of any layer: a room
+    at least this large never re-fetches (:func:`_refetch_traffic`). Cached on the table."""
+    cached = table.__dict__.get("_refetch_bound")
+    if cached is None:
+        A = table.arrays
+        g = np.maximum(A["groups"], 1.0)
+        cached = (np.minimum(A["weight_elems"], A["input_elems"]) / g).max(axis=1)
+        table.__dict__["_refetch_bound"] = cached  # a WorkloadTable is immutable
+    return cached
 
 
 def _refetch_traffic(
