@@ -117,8 +117,14 @@ the whole stream in the fixed order, one access a MAC in a grouped order.
 
 **Energy**: MACs x MAC energy (by datatype), PE accesses x bytes x the PE memory's
 per-byte energy, core reads and writes x the core memory's per-byte read and write
-energy (off-chip loads and stores also pass through the core memory, one access a byte), vector ops x the vector-op energy, off-chip bytes x DRAM energy, and leakage
-(SRAM bits and MAC logic) over the latency. SRAM energy per access is a CACTI-7 fit in
+energy (off-chip loads and stores also pass through the core memory, one access a
+byte), vector ops x the vector-op energy, off-chip bytes x DRAM energy, and leakage
+(SRAM bits and MAC logic) over the latency. The MAC energy includes its 32-bit
+accumulation: the adder and the register at its output, written every MAC in every
+dataflow (the accumulator of an ``os`` PE, the partial sum a ``ws`` / ``is`` PE passes
+on), so it is part of a MAC and not charged as a memory access; a PE memory is charged
+where a loop order reads it (a latched stationary value once, a PE cycling through
+several tiles every MAC). SRAM energy per access is a CACTI-7 fit in
 the memory's size and port width (a PE memory's port is one MAC step, ``lanes``
 elements; the core memory's is ``sram.core_width_bits``). Every on-chip energy scales
 with the design's technology node ``node_nm`` (Stillmaker & Baas); off-chip energy does
