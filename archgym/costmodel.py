@@ -117,8 +117,14 @@ the whole stream in the fixed order, one access a MAC in a grouped order.
 
 **Energy**: MACs x MAC energy (by datatype), PE accesses x bytes x the PE memory's
 per-byte energy, core reads and writes x the core memory's per-byte read and write
-energy (off-chip loads and stores also pass through the core memory, one access a byte), vector ops x the vector-op energy, off-chip bytes x DRAM energy, and leakage
-(SRAM bits and MAC logic) over the latency. SRAM energy per access is a CACTI-7 fit in
+energy (off-chip loads and stores also pass through the core memory, one access a
+byte), vector ops x the vector-op energy, off-chip bytes x DRAM energy, and leakage
+(SRAM bits and MAC logic) over the latency. The MAC energy includes its 32-bit
+accumulation: the adder and the register at its output, written every MAC in every
+dataflow (the accumulator of an ``os`` PE, the partial sum a ``ws`` / ``is`` PE passes
+on), so it is part of a MAC and not charged as a memory access; a PE memory is charged
+where a loop order reads it (a latched stationary value once, a PE cycling through
+several tiles every MAC). SRAM energy per access is a CACTI-7 fit in
 the memory's size and port width (a PE memory's port is one MAC step, ``lanes``
 elements; the core memory's is ``sram.core_width_bits``). Every on-chip energy scales
 with the design's technology node ``node_nm`` (Stillmaker & Baas); off-chip energy does
@@ -849,9 +855,13 @@ def _evaluate(
             spill, act_el = spill[pinv], act_el[pinv]
             # streamed weights that meet an input larger than the room: re-fetch the
             # cheaper operand once per tile of the other (the core-memory tiling)
-            act_el = act_el + _refetch_traffic(
-                w_stream, A["input_elems"][ws], A["groups"][ws], cap_el[:, None]
-            )
+            tiled = cap_el < _refetch_bound(table)[ws]  # cheap pre-filter (most: no)
+            if tiled.any():
+                t = np.flatnonzero(tiled)
+                wt = ws[t]
+                act_el[t] += _refetch_traffic(
+                    w_stream[t], A["input_elems"][wt], A["groups"][wt], cap_el[t, None]
+                )
         dram_el = w_stream + act_el + io_s
         comp_l = m["compute"][inv[sel]]
         stall_l = np.maximum((dram_el - io_s) * (bs * cps) - comp_l, 0.0) + io_s * (bs * cps)
@@ -1147,6 +1157,18 @@ def _activation_spills(
     tiles = np.where(band > cap_el, np.ceil(band / cap_el), 1.0)
     read = (read + net_in) * tiles - net_in
     return frac > 0.0, write + read
+
+
+def _refetch_bound(table: WorkloadTable) -> np.ndarray:
+    """``(n_workloads,)`` the largest ``min(weights, input) / groups`` of any layer: a room
+    at least this large never re-fetches (:func:`_refetch_traffic`). Cached on the table."""
+    cached = table.__dict__.get("_refetch_bound")
+    if cached is None:
+        A = table.arrays
+        g = np.maximum(A["groups"], 1.0)
+        cached = (np.minimum(A["weight_elems"], A["input_elems"]) / g).max(axis=1)
+        table.__dict__["_refetch_bound"] = cached  # a WorkloadTable is immutable
+    return cached
 
 
 def _overhead_per_workload(
