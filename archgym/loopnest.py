@@ -2,7 +2,8 @@
 
 A MAC layer is ``groups`` GEMMs ``O[M, N] += I[M, K] W[N, K]`` with ``M = px`` output
 pixels, ``N = F`` filters and ``K = W`` reduction elements (``lanes`` of them a MAC step).
-Each dataflow puts two of the three dimensions on the array and streams the third:
+Each dataflow puts two of the three dimensions on the array and streams the third (the
+entries of :mod:`archgym.dataflows`, which the code below reads):
 
 ========  =============  ==============  =========  ====================  ===================
 dataflow  array rows     array columns   streamed   stationary operand    row / column operand
