@@ -220,8 +220,10 @@ def layer_traffic(
     Sr, Sc, _ = dataflows.on_array(df, px, F, Wl)
     fr = np.ceil(Sr / R)
     fc = np.ceil(Sc / C)
-    gemm = [lay.get(f"gemm_{k}") for k in GEMM_FIELDS]
-    w_el, i_el, o_el, macs = gemm_sizes(lay, scalesim) if any(a is None for a in gemm) else gemm
+    if all(f"gemm_{k}" in lay for k in GEMM_FIELDS):
+        w_el, i_el, o_el, macs = (lay[f"gemm_{k}"] for k in GEMM_FIELDS)
+    else:
+        w_el, i_el, o_el, macs = gemm_sizes(lay, scalesim)
     tr = core_traffic(df, fr, fc, w_el, i_el, o_el, depth, macs, pe_cost)
     return {
         "weight_read": np.where(is_mac, tr["weight_read"], 0.0),
