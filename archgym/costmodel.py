@@ -764,7 +764,10 @@ def _evaluate(
     )
     R, C, lanes, cores = kcol(cb.rows), kcol(cb.cols), kcol(cb.lanes), kcol(cb.cores)
     df_u, pack_u = cb.dataflow[first], cb.pack_groups[first][:, None]
-    dw_pix, dw_ch = kcol(cb.dw_pixels), kcol(cb.dw_channels)
+    pack_u = None if pack_u.all() else pack_u  # None: every design packs its groups
+    has_dw = cb.dw_pixels[first].any()  # None: no design has a depthwise engine
+    dw_pix = kcol(cb.dw_pixels) if has_dw else None
+    dw_ch = kcol(cb.dw_channels) if has_dw else None
     m = _by_dataflow(
         df_u,
         lambda s: _mapping(
@@ -776,9 +779,9 @@ def _evaluate(
             {f: _rows(v, s) for f, v in lay_u.items()},
             opts,
             scalesim,
-            pack=pack_u[s],
-            dw_pix=dw_pix[s],
-            dw_ch=dw_ch[s],
+            pack=None if pack_u is None else pack_u[s],
+            dw_pix=None if dw_pix is None else dw_pix[s],
+            dw_ch=None if dw_ch is None else dw_ch[s],
         ),
     )
     compute_u = m["compute"].sum(axis=1)
