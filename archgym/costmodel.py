@@ -871,7 +871,9 @@ def _evaluate(
         stall_t[sel] = stall_l.sum(axis=1)
         dram_b_t[sel] = dram_el.sum(axis=1) * b[sel]
 
-    host = None if scalesim else _host_ops(cb, table, wi, m["compute"][inv], m["mac"][inv])
+    host = None  # (the (n, L) cycles are gathered only when some design has host ops)
+    if not scalesim and cb.host_ops is not None and cb.host_ops.any():
+        host = _host_ops(cb, table, wi, m["compute"][inv], m["mac"][inv])
     if host is not None:  # ops the chip leaves to its host CPU: host time is overhead
         compute_t = compute_t - host["removed"]
         overhead_t = overhead_t + host["cycles"]
