@@ -197,7 +197,9 @@ class HardwareSpace:
         self.base_doc = base_doc
         base_values = self.base_config.to_dict()
         self.base: dict[str, Any] = {}
-        for f in HARDWARE_FIELDS:
+        # knob fields, then the fields no knob sets (the chip's host ops and call batch):
+        # every field the batch does not name would take the edgetpu preset's value
+        for f in (*HARDWARE_FIELDS, "host_ops", "host_gbps", "host_switch_us", "max_batch"):
             v = base_values[f]
             if f == "dataflow":
                 v = DATAFLOWS.index(v)
