@@ -151,7 +151,7 @@ import numpy as np
 
 from . import dataflows
 from .accelerator import DATAFLOWS, DTYPES, AcceleratorConfig, ConfigBatch, as_batch
-from .loopnest import OPERAND_FIELDS, layer_traffic, stationary_depth
+from .loopnest import GEMM_FIELDS, OPERAND_FIELDS, gemm_sizes, layer_traffic, stationary_depth
 from .technology import Technology, load_technology
 
 __all__ = [
@@ -376,8 +376,9 @@ class WorkloadTable:
         per table: ``macs`` and ``macs_scalesim`` (total MACs, ``(n_workloads,)``),
         ``weight_elems`` (total parameters), ``io`` (network input and output elements,
         ``(n_workloads, max_layers)``), ``io_total``, ``act`` (input plus output elements
-        of each layer), ``act_max``, ``net_in`` (the network input a layer reads) and
-        ``is_concat``."""
+        of each layer), ``act_max``, ``net_in`` (the network input a layer reads),
+        ``is_concat``, and ``gemm_<name>`` / ``gemm_<name>_scalesim`` for the names of
+        ``loopnest.GEMM_FIELDS`` (each GEMM's operand sizes and MACs, all groups)."""
         A = self.arrays
         act = A["input_elems"] + A["output_elems"]
         io = np.where(self.is_first, A["input_elems"], 0.0) + np.where(
@@ -396,6 +397,10 @@ class WorkloadTable:
             "net_in": np.where(self.is_first, A["input_elems"], 0.0),
             "is_concat": self.kind == KIND_CODES.get("concat", -99),
         }
+        for scalesim in (False, True):  # the GEMM operand sizes (archgym.loopnest)
+            sizes = gemm_sizes(A, scalesim)
+            for f, v in zip(GEMM_FIELDS, sizes, strict=True):
+                out[f"gemm_{f}{'_scalesim' if scalesim else ''}"] = v
         for v in out.values():
             v.setflags(write=False)
         return out
@@ -604,10 +609,11 @@ def _by_dataflow(
     fn: Callable[[slice], dict[str, np.ndarray]],
 ) -> dict[str, np.ndarray]:
     """Run ``fn`` on each run of distinct designs that share one dataflow and stack the
-    ``(rows, L)`` results. ``df``: ``(k,)`` the dataflow codes of the distinct designs,
-    sorted (:func:`_distinct` with the dataflow as the leading key column). Within one
-    dataflow its rules pick whole arrays (``archgym.dataflows``): no per-element choice
-    between the three, which is most of the work of a mixed batch."""
+    ``(rows, L)`` results in order. ``df``: ``(k,)`` the dataflow codes of the distinct
+    designs, best sorted (:func:`_distinct` with the dataflow as the leading key column:
+    one run per dataflow). Within one dataflow its rules pick whole arrays
+    (``archgym.dataflows``): no per-element choice between the three, which is most of
+    the work of a mixed batch."""
     cuts = np.flatnonzero(df[1:] != df[:-1]) + 1
     if cuts.size == 0:
         return fn(slice(None))
@@ -653,6 +659,11 @@ def _traffic(
     need = ("groups", "px_scalesim" if scalesim else "px", "F", "W", "input_elems", "output_elems")
     lay = {f: _workload_rows(table, table.arrays[f], w) for f in need}
     lay.update(is_mac=_workload_rows(table, table.is_mac, w))
+    pw = table.per_workload
+    for f in GEMM_FIELDS:
+        lay[f"gemm_{f}"] = _workload_rows(
+            table, pw[f"gemm_{f}{'_scalesim' if scalesim else ''}"], w
+        )
     R, C, lanes, df = col(cb.rows), col(cb.cols), col(cb.lanes), cb.dataflow[first]
     depth_u = None if scalesim else col(depth)
     cost_u = None if scalesim else col(cost)
@@ -1267,7 +1278,7 @@ def _activation_spills(
     write = np.where(is_last, 0.0, spilled)
     reads = plan["reads"][ws]  # (n, L, K)
     n, L, K = reads.shape
-    got = np.take_along_axis(spilled, np.clip(reads, 0, None).reshape(n, L * K), axis=1)
+    got = spilled[np.arange(n)[:, None], np.maximum(reads, 0).reshape(n, L * K)]
     read = np.where(reads >= 0, got.reshape(n, L, K), 0.0).sum(axis=2)
     # a dense convolution whose row band does not fit splits its output channels and
     # re-reads its (off-chip) input band once per channel tile
@@ -1389,28 +1400,33 @@ def area_mm2(
     tech = tech or load_technology()
     node = cb.node_nm
     macs = (cb.rows * cb.cols * cb.cores * cb.lanes).astype(np.float64)
-    a_mac = macs * tech.mac_area_um2[cb.dtype] * tech.pe_logic_overhead
+    mac_um2 = tech.mac_area_um2[cb.dtype]
+    a_mac = macs * mac_um2 * tech.pe_logic_overhead
     a_mem = tech.sram_area_um2(
         cb.cores * (cb.rows * cb.cols * cb.pe_mem_kib + cb.core_mem_kib) * 1024.0
     )  # 45 nm
-    a_vec = cb.cores * cb.cols * cb.lanes * tech.vector_lane_area_um2
-    dw_macs = (cb.cores * cb.dw_pixels * cb.dw_channels).astype(np.float64)
-    a_dw = dw_macs * tech.mac_area_um2[cb.dtype] * tech.pe_logic_overhead
+    a_logic = a_mac + cb.cores * cb.cols * cb.lanes * tech.vector_lane_area_um2
+    assert cb.dw_pixels is not None and cb.dw_channels is not None
+    if cb.dw_pixels.any():  # depthwise engines (none: their area is zero)
+        dw_macs = (cb.cores * cb.dw_pixels * cb.dw_channels).astype(np.float64)
+        a_logic = a_logic + dw_macs * mac_um2 * tech.pe_logic_overhead
     a_io = cb.bandwidth_gbps * offchip_area_mm2_per_gbps(tech) * 1e6
     return (
-        (a_mac + a_vec + a_dw) * tech.logic_area_factor(node)
-        + a_mem * tech.sram_area_factor(node)
-        + a_io
+        a_logic * tech.logic_area_factor(node) + a_mem * tech.sram_area_factor(node) + a_io
     ) * 1e-6
 
 
 def offchip_area_mm2_per_gbps(tech: Technology) -> float:
     """Silicon area of the off-chip interface (PHY and controller) per GB/s of bandwidth
     (``offchip_interface.area_mm2_per_gbps`` of the technology table)."""
+    got = tech.__dict__.get("_offchip_area_mm2_per_gbps")
+    if got is not None:
+        return got
     sec = tech.raw.get("offchip_interface")
     if not sec or "area_mm2_per_gbps" not in sec:
         raise ValueError("technology.yaml: offchip_interface.area_mm2_per_gbps is missing")
-    return float(sec["area_mm2_per_gbps"])
+    got = tech.__dict__["_offchip_area_mm2_per_gbps"] = float(sec["area_mm2_per_gbps"])
+    return got
 
 
 # ------------------------------------------------------------------------------------------
