@@ -384,7 +384,7 @@ def main() -> None:
             print(markdown(table, budgets, wall_s))
         print()
     if args.transfer and "bo" in agents:
-        from archgym.experiments.transfer import transfer_study
+        from archgym.experiments.transfer_studies import transfer_study
 
         res = transfer_study(
             "hw-mobilenet_v2-area-loose",

@@ -25,29 +25,14 @@ normalised to the reference range, ``(o - low) / (high - low)`` clipped to ``[-1
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
-from archgym.scenarios import DEFAULT, Evaluation, Scenario, load
+from archgym.scenarios import Evaluation, Scenario, resolve_scenario
 from archgym.scenarios.evaluation import RewardModel
 
 __all__ = ["resolve_scenario", "RewardModel", "MetricFeatures", "evaluation_info"]
-
-
-def resolve_scenario(
-    scenario: str | Scenario | Mapping[str, Any] | None, overrides: Mapping[str, Any]
-) -> Scenario:
-    """A :class:`Scenario` from a catalog id (default :data:`archgym.scenarios.DEFAULT`),
-    a scenario or a document, with catalog overrides (budgets, ...) applied."""
-    if scenario is None:
-        scenario = DEFAULT
-    if isinstance(scenario, Scenario) and not overrides:
-        return scenario
-    if isinstance(scenario, Mapping) and not overrides:
-        return Scenario.from_dict(scenario)
-    return load(scenario, **dict(overrides))
 
 
 class MetricFeatures:

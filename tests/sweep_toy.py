@@ -66,6 +66,7 @@ class ToyScenario:
         )
         self.budgets = {"area_mm2": float(area_mm2)}
         self.n_objectives = 2 if multi else 1
+        self.num_objectives = self.n_objectives  # archgym.agents.problem.Problem
         self.objective_columns = ["objective_latency_ms", "accuracy"] if multi else ["objective"]
         self.ref_point = np.array([-10.0, 0.0]) if multi else None
 

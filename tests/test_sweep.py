@@ -367,3 +367,10 @@ def test_each_worker_gets_its_share_of_the_cores(tmp_path: Path) -> None:
     assert all(frames_equal(a, b, ignore=ignore) for a, b in logs.values())
     with pytest.raises(SweepError):
         sweep(cfg, tmp_path / "bad", threads=0)
+
+
+def test_malformed_yaml_configuration_is_a_sweep_error(tmp_path: Path) -> None:
+    path = tmp_path / "broken.yaml"
+    path.write_text("budget: [10,\nseeds: 2\n")
+    with pytest.raises(SweepError, match="broken.yaml: invalid YAML"):
+        load_config(path)

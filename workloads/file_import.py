@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from archgym._io import load_yaml
+
 from .layers import (
     LAYER_TYPES,
     Activation,
@@ -490,11 +492,11 @@ def from_file(path: str | Path) -> Workload:
     try:
         if suffix == ".json":
             data = json.loads(text)
-        else:
-            import yaml
-
-            data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except (ValueError, ImportError) as exc:  # json.JSONDecodeError and yaml.YAMLError
+        else:  # the safe loader; ``text`` ends with a newline, so it is never a file name
+            data = load_yaml(text, what=f"{p}: cannot parse", error=WorkloadError)
+    except WorkloadError:
+        raise
+    except ValueError as exc:  # json.JSONDecodeError
         raise WorkloadError(f"{p}: cannot parse: {exc}") from exc
     except Exception as exc:  # noqa: BLE001 - any parser failure (deep nesting, ...)
         raise WorkloadError(f"{p}: cannot parse: {type(exc).__name__}: {exc}") from exc

@@ -1,6 +1,6 @@
 """Names to objects: scenarios by id or document, agents by name; nothing is imported.
 
-Scenarios are given by id (``archgym.scenarios.load``; a scenario object that is not in
+Scenarios are given by id (:func:`archgym.scenarios.resolve_scenario`; a scenario object that is not in
 the catalog, such as one read from a YAML file, is stored as its full document) and agents
 by name (``archgym.agents.make``). Nothing named in a ``settings.json`` is ever imported:
 your own scenarios and agents are registered from your own Python
@@ -16,32 +16,7 @@ from typing import Any
 from .rundir import load_run
 from .spec import RunResult, _encode_setting
 
-__all__ = ["resolve_scenario", "resolve_agent"]
-
-
-def resolve_scenario(
-    scenario_id: str,
-    overrides: Mapping[str, Any] | None = None,
-    definition: Mapping[str, Any] | None = None,
-) -> Any:
-    """Build a scenario from its id or its stored document; never imports code.
-
-    Args:
-        scenario_id: A catalog id or an id registered with ``archgym.scenarios.register``
-            (a ``"module:attr"`` string is refused with a clear error, never imported).
-        overrides: Keyword overrides (e.g. budgets) passed to the loader or factory.
-        definition: A scenario document (``Scenario.to_dict()``) to load instead of the id.
-
-    Returns:
-        The scenario object.
-
-    Raises:
-        ScenarioError: an unknown id (or an import path), a malformed document.
-    """
-    overrides = dict(overrides or {})
-    from archgym import scenarios
-
-    return scenarios.load(dict(definition) if definition is not None else scenario_id, **overrides)
+__all__ = ["resolve_agent"]
 
 
 def _scenario_record(scenario: Any) -> tuple[str, dict[str, Any], dict[str, Any] | None]:

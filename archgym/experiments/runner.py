@@ -60,7 +60,7 @@ from .logs import (
     restore_knobs,
     write_json_atomic,
 )
-from .resolve import _agent_name, _scenario_record, resolve_agent, resolve_scenario
+from .resolve import _agent_name, _scenario_record, resolve_agent
 from .rundir import (
     LOCK_FILE,
     RunBusyError,
@@ -80,7 +80,7 @@ __all__ = [
     "run",
     "run_spec",
     "load_run",
-    "resolve_scenario",
+    "resolve_scenario",  # noqa: F822 - a lazy attribute (__getattr__ below)
     "resolve_agent",
     "scenario_info",
     "default_run_dir",
@@ -166,6 +166,8 @@ def run_spec(
                 f"{directory} has a {LOG_CSV} but no {SETTINGS_JSON}; refusing to append to it"
             )
         if scenario is None:
+            from archgym.scenarios import resolve_scenario
+
             scenario = resolve_scenario(
                 spec.scenario, spec.scenario_overrides, spec.scenario_definition
             )
@@ -337,3 +339,13 @@ def _jsonable(value: Any) -> bool:
     if isinstance(value, Mapping):
         return all(_jsonable(v) for v in value.values())
     return False
+
+
+def __getattr__(name: str) -> Any:
+    # ``resolve_scenario`` is :func:`archgym.scenarios.resolve_scenario`, imported on first
+    # use: reading and analysing run logs does not need the scenarios (about 1 s to import).
+    if name == "resolve_scenario":
+        from archgym.scenarios import resolve_scenario
+
+        return resolve_scenario
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -168,10 +168,9 @@ def load_config(
     if isinstance(source, Mapping):
         doc = dict(source)
     else:
-        import yaml
+        from .._io import load_yaml
 
-        with open(source) as fh:
-            doc = yaml.safe_load(fh) or {}
+        doc = load_yaml(Path(source), what=f"sweep configuration {source}", error=SweepError) or {}
         if not isinstance(doc, Mapping):
             raise SweepError(
                 f"{source}: a sweep configuration is a mapping, got {type(doc).__name__}"
