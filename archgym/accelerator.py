@@ -14,9 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
+
+from .dataflows import DATAFLOWS as _DATAFLOWS
 
 __all__ = [
     "AcceleratorConfig",
@@ -31,15 +33,62 @@ __all__ = [
     "FieldSpec",
     "MAX_ONCHIP_KIB",
     "validate_fields",
+    "Acceptance",
+    "tile_acceptance",
+    "ACCEPTED",
+    "REJECTED_PE",
+    "REJECTED_CORE",
+    "HOST_OPS",
 ]
 
-#: Dataflows, in the order of their integer codes.
-DATAFLOWS: tuple[str, ...] = ("os", "ws", "is")
+#: Dataflows, in the order of their integer codes (the names of ``dataflows.REGISTRY``).
+DATAFLOWS: tuple[str, ...] = _DATAFLOWS
 #: Datatypes, in the order of their integer codes.
 DTYPES: tuple[str, ...] = ("int8", "bf16", "fp16", "fp32")
 #: Bytes per element of each datatype.
 DTYPE_BYTES: dict[str, int] = {"int8": 1, "bf16": 2, "fp16": 2, "fp32": 4}
 _DTYPE_BYTES_ARR = np.array([DTYPE_BYTES[d] for d in DTYPES], dtype=np.float64)
+
+
+#: Ops a chip may lack and leave to its host CPU (``AcceleratorConfig.host_ops``): every
+#: activation function of the workload IR (``archgym.workloads.layers.ACTIVATION_OPS``),
+#: then the softmax and layer-norm layer kinds.
+HOST_OPS: tuple[str, ...] = (
+    "relu",
+    "relu6",
+    "leaky_relu",
+    "hswish",
+    "hsigmoid",
+    "sigmoid",
+    "swish",
+    "silu",
+    "tanh",
+    "gelu",
+    "softmax",
+    "layernorm",
+)
+
+
+def host_ops_mask(value: str) -> int:
+    """The bitmask (bit ``i`` = ``HOST_OPS[i]``) of a comma-separated list of op names.
+
+    Raises:
+        ValueError: an unknown name (the message lists the allowed ones).
+    """
+    mask = 0
+    for part in value.split(","):
+        name = part.strip()
+        if not name:
+            continue
+        if name not in HOST_OPS:
+            raise ValueError(f"unknown host op {name!r}")
+        mask |= 1 << HOST_OPS.index(name)
+    return mask
+
+
+def host_ops_names(mask: int) -> str:
+    """The comma-separated op names of a ``host_ops`` bitmask, in ``HOST_OPS`` order."""
+    return ",".join(n for i, n in enumerate(HOST_OPS) if int(mask) >> i & 1)
 
 
 #: Technology nodes (nm) the technology table covers (``data/technology.yaml``, ``nodes``).
@@ -74,8 +123,10 @@ class FieldSpec:
     Kinds: ``"int"`` (an integer in ``lo..hi``; a float, even ``32.0``, is refused),
     ``"float"`` (a finite number in ``lo..hi``; ``lo_open`` excludes ``lo``), ``"choice"``
     (one of ``choices``: strings, given as the string or its integer code in a batch, or
-    numbers) and ``"bool"``. Adding a field to the template is one entry of
-    :data:`FIELD_SPECS` (and a dataclass field on both classes).
+    numbers), ``"bool"`` and ``"flags"`` (a subset of ``choices``: a comma-separated string
+    such as ``"sigmoid,tanh"``, ``""`` for none, or in a batch its integer bitmask).
+    Adding a field to the template is one entry of :data:`FIELD_SPECS` (and a dataclass
+    field on both classes).
     """
 
     name: str
@@ -96,6 +147,8 @@ class FieldSpec:
             return f"a finite number in {left}{self.lo:g}, {self.hi:g}]"
         if self.kind == "bool":
             return "True or False"
+        if self.kind == "flags":
+            return f"a comma-separated subset of {list(self.choices)} ('' for none)"
         return f"one of {list(self.choices)}"
 
 
@@ -123,6 +176,11 @@ FIELD_SPECS: tuple[FieldSpec, ...] = (
     ),
     FieldSpec("pack_groups", "bool", dtype=bool, why="pack small groups on the array"),
     FieldSpec("shared_onchip", "bool", dtype=bool, why="one on-chip pool for all data"),
+    FieldSpec(
+        "host_ops", "flags", choices=HOST_OPS, dtype=np.int64, why="ops left to the host CPU"
+    ),
+    FieldSpec("host_gbps", "float", 1e-3, 1e5, why="host CPU element-wise GB/s"),
+    FieldSpec("host_switch_us", "float", 0, 1e6, why="us a device-host-device switch"),
 )
 #: The specs by field name.
 SPECS: dict[str, FieldSpec] = {s.name: s for s in FIELD_SPECS}
@@ -130,6 +188,7 @@ SPECS: dict[str, FieldSpec] = {s.name: s for s in FIELD_SPECS}
 #: in KiB: 1 TiB.
 MAX_ONCHIP_KIB = float(1 << 30)
 
+_ACCEPTANCE_FIELDS = ("rows", "cols", "lanes", "pe_mem_kib", "core_mem_kib", "dtype")
 _INT_FIELDS = tuple(s.name for s in FIELD_SPECS if s.kind == "int")
 _FLOAT_FIELDS = tuple(s.name for s in FIELD_SPECS if s.kind == "float")
 
@@ -156,6 +215,8 @@ def _convert(spec: FieldSpec, value: Any, single: bool) -> np.ndarray:
         raise ConfigError(f"{field} must be a scalar or a 1-D array, got shape {arr.shape}")
     flat = arr.reshape(-1)
     kind = arr.dtype.kind
+    if spec.kind == "flags":
+        return _convert_flags(spec, flat, single, field).reshape(arr.shape)
     if kind == "O":  # Python objects: huge ints, mixed types, None, ...
         items = flat.tolist()
         conv = []
@@ -210,6 +271,41 @@ def _convert(spec: FieldSpec, value: Any, single: bool) -> np.ndarray:
     return arr.astype(spec.dtype)
 
 
+def _convert_flags(spec: FieldSpec, flat: np.ndarray, single: bool, field: str) -> np.ndarray:
+    """A ``"flags"`` field: comma-separated names (or, in a batch, integer bitmasks) as
+    ``int64`` bitmasks."""
+    out = np.empty(flat.shape, np.int64)
+    top = 1 << len(spec.choices)
+    for i, v in enumerate(flat.tolist()):
+        if isinstance(v, str):
+            try:
+                out[i] = _mask(spec, v)
+            except ValueError:
+                raise ConfigError(
+                    f"{field} must be {spec.rule()}; {_where(single, i, v)}"
+                ) from None
+        elif not single and isinstance(v, int | np.integer) and not isinstance(v, bool):
+            if not 0 <= v < top:
+                raise ConfigError(
+                    f"{field} must be {spec.rule()} (bitmasks 0..{top - 1}); {_where(single, i, v)}"
+                )
+            out[i] = v
+        else:
+            raise ConfigError(f"{field} must be {spec.rule()}; {_where(single, i, v)}")
+    return out
+
+
+def _mask(spec: FieldSpec, value: str) -> int:
+    mask = 0
+    for part in value.split(","):
+        name = part.strip()
+        if name:
+            if name not in spec.choices:
+                raise ValueError(name)
+            mask |= 1 << spec.choices.index(name)
+    return mask
+
+
 def _scalar(spec: FieldSpec, v: Any) -> tuple[bool, Any]:
     """A Python value of an object array: ``(acceptable, value in the batch's form)``;
     out-of-range numbers that fit the dtype are left to the range check."""
@@ -255,31 +351,83 @@ def _check_ranges(arrays: Mapping[str, np.ndarray], single: bool) -> None:
             )
 
 
+class Acceptance(NamedTuple):
+    """Whether the memories of a batch of designs hold one tile (:func:`tile_acceptance`).
+
+    Attributes:
+        code: ``(n,)`` int64: :data:`ACCEPTED` (0), :data:`REJECTED_PE` (1: the PE-local
+            memory is too small; checked first) or :data:`REJECTED_CORE` (2: the core
+            memory is too small).
+        need_pe_kib: ``(n,)`` float64 smallest PE-local memory that holds one tile.
+        need_core_kib: ``(n,)`` float64 smallest core memory that holds one tile.
+    """
+
+    code: np.ndarray
+    need_pe_kib: np.ndarray
+    need_core_kib: np.ndarray
+
+    @property
+    def accepted(self) -> np.ndarray:
+        """``(n,)`` bool."""
+        return self.code == ACCEPTED
+
+
+#: Acceptance codes of :class:`Acceptance`.
+ACCEPTED, REJECTED_PE, REJECTED_CORE = 0, 1, 2
+
+
+def tile_acceptance(values: Mapping[str, Any], n: int | None = None) -> Acceptance:
+    """The accelerator's acceptance check, vectorised and non-raising: the one rule that
+    :func:`validate_fields` (hence :class:`AcceleratorConfig` and
+    :meth:`ConfigBatch.validate`) raises on and that a scenario turns into infeasible rows.
+
+    Args:
+        values: ``rows``, ``cols``, ``lanes``, ``pe_mem_kib``, ``core_mem_kib`` and
+            ``dtype`` (integer codes into :data:`DTYPES`), each a scalar or an ``(n,)`` array.
+        n: the batch length the scalars broadcast to (default: the arrays' common length).
+
+    Returns:
+        The :class:`Acceptance` of each design, arrays of shape ``(n,)``.
+    """
+    keys = _ACCEPTANCE_FIELDS
+    arrs = {k: np.asarray(values[k]) for k in keys}
+    if n is None:
+        shape = np.broadcast_shapes(*(a.shape for a in arrs.values()))
+        n = shape[0] if shape else 1
+    b = _DTYPE_BYTES_ARR[arrs["dtype"].astype(np.int64)]
+    need_pe = np.broadcast_to(min_pe_mem_kib(arrs["lanes"], b), (n,))
+    need_core = np.broadcast_to(
+        min_core_mem_kib(arrs["rows"], arrs["cols"], arrs["lanes"], b), (n,)
+    )
+    code = np.zeros(n, np.int64)
+    code[np.broadcast_to(arrs["core_mem_kib"] < need_core, (n,))] = REJECTED_CORE
+    code[np.broadcast_to(arrs["pe_mem_kib"] < need_pe, (n,))] = REJECTED_PE
+    return Acceptance(code, need_pe, need_core)
+
+
 def _check_memories(arrays: Mapping[str, np.ndarray], single: bool) -> None:
-    """The memories hold one tile, and all of them together at most 1 TiB (float64
-    arithmetic: exact far beyond these bounds, no integer overflow)."""
+    """The memories hold one tile (:func:`tile_acceptance`), and all of them together at
+    most 1 TiB (float64 arithmetic: exact far beyond these bounds, no integer overflow)."""
     rows, cols = arrays["rows"].astype(np.float64), arrays["cols"].astype(np.float64)
     cores, lanes = arrays["cores"].astype(np.float64), arrays["lanes"].astype(np.float64)
     pe, core = arrays["pe_mem_kib"], arrays["core_mem_kib"]
-    b = _DTYPE_BYTES_ARR[arrays["dtype"].astype(np.int64)]
-    need_pe = min_pe_mem_kib(lanes, b)
-    bad = np.flatnonzero(pe < need_pe)
+    acc = tile_acceptance(arrays, len(rows))
+    bad = np.flatnonzero(acc.code == REJECTED_PE)
     if bad.size:
         i = int(bad[0])
         raise ConfigError(
             f"{_name('pe_mem_kib', single)} is too small to hold one tile "
             f"(lanes={int(lanes[i])}, dtype={DTYPES[int(arrays['dtype'][i])]}): "
-            f"{_where(single, i, float(pe[i]))} KiB, needs >= {float(need_pe[i]):.4g} KiB"
+            f"{_where(single, i, float(pe[i]))} KiB, needs >= {float(acc.need_pe_kib[i]):.4g} KiB"
         )
-    need_core = min_core_mem_kib(rows, cols, lanes, b)
-    bad = np.flatnonzero(core < need_core)
+    bad = np.flatnonzero(acc.code == REJECTED_CORE)
     if bad.size:
         i = int(bad[0])
         raise ConfigError(
             f"{_name('core_mem_kib', single)} is too small to hold one tile of a "
             f"{int(rows[i])}x{int(cols[i])} array (lanes={int(lanes[i])}, "
             f"dtype={DTYPES[int(arrays['dtype'][i])]}): {_where(single, i, float(core[i]))} "
-            f"KiB, needs >= {float(need_core[i]):.4g} KiB"
+            f"KiB, needs >= {float(acc.need_core_kib[i]):.4g} KiB"
         )
     total = rows * cols * cores * pe + cores * core
     bad = np.flatnonzero(~(total <= MAX_ONCHIP_KIB))
@@ -300,6 +448,8 @@ def _python_value(spec: FieldSpec, v: Any) -> Any:
         return float(v)
     if spec.kind == "bool":
         return bool(v)
+    if spec.kind == "flags":
+        return ",".join(n for i, n in enumerate(spec.choices) if int(v) >> i & 1)
     if isinstance(spec.choices[0], str):
         return spec.choices[int(v)]
     return type(spec.choices[0])(v)
@@ -385,6 +535,19 @@ class AcceleratorConfig:
             parameters and activations (the Edge TPU's ~8 MB): the compiler keeps room for
             the live activations first and caches parameters in all the rest. Without it,
             parameters get only the PE-local memories and activations the core memories.
+        host_ops: the ops the chip cannot run, which its compiler leaves to the host CPU,
+            as a comma-separated subset of :data:`HOST_OPS` (``""``: none, the default).
+            A layer with such an activation (its own or fused) or of such a kind runs on
+            the host, and so does an element-wise layer reading a host layer's output (its
+            input arrives unquantised, in float). Each host stretch costs a round trip
+            (``host_switch_us``) and host passes over its tensors (``host_gbps``); see
+            ``archgym.costmodel``. FPGA DPUs leave sigmoid to the ARM CPU (``dpu-zcu102``).
+        host_gbps: the host CPU's effective bandwidth for element-wise ops: bytes of the
+            chip's datatype one host core streams through one element-wise pass a second
+            (used only with ``host_ops``).
+        host_switch_us: the time of one device -> host -> device round trip, in
+            microseconds: the extra device-program invocation and synchronisation a host
+            stretch splits off (used only with ``host_ops``).
         name: an optional label (not part of the design).
 
     Raises:
@@ -407,6 +570,9 @@ class AcceleratorConfig:
     dw_channels: int = 0
     pack_groups: bool = True
     shared_onchip: bool = False
+    host_ops: str = ""
+    host_gbps: float = 1.0
+    host_switch_us: float = 0.0
     name: str = ""
 
     def __post_init__(self) -> None:
@@ -488,6 +654,12 @@ class AcceleratorConfig:
                 else ""
             )
             + ("" if self.pack_groups else ", no group packing")
+            + (
+                f", host CPU runs {self.host_ops} ({self.host_gbps:g} GB/s, "
+                f"{self.host_switch_us:g} us a switch)"
+                if self.host_ops
+                else ""
+            )
         )
 
 
@@ -639,13 +811,32 @@ PRESETS: dict[str, AcceleratorConfig] = {
     #   channel_parallel 16 bytes [UG1414]. pe_mem_kib is the template's minimum: weights
     #   stream from DDR layer by layer, the DPU keeps no network in on-chip memory.
     # * bandwidth_gbps = 21.3: the PS DDR4, 64 bits at 2666 MT/s [UG1182], shared with the
-    #   CPU. Not expressible: squeeze-and-excitation's gate, a sigmoid (PG338's DPU has ReLU,
-    #   ReLU6, leaky ReLU and hard sigmoid only), runs on the board's ARM CPU with the gated
-    #   multiply, so networks with SE are predicted too fast (the residual follows the gated
-    #   maps' size: benchmarks/validate_accel_nasbench.py); the ALU engine also runs
-    #   pooling and element-wise ops (the
-    #   template's vector unit is cols x lanes wide); instruction fetch; FPGA fabric (the
-    #   area and energy are those of an ASIC of the same datapath; the ZU9EG is 16 nm).
+    #   CPU.
+    # * host_ops = "sigmoid": the Accel-NASBench models were compiled with Vitis AI 2.5 for
+    #   DPUCZDX8G_ISA1_B4096 [ANB: github.com/afzalxo/ANB-DatasetCollection README] and gate
+    #   squeeze-and-excitation with torch.nn.Sigmoid [ANB: models/ops/misc.py]. The DPU has
+    #   ReLU, ReLU6, leaky ReLU, hard-swish and hard-sigmoid but no sigmoid [UG1414 v3.5,
+    #   "Currently Supported Operators"]; "the sigmoid operator is not supported ... will be
+    #   executed in the CPU" (Xilinx, github.com/Xilinx/Vitis-AI/issues/1024, 2022).
+    #   Unsupported ops are not quantised (Vitis-AI#320), so the gate reaches the
+    #   channel-wise multiply in float and the multiply is left to the CPU too (on this DPU
+    #   target, element-wise multiplies after an unquantised part go to the CPU unless quant
+    #   stubs are added: Vitis-AI#1006); each SE block is DPU -> CPU (fix2float, sigmoid,
+    #   multiply, float2fix: Vitis-AI#320, #821) -> DPU, the tensors crossing through DDR.
+    #   The pooling and the two 1x1 convolutions of SE stay on the DPU.
+    # * host_gbps = 1.0: one Cortex-A53 core streaming an element-wise loop: lmbench bw_mem
+    #   cp (a plain C copy loop) gives 1012 MB/s on one A53 core at 1.4 GHz (TI SPRADG0A,
+    #   AM62P, 2024); the ZCU102's A53s run at a similar clock (up to 1.5 GHz, DS891) and
+    #   Vitis AI's CPU ops are plain loops. An A53-class figure, not a ZCU102 measurement:
+    #   the CPU term is then 1 ns an element a pass, 3 passes over the gated map. (A check,
+    #   nothing fitted: the measured SE networks' excess latency grows 2.3 ns per gated
+    #   element.)
+    # * host_switch_us = 20: one extra DPU subgraph invocation a round trip through XRT,
+    #   whose run start takes 16-28 us in steady state (github.com/Xilinx/XRT/issues/6601).
+    # Not expressible: the ALU engine also runs pooling and element-wise ops (the template's
+    # vector unit is cols x lanes wide); instruction fetch; FPGA fabric (the area and
+    # energy are those of an ASIC of the same datapath; the ZU9EG is 16 nm); the host's
+    # energy.
     "dpu-zcu102": AcceleratorConfig(
         rows=8,
         cols=16,
@@ -659,6 +850,9 @@ PRESETS: dict[str, AcceleratorConfig] = {
         dtype="int8",
         dw_pixels=4,
         dw_channels=16,
+        host_ops="sigmoid",
+        host_gbps=1.0,
+        host_switch_us=20.0,
         name="dpu-zcu102",
     ),
     # Xilinx DPUCVDX8G on the Versal AI Core VCK190, one batch handler (a batch-1 inference
@@ -674,8 +868,16 @@ PRESETS: dict[str, AcceleratorConfig] = {
     # * dw_pixels x dw_channels = 1 x 16: depthwise runs in the PL's Depth-Wise module
     #   [PG389] at 333 MHz; its parallelism is not published, so it is assumed to be the
     #   ZCU102 ALU's 4 x 16 MACs a PL cycle, expressed in AI-Engine cycles (the template has
-    #   one clock): 64 x 333 / 1250 = 17 -> 1 x 16.
+    #   one clock): 64 x 333 / 1250 = 17 -> 1 x 16. (Still an assumption: PG389 v1.2's Core
+    #   Overview, Features and Feature Support pages name the Depth-Wise module and its
+    #   kernel limits, not its parallelism.)
     # * bandwidth_gbps = 25.6: the DDR4 DIMM, 64 bits at 3200 MT/s [UG1366].
+    # * host_ops = "sigmoid": the DPUCVDX8G has ReLU, ReLU6, leaky ReLU, hard sigmoid and
+    #   hard swish [PG389 v1.2, Features], no sigmoid, so Vitis AI leaves squeeze-and-
+    #   excitation's sigmoid and the multiply after it to the board's Cortex-A72s as on the
+    #   ZCU102 (see dpu-zcu102). host_gbps = 1.0 and host_switch_us = 20 are dpu-zcu102's
+    #   (an A53-class loop rate: no published A72 figure was found, so the A72's speed
+    #   is not credited; XRT's run start).
     # No measurements of this chip ship with archgym: the preset is from specifications only.
     # The VC1902 is 7 nm; presets are stated at 45 nm.
     "dpu-vck190": AcceleratorConfig(
@@ -691,6 +893,9 @@ PRESETS: dict[str, AcceleratorConfig] = {
         dtype="int8",
         dw_pixels=1,
         dw_channels=16,
+        host_ops="sigmoid",
+        host_gbps=1.0,
+        host_switch_us=20.0,
         name="dpu-vck190",
     ),
 }
@@ -724,6 +929,9 @@ class ConfigBatch:
     dw_channels: np.ndarray | None = None
     pack_groups: np.ndarray | None = None
     shared_onchip: np.ndarray | None = None
+    host_ops: np.ndarray | None = None
+    host_gbps: np.ndarray | None = None
+    host_switch_us: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         if self.node_nm is None:  # batches built before nodes existed: the 45 nm base
@@ -736,6 +944,12 @@ class ConfigBatch:
             object.__setattr__(self, "pack_groups", np.ones(self.rows.shape, bool))
         if self.shared_onchip is None:  # batches built before the shared pool: separate
             object.__setattr__(self, "shared_onchip", np.zeros(self.rows.shape, bool))
+        if self.host_ops is None:  # batches built before host ops: the chip runs everything
+            object.__setattr__(self, "host_ops", np.zeros(self.rows.shape, np.int64))
+        if self.host_gbps is None:
+            object.__setattr__(self, "host_gbps", np.ones(self.rows.shape))
+        if self.host_switch_us is None:
+            object.__setattr__(self, "host_switch_us", np.zeros(self.rows.shape))
 
     def __len__(self) -> int:
         return int(self.rows.shape[0])
@@ -766,6 +980,8 @@ class ConfigBatch:
             vals = [getattr(c, s.name) for c in configs]
             if s.kind == "choice" and isinstance(s.choices[0], str):
                 vals = [s.choices.index(v) for v in vals]
+            elif s.kind == "flags":
+                vals = [_mask(s, v) for v in vals]
             arrays[s.name] = np.asarray(vals, dtype=s.dtype)
         return cls(**arrays)
 
@@ -790,8 +1006,17 @@ class ConfigBatch:
 
     def validate(self) -> None:
         """Check every design (:func:`validate_fields`, the one path for batches and single
-        configurations)."""
+        configurations).
+
+        Raises:
+            ConfigError: the first invalid design, naming the field and what is allowed.
+        """
         validate_fields({s.name: getattr(self, s.name) for s in FIELD_SPECS})
+
+    def acceptance(self) -> Acceptance:
+        """Whether each design's memories hold one tile, without raising
+        (:func:`tile_acceptance`, the rule :meth:`validate` raises on)."""
+        return tile_acceptance({f: getattr(self, f) for f in _ACCEPTANCE_FIELDS}, len(self))
 
     @property
     def dtype_bytes(self) -> np.ndarray:
@@ -803,6 +1028,7 @@ class ConfigBatch:
         d: dict[str, Any] = {f.name: getattr(self, f.name) for f in fields(self)}
         d["dataflow"] = np.asarray(DATAFLOWS, dtype=object)[self.dataflow]
         d["dtype"] = np.asarray(DTYPES, dtype=object)[self.dtype]
+        d["host_ops"] = np.array([host_ops_names(m) for m in np.asarray(self.host_ops)], object)
         return pd.DataFrame(d)
 
 

@@ -213,7 +213,7 @@ def scenario_of(frame: pd.DataFrame, name: str) -> Any:
         archgym.scenarios.ScenarioError: the stored definition cannot be rebuilt (an id
             that is neither in the catalog nor registered is never imported).
     """
-    from archgym.experiments.runner import resolve_scenario
+    from archgym.scenarios import resolve_scenario
 
     specs = scenario_specs(frame)
     if name not in specs:
@@ -253,7 +253,7 @@ def exact_best_values(frame: pd.DataFrame) -> dict[str, float]:
         ValueError: a scenario that cannot be enumerated, has several objectives, or has
             no feasible design.
     """
-    from archgym.experiments.transfer import optimum_of
+    from archgym.experiments.transfer_studies import optimum_of
 
     out = {}
     for name in sorted(frame["scenario"].astype(str).unique()):

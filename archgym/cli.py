@@ -226,7 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=_cmd_scenarios)
 
     # experiments: run, sweep, compare, plot, transfer, export
-    from .experiments.cli import add_commands as _add_experiment_commands
+    from .experiments.commands import add_commands as _add_experiment_commands
 
     _add_experiment_commands(sub)
     return p

@@ -13,7 +13,8 @@ dataflow  (Sr, Sc, T)                 SCALE-Sim cycles of one fold
 ``is``    ``(ceil(W/lanes), px, F)``  ``2R + C + T - 2``
 ========  ==========================  =============================
 
-with ``folds = ceil(Sr/R) * ceil(Sc/C)`` a group. The MAC lanes of a PE consume the
+with ``folds = ceil(Sr/R) * ceil(Sc/C)`` a group (the table is :mod:`archgym.dataflows`'s
+registry: one entry per dataflow). The MAC lanes of a PE consume the
 reduction dimension ``lanes`` elements at a time (with ``lanes = 1``, the table is
 SCALE-Sim's exactly).
 
@@ -49,6 +50,12 @@ technology model in both modes; SCALE-Sim's bandwidth model is not reproduced.
 * ``concat_view`` — a channel concatenation whose inputs are read by nothing else is a
   view: in NHWC the producers write their channels in place into slices of one buffer,
   so it neither copies nor dispatches (otherwise it is a copy on the vector unit).
+* Host ops (``AcceleratorConfig.host_ops``, declared by presets whose chip lacks some
+  ops; none by default) — ops the chip cannot run go to its host CPU as a partitioning
+  compiler sends them (Vitis AI: DPU and CPU subgraphs): host passes over the tensors
+  (the op, int8 -> float on the way in, float -> int8 on the way out) at ``host_gbps``,
+  the crossing tensors through off-chip memory, and a round trip ``host_switch_us`` per
+  host stretch, reported in ``overhead_cycles`` (see ``_host_ops``).
 * Batch norm is folded into the convolutions by the workloads themselves.
 
 **Memory, default mode** (as a compiler sees the chip):
@@ -79,6 +86,16 @@ technology model in both modes; SCALE-Sim's bandwidth model is not reproduced.
   fraction over its live range; that part is written once by its producer and read
   once by each reader, so traffic grows smoothly with the overflow, and an add whose
   inputs are resident moves nothing.
+* *Core-memory tiling of streamed weights.* A layer whose weights stream from off-chip
+  must bring every weight of a group together with every input of that group. When the
+  room holds neither the group's weights nor its input, the layer keeps one operand in
+  the core memory a tile at a time and streams the other past each tile, the cheaper of
+  the two: input row bands held and the weights re-fetched once per band
+  (``ceil(I / room) - 1`` extra passes), or output-channel slices of the weights held and
+  the input re-fetched once per slice (``ceil(W / room) - 1``). An operand that fits is
+  the one held and the other streams once (no extra traffic); weights in the parameter
+  cache meet every band on chip. The re-fetched bytes are off-chip traffic like any
+  other: they stall the layer and cost DRAM energy alike.
 * The network input and output always cross the off-chip interface, and that transfer
   is exposed; all other off-chip traffic is double-buffered against compute, so a layer
   stalls for ``max(0, offchip_cycles - compute_cycles)``.
@@ -119,12 +136,14 @@ form has ``B`` times the GEMM rows, MACs, activations and vector ops, the same w
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 import numpy as np
 
+from . import dataflows
 from .accelerator import DATAFLOWS, DTYPES, AcceleratorConfig, ConfigBatch, as_batch
 from .loopnest import OPERAND_FIELDS, layer_traffic, stationary_depth
 from .technology import Technology, load_technology
@@ -258,6 +277,13 @@ class WorkloadTable:
     #: ``kind_elems`` ``(n_workloads, n_kinds)``, ``peak`` ``(n_workloads,)``.
     plans: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     batch: np.ndarray | None = None  # (n_workloads,): images per call (None: all 1)
+    #: ``(n_workloads, max_layers)`` int64: the bit (``HOST_OPS`` order) of each layer's
+    #: function a chip may leave to its host (its fused or own activation, or its kind for
+    #: softmax / layer norm); 0 for none. Read by the host-ops term (``_host_ops``).
+    fn_bits: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.int64), repr=False)
+    #: ``(n_workloads, max_layers, k)`` int64: the producer layer of each input of each
+    #: layer (-1: the workload input, -2: no input).
+    sources: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 0), np.int64), repr=False)
 
     @property
     def n_workloads(self) -> int:
@@ -295,7 +321,10 @@ class WorkloadTable:
         counts = np.stack(
             [((kind == c) & valid).sum(axis=1) for c in range(len(KIND_CODES))], axis=1
         )
+        fn_bits, sources = _host_arrays(workloads, lows, L)
         return cls(
+            fn_bits=fn_bits,
+            sources=sources,
             plans=_plan_arrays(lows, L),
             names=tuple(lw.name for lw in lows),
             layer_names=tuple(lw.layer_names for lw in lows),
@@ -313,7 +342,77 @@ class WorkloadTable:
     def plan(self, opts: CostOptions) -> dict[str, np.ndarray]:
         """The memory-plan arrays (see ``plans``) under the fusion rules of ``opts``."""
         key = _plan_key(opts.fuse_add_activation, opts.concat_view)
-        return {k: self.plans[f"{key}.{k}"] for k in _PLAN_FIELDS}
+        cache = self.__dict__.setdefault("_plan_cache", {})  # a table is immutable
+        got = cache.get(key)
+        if got is None:
+            got = cache[key] = {k: self.plans[f"{key}.{k}"] for k in _PLAN_FIELDS}
+        return dict(got)
+
+    def vector_ops(self, opts: CostOptions) -> np.ndarray:
+        """``(n_workloads, max_layers)`` vector-unit operations each layer runs under
+        ``opts``: a MAC layer's fused activation only with ``fused_activation``, none for
+        an elided concatenation (a view); a fused activation's ops run in its add."""
+        key = (opts.fused_activation, _plan_key(opts.fuse_add_activation, opts.concat_view))
+        cache = self.__dict__.setdefault("_vops_cache", {})  # a table is immutable
+        got = cache.get(key)
+        if got is None:
+            v = self.arrays["vector_ops"]
+            if not opts.fused_activation:
+                v = np.where(self.is_mac, 0.0, v)
+            elided = self.plans[f"{key[1]}.elided"]
+            got = cache[key] = np.where(elided & self.per_workload["is_concat"], 0.0, v)
+            got.setflags(write=False)
+        return got
+
+    @cached_property
+    def per_workload(self) -> dict[str, np.ndarray]:
+        """Arrays every evaluation needs that depend only on the workloads, computed once
+        per table: ``macs`` and ``macs_scalesim`` (total MACs, ``(n_workloads,)``),
+        ``weight_elems`` (total parameters), ``io`` (network input and output elements,
+        ``(n_workloads, max_layers)``), ``io_total``, ``act`` (input plus output elements
+        of each layer), ``act_max``, ``net_in`` (the network input a layer reads) and
+        ``is_concat``."""
+        A = self.arrays
+        act = A["input_elems"] + A["output_elems"]
+        io = np.where(self.is_first, A["input_elems"], 0.0) + np.where(
+            self.is_last, A["output_elems"], 0.0
+        )
+        from .workloads.workload import KIND_CODES
+
+        out = {
+            "macs": A["macs"].sum(axis=1),
+            "macs_scalesim": A["macs_scalesim"].sum(axis=1),
+            "weight_elems": A["weight_elems"].sum(axis=1),
+            "act": act,
+            "io": io,
+            "io_total": io.sum(axis=1),
+            "act_max": act.max(axis=1),
+            "net_in": np.where(self.is_first, A["input_elems"], 0.0),
+            "is_concat": self.kind == KIND_CODES.get("concat", -99),
+        }
+        for v in out.values():
+            v.setflags(write=False)
+        return out
+
+
+def _host_arrays(workloads: Sequence[Any], lows: Sequence[Any], L: int) -> tuple[np.ndarray, ...]:
+    """``(fn_bits, sources)`` of :class:`WorkloadTable` (see there)."""
+    from .accelerator import HOST_OPS
+
+    n = len(lows)
+    K = max([len(s) for lw in lows for s in lw.sources] + [1])
+    fn_bits = np.zeros((n, L), np.int64)
+    sources = np.full((n, L, K), -2, np.int64)
+    for i, (w, lw) in enumerate(zip(workloads, lows, strict=True)):
+        for j, layer in enumerate(w.layers):
+            fn = getattr(layer, "activation", None) or getattr(layer, "fn", None)
+            if layer.kind in ("softmax", "layernorm"):
+                fn = layer.kind
+            if fn in HOST_OPS:
+                fn_bits[i, j] = 1 << HOST_OPS.index(fn)
+        for j, src in enumerate(lw.sources):
+            sources[i, j, : len(src)] = src
+    return fn_bits, sources
 
 
 _PLAN_FIELDS = (
@@ -398,25 +497,24 @@ def _mapping(
 ) -> dict[str, np.ndarray]:
     """Cycles of each layer on each array; inputs are ``(k, 1)`` columns (``pack``: the
     design's ``pack_groups``; ``dw_pix x dw_ch``: its depthwise engine, ``None``: packing
-    on, no engine) and ``(1 or k, L)`` layer arrays; outputs are ``(k, L)``. Core-memory
+    on, no engine) and ``(1 or k, L)`` layer arrays (``groups``, ``px`` or
+    ``px_scalesim``, ``F``, ``W``, ``is_mac``, ``elided`` and ``vops``, the vector work
+    that runs: :meth:`WorkloadTable.vector_ops`); outputs are ``(k, L)``. Core-memory
     traffic: :func:`_traffic`."""
-    is_os, is_ws = df == 0, df == 1
     g, F, W = lay["groups"], lay["F"], lay["W"]
     px = lay["px_scalesim"] if scalesim else lay["px"]
     is_mac = lay["is_mac"]
 
     Wl = np.ceil(W / lanes)
-    Sr = np.where(is_os, px, Wl)
-    Sc = np.where(df == 2, px, F)
-    T = np.where(is_os, Wl, np.where(is_ws, px, F))
+    Sr, Sc, T = dataflows.on_array(df, px, F, Wl)
     fr = np.ceil(Sr / R)
     fc = np.ceil(Sc / C)
-    first = np.where(is_os, R + C + T - 2.0, 2.0 * R + C + T - 2.0)
+    first = dataflows.fold_cycles(df, R, C, T)
     if opts.pack_groups:
         p = np.minimum(np.floor(R / np.maximum(Sr, 1.0)), np.floor(C / np.maximum(Sc, 1.0)))
-        if pack is not None:
+        if pack is not None and not pack.all():
             p = np.where(pack, p, 1.0)
-        gseq = np.ceil(g / np.clip(np.minimum(p, g), 1.0, None))
+        gseq = np.ceil(g / np.maximum(np.minimum(p, g), 1.0))
     else:
         gseq = g
     units = gseq * fr * fc
@@ -426,7 +524,7 @@ def _mapping(
     else:
         mac_cyc = nseq * first - np.ceil(g / cores)
     mac_cyc = np.where(is_mac, mac_cyc, 0.0)
-    if dw_pix is not None:
+    if dw_pix is not None and (dw_pix > 0).any():
         # Depthwise layers (one channel per group) on a separate depthwise engine of
         # dw_pix output pixels x dw_ch channels, one kernel tap a cycle (FPGA DPUs).
         on_engine = is_mac & (g > 1.0) & (F == 1.0) & (dw_pix > 0)
@@ -434,14 +532,9 @@ def _mapping(
         passes = np.ceil(g / np.maximum(dw_ch, 1.0)) * np.ceil(px / np.maximum(dw_pix, 1.0))
         mac_cyc = np.where(on_engine, np.ceil(passes / cores) * W, mac_cyc)
         units = np.where(on_engine, passes, units)
-    else:
-        on_engine = np.zeros_like(mac_cyc, dtype=bool)
 
-    vops = lay["vector_ops"] if opts.fused_activation else np.where(is_mac, 0.0, lay["vector_ops"])
-    elided = lay["elided"]
-    # an elided concatenation is a view (no work); a fused activation's ops run in the add
-    vops = np.where(elided & lay["is_concat"], 0.0, vops)
-    vec_cyc = np.where(elided, 0.0, np.ceil(vops / (C * lanes * cores)))
+    vops = lay["vops"]  # WorkloadTable.vector_ops: the vector work that runs
+    vec_cyc = np.where(lay["elided"], 0.0, np.ceil(vops / (C * lanes * cores)))
     compute = np.maximum(mac_cyc, vec_cyc)  # a MAC layer without activation has vec_cyc = 0
 
     return {
@@ -449,28 +542,78 @@ def _mapping(
         "mac": mac_cyc,
         "vec": vec_cyc,
         "units": np.where(is_mac, units, 0.0),
-        "vops": vops,
+        # (1, L) layer arrays broadcast against (k, 1) designs
+        "vops": vops if vops.shape == compute.shape else np.broadcast_to(vops, compute.shape),
     }
+
+
+_ONE_ROW = np.zeros(1, np.intp)
+_ONE_ROW.setflags(write=False)
+
+
+def _distinct(cols: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of ``n`` designs' key columns (each ``(n,)``, integer, boolean or
+    float, compared by value).
+
+    Each column is factorised on its own (a column that holds one value is skipped) and
+    the codes are combined into one integer, compressed whenever the combination could
+    overflow. Returns ``(first, inverse)``: ``first`` ``(m,)`` indexes one design of each
+    distinct row, and design ``i`` has distinct row ``inverse[i]`` (``(n,)``)."""
+    n = cols[0].shape[0]
+    if n == 1:
+        return _ONE_ROW, _ONE_ROW
+    code = np.zeros(n, np.int64)
+    radix = 1
+    for c in cols:
+        if c[0] == c[-1] and (c == c[0]).all():
+            continue
+        u, ci = np.unique(c, return_inverse=True)
+        if radix * len(u) > 2**62:
+            _, code = np.unique(code, return_inverse=True)
+            radix = int(code.max()) + 1
+        code = code * len(u) + ci.reshape(-1)
+        radix *= len(u)
+    if radix == 1:
+        return _ONE_ROW, np.zeros(n, np.intp)
+    _, first, inv = np.unique(code, return_index=True, return_inverse=True)
+    return first, inv.reshape(-1)
 
 
 def _unique_rows(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``np.unique(key, axis=0, return_inverse=True)`` for an ``(n, m)`` array (integers
-    or floats), fast: each column is factorised on its own and the codes combined into
-    one integer (falls back to the 2-D unique when the combined code could overflow)."""
-    n = key.shape[0]
-    if n == 1:
-        return key, np.zeros(1, np.int64)
-    code = np.zeros(n, np.int64)
-    radix = 1
-    for j in range(key.shape[1]):
-        u, c = np.unique(key[:, j], return_inverse=True)
-        radix *= len(u)
-        if radix > 2**62:
-            ukey, inv = np.unique(key, axis=0, return_inverse=True)
-            return ukey, inv.reshape(-1)
-        code = code * len(u) + c.reshape(-1)
-    _, first, inv = np.unique(code, return_index=True, return_inverse=True)
-    return key[first], inv.reshape(-1)
+    or floats) by value, fast (see :func:`_distinct`); the distinct rows come in the order
+    of their first design."""
+    first, inv = _distinct([key[:, j] for j in range(key.shape[1])])
+    return key[first], inv
+
+
+def _workload_rows(table: WorkloadTable, a: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """``a[w]`` for a ``(n_workloads, L)`` array of ``table`` and workload indices ``w``;
+    for a table of one workload ``a`` itself, ``(1, L)``, which broadcasts (no copy)."""
+    return a if table.n_workloads == 1 else a[w]
+
+
+def _by_dataflow(
+    df: np.ndarray,
+    fn: Callable[[slice], dict[str, np.ndarray]],
+) -> dict[str, np.ndarray]:
+    """Run ``fn`` on each run of distinct designs that share one dataflow and stack the
+    ``(rows, L)`` results. ``df``: ``(k,)`` the dataflow codes of the distinct designs,
+    sorted (:func:`_distinct` with the dataflow as the leading key column). Within one
+    dataflow its rules pick whole arrays (``archgym.dataflows``): no per-element choice
+    between the three, which is most of the work of a mixed batch."""
+    cuts = np.flatnonzero(df[1:] != df[:-1]) + 1
+    if cuts.size == 0:
+        return fn(slice(None))
+    bounds = [0, *cuts.tolist(), len(df)]
+    parts = [fn(slice(a, b)) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+
+
+def _rows(a: np.ndarray, s: slice) -> np.ndarray:
+    """The designs ``s`` of a ``(k, ...)`` array; a ``(1, ...)`` array (one workload)
+    broadcasts to all."""
+    return a if a.shape[0] == 1 else a[s]
 
 
 def _traffic(
@@ -489,49 +632,43 @@ def _traffic(
     Returns:
         ``({name: (k, L)}, inverse)``: design ``i`` has row ``inverse[i]``.
     """
-    if scalesim:
-        depth = np.ones(len(cb), np.int64)
-    else:
-        depth = stationary_depth(pe_bytes, cb.lanes, cb.dtype_bytes, cb.dataflow).astype(np.int64)
     assert cb.dw_pixels is not None  # ConfigBatch.__post_init__ fills it
-    engine = (cb.dw_pixels > 0).astype(np.int64)
-    # the mapper weighs the two memories by their energy ratio rounded to a power of four
-    # (its choice only flips where the two orders cost about the same)
-    cost = np.zeros(len(cb)) if scalesim else np.exp2(2.0 * np.round(0.5 * np.log2(pe_cost)))
-    key = np.stack(
-        [
-            cb.rows,
-            cb.cols,
-            cb.lanes,
-            cb.dataflow.astype(np.int64),
-            depth,
-            wi,
-            engine,
-            cost.view(np.int64),  # exact: the float's bits
-        ],
-        axis=1,
-    )
-    ukey, inv = _unique_rows(key)
-    col = lambda j: ukey[:, j].astype(np.float64)[:, None]  # noqa: E731
-    w = ukey[:, 5]
+    engine = cb.dw_pixels > 0
+    key = [cb.dataflow, cb.rows, cb.cols, cb.lanes, wi, engine]  # sorted by dataflow
+    if not scalesim:
+        depth = stationary_depth(pe_bytes, cb.lanes, cb.dtype_bytes, cb.dataflow)
+        # the mapper weighs the two memories by their energy ratio rounded to a power of
+        # four (its choice only flips where the two orders cost about the same)
+        cost = np.exp2(2.0 * np.rint(0.5 * np.log2(pe_cost)))
+        key += [depth, cost]
+    first, inv = _distinct(key)
+    col = lambda a: a[first].astype(np.float64)[:, None]  # noqa: E731
+    w = wi[first]
     need = ("groups", "px_scalesim" if scalesim else "px", "F", "W", "input_elems", "output_elems")
-    lay = {f: table.arrays[f][w] for f in need}
-    lay.update(is_mac=table.is_mac[w])
-    tr = layer_traffic(
-        col(0),
-        col(1),
-        col(2),
-        ukey[:, 3][:, None],
-        None if scalesim else col(4),
-        lay,
-        scalesim,
-        ukey[:, 7].view(np.float64)[:, None],
+    lay = {f: _workload_rows(table, table.arrays[f], w) for f in need}
+    lay.update(is_mac=_workload_rows(table, table.is_mac, w))
+    R, C, lanes, df = col(cb.rows), col(cb.cols), col(cb.lanes), cb.dataflow[first]
+    depth_u = None if scalesim else col(depth)
+    cost_u = None if scalesim else col(cost)
+    tr = _by_dataflow(
+        df,
+        lambda s: layer_traffic(
+            R[s],
+            C[s],
+            lanes[s],
+            df[s][:, None],
+            None if depth_u is None else depth_u[s],
+            {f: _rows(v, s) for f, v in lay.items()},
+            scalesim,
+            None if cost_u is None else cost_u[s],
+        ),
     )
-    if not scalesim and engine.any():
+    engine_u = engine[first][:, None]
+    if not scalesim and engine_u.any():
         # a depthwise layer on the design's depthwise engine reads each input once a tap,
         # each weight once and writes each output once
         g, F, W, px = lay["groups"], lay["F"], lay["W"], lay["px"]
-        on_engine = lay["is_mac"] & (g > 1.0) & (F == 1.0) & (col(6) > 0)
+        on_engine = lay["is_mac"] & (g > 1.0) & (F == 1.0) & engine_u
         tr = dict(tr)
         tr["weight_read"] = np.where(on_engine, g * W, tr["weight_read"])
         tr["input_read"] = np.where(on_engine, g * px * W, tr["input_read"])
@@ -539,10 +676,10 @@ def _traffic(
         tr["output_read"] = np.where(on_engine, 0.0, tr["output_read"])
         tr["pe_read"] = np.where(on_engine, g * px * W, tr["pe_read"])  # one a MAC
     if elided is not None:  # fused activations and concatenation views move nothing
-        gone = elided[ukey[:, 5]]
+        gone = _workload_rows(table, elided, w)
         if gone.any():
             tr = {k: (np.where(gone, 0.0, v) if k in OPERAND_FIELDS else v) for k, v in tr.items()}
-    return tr, inv.reshape(-1)
+    return tr, inv
 
 
 def _evaluate(
@@ -566,64 +703,66 @@ def _evaluate(
     n, L = len(cb), table.max_layers
     A = table.arrays
     f64 = np.float64
-    # --- per-workload constants ------------------------------------------------------------
-    macs_w = (A["macs_scalesim"] if scalesim else A["macs"]).sum(axis=1)
+    # --- per-workload constants (computed once per table) ---------------------------------
+    pw = table.per_workload
+    macs_w = pw["macs_scalesim" if scalesim else "macs"]
     oh_kind = tech.__dict__.get("_op_overhead_by_kind")
     if oh_kind is None:  # once per Technology (immutable)
         oh_kind = tech.__dict__["_op_overhead_by_kind"] = tech.op_overhead_by_kind()
-    w_total_w = A["weight_elems"].sum(axis=1)
-    act = A["input_elems"] + A["output_elems"]
-    io = np.where(table.is_first, A["input_elems"], 0.0) + np.where(
-        table.is_last, A["output_elems"], 0.0
-    )
-    io_w = io.sum(axis=1)
-    act_max_w = act.max(axis=1)
+    w_total_w = pw["weight_elems"]
+    act, io, io_w, act_max_w = pw["act"], pw["io"], pw["io_total"], pw["act_max"]
     plan = table.plan(opts)
     if widx is None:
         wi = np.zeros(n, np.int64)
     else:
         wi = np.asarray(widx, np.int64)
+    rows_of = lambda a, w: _workload_rows(table, a, w)  # noqa: E731
 
     # --- the mapping, once per distinct (array, dataflow, workload, group packing, -------
     # --- depthwise engine) ----------------------------------------------------------------
     # (ConfigBatch.__post_init__ fills the optional fields)
     assert cb.pack_groups is not None and cb.dw_pixels is not None
     assert cb.dw_channels is not None and cb.shared_onchip is not None
-    key = np.stack(
+    first, inv = _distinct(
         [
+            cb.dataflow,  # leading: the distinct designs come sorted by dataflow
             cb.rows,
             cb.cols,
             cb.lanes,
             cb.cores,
-            cb.dataflow.astype(np.int64),
             wi,
-            cb.pack_groups.astype(np.int64),
+            cb.pack_groups,
             cb.dw_pixels,
             cb.dw_channels,
-        ],
-        axis=1,
+        ]
     )
-    ukey, inv = _unique_rows(key)
-    inv = inv.reshape(-1)
-    kcol = lambda j: ukey[:, j].astype(f64)[:, None]  # noqa: E731
-    lay_u = {f: a[ukey[:, 5]] for f, a in A.items()}
+    kcol = lambda a: a[first].astype(f64)[:, None]  # noqa: E731
+    w_u = wi[first]
+    px_f = "px_scalesim" if scalesim else "px"
+    lay_u = {f: rows_of(A[f], w_u) for f in ("groups", px_f, "F", "W")}
     lay_u.update(
-        is_mac=table.is_mac[ukey[:, 5]],
-        elided=plan["elided"][ukey[:, 5]],
-        is_concat=table.kind[ukey[:, 5]] == _concat_code(),
+        is_mac=rows_of(table.is_mac, w_u),
+        elided=rows_of(plan["elided"], w_u),
+        vops=rows_of(table.vector_ops(opts), w_u),
     )
-    m = _mapping(
-        kcol(0),
-        kcol(1),
-        kcol(2),
-        kcol(3),
-        ukey[:, 4][:, None],
-        lay_u,
-        opts,
-        scalesim,
-        pack=ukey[:, 6][:, None].astype(bool),
-        dw_pix=kcol(7),
-        dw_ch=kcol(8),
+    R, C, lanes, cores = kcol(cb.rows), kcol(cb.cols), kcol(cb.lanes), kcol(cb.cores)
+    df_u, pack_u = cb.dataflow[first], cb.pack_groups[first][:, None]
+    dw_pix, dw_ch = kcol(cb.dw_pixels), kcol(cb.dw_channels)
+    m = _by_dataflow(
+        df_u,
+        lambda s: _mapping(
+            R[s],
+            C[s],
+            lanes[s],
+            cores[s],
+            df_u[s][:, None],
+            {f: _rows(v, s) for f, v in lay_u.items()},
+            opts,
+            scalesim,
+            pack=pack_u[s],
+            dw_pix=dw_pix[s],
+            dw_ch=dw_ch[s],
+        ),
     )
     compute_u = m["compute"].sum(axis=1)
     vops_u = m["vops"].sum(axis=1)
@@ -672,10 +811,8 @@ def _evaluate(
     dram_b_t = io_b_t.copy()
     if opts.op_overhead:
         oh_size = _size_overhead_us_per_kib(tech)
-        overhead_t = (
-            (plan["kind_counts"] @ oh_kind + tech.invoke_overhead_us)[wi]
-            + (plan["kind_elems"] @ oh_size)[wi] * (b / 1024.0)
-        ) * fq
+        oh_count_w, oh_elems_w = _overhead_per_workload(table, plan, tech, oh_kind, oh_size)
+        overhead_t = (oh_count_w[wi] + oh_elems_w[wi] * (b / 1024.0)) * fq
     else:
         overhead_t = np.zeros(n)
 
@@ -699,11 +836,22 @@ def _evaluate(
             net_in = np.where(table.is_first[uw], A["input_elems"][uw], 0.0)
             spill, act_el = _activation_spills(plan, uw, table.is_last[uw], upair[:, 1:2], net_in)
             spill, act_el = spill[pinv], act_el[pinv]
+            # streamed weights that meet an input larger than the room: re-fetch the
+            # cheaper operand once per tile of the other (the core-memory tiling)
+            act_el = act_el + _refetch_traffic(
+                w_stream, A["input_elems"][ws], A["groups"][ws], cap_el[:, None]
+            )
         dram_el = w_stream + act_el + io_s
         comp_l = m["compute"][inv[sel]]
         stall_l = np.maximum((dram_el - io_s) * (bs * cps) - comp_l, 0.0) + io_s * (bs * cps)
         stall_t[sel] = stall_l.sum(axis=1)
         dram_b_t[sel] = dram_el.sum(axis=1) * b[sel]
+
+    host = None if scalesim else _host_ops(cb, table, wi, m["compute"][inv], m["mac"][inv])
+    if host is not None:  # ops the chip leaves to its host CPU: host time is overhead
+        compute_t = compute_t - host["removed"]
+        overhead_t = overhead_t + host["cycles"]
+        dram_b_t = dram_b_t + host["dram_bytes"]
 
     total_t = compute_t + stall_t + overhead_t
     latency_ms = total_t / (fq * 1e3)
@@ -779,6 +927,10 @@ def _evaluate(
             overhead_l = np.where(valid & ~plan["elided"][wi], oh_l * col(fq), 0.0)
         else:
             overhead_l = np.zeros((n, L))
+        if host is not None:
+            on_mac = table.is_mac[wi]
+            comp_l = np.where(host["on_host"], np.where(on_mac, m["mac"][inv], 0.0), comp_l)
+            overhead_l = overhead_l + host["layer_cycles"]
         layer_total = comp_l + stall_l + overhead_l
         lat_l = layer_total / col(fq * 1e3)
         macs_l = (A["macs_scalesim"] if scalesim else A["macs"])[wi]
@@ -823,10 +975,108 @@ def _evaluate(
     return out
 
 
-def _concat_code() -> int:
+def _host_ops(
+    cb: ConfigBatch,
+    table: WorkloadTable,
+    wi: np.ndarray,
+    compute_l: np.ndarray,
+    mac_l: np.ndarray,
+) -> dict[str, np.ndarray] | None:
+    """The ops a chip leaves to its host CPU (``AcceleratorConfig.host_ops``), as a
+    compiler that partitions the graph at unsupported ops runs them (Vitis AI: DPU and CPU
+    subgraphs, the tensors crossing through DDR).
+
+    A layer runs on the host when its kind (softmax, layer norm) or its own activation is a
+    host op; a MAC layer with a fused host activation runs its MACs on the chip and the
+    activation on the host; an element-wise layer reading a host output runs on the host
+    (the input arrives unquantised, in float, so the quantiser leaves it there too). The
+    host works in passes over tensors: one for each op, one converting each chip tensor it
+    reads (int8 -> float, Vitis AI's ``fix2float``) and one converting each output a chip
+    layer reads (``float2fix``), each pass streaming ``elements x dtype bytes`` at
+    ``host_gbps``; the crossing tensors move through off-chip memory at ``bandwidth_gbps``
+    (exposed: the chip waits); each host stretch whose output returns to the chip costs
+    one round trip ``host_switch_us``.
+
+    Args:
+        compute_l: ``(n, L)`` chip cycles of each design's layers (``_mapping``).
+        mac_l: ``(n, L)`` of them on the MAC array.
+
+    Returns:
+        None when no design has host ops; otherwise ``(n,)`` arrays ``cycles`` (host time
+        in chip cycles), ``removed`` (chip cycles of the work moved to the host) and
+        ``dram_bytes`` (the crossing tensors), and ``(n, L)`` ``layer_cycles`` and
+        ``on_host`` (the layer's op runs on the host).
+    """
+    assert cb.host_ops is not None and cb.host_gbps is not None
+    assert cb.host_switch_us is not None
+    mask = cb.host_ops
+    if not mask.any():
+        return None
+    if table.fn_bits.shape != table.valid.shape:
+        raise ValueError(
+            "this WorkloadTable has no host-op arrays (fn_bits, sources): build it with "
+            "WorkloadTable.from_workloads"
+        )
     from .workloads.workload import KIND_CODES
 
-    return KIND_CODES.get("concat", -99)
+    upair, pinv = _unique_rows(np.stack([wi, mask], axis=1))
+    w, pm = upair[:, 0], upair[:, 1]
+    P, L = len(w), table.max_layers
+    valid = table.valid[w]
+    mac = table.is_mac[w]
+    eltw = table.kind[w] == KIND_CODES["eltwise"]
+    own = (table.fn_bits[w] & pm[:, None]) != 0
+    src = table.sources[w]
+    out_el = table.arrays["output_elems"][w]
+    in_el = table.arrays["input_elems"][w]
+    rows = np.arange(P)
+    on_host = np.zeros((P, L), bool)  # the layer (or its fused activation) runs on the host
+    out_host = np.zeros((P, L), bool)  # its output is produced on the host
+    d2h = np.zeros((P, L))  # chip-made elements the layer's host part converts in
+    for j in range(L):
+        s = src[:, j, :]
+        ok = s >= 0
+        from_host = (out_host[rows[:, None], np.maximum(s, 0)] & ok).any(axis=1)
+        whole = valid[:, j] & ((own[:, j] & ~mac[:, j]) | (eltw[:, j] & from_host))
+        act = valid[:, j] & own[:, j] & mac[:, j]
+        on_host[:, j] = whole | act
+        out_host[:, j] = whole | act
+        # inputs made on the chip (or the network input) cross to the host
+        chip_in = np.where(
+            ok & ~out_host[rows[:, None], np.maximum(s, 0)],
+            out_el[rows[:, None], np.maximum(s, 0)],
+            0.0,
+        ).sum(axis=1) + np.where((s == -1).any(axis=1), in_el[:, j], 0.0)
+        d2h[:, j] = np.where(whole, chip_in, np.where(act, out_el[:, j], 0.0))
+    # outputs a chip layer (or the network output) reads come back
+    chip_reader = table.is_last[w] & valid
+    for j in range(L):
+        for k in range(src.shape[2]):
+            s = src[:, j, k]
+            ok = (s >= 0) & valid[:, j] & ~on_host[:, j]
+            chip_reader[rows[ok], s[ok]] = True
+    back = out_host & chip_reader
+    h2d = np.where(back, out_el, 0.0)
+    passes = np.where(on_host, out_el, 0.0) + d2h + h2d  # elements streamed on the host
+    cross = d2h + h2d  # elements crossing through off-chip memory
+    b = cb.dtype_bytes[:, None]
+    fq = cb.freq_mhz[:, None]
+    us = (
+        passes[pinv] * b / (cb.host_gbps[:, None] * 1e3)
+        + cross[pinv] * b / (cb.bandwidth_gbps[:, None] * 1e3)
+        + back[pinv] * cb.host_switch_us[:, None]
+    )
+    layer_cycles = us * fq
+    host_l = on_host[pinv]
+    whole_l = host_l & ~table.is_mac[wi]
+    removed = np.where(whole_l, compute_l, np.where(host_l, compute_l - mac_l, 0.0)).sum(axis=1)
+    return {
+        "cycles": layer_cycles.sum(axis=1),
+        "removed": removed,
+        "dram_bytes": (cross[pinv] * b).sum(axis=1),
+        "layer_cycles": layer_cycles,
+        "on_host": host_l,
+    }
 
 
 def _range_max(x: np.ndarray, last: np.ndarray) -> np.ndarray:
@@ -888,15 +1138,84 @@ def _activation_spills(
     return frac > 0.0, write + read
 
 
+def _overhead_per_workload(
+    table: WorkloadTable,
+    plan: dict[str, np.ndarray],
+    tech: Technology,
+    oh_kind: np.ndarray,
+    oh_size: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per workload of ``table`` (``(n_workloads,)`` each): the dispatch time (us) of its
+    ops that run plus the invoke time, and the sum over its ops of the size term's
+    elements (times the per-KiB constant; the caller converts elements to KiB). Cached on
+    the table per memory plan and technology."""
+    cache = table.__dict__.setdefault("_overhead_cache", {})  # a table is immutable
+    key = id(plan["kind_counts"])
+    got = cache.get(key)
+    if got is None or got[0] is not tech:
+        got = cache[key] = (
+            tech,
+            plan["kind_counts"] @ oh_kind + tech.invoke_overhead_us,
+            plan["kind_elems"] @ oh_size,
+        )
+    return got[1], got[2]
+
+
+def _refetch_traffic(
+    w_stream: np.ndarray, input_elems: np.ndarray, groups: np.ndarray, cap_el: np.ndarray
+) -> np.ndarray:
+    """Extra off-chip reads (elements) of layers whose streamed weights and input cannot
+    share the core memory: the tiling a mapper picks when the room (``cap_el``, ``(n, 1)``)
+    holds neither operand whole.
+
+    Every input element of a group must meet every weight of that group. With the weights
+    streaming from off-chip (not in the parameter cache, ``w_stream > 0``) the layer keeps
+    one operand in the core memory a tile at a time and streams the other past each tile:
+
+    * input tiles (row bands of ``cap_el`` elements) held, the weights streamed once per
+      tile: ``ceil(I / cap) - 1`` extra passes of the weights;
+    * weight tiles (output-channel slices) held, the input streamed once per tile:
+      ``ceil(W / cap) - 1`` extra passes of the input (each tile completes its output
+      channels, so the output is still written once).
+
+    The cheaper of the two is kept (per group: a grouped convolution tiles each group on
+    its own). An operand that fits the room is the one held, and the other streams once:
+    no extra traffic. Weights in the parameter cache (``w_stream == 0``) meet every input
+    band on chip, and the spill model already moves each activation byte once.
+
+    Args:
+        w_stream, input_elems, groups: ``(n, L)`` streamed weights, input elements and
+            groups of each layer.
+        cap_el: ``(n, 1)`` the core memory's room (elements).
+
+    Returns:
+        ``(n, L)`` extra elements read from off-chip.
+    """
+    out = np.zeros_like(w_stream)
+    g = np.maximum(groups, 1.0)  # padded layers have no groups (and no weights)
+    i_g, w_g = input_elems / g, w_stream / g
+    # only designs that stream some weights and whose room is below a group's input
+    need = ((w_g > cap_el) & (i_g > cap_el)).any(axis=1)
+    if not need.any():
+        return out
+    rows = np.flatnonzero(need)
+    cap = np.maximum(cap_el[rows], 1.0)
+    wg, ig = w_g[rows], i_g[rows]
+    extra_w = wg * np.maximum(np.ceil(ig / cap) - 1.0, 0.0)  # weights per input tile
+    extra_i = ig * np.maximum(np.ceil(wg / cap) - 1.0, 0.0)  # input per weight tile
+    out[rows] = g[rows] * np.minimum(extra_w, extra_i)
+    return out
+
+
 def _size_overhead_us_per_kib(tech: Technology) -> np.ndarray:
     """Dispatch time (us) per KiB of an op's input and output tensors, by layer kind
     (``calibration.op_overhead_us_per_kib`` in the technology table; 0 where absent)."""
-    from .technology import OVERHEAD_GROUPS
-    from .workloads.workload import KIND_CODES
-
     cached = tech.__dict__.get("_size_overhead_us_per_kib")
     if cached is not None:
         return cached
+    from .technology import OVERHEAD_GROUPS
+    from .workloads.workload import KIND_CODES
+
     table = (tech.raw.get("calibration") or {}).get("op_overhead_us_per_kib") or {}
     out = np.zeros(len(KIND_CODES))
     for kind, code in KIND_CODES.items():

@@ -9,17 +9,25 @@ files between ``<!-- BEGIN GENERATED: name -->`` and ``<!-- END GENERATED: name 
 
 from __future__ import annotations
 
+import argparse
 import ast
 import dataclasses
 import inspect
 import re
 import sys
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["field_docs", "agent_settings_markdown", "layer_types_markdown", "GENERATED", "update"]
+__all__ = [
+    "field_docs",
+    "agent_settings_markdown",
+    "layer_types_markdown",
+    "GENERATED",
+    "update",
+    "main",
+]
 
 
 def field_docs(cls: type) -> dict[str, str]:
@@ -151,11 +159,54 @@ def update(docs_dir: str | Path, check: bool = False) -> list[str]:
     return changed
 
 
-if __name__ == "__main__":  # python -m archgym.docgen [--check] [DOCS_DIR]
-    args = [a for a in sys.argv[1:] if a != "--check"]
-    root = Path(args[0]) if args else Path(__file__).resolve().parent.parent / "docs"
-    names = update(root, check="--check" in sys.argv)
-    print(
-        ("out of date: " if "--check" in sys.argv else "updated: ") + (", ".join(names) or "none")
+#: The ``docs/`` folder of a source checkout (where ``python -m archgym.docgen`` writes).
+DOCS_DIR = Path(__file__).resolve().parent.parent / "docs"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``python -m archgym.docgen`` command line."""
+    parser = argparse.ArgumentParser(
+        prog="python -m archgym.docgen",
+        description=(
+            "Rewrite the generated blocks of the documentation (agent settings tables, "
+            "workload layer fields) from the code, or with --check only say whether they "
+            "are current."
+        ),
     )
-    raise SystemExit(1 if names and "--check" in sys.argv else 0)
+    parser.add_argument(
+        "docs_dir",
+        nargs="?",
+        type=Path,
+        default=DOCS_DIR,
+        help="the documentation folder (default: the checkout's docs/)",
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="change nothing; exit 1 if a generated block is out of date",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``python -m archgym.docgen [--check] [DOCS_DIR]``.
+
+    Returns:
+        0 when the blocks were updated (or, with ``--check``, are current), 1 when
+        ``--check`` finds stale blocks, 2 on a bad folder or a page without its block.
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.docs_dir.is_dir():
+        parser.error(f"docs_dir: {args.docs_dir} is not a folder")
+    try:
+        names = update(args.docs_dir, check=args.check)
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(("out of date: " if args.check else "updated: ") + (", ".join(names) or "none"))
+    return 1 if names and args.check else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -146,6 +146,11 @@ def _node_lookup(lut: np.ndarray, node_nm: Any) -> Any:
             raise ValueError(f"node_nm must be one of {list(NODES_NM)}, got {node_nm!r}")
         return v
     n = np.asarray(node_nm, dtype=np.float64)
+    if n.size == 1:  # one design: a scalar look-up, as an array of n's shape
+        x = n.item()
+        i = int(x) if x == x and abs(x) < lut.size else -1
+        if i == x and 0 <= i and lut[i] == lut[i]:
+            return np.full(n.shape, lut[i])
     idx = n.astype(np.int64)
     if idx.size and (idx.min() < 0 or idx.max() >= lut.size):
         vals = np.full(n.shape, np.nan)
@@ -214,10 +219,10 @@ def load_technology() -> Technology:
     """The shipped technology table (``archgym/data/technology.yaml``)."""
     from importlib import resources  # here, not at module level: ``import archgym`` stays light
 
-    import yaml
+    from ._io import load_yaml
 
     text = resources.files("archgym").joinpath("data/technology.yaml").read_text()
-    d = yaml.safe_load(text)
+    d = load_yaml(text, what="archgym/data/technology.yaml")
     sram = d["sram"]
     cal = d["calibration"]["op_overhead_us"]
     nodes = node_table(d["nodes"])

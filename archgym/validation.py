@@ -240,26 +240,59 @@ def rank_correlations(pred: np.ndarray, meas: np.ndarray) -> dict[str, float]:
 # ------------------------------------------------------------------------------------------
 
 #: The measurement set-up of each Accel-NASBench device, read from the authors'
-#: data-collection code (github.com/afzalxo/ANB-DatasetCollection: measure_throughput_tpu.py,
-#: configs/conf_tpu.cfg, fpga_code/) and the paper (arXiv 2404.08005), and what archgym
+#: data-collection code and its README (github.com/afzalxo/ANB-DatasetCollection:
+#: measure_throughput_tpu.py, trainval/trainval_tpu.py, fpga_code/, README "Collection of
+#: throughput/latency on accelerators") and the paper (arXiv 2404.08005), and what archgym
 #: predicts for it. In all four the networks use ReLU (the authors build their TPU and FPGA
-#: models with ``platform="fpga"``, i.e. ReLU instead of SiLU).
+#: models with ``platform="fpga"``, i.e. ReLU instead of SiLU) and gate squeeze-and-
+#: excitation with a sigmoid.
 #:
-#: * TPUs: PyTorch/XLA with ``XLA_USE_BF16=1`` (bf16), one process (``nprocs=1``, so one
-#:   TensorCore), forward passes over the loader's batches of 256 images; the metric is
-#:   images per second. Predicted: ``256 / latency`` of one batch of 256 on the preset.
-#: * FPGAs: the model quantised to int8 by Vitis AI and compiled for the board's DPU
-#:   (``arch.json`` of DPUCZDX8G/ZCU102, DPUCVDX8G/VCK190); latency is one image on one
-#:   DPU core (batch 1, one thread). Predicted: the preset's ``latency_ms`` at batch 1.
+#: * TPUs: PyTorch/XLA (tpu-vm-pt-1.13) with ``XLA_USE_BF16=1`` (bf16), one process
+#:   (``nprocs=1``: one TensorCore), ``model.eval()`` forward passes, images per second from
+#:   the rate tracker after 300 steps; batch 64 on TPUv2 and 128 on TPUv3 (README: "higher
+#:   batch sizes did not yield a noticeable improvement"). Predicted: ``batch / latency``
+#:   of one batch on the preset. The input pipeline (torchvision ImageFolder, JPEG decode on
+#:   the TPU VM's host, 12 workers) is not modelled.
+#: * FPGAs: the model quantised to int8 by Vitis AI 2.5 and compiled for the board's DPU
+#:   (``arch.json`` of DPUCZDX8G/ZCU102, DPUCVDX8G/VCK190); latency single-threaded, batch 1
+#:   on the ZCU102 (one DPU core) and batch 6 on the VCK190 ("VCK190 does not support lower
+#:   than batch size of 6": its C32B6 DPU has six batch handlers, one image each, running
+#:   together). Predicted: the preset's ``latency_ms`` for ``batch / parallel`` images on
+#:   one core (ZCU102) or batch handler (VCK190), SE's sigmoid gate on the host CPU
+#:   (``host_ops``).
 #:
 #: The Edge TPU's calibrated per-op dispatch and invoke overheads are not used: they are
 #: the Edge TPU runtime's (the host dispatches op by op), whereas XLA compiles the whole
 #: network into one TPU program and the DPU runs one compiled instruction stream.
 ACCEL_NASBENCH_SETUP: dict[str, dict[str, object]] = {
-    "tpuv2": {"preset": "tpuv2", "batch": 256, "metric": "throughput", "unit": "images/s"},
-    "tpuv3": {"preset": "tpuv3", "batch": 256, "metric": "throughput", "unit": "images/s"},
-    "zcu102": {"preset": "dpu-zcu102", "batch": 1, "metric": "latency_ms", "unit": "ms"},
-    "vck190": {"preset": "dpu-vck190", "batch": 1, "metric": "latency_ms", "unit": "ms"},
+    "tpuv2": {
+        "preset": "tpuv2",
+        "batch": 64,
+        "parallel": 1,
+        "metric": "throughput",
+        "unit": "images/s",
+    },
+    "tpuv3": {
+        "preset": "tpuv3",
+        "batch": 128,
+        "parallel": 1,
+        "metric": "throughput",
+        "unit": "images/s",
+    },
+    "zcu102": {
+        "preset": "dpu-zcu102",
+        "batch": 1,
+        "parallel": 1,
+        "metric": "latency_ms",
+        "unit": "ms",
+    },
+    "vck190": {
+        "preset": "dpu-vck190",
+        "batch": 6,
+        "parallel": 6,
+        "metric": "latency_ms",
+        "unit": "ms",
+    },
 }
 
 
@@ -280,7 +313,9 @@ def predict_accel_nasbench(
             ``"zcu102"`` or ``"vck190"`` (predicted latency of one image, ms), each under
             the measurement set-up of :data:`ACCEL_NASBENCH_SETUP`.
         batch: override the set-up's batch size (throughput devices: images per call;
-            latency devices: the latency of a call of ``batch`` images).
+            latency devices: the latency of a call of ``batch`` images). A device whose
+            set-up has ``parallel`` units (the VCK190's batch handlers) gives each unit
+            ``ceil(batch / parallel)`` images, the units running together.
         options: cost-model switches (default: default mode without the Edge TPU
             runtime's op overheads, see :data:`ACCEL_NASBENCH_SETUP`).
         technology: override the technology table.
@@ -298,10 +333,13 @@ def predict_accel_nasbench(
         raise ValueError(f"device must be one of {sorted(ACCEL_NASBENCH_SETUP)}, got {device!r}")
     setup = ACCEL_NASBENCH_SETUP[device]
     b = int(setup["batch"]) if batch is None else int(batch)  # type: ignore[call-overload]
+    if b < 1:
+        raise ValueError(f"batch must be a positive integer, got {batch!r}")
+    per_unit = -(-b // int(setup["parallel"]))  # type: ignore[call-overload]
     X = arch_matrix(archs)
     uniq, inv = np.unique(X, axis=0, return_inverse=True)
     wls = [
-        accel_nasbench(dict(zip(ARCH_COLUMNS, (int(v) for v in row), strict=True)), batch=b)
+        accel_nasbench(dict(zip(ARCH_COLUMNS, (int(v) for v in row), strict=True)), batch=per_unit)
         for row in uniq
     ]
     table = WorkloadTable.from_workloads(wls)

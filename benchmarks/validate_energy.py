@@ -15,9 +15,13 @@ the matched hardware:
   (a user input in ZigZag);
 * per PE: a register file of the PE-memory size (8 B) holding the dataflow's stationary
   operand (ws: weights, is: inputs, os: 32-bit partial sums), with CACTI's cost of the
-  smallest SRAM CACTI models (128 B; 8-bit port, 32-bit for partial sums), and in ws / is
-  a 32-bit accumulator register at no cost (archgym counts the accumulation in its MAC
-  energy: Horowitz's 32-bit add);
+  smallest SRAM CACTI models (128 B; 8-bit port, 32-bit for partial sums), and below it,
+  in every dataflow, the MAC's own 32-bit accumulator register at no cost: archgym
+  counts the accumulation in its MAC energy (Horowitz's 32-bit add). The register is
+  written every MAC in every dataflow (os: the accumulator; ws / is: the partial sum
+  passed to the next PE), so it is part of a MAC, not a dataflow-specific memory access;
+  only a PE that cycles through several stationary tiles reads its memory every MAC,
+  and archgym counts that (its grouped loop orders);
 * a global buffer of the core memory's size shared by W, I, O with CACTI 7's per-access
   cost at 22 nm for its size and a 128-bit port (archgym's core-memory width);
 * DRAM at archgym's energy per byte (a user input in ZigZag, which has no DRAM model).
@@ -29,10 +33,11 @@ CACTI run for this exact memory). Known, legitimate differences, reported not hi
 archgym adds leakage over its latency (ZigZag has none); archgym lowers convolutions to
 a GEMM (im2col: a KxK convolution reads each input K^2 times from the core memory, where
 ZigZag reuses the sliding window); archgym keeps parameters on chip across inferences
-when the PE memories hold them (ZigZag loads them from DRAM every run); ZigZag re-fetches
-from DRAM what its loop order cannot keep in a small buffer (archgym moves each tensor
-off-chip once); at the PE level archgym counts the accumulation in its MAC energy and
-latches the stationary operand in the fixed loop order.
+when the PE memories hold them (ZigZag loads them from DRAM every run); when a small
+buffer holds neither the streamed weights nor the input, both re-fetch from DRAM, but
+archgym only with its two tilings (input bands held and weights re-fetched, or weight
+slices held and the input re-fetched) where ZigZag searches every order; at the PE level
+archgym latches the stationary operand in the fixed loop order.
 """
 
 from __future__ import annotations
@@ -184,11 +189,17 @@ def _rf(operand: str, size_bits: int, bw: int, cost: tuple[float, float]) -> dic
 
 def zigzag_hardware(R: int, S_kib: int, costs: dict, df: str) -> dict:
     """ZigZag's accelerator matched to archgym's: the PE memory holds the dataflow's
-    stationary operand (ws: weights, is: inputs, os: 32-bit accumulators); in ws / is a
-    32-bit accumulator per PE at no cost (archgym's MAC energy includes the accumulation)."""
+    stationary operand (ws: weights, is: inputs, os: 32-bit partial sums), and every PE has
+    its MAC's 32-bit accumulator register at no cost (archgym's MAC energy includes the
+    accumulation, in every dataflow)."""
     pe = PE_MEM_BYTES * 8
     if df == "os":
-        pe_level = {"pe_rf": _rf("O", pe, 32, costs["pe_rf_32"])}
+        # the MAC's own 32-bit accumulator (free, as in ws / is) under the PE memory that
+        # holds the stationary partial sums
+        pe_level = {
+            "o_acc": _rf("O", 32, 32, (0.0, 0.0)),
+            "pe_rf": _rf("O", pe, 32, costs["pe_rf_32"]),
+        }
     else:
         pe_level = {
             "pe_rf": _rf("I2" if df == "ws" else "I1", pe, 8, costs["pe_rf_8"]),

@@ -3,7 +3,9 @@
 The environments are thin adapters over :meth:`Scenario.evaluate`; they never evaluate a
 design themselves.
 
-**Reward.** For a feasible design the reward is the scenario's ``objective`` (which is
+**Reward** (:class:`~archgym.scenarios.evaluation.RewardModel`, re-exported here; each
+step reads :meth:`Evaluation.reward <archgym.scenarios.evaluation.Evaluation.reward>`).
+For a feasible design the reward is the scenario's ``objective`` (which is
 maximised: ``-latency_ms`` for "minimise latency", ``accuracy`` for "maximise accuracy").
 For an infeasible design it is ``floor - penalty_scale * violation``: below every
 objective value seen in the scenario's reference sample, and lower the more the budgets
@@ -23,75 +25,14 @@ normalised to the reference range, ``(o - low) / (high - low)`` clipped to ``[-1
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
-from archgym.scenarios import DEFAULT, Evaluation, Scenario, load
+from archgym.scenarios import Evaluation, Scenario, resolve_scenario
+from archgym.scenarios.evaluation import RewardModel
 
 __all__ = ["resolve_scenario", "RewardModel", "MetricFeatures", "evaluation_info"]
-
-
-def resolve_scenario(
-    scenario: str | Scenario | Mapping[str, Any] | None, overrides: Mapping[str, Any]
-) -> Scenario:
-    """A :class:`Scenario` from a catalog id (default :data:`archgym.scenarios.DEFAULT`),
-    a scenario or a document, with catalog overrides (budgets, ...) applied."""
-    if scenario is None:
-        scenario = DEFAULT
-    if isinstance(scenario, Scenario) and not overrides:
-        return scenario
-    if isinstance(scenario, Mapping) and not overrides:
-        return Scenario.from_dict(scenario)
-    return load(scenario, **dict(overrides))
-
-
-class RewardModel:
-    """Reward of an evaluated design (see the module docstring).
-
-    Args:
-        scenario: the scenario.
-        penalty_scale: reward lost per unit of violation (default: the objective range).
-        reward_floor: reward of an infeasible design with zero violation (default: the low
-            end of the objective range minus 10 % of the range).
-        normalize_reward: map rewards by ``(r - low) / (high - low)``.
-        reference_samples: size of the reference sample.
-    """
-
-    def __init__(
-        self,
-        scenario: Scenario,
-        penalty_scale: float | None = None,
-        reward_floor: float | None = None,
-        normalize_reward: bool = False,
-        reference_samples: int = 256,
-    ) -> None:
-        self.low, self.high = scenario.objective_range(reference_samples, 0)
-        span = self.high - self.low
-        self.floor = float(self.low - 0.1 * span if reward_floor is None else reward_floor)
-        self.penalty_scale = float(span if penalty_scale is None else penalty_scale)
-        if not self.penalty_scale >= 0:
-            raise ValueError(f"penalty_scale must be >= 0, got {penalty_scale}")
-        self.normalize = bool(normalize_reward)
-
-    def __call__(self, objective: float, feasible: bool, violation: float) -> float:
-        if feasible:
-            r = float(objective)
-        else:
-            v = float(violation) if np.isfinite(violation) else 10.0
-            r = self.floor - self.penalty_scale * v
-        if self.normalize:
-            r = (r - self.low) / (self.high - self.low)
-        return float(r)
-
-    def describe(self) -> dict[str, float]:
-        return {
-            "low": self.low,
-            "high": self.high,
-            "floor": self.floor,
-            "penalty_scale": self.penalty_scale,
-        }
 
 
 class MetricFeatures:

@@ -109,10 +109,7 @@ class DesignEnv(gym.Env[np.ndarray, np.ndarray]):
     def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
         x = np.asarray(action, dtype=np.int64).reshape(self._n)
         ev = self.scenario.evaluate(x)
-        feasible = bool(ev.data["feasible"][0])
-        reward = self.reward_model(
-            float(ev.data["objective"][0]), feasible, float(ev.data["violation"][0])
-        )
+        reward = float(ev.reward(self.reward_model)[0])
         self._t += 1
         terminated = self.episode_length is not None and self._t >= self.episode_length
         self._obs = np.concatenate([x / self._denom, self.features(ev), [self._progress()]]).astype(

@@ -159,10 +159,7 @@ class SequentialDesignEnv(gym.Env[np.ndarray, np.int64]):
             return self._obs(), 0.0, False, False, self._step_info()
         x = self._partial.copy()
         ev = self.scenario.evaluate(x)
-        feasible = bool(ev.data["feasible"][0])
-        reward = self.reward_model(
-            float(ev.data["objective"][0]), feasible, float(ev.data["violation"][0])
-        )
+        reward = float(ev.reward(self.reward_model)[0])
         self._buf[:base] = np.concatenate([x / self._denom, self.features(ev)])
         self._buf[base : base + n] = -1.0
         self._buf[base + n] = 1.0

@@ -1,6 +1,7 @@
 """Presets of real chips (Cloud TPU v2/v3, Xilinx DPUs) and the Accel-NASBench predictions."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import archgym
@@ -129,3 +130,31 @@ def test_predict_accel_nasbench_names_bad_devices_and_columns(archs):
         predict_accel_nasbench(archs, "tpuv4")
     with pytest.raises(Exception, match="block0_e"):
         predict_accel_nasbench(archs.drop(columns=["block0_e"]), "tpuv2")
+
+
+def test_vck190_latency_is_six_images_on_six_batch_handlers_together(archs):
+    # The authors measure the VCK190 at batch 6: one image on each of the C32B6's six batch
+    # handlers, running together, so the call takes what one image takes on one handler.
+    six = predict_accel_nasbench(archs, "vck190")
+    assert ACCEL_NASBENCH_SETUP["vck190"]["batch"] == 6
+    np.testing.assert_array_equal(six, predict_accel_nasbench(archs, "vck190", batch=1))
+    assert np.all(predict_accel_nasbench(archs, "vck190", batch=12) > six)
+    with pytest.raises(ValueError, match="batch must be a positive integer"):
+        predict_accel_nasbench(archs, "vck190", batch=0)
+
+
+def test_both_dpus_run_the_se_gate_on_their_host_cpu():
+    df = load_accel_nasbench()
+    has = df[[f"block{i}_se" for i in range(7)]].to_numpy().sum(axis=1) > 0
+    archs = pd.concat([df[has].head(3), df[~has].head(3)])
+    se = np.array([True] * 3 + [False] * 3)
+    for device, preset in (("zcu102", "dpu-zcu102"), ("vck190", "dpu-vck190")):
+        with_host = predict_accel_nasbench(archs, device)
+        cfg = AcceleratorConfig.preset(preset)
+        archgym.accelerator.PRESETS[preset] = cfg.replace(host_ops="")
+        try:
+            without = predict_accel_nasbench(archs, device)
+        finally:
+            archgym.accelerator.PRESETS[preset] = cfg
+        assert np.all(with_host[se] > without[se])
+        np.testing.assert_array_equal(with_host[~se], without[~se])

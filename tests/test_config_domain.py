@@ -87,7 +87,12 @@ def test_a_config_is_refused_by_field_or_evaluates_sanely(changes) -> None:
             )
         except ConfigError as e:
             batch_err = e
-        codes = {"dataflow", "dtype"}  # a batch also takes their integer codes
+        # a batch also takes the integer codes of string choices and flag bitmasks
+        codes = {
+            s.name
+            for s in FIELD_SPECS
+            if s.kind == "flags" or (s.kind == "choice" and isinstance(s.choices[0], str))
+        }
         if all(
             np.ndim(v) == 0 and not (k in codes and isinstance(v, int)) for k, v in changes.items()
         ):

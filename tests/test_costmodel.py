@@ -417,3 +417,124 @@ def test_a_convolution_whose_row_band_does_not_fit_rereads_its_input():
     depthwise = W.Workload([W.DepthwiseConv2d(64, 3, 1, 1, input_size=56, name="dw")])
     dw_tight = simulate(base.replace(core_mem_kib=band / 4 / 1024), depthwise)
     assert dw_tight.totals["dram_bytes"] <= 2 * tensor  # channel-wise: no re-reads
+
+
+# ------------------------------------------------------------------------------------------
+# Core-memory tiling: streamed weights against an input larger than the room
+# ------------------------------------------------------------------------------------------
+
+_GEMM_I, _GEMM_W, _GEMM_O = 512 * 512, 1024 * 512, 512 * 1024  # int8 bytes
+
+
+def _gemm_traffic(core_kib: np.ndarray, pe_mem_kib: float = 0.008) -> np.ndarray:
+    """Off-chip bytes of one 512x512 @ 512x1024 GEMM (input 256 KiB, weights 512 KiB) on
+    designs that differ only in the core memory (weights streamed: no parameter cache)."""
+    base = AcceleratorConfig.preset("edgetpu", shared_onchip=False, pe_mem_kib=pe_mem_kib)
+    wl = W.Workload([W.Gemm(512, 1024, 512, name="g")], name="gemm")
+    cb = ConfigBatch.from_configs([base.replace(core_mem_kib=float(k)) for k in core_kib])
+    return simulate_batch(cb, wl)["dram_bytes"]
+
+
+def test_streamed_weights_and_input_cross_once_when_one_fits():
+    # the input (256 KiB) fits: it is held and the weights stream past it once
+    once = _GEMM_I + _GEMM_W + _GEMM_O
+    assert np.all(_gemm_traffic(np.array([256.0, 300.0, 4096.0])) == once)
+
+
+def test_a_core_memory_below_both_operands_refetches_the_cheaper_one():
+    kib = np.arange(32.0, 257.0, 8.0)
+    extra = _gemm_traffic(kib) - (_GEMM_I + _GEMM_W + _GEMM_O)
+    assert np.all(np.diff(extra) <= 0)  # more room never moves more
+    assert extra[-1] == 0 and np.all(extra[:-1] > 0)  # 248 KiB cannot hold the input
+    # a tiling of a room S re-fetches at least one operand once per tile of the other
+    s = kib * 1024.0
+    lower = np.minimum(_GEMM_W * (np.ceil(_GEMM_I / s) - 1), _GEMM_I * (np.ceil(_GEMM_W / s) - 1))
+    assert np.all(extra <= lower)
+    # a blocked product: the re-fetches grow about as 1 / room (32 KiB: 8 input tiles)
+    assert extra[0] == 7 * _GEMM_W
+    # one step of room never adds more than one pass of one operand
+    assert np.max(-np.diff(extra)) <= max(_GEMM_I, _GEMM_W)
+
+
+def test_cached_weights_or_channelwise_layers_never_refetch():
+    small = np.array([32.0, 64.0])
+    once = _GEMM_I + _GEMM_W + _GEMM_O
+    # weights in the PE-local parameter cache meet every input band on chip
+    assert np.all(_gemm_traffic(small, pe_mem_kib=1.0) == _GEMM_I + _GEMM_O)
+    assert np.all(_gemm_traffic(small) > once)
+    # a depthwise convolution's groups are tiny: its input streams once
+    dw = W.Workload([W.DepthwiseConv2d(256, 3, 1, 1, input_size=56, name="dw")])
+    base = AcceleratorConfig.preset("edgetpu", shared_onchip=False, pe_mem_kib=0.008)
+    rep = simulate(base.replace(rows=4, cols=4, core_mem_kib=64.0), dw)  # 128 B cache
+    assert not rep.totals["weights_onchip"]
+    assert rep.totals["dram_bytes"] == 2 * 256 * 56 * 56 + 256 * 9
+
+
+def test_refetched_bytes_are_paid_in_latency_and_energy_alike():
+    wl = W.Workload([W.Gemm(512, 1024, 512, name="g")], name="gemm")
+    base = AcceleratorConfig.preset(
+        "edgetpu", shared_onchip=False, pe_mem_kib=0.008, bandwidth_gbps=0.5
+    )
+    fits, tight = (
+        simulate(base.replace(core_mem_kib=512.0), wl),
+        simulate(base.replace(core_mem_kib=32.0), wl),
+    )
+    more = tight.totals["dram_bytes"] - fits.totals["dram_bytes"]
+    assert more == 7 * _GEMM_W
+    tech = load_technology()
+    e_dram = (tight.totals["energy_dram_mj"] - fits.totals["energy_dram_mj"]) * 1e9
+    assert e_dram == pytest.approx(more * tech.dram_energy_pj_per_byte)
+    # the link is the bottleneck: the stall grows by the transfer time of those bytes
+    cycles_per_byte = base.freq_mhz / (base.bandwidth_gbps * 1000.0)
+    assert tight.stall_cycles - fits.stall_cycles == pytest.approx(more * cycles_per_byte)
+
+
+def _random_batch(n: int, seed: int) -> ConfigBatch:
+    rng = np.random.default_rng(seed)
+    return ConfigBatch.from_arrays(
+        rows=rng.choice([8, 32, 128], n),
+        cols=rng.choice([8, 32, 128], n),
+        cores=rng.choice([1, 4], n),
+        lanes=rng.choice([1, 4], n),
+        pe_mem_kib=rng.choice([0.25, 2.0, 16.0], n),
+        core_mem_kib=rng.choice([64.0, 512.0, 4096.0], n),
+        bandwidth_gbps=rng.choice([0.5, 32.0], n),
+        dataflow=rng.integers(0, 3, n),
+        dtype=rng.integers(0, 4, n),
+        node_nm=rng.choice([45, 22, 7], n),
+        shared_onchip=rng.integers(0, 2, n).astype(bool),
+    )
+
+
+@pytest.mark.parametrize("mode", ["default", "scalesim"])
+def test_one_design_gives_the_batch_numbers_bit_for_bit(mode):
+    """Evaluating a design alone (the small-batch shortcuts: no key factorisation, one
+    dataflow, one node) gives exactly the numbers it gets inside a mixed batch, for every
+    total and per-layer array, on presets of every dataflow (with and without a
+    depthwise engine or a shared pool) and on designs that spill."""
+    presets = ("edgetpu", "eyeriss", "dpu-zcu102", "tpuv3")
+    singles = [
+        AcceleratorConfig.preset(p, dataflow=df) for p in presets for df in archgym.DATAFLOWS
+    ]
+    singles.append(AcceleratorConfig.preset("edgetpu", core_mem_kib=128.0, pe_mem_kib=0.05))
+    mixed = list(_random_batch(12, seed=3)) + singles
+    for wl in (W.load("mobilenet_v2"), _residual(56, 96)):
+        batch = simulate_batch(ConfigBatch.from_configs(mixed), wl, mode, per_layer=True)
+        for i, cfg in enumerate(singles, start=len(mixed) - len(singles)):
+            one = simulate_batch(cfg, wl, mode, per_layer=True)
+            assert one.keys() == batch.keys()
+            for key in one.keys():
+                assert np.array_equal(one[key][0], batch[key][i]), (cfg.name, cfg.dataflow, key)
+
+
+def test_a_table_of_workloads_gives_the_single_workload_numbers_bit_for_bit():
+    wls = [W.load("mobilenet_v2"), _residual(28, 64), _chain(28, 32, 3)]
+    table = archgym.costmodel.WorkloadTable.from_workloads(wls)
+    cb = _random_batch(30, seed=5)
+    widx = np.arange(30) % 3
+    for mode in ("default", "scalesim"):
+        mixed = simulate_batch(cb, table, mode, workload_index=widx)
+        for w, wl in enumerate(wls):
+            alone = simulate_batch(cb.take(widx == w), wl, mode)
+            for key in alone.keys():
+                assert np.array_equal(alone[key], mixed[key][widx == w]), (mode, w, key)

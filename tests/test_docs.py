@@ -116,3 +116,30 @@ def test_examples_run(page: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     if page != "README.md":
         assert ran, f"{page} has no example"
     sys.modules.pop("archgym_docs_plugin", None)
+
+
+def test_docgen_command_line_help_and_check_change_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import shutil
+
+    copy = tmp_path / "docs"
+    shutil.copytree(DOCS, copy)
+    page = copy / "workloads.md"
+    stale = re.sub(
+        r"(<!-- BEGIN GENERATED: layer-types -->\n).*?(<!-- END GENERATED)",
+        r"\1stale\n\2",
+        page.read_text(encoding="utf-8"),
+        flags=re.S,
+    )
+    page.write_text(stale, encoding="utf-8")
+    with pytest.raises(SystemExit) as exc:
+        docgen.main(["--help", str(copy)])
+    assert exc.value.code == 0 and "--check" in capsys.readouterr().out
+    assert docgen.main(["--check", str(copy)]) == 1
+    assert page.read_text(encoding="utf-8") == stale  # --help and --check wrote nothing
+    assert docgen.main([str(copy)]) == 0 and "stale\n" not in page.read_text(encoding="utf-8")
+    assert docgen.main(["--check", str(copy)]) == 0
+    with pytest.raises(SystemExit) as exc:
+        docgen.main([str(tmp_path / "missing")])
+    assert exc.value.code == 2 and "docs_dir" in capsys.readouterr().err

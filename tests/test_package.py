@@ -112,3 +112,42 @@ def test_every_public_name_resolves():
     assert {"DesignEnv-v0", "SequentialDesignEnv-v1"} <= {
         i.split("/")[1] for i in archgym.envs.ENV_IDS
     }
+
+
+#: Modules that moved, as ``old path -> (new path, names the old path still gives)``.
+MOVED_MODULES = {
+    "archgym.agents.transfer": (
+        "archgym.agents.transfer_data",
+        ["TransferData", "prepare_transfer", "source_seeds"],
+    ),
+    "archgym.experiments.transfer": (
+        "archgym.experiments.transfer_studies",
+        ["TransferResult", "transfer_study", "exact_optimum", "optimum_of", "scenario_arg"],
+    ),
+    "archgym.experiments.cli": (
+        "archgym.experiments.commands",
+        ["add_commands", "parse_settings"],
+    ),
+}
+
+
+@pytest.mark.parametrize("old", sorted(MOVED_MODULES))
+def test_moved_module_still_imports_with_a_deprecation_warning(old: str) -> None:
+    new, names = MOVED_MODULES[old]
+    out = _run(
+        f"""
+        import importlib, warnings
+        new = importlib.import_module({new!r})
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            old = importlib.import_module({old!r})
+        assert any(
+            issubclass(w.category, DeprecationWarning) and {new!r} in str(w.message)
+            for w in caught
+        ), [str(w.message) for w in caught]
+        for name in {names!r}:
+            assert getattr(old, name) is getattr(new, name), name
+        print("ok")
+        """
+    )
+    assert out.strip() == "ok"

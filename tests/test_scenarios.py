@@ -490,3 +490,20 @@ def test_nb201_table_disk_cache_is_used_and_a_corrupt_one_rebuilt(cache_tmp, mon
     rebuilt = networks.nb201_table(reps, "cifar10", disk_cache=True)
     assert rebuilt.names == built.names
     assert networks.load_npz(files[0]) is not None  # rewritten
+
+
+def test_one_resolve_scenario_for_envs_runs_and_analysis() -> None:
+    from archgym import experiments, scenarios
+    from archgym.envs import common
+
+    resolve = scenarios.resolve_scenario
+    assert common.resolve_scenario is resolve and experiments.resolve_scenario is resolve
+    assert resolve(None).id == scenarios.DEFAULT
+    sc = scenarios.load("tiny")
+    assert resolve(sc) is sc  # an object without overrides is used as it is
+    assert resolve("tiny", {"area_mm2": 5.0}).budgets["area_mm2"] == 5.0
+    # a stored document (a run's settings.json) wins over the id it was recorded with
+    doc = scenarios.load("tiny", area_mm2=7.0).to_dict()
+    assert resolve("tiny", None, doc).budgets["area_mm2"] == 7.0
+    with pytest.raises(ScenarioError, match="import"):
+        resolve("os:system")

@@ -82,9 +82,9 @@ _LAZY = {
     "load": ("zoo", "load"),
     "list_zoo": ("zoo", "list_zoo"),
     "ZOO": ("zoo", "ZOO"),
-    "from_torch": ("importers", "from_torch"),
-    "from_file": ("importers", "from_file"),
-    "UnsupportedOpError": ("importers", "UnsupportedOpError"),
+    "from_torch": ("torch_import", "from_torch"),
+    "from_file": ("file_import", "from_file"),
+    "UnsupportedOpError": ("torch_lowering", "UnsupportedOpError"),
     "nb201_workload": ("nb201", "nb201"),
     "load_hwnasbench": ("nb201", "load_hwnasbench"),
 }
@@ -92,7 +92,7 @@ _LAZY = {
 
 # Submodules reachable as attributes without importing them first (the README's
 # ``nb201``: ``archgym.workloads.nb201.parse_arch``, ...).
-_LAZY_SUBMODULES = frozenset({"nb201", "zoo", "importers"})
+_LAZY_SUBMODULES = frozenset({"nb201", "zoo", "importers", "torch_import", "file_import"})
 
 
 def __getattr__(name: str) -> Any:

@@ -18,6 +18,8 @@ The same from the shell: ``archgym run``, ``archgym sweep``, ``archgym compare``
 ``archgym plot``, ``archgym transfer``, ``archgym export``.
 """
 
+from typing import Any
+
 from .logs import WALL_TIME_COLUMNS, frames_equal, read_log
 from .runner import (
     RunError,
@@ -26,12 +28,11 @@ from .runner import (
     format_summary,
     load_run,
     resolve_agent,
-    resolve_scenario,
     run,
     run_spec,
 )
 from .sweep import SweepConfig, SweepError, SweepResult, expand_grid, load_config, sweep
-from .transfer import TransferResult, exact_optimum, transfer_study
+from .transfer_studies import TransferResult, exact_optimum, transfer_study
 
 __all__ = [
     "RunError",
@@ -56,3 +57,13 @@ __all__ = [
     "sweep",
     "transfer_study",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # ``resolve_scenario`` is :func:`archgym.scenarios.resolve_scenario`, imported on first
+    # use: reading and analysing run logs does not need the scenarios (about 1 s to import).
+    if name == "resolve_scenario":
+        from archgym.scenarios import resolve_scenario
+
+        return resolve_scenario
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

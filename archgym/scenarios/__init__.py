@@ -14,8 +14,18 @@ The objective is always MAXIMISED (``-latency_ms`` for "minimise latency"); slac
 ``budget - value`` (``>= 0`` is feasible). See :class:`Scenario`.
 """
 
-from .catalog import DEFAULT, budget_levels, get_definition, ids, list_scenarios, load, register
+from .catalog import (
+    DEFAULT,
+    budget_levels,
+    get_definition,
+    ids,
+    list_scenarios,
+    load,
+    register,
+    resolve_scenario,
+)
 from .enumeration import EnumerationResult, enumerate_scenario, hypervolume, pareto_mask
+from .evaluation import RewardModel
 from .networks import AccelNASBenchNetwork, MobileNetNetwork, NB201Network, NetworkSpace
 from .scenario import (
     BUDGET_METRICS,
@@ -42,6 +52,7 @@ __all__ = [
     "NB201Network",
     "NetworkSpace",
     "REJECTED_VIOLATION",
+    "RewardModel",
     "Scenario",
     "ScenarioError",
     "budget_levels",
@@ -54,4 +65,5 @@ __all__ = [
     "load",
     "pareto_mask",
     "register",
+    "resolve_scenario",
 ]

@@ -33,6 +33,7 @@ import difflib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ..dataflows import DATAFLOWS
 from .scenario import _ALIASES, BUDGET_METRICS, Scenario, ScenarioError
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "list_scenarios",
     "ids",
     "load",
+    "resolve_scenario",
     "get_definition",
     "register",
     "budget_levels",
@@ -58,7 +60,7 @@ def _ordinal(name: str, choices: Sequence[Any]) -> dict[str, Any]:
     return {"name": name, "type": "ordinal", "choices": list(choices)}
 
 
-_DATAFLOW = {"name": "dataflow", "type": "categorical", "choices": ["os", "ws", "is"]}
+_DATAFLOW = {"name": "dataflow", "type": "categorical", "choices": list(DATAFLOWS)}
 
 #: An accelerator space in the spirit of Apollo's (Yazdanbakhsh et al., 2021): array
 #: shape, cores, MAC lanes per PE, PE-local and core memories, off-chip bandwidth and
@@ -566,6 +568,41 @@ def load(scenario_id: str | Scenario | Mapping[str, Any], **overrides: Any) -> S
     if "description" in overrides:
         doc["description"] = overrides["description"]
     return Scenario.from_dict(doc)
+
+
+def resolve_scenario(
+    scenario: str | Scenario | Mapping[str, Any] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    definition: Mapping[str, Any] | None = None,
+) -> Scenario:
+    """The scenario an id, a document or a scenario object names; never imports code.
+
+    This is the one place the environments (``gymnasium.make(..., scenario=...)``), the
+    experiment runner (a run's ``settings.json``) and the analysis (the definitions stored
+    with runs) turn what they were given into a scenario.
+
+    Args:
+        scenario: A catalog id or an id registered with :func:`register` (default
+            :data:`DEFAULT`), a :class:`Scenario` or its document. A ``"module:attr"``
+            string is refused with a clear error, never imported.
+        overrides: Keyword overrides (budgets, ...) as :func:`load` takes them. Without
+            overrides a :class:`Scenario` is returned as it is.
+        definition: A scenario document (``Scenario.to_dict()``, as a run records a
+            scenario that is not in the catalog) to load instead of ``scenario``.
+
+    Returns:
+        The scenario (what a registered factory returns, for a factory's id).
+
+    Raises:
+        ScenarioError: an unknown id (or an import path), an unknown override, a
+            malformed document.
+    """
+    target = definition if definition is not None else scenario
+    if target is None:
+        target = DEFAULT
+    if isinstance(target, Mapping):
+        target = dict(target)
+    return load(target, **dict(overrides or {}))
 
 
 def _fmt(v: Any) -> str:

@@ -7,21 +7,10 @@ dimension (:attr:`Scenario.dim`), bounds, variable kinds, number of objectives a
 constraints and, for multi-objective scenarios, a reference point; and it evaluates a
 whole batch of designs in one vectorised call to the cost model.
 
-Sign conventions (one for every agent and environment):
-
-* **objective** — agents MAXIMISE it. "Minimise latency" is ``objective = -latency_ms``;
-  "maximise accuracy" is ``objective = accuracy``. A multi-objective scenario has one
-  column per objective in :attr:`Evaluation.objectives` (all maximised, e.g.
-  ``[accuracy, -latency_ms, -energy_mj]``); its scalar ``objective`` is the first of
-  them, or the ``weights``-weighted sum when weights are given.
-* **slack** — ``slack_<metric> = budget - value`` (for ``throughput``, a floor:
-  ``value - budget``); a design is feasible iff every slack
-  is ``>= 0`` (and the accelerator accepts it). :meth:`Scenario.evaluate_slack` returns
-  them as a ``batch x num_constraints`` array in the order of :attr:`Scenario.budgets`.
-* **violation** — ``sum over budgets of max(0, value - budget) / budget``, plus
-  :data:`REJECTED_VIOLATION` (1.0) for a design the accelerator rejects (whose latency
-  and energy cannot be computed); 0 exactly when the design is feasible or only lacks an
-  objective value. Use it for penalties.
+Scoring (objectives, slacks, relative slacks, violation, feasibility, reward) and its
+sign conventions live in :mod:`archgym.scenarios.evaluation`: the objective is MAXIMISED,
+``slack = budget - value`` is ``>= 0`` when feasible. :meth:`Scenario.evaluate` returns an
+:class:`~archgym.scenarios.evaluation.Evaluation` carrying them as arrays.
 
 A hardware design the accelerator rejects (a memory too small to hold one tile: the
 vectorised form of ``AcceleratorConfig``'s checks) is an infeasible row with
@@ -52,25 +41,22 @@ import numpy as np
 
 from archgym.accelerator import (
     DATAFLOWS,
-    DTYPE_BYTES,
     DTYPES,
     NODES_NM,
     PRESETS,
     AcceleratorConfig,
     ConfigBatch,
     ConfigError,
-    min_core_mem_kib,
-    min_pe_mem_kib,
+    tile_acceptance,
 )
 from archgym.costmodel import WorkloadTable, area_mm2, simulate_batch
 from archgym.space import Categorical, DesignSpace, Knob, Ordinal, PowerOfTwo, SpaceError
 
 from .cache import stable_hash
+from .evaluation import METRICS, REJECTED_VIOLATION, Evaluation, score
 from .networks import NetworkSpace, network_from_spec
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from .enumeration import EnumerationResult
 
 __all__ = [
@@ -107,15 +93,6 @@ HARDWARE_FIELDS: dict[str, str] = {
     "pack_groups": "flag",
 }
 
-#: Metric -> direction (+1 maximised, -1 minimised).
-METRICS: dict[str, int] = {
-    "accuracy": +1,
-    "latency_ms": -1,
-    "energy_mj": -1,
-    "area_mm2": -1,
-    "utilization": +1,
-    "throughput": +1,
-}
 #: Metrics a budget can be put on: an upper bound on the minimised ones, a floor on
 #: ``throughput`` (inferences per second).
 BUDGET_METRICS: tuple[str, ...] = ("area_mm2", "latency_ms", "energy_mj", "throughput")
@@ -126,11 +103,7 @@ _ALIASES = {
     "acc": "accuracy",
     "inferences_per_s": "throughput",
 }
-#: Violation added for a design the accelerator rejects (its latency and energy are inf).
-REJECTED_VIOLATION = 1.0
 _AGGREGATES = ("geomean", "mean", "max", "sum")
-_REJ_PE, _REJ_CORE, _NO_OBJECTIVE = 1, 2, 4
-_BUDGET_BIT0 = 8
 _DEDUP_MIN = 64  # batches at least this big are de-duplicated before the cost model
 
 
@@ -291,18 +264,11 @@ class HardwareSpace:
 
     @staticmethod
     def check(cfg: Mapping[str, Any], n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Vectorised acceptance checks: ``(code, need_pe_kib, need_core_kib)``, each
-        ``(n,)``; ``code`` is 0 (accepted), 1 (PE memory too small) or 2 (core memory too
-        small)."""
-        b = _DTYPE_BYTES[np.asarray(cfg["dtype"], np.int64)]
-        need_pe = np.broadcast_to(min_pe_mem_kib(cfg["lanes"], b), (n,))
-        need_core = np.broadcast_to(
-            min_core_mem_kib(cfg["rows"], cfg["cols"], cfg["lanes"], b), (n,)
-        )
-        code = np.zeros(n, np.int64)
-        code[np.broadcast_to(np.asarray(cfg["core_mem_kib"]) < need_core, (n,))] = _REJ_CORE
-        code[np.broadcast_to(np.asarray(cfg["pe_mem_kib"]) < need_pe, (n,))] = _REJ_PE
-        return code, need_pe, need_core
+        """The accelerator's acceptance checks of a batch
+        (:func:`archgym.accelerator.tile_acceptance`): ``(code, need_pe_kib,
+        need_core_kib)``, each ``(n,)``; ``code`` is 0 (accepted), 1 (PE memory too small)
+        or 2 (core memory too small)."""
+        return tuple(tile_acceptance(cfg, n))  # type: ignore[return-value]
 
     def batch(self, cfg: Mapping[str, Any], n: int) -> ConfigBatch:
         """The designs as a ``ConfigBatch`` of length ``n`` (not validated: see :meth:`check`)."""
@@ -316,176 +282,6 @@ class HardwareSpace:
         if self.space is not None:
             d["knobs"] = self.space.to_dict()["knobs"]
         return d
-
-
-_DTYPE_BYTES = np.array([DTYPE_BYTES[d] for d in DTYPES], np.float64)
-
-
-# ------------------------------------------------------------------------------------------
-# Evaluation
-# ------------------------------------------------------------------------------------------
-
-
-class Evaluation:
-    """The result of :meth:`Scenario.evaluate`: one row per design, as a dict of arrays.
-
-    Columns (each an array of shape ``(batch,)``): every knob by name (its values),
-    ``accuracy`` (NAS scenarios), ``latency_ms`` (one call on the scenario's batch),
-    ``throughput`` (inferences per second), ``energy_mj``, ``area_mm2``,
-    ``utilization``, ``latency_ms_<workload>`` and ``energy_mj_<workload>`` (scenarios
-    with several workloads), ``objective`` (maximised), ``objective_<metric>`` (each
-    objective, maximised, multi-objective scenarios), ``slack_<metric>`` (budget - value)
-    for every budget, ``feasible``, ``violation`` and ``reason`` (``""`` for feasible
-    designs). Index it like a dict (``ev["latency_ms"]``) or by attribute, or call
-    :meth:`to_frame` for a pandas DataFrame.
-
-    Attributes:
-        scenario: the scenario that produced it.
-        designs: ``batch x n_knobs`` int64 array of choice indices.
-        data: the columns (without ``reason``, which is formatted on demand).
-    """
-
-    def __init__(
-        self,
-        scenario: Scenario,
-        designs: np.ndarray,
-        data: dict[str, np.ndarray],
-        aux: dict[str, Any],
-    ) -> None:
-        self.scenario = scenario
-        self.designs = designs
-        self.data = data
-        self._aux = aux
-        self._reason: list[str] | None = None
-
-    def __len__(self) -> int:
-        return int(self.designs.shape[0])
-
-    def keys(self) -> list[str]:
-        """Column names, ``reason`` last."""
-        return [*self.data, "reason"]
-
-    columns = property(keys)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self.data or key == "reason"
-
-    def __getitem__(self, key: str) -> Any:
-        if key == "reason":
-            return np.array(self.reason, dtype=object)
-        try:
-            return self.data[key]
-        except KeyError:
-            raise KeyError(f"no column {key!r}; columns: {', '.join(self.keys())}") from None
-
-    def __getattr__(self, key: str) -> np.ndarray:
-        data = self.__dict__.get("data", {})
-        if key in data:
-            return data[key]
-        raise AttributeError(key)
-
-    def __repr__(self) -> str:
-        n_feas = int(self.data["feasible"].sum())
-        return f"Evaluation({self.scenario.id!r}, {len(self)} designs, {n_feas} feasible)"
-
-    @property
-    def objective(self) -> np.ndarray:
-        """``(batch,)`` scalar objective (maximised)."""
-        return self.data["objective"]
-
-    @property
-    def objectives(self) -> np.ndarray:
-        """``batch x num_objectives`` objectives (all maximised)."""
-        names = self.scenario.objective_names
-        if len(names) == 1:
-            return self.data["objective"][:, None]
-        return np.stack([self.data[f"objective_{m}"] for m in names], axis=1)
-
-    @property
-    def slack(self) -> np.ndarray:
-        """``batch x num_constraints`` slacks (budget - value, >= 0 feasible)."""
-        cols = [self.data[f"slack_{m}"] for m in self.scenario.budgets]
-        return np.stack(cols, axis=1) if cols else np.zeros((len(self), 0))
-
-    @property
-    def feasible(self) -> np.ndarray:
-        """``(batch,)`` bool."""
-        return self.data["feasible"]
-
-    @property
-    def violation(self) -> np.ndarray:
-        """``(batch,)`` normalised budget violation (0 when feasible)."""
-        return self.data["violation"]
-
-    @property
-    def reason(self) -> list[str]:
-        """Why each design is infeasible (``""`` when it is feasible)."""
-        if self._reason is None:
-            self._reason = [self._format_reason(i) for i in range(len(self))]
-        return self._reason
-
-    def _format_reason(self, i: int) -> str:
-        code = int(self._aux["code"][i])
-        if code == 0:
-            return ""
-        a = self._aux
-        parts: list[str] = []
-        if code & (_REJ_PE | _REJ_CORE):
-            cfg = a["cfg"]
-
-            def val(f: str) -> Any:
-                return np.broadcast_to(np.asarray(cfg[f]), (len(self),))[i]
-
-            dtype = DTYPES[int(val("dtype"))]
-            if code & _REJ_PE:
-                parts.append(
-                    f"rejected: pe_mem_kib={float(val('pe_mem_kib')):g} is too small to hold one tile "
-                    f"(lanes={int(val('lanes'))}, {dtype}): needs >= {float(a['need_pe'][i]):.4g} KiB"
-                )
-            else:
-                parts.append(
-                    f"rejected: core_mem_kib={float(val('core_mem_kib')):g} is too small to hold one tile of a "
-                    f"{int(val('rows'))}x{int(val('cols'))} array (lanes={int(val('lanes'))}, {dtype}): "
-                    f"needs >= {float(a['need_core'][i]):.4g} KiB"
-                )
-        if code & _NO_OBJECTIVE and not code & (_REJ_PE | _REJ_CORE):
-            parts.append("objective undefined (no accuracy data)")
-        over = []
-        for b, (m, budget) in enumerate(self.scenario.budgets.items()):
-            if code & (_BUDGET_BIT0 << b):
-                v = float(self.data[m][i])
-                if math.isfinite(v):
-                    cmp = "<" if METRICS[m] > 0 else ">"
-                    over.append(f"{m}={v:.4g} {cmp} {budget:g}")
-        if over:
-            parts.append("over budget: " + ", ".join(over))
-        return "; ".join(parts)
-
-    def row(self, i: int = 0) -> dict[str, Any]:
-        """Design ``i`` as a dict of Python scalars (every column, ``reason`` included)."""
-        out = {k: v.item(i) for k, v in self.data.items()}
-        out["reason"] = self._format_reason(i)
-        return out
-
-    def design(self, i: int = 0) -> dict[str, Any]:
-        """Design ``i`` as named knob values."""
-        return self.scenario.space.decode(self.designs[i])
-
-    def best(self) -> int | None:
-        """Row of the best feasible design (highest objective, first on ties), or ``None``."""
-        feas = self.data["feasible"]
-        if not feas.any():
-            return None
-        obj = np.where(feas, self.data["objective"], -np.inf)
-        return int(np.argmax(obj))
-
-    def to_frame(self) -> pd.DataFrame:
-        """One row per design, every column (``reason`` last)."""
-        import pandas as pd
-
-        df = pd.DataFrame(self.data)
-        df["reason"] = self.reason
-        return df
 
 
 # ------------------------------------------------------------------------------------------
@@ -1021,35 +817,7 @@ class Scenario:
                 data[f"latency_ms_{lab}"] = hw["latency_ms"][:, w]
             for w, lab in enumerate(self.workload_labels):
                 data[f"energy_mj_{lab}"] = hw["energy_mj"][:, w]
-        cols = [METRICS[m] * data[m] for m in self.objective_names]
-        if len(cols) > 1:
-            for m, c in zip(self.objective_names, cols, strict=True):
-                data[f"objective_{m}"] = c
-        if self.weights is not None:
-            with np.errstate(invalid="ignore"):
-                objective = sum(w * c for w, c in zip(self.weights, cols, strict=True))
-        else:
-            objective = cols[0]
-        data["objective"] = np.asarray(objective, np.float64)
-        feasible = code == 0
-        undefined = ~np.isfinite(data["objective"])
-        code = code | np.where(undefined & (code == 0), _NO_OBJECTIVE, 0)
-        feasible = feasible & ~undefined
-        violation = np.where(code & (_REJ_PE | _REJ_CORE), REJECTED_VIOLATION, 0.0)
-        for b, (m, budget) in enumerate(self.budgets.items()):
-            v = data[m]
-            with np.errstate(invalid="ignore"):
-                floor = METRICS[m] > 0  # a floor on a maximised metric (throughput)
-                slack = v - budget if floor else budget - v
-                over = ~(slack >= 0)
-                part = np.where(np.isfinite(v), np.maximum(-slack, 0.0) / budget, 0.0)
-            data[f"slack_{m}"] = slack
-            violation += part
-            feasible &= ~over
-            code = code | np.where(over & np.isfinite(v), _BUDGET_BIT0 << b, 0)
-        data["feasible"] = feasible
-        data["violation"] = violation
-        aux["code"] = code
+        aux["code"] = score(data, code, self.objective_names, self.budgets, self.weights)
         return data, aux
 
     # ------------------------------------------------------------------ sampling, helpers
