@@ -31,7 +31,7 @@ REGISTRY: dict[str, tuple[str, str]] = {
     "random": ("random_search", "RandomSearch"),
     "ga": ("genetic", "GeneticAgent"),
     "bo": ("bayesopt", "BOAgent"),
-    "ppo": ("rl", "PPOAgent"),
+    "ppo": ("ppo", "PPOAgent"),
     "reinforce": ("reinforce", "ReinforceAgent"),
     "optuna": ("optuna_agent", "OptunaAgent"),
     "nevergrad": ("nevergrad_agent", "NevergradAgent"),

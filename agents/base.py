@@ -12,16 +12,22 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import math
+import random
 import sys
 import time
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, cast
 
 import numpy as np
 import pandas as pd
+
+from archgym.space import DesignSpace
+
+from .problem import Problem, Scores, problem_errors
 
 __all__ = [
     "Agent",
@@ -29,6 +35,8 @@ __all__ = [
     "AgentSettings",
     "History",
     "Observations",
+    "Problem",
+    "PrivateRNG",
     "torch_threads",
 ]
 
@@ -79,9 +87,55 @@ def torch_threads(n: int | None) -> Iterator[None]:
             torch.set_num_threads(before)
 
 
+class PrivateRNG:
+    """An agent's own copy of the global Python, numpy and torch (CPU) random states
+    (for libraries that draw from the globals: Stable-Baselines3).
+
+    Inside :meth:`active` the globals hold the agent's states; on exit the agent's states
+    are saved and the caller's restored. The first activation starts from the caller's
+    states, so seed inside it (``set_random_seed``, ``torch.manual_seed``).
+    """
+
+    def __init__(self) -> None:
+        self._state: tuple[Any, Any, Any] | None = None
+
+    @contextlib.contextmanager
+    def active(self) -> Iterator[None]:
+        import torch
+
+        saved = (random.getstate(), np.random.get_state(), torch.get_rng_state())
+        if self._state is not None:
+            py, npy, th = self._state
+            random.setstate(py)
+            np.random.set_state(npy)
+            torch.set_rng_state(th)
+        try:
+            yield
+        finally:
+            self._state = (random.getstate(), np.random.get_state(), torch.get_rng_state())
+            random.setstate(saved[0])
+            np.random.set_state(saved[1])
+            torch.set_rng_state(saved[2])
+
+
+def is_int(value: Any) -> bool:
+    """An integer setting (not a bool)."""
+    return isinstance(value, int | np.integer) and not isinstance(value, bool)
+
+
+def is_real(value: Any) -> bool:
+    """A finite real setting (not a bool)."""
+    return (
+        isinstance(value, int | float | np.integer | np.floating)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+    )
+
+
 @dataclass
 class Observations:
-    """What an agent learns from evaluating designs (all arrays have ``n`` rows).
+    """What an agent learns from evaluating designs (all arrays have ``n`` rows): the
+    scores of an :class:`~archgym.scenarios.evaluation.Evaluation`, as its arrays.
 
     Attributes:
         X: ``n x n_knobs`` int64 choice indices.
@@ -89,12 +143,19 @@ class Observations:
             the design could not be evaluated.
         slack: ``n x m`` float, budget - value per budget (>= 0 feasible); ``m`` may be 0.
         feasible: ``n`` bool.
+        relative_slack: ``n x m`` float, ``slack / |budget|`` (the evaluation's
+            :attr:`~archgym.scenarios.evaluation.Evaluation.relative_slack`); None until
+            :meth:`completed` fills it for observations built by hand.
+        violation: ``n`` float, the normalised budget violation (the evaluation's
+            ``violation``); None until :meth:`completed` fills it.
     """
 
     X: np.ndarray
     objectives: np.ndarray
     slack: np.ndarray
     feasible: np.ndarray
+    relative_slack: np.ndarray | None = None
+    violation: np.ndarray | None = None
 
     @property
     def objective(self) -> np.ndarray:
@@ -107,39 +168,118 @@ class Observations:
     @classmethod
     def empty(cls, n_knobs: int, k: int, m: int) -> Observations:
         return cls(
-            np.zeros((0, n_knobs), np.int64), np.zeros((0, k)), np.zeros((0, m)), np.zeros(0, bool)
+            np.zeros((0, n_knobs), np.int64),
+            np.zeros((0, k)),
+            np.zeros((0, m)),
+            np.zeros(0, bool),
+            np.zeros((0, m)),
+            np.zeros(0),
         )
 
     def extend(self, other: Observations) -> Observations:
+        def cat(a: np.ndarray | None, b: np.ndarray | None, stack: Any) -> np.ndarray | None:
+            return None if a is None or b is None else stack([a, b])
+
         return Observations(
             np.vstack([self.X, other.X]),
             np.vstack([self.objectives, other.objectives]),
             np.vstack([self.slack, other.slack]),
             np.concatenate([self.feasible, other.feasible]),
+            cat(self.relative_slack, other.relative_slack, np.vstack),
+            cat(self.violation, other.violation, np.concatenate),
+        )
+
+    def take(self, idx: Any) -> Observations:
+        """The observations at ``idx`` (an index array, a slice or a boolean mask)."""
+        return Observations(
+            self.X[idx],
+            self.objectives[idx],
+            self.slack[idx],
+            self.feasible[idx],
+            None if self.relative_slack is None else self.relative_slack[idx],
+            None if self.violation is None else self.violation[idx],
+        )
+
+    def completed(
+        self, budgets: Mapping[str, float] | Sequence[float] | np.ndarray
+    ) -> Observations:
+        """These observations with ``relative_slack`` and ``violation`` filled in where
+        they are None (observations built by hand), by the scoring module's functions
+        (:func:`~archgym.scenarios.evaluation.relative_slack`,
+        :func:`~archgym.scenarios.evaluation.violation_from_slack`)."""
+        if self.relative_slack is not None and self.violation is not None:
+            return self
+        from archgym.scenarios.evaluation import relative_slack, violation_from_slack
+
+        b = np.array(
+            [float(v) for v in (budgets.values() if isinstance(budgets, Mapping) else budgets)],
+            np.float64,
+        )
+        rel = self.relative_slack
+        if rel is None:
+            rel = relative_slack(self.slack, b)
+        viol = self.violation
+        if viol is None:
+            viol = violation_from_slack(self.slack, b, self.objectives)
+        return dataclasses.replace(self, relative_slack=rel, violation=viol)
+
+    @classmethod
+    def from_evaluation(cls, ev: Any) -> Observations:
+        """The scores of an :class:`~archgym.scenarios.evaluation.Evaluation`, read from
+        its arrays (``designs``, ``objectives``, ``slack``, ``feasible``,
+        ``relative_slack``, ``violation``)."""
+        return cls(
+            np.asarray(ev.designs, np.int64),
+            np.asarray(ev.objectives, np.float64),
+            np.asarray(ev.slack, np.float64),
+            np.asarray(ev.feasible, bool),
+            np.asarray(ev.relative_slack, np.float64),
+            np.asarray(ev.violation, np.float64),
         )
 
     @classmethod
     def from_frame(
-        cls, X: np.ndarray, frame: pd.DataFrame, objective_columns: list[str] | None = None
+        cls,
+        X: np.ndarray,
+        frame: pd.DataFrame,
+        objective_columns: list[str] | None = None,
+        slack_columns: list[str] | None = None,
     ) -> Observations:
-        """Build from a scenario evaluation's table: ``objective`` (or ``objective_columns``),
-        ``slack_*`` columns and ``feasible``."""
+        """Build from a log's rows (resuming a run, or a problem whose ``evaluate`` returns
+        only a table): ``objective`` (or ``objective_columns``), the slack columns,
+        ``feasible`` and, when the log has it, ``violation``.
+
+        Args:
+            X: ``n x n_knobs`` designs of the rows.
+            frame: the rows.
+            objective_columns: the maximised objective columns (default ``["objective"]``).
+            slack_columns: the slack columns in budget order (default: every ``slack_*``
+                column, in the frame's order).
+        """
         cols = objective_columns or ["objective"]
         missing = [c for c in cols + ["feasible"] if c not in frame.columns]
         if missing:
             raise AgentError(f"evaluation table lacks column(s) {missing}")
         obj = frame[cols].to_numpy(dtype=np.float64)
-        slack_cols = [c for c in frame.columns if c.startswith("slack_")]
+        if slack_columns is None:
+            slack_columns = [c for c in frame.columns if str(c).startswith("slack_")]
+        missing = [c for c in slack_columns if c not in frame.columns]
+        if missing:
+            raise AgentError(f"evaluation table lacks slack column(s) {missing}")
         slack = (
-            frame[slack_cols].to_numpy(dtype=np.float64)
-            if slack_cols
+            frame[slack_columns].to_numpy(dtype=np.float64)
+            if slack_columns
             else np.zeros((len(frame), 0))
+        )
+        violation = (
+            frame["violation"].to_numpy(np.float64) if "violation" in frame.columns else None
         )
         return cls(
             np.asarray(X, np.int64).reshape(len(frame), -1),
             obj,
             slack,
             frame["feasible"].to_numpy(dtype=bool),
+            violation=violation,
         )
 
 
@@ -171,23 +311,10 @@ class History:
         return len(self.frame)
 
 
-def _n_objectives(scenario: Any) -> int:
-    for attr in ("n_objectives", "num_objectives"):
-        if hasattr(scenario, attr):
-            return int(getattr(scenario, attr))
-    return 1
-
-
-def objective_columns(scenario: Any) -> list[str]:
-    """The log columns holding a scenario's maximised objectives: ``["objective"]`` for one
-    objective, ``objective_<metric>`` for each of several."""
-    cols = getattr(scenario, "objective_columns", None)
-    if cols:
-        return list(cols)
-    names = list(getattr(scenario, "objective_names", ()) or ())
-    if len(names) > 1:
-        return [f"objective_{m}" for m in names]
-    return ["objective"]
+def objective_columns(scenario: Problem) -> list[str]:
+    """The log columns holding a problem's maximised objectives: ``["objective"]`` for one
+    objective, ``objective_<metric>`` for each of several (:attr:`Problem.objective_columns`)."""
+    return list(scenario.objective_columns)
 
 
 class Agent(ABC):
@@ -217,31 +344,43 @@ class Agent(ABC):
             )
         self.settings = dataclasses.replace(base, **overrides)
         self.settings.validate()
-        self.scenario: Any = None
-        self.space: Any = None
+        self.scenario: Problem = cast(Problem, None)  # bound by setup
+        self.space: DesignSpace = cast(DesignSpace, None)
         self.rng: np.random.Generator = np.random.default_rng(0)
         self.seed = 0
         self.obs: Observations | None = None
 
     # --- binding -------------------------------------------------------------------------
-    def setup(self, scenario: Any, seed: int = 0) -> Agent:
-        """Bind to ``scenario`` (its ``space`` and objectives) and seed every random source."""
+    def setup(self, scenario: Problem, seed: int = 0) -> Agent:
+        """Bind to ``scenario`` (its ``space`` and objectives) and seed every random source.
+
+        Raises:
+            AgentError: ``scenario`` is not a :class:`~archgym.agents.problem.Problem` (the
+                message names what it lacks), a bad seed, or several objectives for an
+                agent that optimises one.
+        """
         if not isinstance(seed, (int, np.integer)) or seed < 0:
             raise AgentError(f"seed must be a non-negative integer, got {seed!r}")
+        missing = problem_errors(scenario)
+        if missing:
+            raise AgentError(
+                f"{self.name}: {type(scenario).__name__} is not a Problem: it lacks {missing} "
+                "(see archgym.agents.problem.Problem)"
+            )
         self.scenario = scenario
         self.space = scenario.space
         self.seed = int(seed)
         self.rng = np.random.default_rng(self.seed)
-        n_obj = _n_objectives(scenario)
+        n_obj = int(scenario.num_objectives)
         if n_obj > 1 and not self.supports_multi_objective:
             raise AgentError(
-                f"agent {self.name!r} optimises one objective; scenario {getattr(scenario, 'id', '?')!r} has {n_obj}"
+                f"agent {self.name!r} optimises one objective; scenario {scenario.id!r} has {n_obj}"
             )
         if self.settings.batch_size > self.space.size:
             raise AgentError(
                 f"batch_size={self.settings.batch_size} is larger than the space ({self.space.size} designs)"
             )
-        n_budgets = len(getattr(scenario, "budgets", {}) or {})
+        n_budgets = len(scenario.budgets)
         self.obs = Observations.empty(len(self.space.names), n_obj, n_budgets)
         self._setup()
         return self
@@ -267,16 +406,33 @@ class Agent(ABC):
             raise AgentError(f"{self.name}: ask(n) needs an integer n >= 1, got {n!r}")
         return int(n)
 
-    def tell(self, X: np.ndarray, results: Observations) -> None:
-        """Learn from evaluated designs (feasible or not). The base keeps every observation."""
+    def tell(self, X: np.ndarray, results: Observations | Scores) -> None:
+        """Learn from evaluated designs (feasible or not). The base keeps every observation.
+
+        Args:
+            X: ``n x n_knobs`` the designs.
+            results: their :class:`Observations`, or the ``Evaluation`` itself.
+        """
         if self.obs is None:
             raise AgentError(f"agent {self.name!r}: call setup(scenario, seed) before tell")
-        self.obs = self.obs.extend(results)
+        self.obs = self.obs.extend(self._as_observations(results))
+
+    def _as_observations(self, results: Observations | Scores) -> Observations:
+        """``results`` as complete :class:`Observations`: an ``Evaluation``'s arrays, or
+        hand-built observations with ``relative_slack`` and ``violation`` filled in."""
+        if not isinstance(results, Observations):
+            if not isinstance(results, Scores):
+                raise AgentError(
+                    f"{self.name}: tell needs Observations or an Evaluation, got "
+                    f"{type(results).__name__}"
+                )
+            return Observations.from_evaluation(results)
+        return results.completed(self.scenario.budgets)
 
     # --- the loop ----------------------------------------------------------------------------
     def run(
         self,
-        scenario: Any,
+        scenario: Problem,
         budget: int,
         seed: int = 0,
         *,
@@ -305,7 +461,7 @@ class Agent(ABC):
 
     def _run(
         self,
-        scenario: Any,
+        scenario: Problem,
         budget: int,
         seed: int,
         callback: Callable[[pd.DataFrame], None] | None,
@@ -326,7 +482,7 @@ class Agent(ABC):
 
             bar = tqdm(
                 total=budget,
-                desc=f"{self.name} on {getattr(scenario, 'id', 'scenario')}",
+                desc=f"{self.name} on {scenario.id}",
                 unit="eval",
             )
         while done < budget:
@@ -357,7 +513,7 @@ class Agent(ABC):
             ev = scenario.evaluate(X)
             t_eval = time.perf_counter() - t1
             frame = self._log_rows(ev, X, run_id, step, t_ask, t_eval)
-            self.tell(X, self._observations(X, frame))
+            self.tell(X, self._evaluated(X, ev, frame))
             blocks.append(frame)
             if callback is not None:
                 callback(frame)
@@ -371,7 +527,7 @@ class Agent(ABC):
         settings = {
             "agent": self.name,
             "settings": dataclasses.asdict(self.settings),
-            "scenario": getattr(scenario, "id", None),
+            "scenario": scenario.id,
             "budget": int(budget),
             "seed": int(seed),
             "run_id": run_id,
@@ -383,7 +539,18 @@ class Agent(ABC):
         return objective_columns(self.scenario)
 
     def _observations(self, X: np.ndarray, frame: pd.DataFrame) -> Observations:
-        return Observations.from_frame(X, frame, self._objective_columns())
+        """Observations of logged rows (a resumed run's): read by column name, completed
+        with the problem's budgets."""
+        slack_columns = [f"slack_{m}" for m in self.scenario.budgets]
+        obs = Observations.from_frame(X, frame, self._objective_columns(), slack_columns)
+        return obs.completed(self.scenario.budgets)
+
+    def _evaluated(self, X: np.ndarray, ev: Any, frame: pd.DataFrame) -> Observations:
+        """Observations of a fresh evaluation: its score arrays (an ``Evaluation``), or its
+        logged rows for a problem whose ``evaluate`` returns only a table."""
+        if isinstance(ev, Scores):
+            return Observations.from_evaluation(ev)
+        return self._observations(X, frame)
 
     def _log_rows(
         self, ev: Any, X: np.ndarray, run_id: str, step: int, t_ask: float, t_eval: float

@@ -20,7 +20,8 @@ How it works, one proposal at a time:
    (fitted on the designs whose objectives are finite) and one each budget's slack
    (fitted on every design, feasible or not). Outcomes are standardised; objectives that
    keep one sign and span a decade are modelled on a log scale (``objective_transform``)
-   and slacks as ``bilog(slack / budget)`` (``slack_transform``): monotone maps that keep
+   and slacks as ``bilog(relative_slack)`` (the evaluation's ``slack / |budget|``;
+   ``slack_transform``): monotone maps that keep
    the optimum and the sign of every slack. A design whose metrics are not finite (the
    accelerator rejected it) gets a slack below every observed one. If some designs are
    infeasible for a reason no slack explains, one more GP models a +1/-1 "valid" label as
@@ -44,9 +45,9 @@ How it works, one proposal at a time:
    budget's value before evaluating (area is analytic in archgym), candidates that break
    it are never proposed; nor are designs the accelerator is known to reject.
    ``describe()["filtered_constraints"]`` lists what is filtered. A scenario exposes
-   this with ``known_metrics(X) -> {metric: values, "accepted": bool array}``; for
-   archgym's hardware scenarios the agent derives ``area_mm2`` and acceptance from the
-   scenario's hardware space itself.
+   this with ``known_metrics(X) -> {metric: values, "accepted": bool array}``
+   (:class:`~archgym.agents.problem.KnowsMetrics`; archgym's scenarios give analytic
+   ``area_mm2`` and the accelerator's acceptance checks).
 
 Transfer (``BOAgent(transfer_from=history_or_frame, transfer_method=...)``): the source
 run's log must have a column per target knob and the target's objective column(s).
@@ -117,7 +118,10 @@ from gpytorch.mlls import ExactMarginalLogLikelihood
 from linear_operator.utils.errors import NotPSDError
 from torch import Tensor
 
-from .base import Agent, AgentError, AgentSettings, History, torch_threads
+from archgym.scenarios.evaluation import relative_slack
+
+from .base import Agent, AgentError, AgentSettings, History, Observations, torch_threads
+from .problem import KnowsMetrics, Problem, Scores
 from .transfer import TransferData, prepare_transfer, source_seeds
 
 # BoTorch's qLogNEHVI JIT-compiles a fused C++ kernel with ``-march=native`` on first use
@@ -424,44 +428,14 @@ def _bilog(x: np.ndarray) -> np.ndarray:
 
 
 def _known_metrics_fn(
-    scenario: Any,
+    scenario: Problem,
 ) -> tuple[Callable[[np.ndarray], Mapping[str, np.ndarray]] | None, str]:
-    """A function computing the metrics a scenario knows before evaluating, and its origin.
-
-    Either the scenario's own ``known_metrics(X)`` or, for archgym's hardware scenarios,
-    area (analytic) and accelerator acceptance from its hardware space.
-    """
-    fn = getattr(scenario, "known_metrics", None)
-    if callable(fn):
-        return fn, "scenario.known_metrics"
-    hw = getattr(scenario, "hardware", None)
-    hw_space = getattr(hw, "space", None)
-    if (
-        hw is None
-        or hw_space is None
-        or not all(hasattr(hw, a) for a in ("arrays", "check", "batch"))
-    ):
-        return None, ""
-    names = list(scenario.space.names)
-    n_hw = int(hw_space.n_knobs)
-    if names[:n_hw] != list(hw_space.names):
-        return None, ""
-    try:
-        from archgym.costmodel import area_mm2
-    except ImportError:  # pragma: no cover - archgym always has it
-        return None, ""
-
-    def hardware_metrics(X: np.ndarray) -> dict[str, np.ndarray]:
-        X = np.asarray(X, np.int64).reshape(-1, len(names))
-        n = X.shape[0]
-        cfg = hw.arrays(X[:, :n_hw])
-        code = np.asarray(hw.check(cfg, n)[0])
-        return {
-            "area_mm2": np.asarray(area_mm2(hw.batch(cfg, n)), np.float64),
-            "accepted": code == 0,
-        }
-
-    return hardware_metrics, "hardware space (analytic area, acceptance checks)"
+    """The scenario's ``known_metrics`` (:class:`~archgym.agents.problem.KnowsMetrics`:
+    for archgym's scenarios, analytic area and the accelerator's acceptance checks) and
+    its origin, or ``(None, "")`` when the problem knows nothing before evaluating."""
+    if isinstance(scenario, KnowsMetrics) and callable(scenario.known_metrics):
+        return scenario.known_metrics, "scenario.known_metrics"
+    return None, ""
 
 
 @dataclass
@@ -610,12 +584,10 @@ class BOAgent(Agent):
         self._k = int(self.obs.objectives.shape[1])
         self._ord_dims = list(space.ordered_dims())
         self._cat_dims = list(space.categorical_dims())
-        budgets = dict(getattr(sc, "budgets", {}) or {})
+        budgets = dict(sc.budgets)
         self._budget_names = list(budgets)
-        b = np.array([float(v) for v in budgets.values()], np.float64)
-        self._budget_values = b
-        self._slack_scale = np.where(np.isfinite(b) & (b != 0), np.abs(b), 1.0)
-        ref = getattr(sc, "ref_point", None) if self._k > 1 else None
+        self._budget_values = np.array([float(v) for v in budgets.values()], np.float64)
+        ref = sc.ref_point if self._k > 1 else None
         self._ref_point = None if ref is None else np.asarray(ref, np.float64).reshape(-1)
         if self._ref_point is not None and self._ref_point.shape != (self._k,):
             raise AgentError(
@@ -777,8 +749,9 @@ class BOAgent(Agent):
         self._n_asked += len(X)
         return X
 
-    def tell(self, X: np.ndarray, results: Any) -> None:
+    def tell(self, X: np.ndarray, results: Observations | Scores) -> None:
         """Learn from evaluated designs (feasible or not)."""
+        results = self._as_observations(results)
         super().tell(X, results)
         X = np.asarray(results.X, np.int64).reshape(-1, self._d)
         self._seen.add(X)
@@ -894,14 +867,14 @@ class BOAgent(Agent):
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.sign(values) * np.log(np.abs(values))
 
-    def _slack_t(self, S: np.ndarray) -> np.ndarray:
-        """Transformed slacks (NaN where not finite), same shape as ``S``."""
-        m = S.shape[1]
-        scale = self._slack_scale if len(self._slack_scale) == m else np.ones(m)
+    def _slack_t(self, S: np.ndarray, R: np.ndarray) -> np.ndarray:
+        """Transformed slacks (NaN where not finite), same shape as ``S``: ``bilog`` of the
+        relative slacks ``R`` (the evaluation's ``slack / |budget|``), or the slacks ``S``."""
+        V = R if self.settings.slack_transform == "bilog" else S
         with np.errstate(invalid="ignore"):
-            T = np.where(np.isfinite(S), S, np.nan)
+            T = np.where(np.isfinite(V), V, np.nan)
             if self.settings.slack_transform == "bilog":
-                T = _bilog(T / scale)
+                T = _bilog(T)
         return T
 
     def _impute(self, T: np.ndarray, ref_cols: np.ndarray | None = None) -> np.ndarray:
@@ -952,6 +925,8 @@ class BOAgent(Agent):
         finite_obj = finite_obj_all[sub]
         feasible = feas_all[sub]
         S = obs.slack[sub]
+        assert obs.relative_slack is not None  # completed by tell
+        R = obs.relative_slack[sub]
         Xn = torch.as_tensor(space.normalize(X), dtype=_DTYPE)
         # source rows (multi-task)
         if td is not None:
@@ -999,9 +974,9 @@ class BOAgent(Agent):
             else:  # nothing evaluable yet: a flat placeholder (the feasibility phase ignores it)
                 add(f"objective{j}", np.ones(len(X), bool), np.zeros(len(X)), None, None)
         m = S.shape[1]
-        T = self._slack_t(S)
+        T = self._slack_t(S, R)
         if td is not None:
-            Ts = self._slack_t(S_s)
+            Ts = self._slack_t(S_s, relative_slack(S_s, self._budget_values))
             has = [
                 j < len(self._budget_names)
                 and td.slack_source.get(self._budget_names[j], "missing") != "missing"

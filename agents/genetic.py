@@ -22,10 +22,9 @@ applies to each kind its own operators:
 
 Signs: pymoo minimises ``F`` subject to ``G <= 0``; archgym maximises its objectives and a
 design is feasible iff every slack (budget - value) is ``>= 0``. :func:`to_pymoo` is the
-one place where the signs change: ``F = -objectives``, ``G = -slack / budget`` (the
-division by the positive budget, taken from ``scenario.budgets`` in slack-column order,
-keeps the sign and makes violations of budgets in different units comparable when pymoo
-sums them).
+one place where the signs change: ``F = -objectives``, ``G = -relative_slack`` (the
+evaluation's ``slack / |budget|``: the division keeps the sign and makes violations of
+budgets in different units comparable when pymoo sums them).
 
 Example:
     >>> from archgym.agents import make
@@ -42,6 +41,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .base import Agent, AgentError, AgentSettings, Observations
+from .problem import Problem, Scores
 
 __all__ = ["GeneticAgent", "GeneticSettings", "to_pymoo", "NAN_PENALTY"]
 
@@ -179,7 +179,7 @@ class GeneticAgent(Agent):
         self.problem: Any = None
 
     # --- binding -------------------------------------------------------------------------
-    def setup(self, scenario: Any, seed: int = 0) -> GeneticAgent:
+    def setup(self, scenario: Problem, seed: int = 0) -> GeneticAgent:
         """Bind to ``scenario`` and seed pymoo (see :meth:`Agent.setup`).
 
         A ``batch_size`` of None becomes ``min(pop_size, number of designs)`` here.
@@ -199,9 +199,6 @@ class GeneticAgent(Agent):
         assert self.obs is not None
         n_obj = int(self.obs.objectives.shape[1])
         n_constr = int(self.obs.slack.shape[1])
-        budgets = [float(v) for v in (getattr(self.scenario, "budgets", None) or {}).values()]
-        ok = len(budgets) == n_constr and all(np.isfinite(b) and b > 0 for b in budgets)
-        self._scale: np.ndarray | None = np.array(budgets) if n_constr and ok else None
         self.problem = Problem(vars=self.space.to_pymoo_vars(), n_obj=n_obj, n_ieq_constr=n_constr)
         self.algorithm = self._make_algorithm(n_obj)
         self.algorithm.setup(
@@ -308,7 +305,7 @@ class GeneticAgent(Agent):
         self._handed += n
         return np.array(out, dtype=np.int64)
 
-    def tell(self, X: np.ndarray, results: Observations) -> None:
+    def tell(self, X: np.ndarray, results: Observations | Scores) -> None:
         """Record results; tell pymoo when the whole generation has come back.
 
         Args:
@@ -320,9 +317,11 @@ class GeneticAgent(Agent):
             AgentError: a design was not handed out by ``ask`` (or was told already), or
                 the results do not match the scenario's objectives and budgets.
         """
+        results = self._as_observations(results)
         super().tell(X, results)
         X = np.asarray(X, dtype=np.int64).reshape(len(results), -1)
-        F, G = to_pymoo(results.objectives, results.slack, self._scale)
+        assert results.relative_slack is not None  # completed above
+        F, G = to_pymoo(results.objectives, results.relative_slack)
         if F.shape[1] != self._F.shape[1] or G.shape[1] != self._G.shape[1]:
             raise AgentError(
                 f"ga: results have {F.shape[1]} objective(s) and {G.shape[1]} slack(s); the "

@@ -15,7 +15,7 @@ and ``num_workers = batch_size``, and seeded through the parametrization's rando
 Signs: Nevergrad minimises a loss and reads ``constraint_violation`` as "``> 0``
 violated"; archgym maximises its objective and a design is feasible iff every slack
 (``budget - value``) is ``>= 0``. :func:`slack_to_nevergrad` is the one place the sign
-changes (``-slack / budget``; a slack that is not finite is a large violation) and the loss
+changes (``-relative_slack``, the evaluation's ``slack / |budget|``; a slack that is not finite is a large violation) and the loss
 is ``-objective``. A design whose objective is not finite (the accelerator rejected it)
 gets the largest loss Nevergrad accepts (``5e20``). One objective only.
 
@@ -32,6 +32,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .base import Agent, AgentError, AgentSettings, History, Observations
+from .problem import Problem, Scores
 
 __all__ = ["NevergradAgent", "NevergradSettings", "slack_to_nevergrad"]
 
@@ -102,7 +103,7 @@ class NevergradAgent(Agent):
     #: The evaluation budget of the current ``run`` (told to Nevergrad), if any.
     _run_budget: int | None = None
 
-    def run(self, scenario: Any, budget: int, seed: int = 0, **kwargs: Any) -> History:
+    def run(self, scenario: Problem, budget: int, seed: int = 0, **kwargs: Any) -> History:
         """:meth:`Agent.run`, with Nevergrad told the evaluation budget."""
         self._run_budget = int(budget) if isinstance(budget, int | np.integer) else None
         try:
@@ -133,10 +134,8 @@ class NevergradAgent(Agent):
         self.optimizer = ng.optimizers.registry[s.optimizer](
             parametrization=param, budget=int(budget), num_workers=s.batch_size
         )
-        budgets = dict(getattr(self.scenario, "budgets", {}) or {})
-        b = np.array([float(v) for v in budgets.values()], np.float64)
-        self._scale = np.where(np.isfinite(b) & (b != 0), np.abs(b), 1.0)
-        self._m = len(b)
+        budgets = dict(self.scenario.budgets)
+        self._m = len(budgets)
         self._pending: list[tuple[np.ndarray, Any]] = []
 
     def ask(self, n: int | None = None) -> np.ndarray:
@@ -154,16 +153,18 @@ class NevergradAgent(Agent):
             self._pending.append((out[i].copy(), cand))
         return out
 
-    def tell(self, X: np.ndarray, results: Observations) -> None:
+    def tell(self, X: np.ndarray, results: Observations | Scores) -> None:
         """Tell Nevergrad the losses (``-objective``) and constraint violations of candidates
         it asked for (in any order).
 
         Raises:
             AgentError: a design that ``ask`` did not hand out (or that was told already).
         """
+        results = self._as_observations(results)
         super().tell(X, results)
         X = np.asarray(X, np.int64).reshape(len(results), -1)
-        viol = slack_to_nevergrad(results.slack, self._scale) if self._m else None
+        rel = results.relative_slack  # slack / |budget|, from the evaluation
+        viol = slack_to_nevergrad(rel) if self._m and rel is not None else None
         for i, row in enumerate(X):
             j = next((t for t, (x, _) in enumerate(self._pending) if np.array_equal(x, row)), None)
             if j is None:

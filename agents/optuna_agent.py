@@ -16,7 +16,7 @@ design log is the same as every other agent's).
 
 Signs: Optuna's constraints are "``c <= 0`` feasible", archgym's slacks "``slack >= 0``
 feasible". :func:`slack_to_optuna` is the one place the sign changes
-(``c = -slack / budget``; a slack that is not finite becomes a large violation). The
+(``c = -relative_slack``, the evaluation's ``slack / |budget|``; a slack that is not finite becomes a large violation). The
 constraints reach the samplers that take them (TPE, GP, NSGA-II) the Optuna (>= 5) way:
 ``trial.set_constraint(budget_name, c)`` before ``study.tell`` (the samplers read
 ``FrozenTrial.constraints``; ``constraints_func`` is deprecated since Optuna 5.0).
@@ -45,6 +45,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .base import Agent, AgentError, AgentSettings, Observations, torch_threads
+from .problem import Scores
 
 __all__ = ["OptunaAgent", "OptunaSettings", "SAMPLERS", "slack_to_optuna"]
 
@@ -139,10 +140,8 @@ class OptunaAgent(Agent):
             )
         assert self.obs is not None
         k = int(self.obs.objectives.shape[1])
-        budgets = dict(getattr(self.scenario, "budgets", {}) or {})
-        b = np.array([float(v) for v in budgets.values()], np.float64)
-        self._scale = np.where(np.isfinite(b) & (b != 0), np.abs(b), 1.0)
-        self._m = len(b)
+        budgets = dict(self.scenario.budgets)
+        self._m = len(budgets)
         self._budget_names = list(budgets)
         seed = self.seed
         if s.sampler == "tpe":
@@ -181,7 +180,7 @@ class OptunaAgent(Agent):
                 self._pending.append((out[i].copy(), trial))
         return out
 
-    def tell(self, X: np.ndarray, results: Observations) -> None:
+    def tell(self, X: np.ndarray, results: Observations | Scores) -> None:
         """Tell Optuna the results of trials it asked for (in any order).
 
         Raises:
@@ -189,9 +188,11 @@ class OptunaAgent(Agent):
         """
         from optuna.trial import TrialState
 
+        results = self._as_observations(results)
         super().tell(X, results)
         X = np.asarray(X, np.int64).reshape(len(results), -1)
-        cons = slack_to_optuna(results.slack, self._scale) if self._m else None
+        rel = results.relative_slack  # slack / |budget|, from the evaluation
+        cons = slack_to_optuna(rel) if self._m and rel is not None else None
         with torch_threads(self.settings.threads):
             for i, row in enumerate(X):
                 j = next(
@@ -218,7 +219,7 @@ class OptunaAgent(Agent):
         if self.space is not None:
             out["optuna_sampler"] = type(self.study.sampler).__name__
             out["constraints"] = (
-                "trial.set_constraint per budget (c = -slack / budget, <= 0 feasible)"
+                "trial.set_constraint per budget (c = -slack / |budget|, <= 0 feasible)"
                 if self._has_constraints
                 else None
             )

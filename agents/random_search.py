@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .base import Agent, AgentError, AgentSettings, History
+from .problem import Problem
 
 __all__ = ["RandomSearch", "RandomSearchSettings", "METHODS"]
 
@@ -97,7 +98,7 @@ class RandomSearch(Agent):
         self._planned: int | None = None
 
     # --- the loop ------------------------------------------------------------------------
-    def run(self, scenario: Any, budget: int, seed: int = 0, **kwargs: Any) -> History:
+    def run(self, scenario: Problem, budget: int, seed: int = 0, **kwargs: Any) -> History:
         """Search ``scenario`` for ``budget`` evaluations (see :meth:`Agent.run`).
 
         With ``method="lhs"`` and ``lhs_size=0`` the whole budget is one Latin hypercube.
@@ -109,7 +110,7 @@ class RandomSearch(Agent):
         if self.settings.unique and isinstance(budget, int | np.integer) and budget > size:
             raise AgentError(
                 f"random: budget={int(budget)} is larger than the space of scenario "
-                f"{getattr(scenario, 'id', '?')!r} ({size} designs) and unique=True; lower the "
+                f"{scenario.id!r} ({size} designs) and unique=True; lower the "
                 "budget or set unique=False"
             )
         self._planned = int(budget) if isinstance(budget, int | np.integer) else None
@@ -223,7 +224,7 @@ class RandomSearch(Agent):
 
     def _keys(self, X: np.ndarray) -> list[Any]:
         if self._flat_keys:
-            return self.space.ravel(X).tolist()
+            return np.atleast_1d(self.space.ravel(X)).tolist()
         return [row.tobytes() for row in X]
 
     def _new_only(self, X: np.ndarray) -> np.ndarray:

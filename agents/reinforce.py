@@ -26,7 +26,7 @@ baseline ``b`` is an exponential moving average of the batch-mean reward,
 after each batch's advantages are taken. Log-probabilities are recomputed at tell time
 (teacher forcing), so designs told without being asked are learnt from too.
 
-**Reward** (``reward`` setting; :class:`~archgym.agents.rl.DesignReward`):
+**Reward** (``reward`` setting; :class:`~archgym.agents.rewards.DesignReward`):
 
 * ``"penalty"`` (default): the environments' reward, the objective for a feasible design and
   ``floor - penalty_scale * violation`` otherwise, normalised by the objective range
@@ -38,7 +38,7 @@ after each batch's advantages are taken. Log-probabilities are recomputed at tel
   ``q = max(0, (o - low) / (high - low))`` (MnasNet multiplies a positive accuracy; archgym's
   objective may be ``-latency_ms``, so it is made positive this way). A design that is
   infeasible without exceeding a budget by a finite amount (rejected by the accelerator,
-  or without an objective value) gets 0. See :func:`~archgym.agents.rl.mnasnet_reward`.
+  or without an objective value) gets 0. See :func:`~archgym.agents.rewards.mnasnet_reward`.
 
 Multi-objective scenarios are scalarised with equal weights on normalised objectives (as
 for PPO). Sampling uses the agent's own ``torch.Generator`` and network initialisation
@@ -57,21 +57,14 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
-import pandas as pd
 import torch
 from torch import nn
 
-from .base import Agent, AgentError, AgentSettings, Observations
-from .rl import (
-    MNASNET_EXPONENTS,
-    REWARDS,
-    DesignReward,
-    PrivateRNG,
-    _is_int,
-    _is_real,
-    mnasnet_reward,
-    told_observations,
-)
+from .base import Agent, AgentError, AgentSettings, Observations, PrivateRNG
+from .base import is_int as _is_int
+from .base import is_real as _is_real
+from .problem import Scores
+from .rewards import MNASNET_EXPONENTS, REWARDS, DesignReward, mnasnet_reward
 
 __all__ = [
     "ReinforceAgent",
@@ -320,7 +313,7 @@ class ReinforceAgent(Agent):
     Attributes:
         controller: the policy network (:class:`IndependentController` or
             :class:`LSTMController`).
-        reward: the :class:`~archgym.agents.rl.DesignReward` of told designs.
+        reward: the :class:`~archgym.agents.rewards.DesignReward` of told designs.
         baseline: the moving-average baseline (None before the first update).
         updates: policy updates so far.
         last_rewards: rewards of the last told batch.
@@ -368,7 +361,7 @@ class ReinforceAgent(Agent):
             X, _, _ = self.controller(int(n), generator=self._generator)
         return X.numpy().astype(np.int64)
 
-    def tell(self, X: np.ndarray, results: Observations) -> None:
+    def tell(self, X: np.ndarray, results: Observations | Scores) -> None:
         """One REINFORCE update on the told batch (see the module docstring).
 
         Args:
@@ -377,6 +370,7 @@ class ReinforceAgent(Agent):
         """
         if self.obs is None:
             raise AgentError("reinforce: call setup(scenario, seed) before tell")
+        results = self._as_observations(results)
         X = np.asarray(X, np.int64).reshape(len(results), -1)
         super().tell(X, results)
         if len(X) == 0:
@@ -408,6 +402,3 @@ class ReinforceAgent(Agent):
                 out.append(int(a[0]))
                 previous = a
         return np.array(out, np.int64)
-
-    def _observations(self, X: np.ndarray, frame: pd.DataFrame) -> Observations:
-        return told_observations(X, frame, self._objective_columns())

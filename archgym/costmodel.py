@@ -13,7 +13,7 @@ dataflow  (Sr, Sc, T)                 SCALE-Sim cycles of one fold
 ``is``    ``(ceil(W/lanes), px, F)``  ``2R + C + T - 2``
 ========  ==========================  =============================
 
-with ``folds = ceil(Sr/R) * ceil(Sc/C)`` a group (the table is :mod:`archgym.dataflows`'
+with ``folds = ceil(Sr/R) * ceil(Sc/C)`` a group (the table is :mod:`archgym.dataflows`'s
 registry: one entry per dataflow). The MAC lanes of a PE consume the
 reduction dimension ``lanes`` elements at a time (with ``lanes = 1``, the table is
 SCALE-Sim's exactly).
@@ -136,7 +136,7 @@ form has ``B`` times the GEMM rows, MACs, activations and vector ops, the same w
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal
@@ -348,6 +348,22 @@ class WorkloadTable:
             got = cache[key] = {k: self.plans[f"{key}.{k}"] for k in _PLAN_FIELDS}
         return dict(got)
 
+    def vector_ops(self, opts: CostOptions) -> np.ndarray:
+        """``(n_workloads, max_layers)`` vector-unit operations each layer runs under
+        ``opts``: a MAC layer's fused activation only with ``fused_activation``, none for
+        an elided concatenation (a view); a fused activation's ops run in its add."""
+        key = (opts.fused_activation, _plan_key(opts.fuse_add_activation, opts.concat_view))
+        cache = self.__dict__.setdefault("_vops_cache", {})  # a table is immutable
+        got = cache.get(key)
+        if got is None:
+            v = self.arrays["vector_ops"]
+            if not opts.fused_activation:
+                v = np.where(self.is_mac, 0.0, v)
+            elided = self.plans[f"{key[1]}.elided"]
+            got = cache[key] = np.where(elided & self.per_workload["is_concat"], 0.0, v)
+            got.setflags(write=False)
+        return got
+
     @cached_property
     def per_workload(self) -> dict[str, np.ndarray]:
         """Arrays every evaluation needs that depend only on the workloads, computed once
@@ -481,7 +497,9 @@ def _mapping(
 ) -> dict[str, np.ndarray]:
     """Cycles of each layer on each array; inputs are ``(k, 1)`` columns (``pack``: the
     design's ``pack_groups``; ``dw_pix x dw_ch``: its depthwise engine, ``None``: packing
-    on, no engine) and ``(1 or k, L)`` layer arrays; outputs are ``(k, L)``. Core-memory
+    on, no engine) and ``(1 or k, L)`` layer arrays (``groups``, ``px`` or
+    ``px_scalesim``, ``F``, ``W``, ``is_mac``, ``elided`` and ``vops``, the vector work
+    that runs: :meth:`WorkloadTable.vector_ops`); outputs are ``(k, L)``. Core-memory
     traffic: :func:`_traffic`."""
     g, F, W = lay["groups"], lay["F"], lay["W"]
     px = lay["px_scalesim"] if scalesim else lay["px"]
@@ -494,9 +512,9 @@ def _mapping(
     first = dataflows.fold_cycles(df, R, C, T)
     if opts.pack_groups:
         p = np.minimum(np.floor(R / np.maximum(Sr, 1.0)), np.floor(C / np.maximum(Sc, 1.0)))
-        if pack is not None:
+        if pack is not None and not pack.all():
             p = np.where(pack, p, 1.0)
-        gseq = np.ceil(g / np.clip(np.minimum(p, g), 1.0, None))
+        gseq = np.ceil(g / np.maximum(np.minimum(p, g), 1.0))
     else:
         gseq = g
     units = gseq * fr * fc
@@ -506,7 +524,7 @@ def _mapping(
     else:
         mac_cyc = nseq * first - np.ceil(g / cores)
     mac_cyc = np.where(is_mac, mac_cyc, 0.0)
-    if dw_pix is not None:
+    if dw_pix is not None and (dw_pix > 0).any():
         # Depthwise layers (one channel per group) on a separate depthwise engine of
         # dw_pix output pixels x dw_ch channels, one kernel tap a cycle (FPGA DPUs).
         on_engine = is_mac & (g > 1.0) & (F == 1.0) & (dw_pix > 0)
@@ -514,14 +532,9 @@ def _mapping(
         passes = np.ceil(g / np.maximum(dw_ch, 1.0)) * np.ceil(px / np.maximum(dw_pix, 1.0))
         mac_cyc = np.where(on_engine, np.ceil(passes / cores) * W, mac_cyc)
         units = np.where(on_engine, passes, units)
-    else:
-        on_engine = np.zeros_like(mac_cyc, dtype=bool)
 
-    vops = lay["vector_ops"] if opts.fused_activation else np.where(is_mac, 0.0, lay["vector_ops"])
-    elided = lay["elided"]
-    # an elided concatenation is a view (no work); a fused activation's ops run in the add
-    vops = np.where(elided & lay["is_concat"], 0.0, vops)
-    vec_cyc = np.where(elided, 0.0, np.ceil(vops / (C * lanes * cores)))
+    vops = lay["vops"]  # WorkloadTable.vector_ops: the vector work that runs
+    vec_cyc = np.where(lay["elided"], 0.0, np.ceil(vops / (C * lanes * cores)))
     compute = np.maximum(mac_cyc, vec_cyc)  # a MAC layer without activation has vec_cyc = 0
 
     return {
@@ -580,6 +593,29 @@ def _workload_rows(table: WorkloadTable, a: np.ndarray, w: np.ndarray) -> np.nda
     return a if table.n_workloads == 1 else a[w]
 
 
+def _by_dataflow(
+    df: np.ndarray,
+    fn: Callable[[slice], dict[str, np.ndarray]],
+) -> dict[str, np.ndarray]:
+    """Run ``fn`` on each run of distinct designs that share one dataflow and stack the
+    ``(rows, L)`` results. ``df``: ``(k,)`` the dataflow codes of the distinct designs,
+    sorted (:func:`_distinct` with the dataflow as the leading key column). Within one
+    dataflow its rules pick whole arrays (``archgym.dataflows``): no per-element choice
+    between the three, which is most of the work of a mixed batch."""
+    cuts = np.flatnonzero(df[1:] != df[:-1]) + 1
+    if cuts.size == 0:
+        return fn(slice(None))
+    bounds = [0, *cuts.tolist(), len(df)]
+    parts = [fn(slice(a, b)) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+
+
+def _rows(a: np.ndarray, s: slice) -> np.ndarray:
+    """The designs ``s`` of a ``(k, ...)`` array; a ``(1, ...)`` array (one workload)
+    broadcasts to all."""
+    return a if a.shape[0] == 1 else a[s]
+
+
 def _traffic(
     cb: ConfigBatch,
     wi: np.ndarray,
@@ -598,12 +634,12 @@ def _traffic(
     """
     assert cb.dw_pixels is not None  # ConfigBatch.__post_init__ fills it
     engine = cb.dw_pixels > 0
-    key = [cb.rows, cb.cols, cb.lanes, cb.dataflow, wi, engine]
+    key = [cb.dataflow, cb.rows, cb.cols, cb.lanes, wi, engine]  # sorted by dataflow
     if not scalesim:
         depth = stationary_depth(pe_bytes, cb.lanes, cb.dtype_bytes, cb.dataflow)
         # the mapper weighs the two memories by their energy ratio rounded to a power of
         # four (its choice only flips where the two orders cost about the same)
-        cost = np.exp2(2.0 * np.round(0.5 * np.log2(pe_cost)))
+        cost = np.exp2(2.0 * np.rint(0.5 * np.log2(pe_cost)))
         key += [depth, cost]
     first, inv = _distinct(key)
     col = lambda a: a[first].astype(np.float64)[:, None]  # noqa: E731
@@ -611,15 +647,21 @@ def _traffic(
     need = ("groups", "px_scalesim" if scalesim else "px", "F", "W", "input_elems", "output_elems")
     lay = {f: _workload_rows(table, table.arrays[f], w) for f in need}
     lay.update(is_mac=_workload_rows(table, table.is_mac, w))
-    tr = layer_traffic(
-        col(cb.rows),
-        col(cb.cols),
-        col(cb.lanes),
-        cb.dataflow[first][:, None],
-        None if scalesim else col(depth),
-        lay,
-        scalesim,
-        None if scalesim else col(cost),
+    R, C, lanes, df = col(cb.rows), col(cb.cols), col(cb.lanes), cb.dataflow[first]
+    depth_u = None if scalesim else col(depth)
+    cost_u = None if scalesim else col(cost)
+    tr = _by_dataflow(
+        df,
+        lambda s: layer_traffic(
+            R[s],
+            C[s],
+            lanes[s],
+            df[s][:, None],
+            None if depth_u is None else depth_u[s],
+            {f: _rows(v, s) for f, v in lay.items()},
+            scalesim,
+            None if cost_u is None else cost_u[s],
+        ),
     )
     engine_u = engine[first][:, None]
     if not scalesim and engine_u.any():
@@ -683,11 +725,11 @@ def _evaluate(
     assert cb.dw_channels is not None and cb.shared_onchip is not None
     first, inv = _distinct(
         [
+            cb.dataflow,  # leading: the distinct designs come sorted by dataflow
             cb.rows,
             cb.cols,
             cb.lanes,
             cb.cores,
-            cb.dataflow,
             wi,
             cb.pack_groups,
             cb.dw_pixels,
@@ -696,25 +738,31 @@ def _evaluate(
     )
     kcol = lambda a: a[first].astype(f64)[:, None]  # noqa: E731
     w_u = wi[first]
-    lay_u = A if table.n_workloads == 1 else {f: a[w_u] for f, a in A.items()}
-    lay_u = dict(
-        lay_u,
+    px_f = "px_scalesim" if scalesim else "px"
+    lay_u = {f: rows_of(A[f], w_u) for f in ("groups", px_f, "F", "W")}
+    lay_u.update(
         is_mac=rows_of(table.is_mac, w_u),
         elided=rows_of(plan["elided"], w_u),
-        is_concat=rows_of(pw["is_concat"], w_u),
+        vops=rows_of(table.vector_ops(opts), w_u),
     )
-    m = _mapping(
-        kcol(cb.rows),
-        kcol(cb.cols),
-        kcol(cb.lanes),
-        kcol(cb.cores),
-        cb.dataflow[first][:, None],
-        lay_u,
-        opts,
-        scalesim,
-        pack=cb.pack_groups[first][:, None],
-        dw_pix=kcol(cb.dw_pixels),
-        dw_ch=kcol(cb.dw_channels),
+    R, C, lanes, cores = kcol(cb.rows), kcol(cb.cols), kcol(cb.lanes), kcol(cb.cores)
+    df_u, pack_u = cb.dataflow[first], cb.pack_groups[first][:, None]
+    dw_pix, dw_ch = kcol(cb.dw_pixels), kcol(cb.dw_channels)
+    m = _by_dataflow(
+        df_u,
+        lambda s: _mapping(
+            R[s],
+            C[s],
+            lanes[s],
+            cores[s],
+            df_u[s][:, None],
+            {f: _rows(v, s) for f, v in lay_u.items()},
+            opts,
+            scalesim,
+            pack=pack_u[s],
+            dw_pix=dw_pix[s],
+            dw_ch=dw_ch[s],
+        ),
     )
     compute_u = m["compute"].sum(axis=1)
     vops_u = m["vops"].sum(axis=1)
@@ -763,10 +811,8 @@ def _evaluate(
     dram_b_t = io_b_t.copy()
     if opts.op_overhead:
         oh_size = _size_overhead_us_per_kib(tech)
-        overhead_t = (
-            (plan["kind_counts"] @ oh_kind + tech.invoke_overhead_us)[wi]
-            + (plan["kind_elems"] @ oh_size)[wi] * (b / 1024.0)
-        ) * fq
+        oh_count_w, oh_elems_w = _overhead_per_workload(table, plan, tech, oh_kind, oh_size)
+        overhead_t = (oh_count_w[wi] + oh_elems_w[wi] * (b / 1024.0)) * fq
     else:
         overhead_t = np.zeros(n)
 
@@ -1090,6 +1136,29 @@ def _activation_spills(
     tiles = np.where(band > cap_el, np.ceil(band / cap_el), 1.0)
     read = (read + net_in) * tiles - net_in
     return frac > 0.0, write + read
+
+
+def _overhead_per_workload(
+    table: WorkloadTable,
+    plan: dict[str, np.ndarray],
+    tech: Technology,
+    oh_kind: np.ndarray,
+    oh_size: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per workload of ``table`` (``(n_workloads,)`` each): the dispatch time (us) of its
+    ops that run plus the invoke time, and the sum over its ops of the size term's
+    elements (times the per-KiB constant; the caller converts elements to KiB). Cached on
+    the table per memory plan and technology."""
+    cache = table.__dict__.setdefault("_overhead_cache", {})  # a table is immutable
+    key = id(plan["kind_counts"])
+    got = cache.get(key)
+    if got is None or got[0] is not tech:
+        got = cache[key] = (
+            tech,
+            plan["kind_counts"] @ oh_kind + tech.invoke_overhead_us,
+            plan["kind_elems"] @ oh_size,
+        )
+    return got[1], got[2]
 
 
 def _refetch_traffic(

@@ -49,6 +49,9 @@ __all__ = [
     "fold_cycles",
     "stationary_entry_bytes",
     "operand_roles",
+    "by_role",
+    "by_operand",
+    "output_stationary",
 ]
 
 #: The GEMM dimensions, in the order of their codes: output pixels, filters, reduction.
@@ -163,6 +166,12 @@ def _role(d: Dataflow, op: str) -> int:
 
 
 _ROLES = {op: _codes([_role(d, op) for d in REGISTRY], np.intp) for op in OPERANDS}
+_OP = {op: i for i, op in enumerate(OPERANDS)}
+_OPERAND_OF_ROLE = {
+    "stationary": _codes([_OP[d.stationary] for d in REGISTRY], np.intp),
+    "row": _codes([_OP[d.row_operand] for d in REGISTRY], np.intp),
+    "column": _codes([_OP[d.column_operand] for d in REGISTRY], np.intp),
+}
 
 
 def on_array(
@@ -189,7 +198,12 @@ def _pick(per_code: np.ndarray, df: np.ndarray, choices: tuple[Any, ...]) -> Any
     c = df.reshape(-1)
     if c.size == 1 or (c == c[0]).all():
         return choices[per_code[c[0]]]
-    return np.choose(per_code[df], choices)
+    idx = per_code[df]
+    used = np.unique(per_code)  # np.where chains run faster than np.choose
+    out = choices[used[-1]]
+    for j in used[-2::-1]:
+        out = np.where(idx == j, choices[j], out)
+    return out
 
 
 def _scalar_or_column(per_code: np.ndarray, df: np.ndarray) -> Any:
@@ -215,6 +229,20 @@ def stationary_entry_bytes(df: np.ndarray, lanes: Any, dtype_bytes: Any) -> np.n
 def output_stationary(df: np.ndarray) -> np.ndarray:
     """Whether each design's stationary operand is the output (bool, ``df``'s shape)."""
     return _OUTPUT_STATIONARY[df]
+
+
+def by_role(df: np.ndarray, op: str, stationary: Any, row: Any, column: Any) -> Any:
+    """Per design, ``stationary``, ``row`` or ``column`` as operand ``op`` (``"I"``,
+    ``"W"`` or ``"O"``) is the stationary, the row or the column operand of its dataflow
+    (``df``: ``(k, 1)`` codes; the values broadcast against it)."""
+    return _pick(_ROLES[op], df, (stationary, row, column))
+
+
+def by_operand(per_code: str, df: np.ndarray, I: Any, W: Any, O: Any) -> Any:  # noqa: E741
+    """Per design, the value of the operand that plays role ``per_code``
+    (``"stationary"``, ``"row"`` or ``"column"``) in its dataflow, of ``I``, ``W``,
+    ``O`` (``df``: ``(k, 1)`` codes)."""
+    return _pick(_OPERAND_OF_ROLE[per_code], df, (I, W, O))
 
 
 def operand_roles(df: np.ndarray) -> dict[str, np.ndarray]:

@@ -40,6 +40,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import dataflows
+
 __all__ = ["stationary_depth", "core_traffic", "layer_traffic", "OPERAND_FIELDS"]
 
 #: Per-operand core-memory traffic, the keys :func:`core_traffic` returns (elements).
@@ -61,23 +63,27 @@ def stationary_depth(
     Returns:
         ``(n,)`` float array, at least 1.
     """
-    entry = np.where(dataflow == 0, 4.0, lanes * dtype_bytes)
+    entry = dataflows.stationary_entry_bytes(dataflow, lanes, dtype_bytes)
     return np.maximum(np.floor(pe_mem_bytes / (2.0 * entry)), 1.0)
 
 
 def _counts(
     df: np.ndarray, fr: np.ndarray, fc: np.ndarray, dr: np.ndarray, dc: np.ndarray, sizes: dict
 ) -> dict[str, np.ndarray]:
-    is_os, is_ws = df == 0, df == 1
     gr = np.ceil(fr / dr)  # row groups: re-reads of the column operand
     gc = np.ceil(fc / dc)  # column groups: re-reads of the row operand
     wt, inp, out = sizes["w"], sizes["i"], sizes["o"]
-    return {
-        "weight_read": wt * np.where(is_os, gr, np.where(is_ws, 1.0, gc)),
-        "input_read": inp * np.where(df == 2, 1.0, gc),
-        "output_write": out * np.where(is_os, 1.0, gr),
-        "output_read": np.where(is_os, 0.0, out * (gr - 1.0)),
+    # passes over each operand: the stationary one once, the row operand once per column
+    # group, the column operand once per row group (an output: writes, and reads back)
+    p_out = dataflows.by_role(df, "O", 1.0, gc, gr)
+    got = {
+        "weight_read": wt * dataflows.by_role(df, "W", 1.0, gc, gr),
+        "input_read": inp * dataflows.by_role(df, "I", 1.0, gc, gr),
+        "output_write": out * p_out,
+        "output_read": out * (p_out - 1.0),
     }
+    shape = gr.shape  # (k, L): the (1, L) operands of one dataflow broadcast
+    return {k: v if v.shape == shape else np.broadcast_to(v, shape) for k, v in got.items()}
 
 
 def core_traffic(
@@ -116,7 +122,7 @@ def core_traffic(
         (SCALE-Sim), 1 row tiles grouped first, 2 column tiles grouped first.
     """
     sizes = {"w": weight_elems, "i": input_elems, "o": output_elems}
-    stat = np.where(df == 0, output_elems, np.where(df == 1, weight_elems, input_elems))
+    stat = dataflows.by_operand("stationary", df, input_elems, weight_elems, output_elems)
     if depth is None:
         one = np.ones_like(fr)
         best = _counts(df, fr, fc, one, one, sizes)
@@ -125,11 +131,10 @@ def core_traffic(
         return best
     # total elements moved as a function of the groups (gr, gc) of a candidate order:
     # row operand x gc + column operand x gr (outputs: 2 gr - 1 accesses) + stationary
-    is_os = df == 0
-    row_op = np.where(df == 2, weight_elems, input_elems)
-    col_op = np.where(is_os, weight_elems, 2.0 * output_elems)
-    fixed = np.where(is_os, output_elems, np.where(df == 1, weight_elems, input_elems))
-    fixed = fixed - np.where(is_os, 0.0, output_elems)
+    moved = (input_elems, weight_elems, 2.0 * output_elems)
+    row_op = dataflows.by_operand("row", df, *moved)
+    col_op = dataflows.by_operand("column", df, *moved)
+    fixed = stat - np.where(dataflows.output_stationary(df), 0.0, output_elems)
 
     def total(dr: np.ndarray | float, dc: np.ndarray | float) -> np.ndarray:
         return row_op * np.ceil(fc / dc) + col_op * np.ceil(fr / dr) + fixed
@@ -185,8 +190,9 @@ def layer_traffic(
     g, F, W, is_mac = lay["groups"], lay["F"], lay["W"], lay["is_mac"]
     px = lay["px_scalesim"] if scalesim else lay["px"]  # the caller may pass only this one
     Wl = np.ceil(W / lanes)
-    fr = np.ceil(np.where(df == 0, px, Wl) / R)
-    fc = np.ceil(np.where(df == 2, px, F) / C)
+    Sr, Sc, _ = dataflows.on_array(df, px, F, Wl)
+    fr = np.ceil(Sr / R)
+    fc = np.ceil(Sc / C)
     gpx = g * px
     tr = core_traffic(df, fr, fc, g * F * W, gpx * W, gpx * F, depth, gpx * F * W, pe_cost)
     return {

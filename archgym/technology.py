@@ -146,8 +146,11 @@ def _node_lookup(lut: np.ndarray, node_nm: Any) -> Any:
             raise ValueError(f"node_nm must be one of {list(NODES_NM)}, got {node_nm!r}")
         return v
     n = np.asarray(node_nm, dtype=np.float64)
-    if n.size == 1:  # one design: the scalar path, as an array of n's shape
-        return np.full(n.shape, _node_lookup(lut, n.item()))
+    if n.size == 1:  # one design: a scalar look-up, as an array of n's shape
+        x = n.item()
+        i = int(x) if x == x and abs(x) < lut.size else -1
+        if i == x and 0 <= i and lut[i] == lut[i]:
+            return np.full(n.shape, lut[i])
     idx = n.astype(np.int64)
     if idx.size and (idx.min() < 0 or idx.max() >= lut.size):
         vals = np.full(n.shape, np.nan)

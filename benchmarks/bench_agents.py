@@ -2,16 +2,20 @@
 
     python benchmarks/bench_agents.py [--quick] [--agents random,ga,bo,optuna-tpe,...]
         [--seeds 5] [--budget 100] [--out runs/bench_agents] [--wall-s 5,30,120]
-        [--scenarios hw-mobilenet_v2-area,nb201-codesign] [--transfer]
+        [--scenarios hw-mobilenet_v2-area,nb201-codesign,anb-codesign-edgetpu] [--transfer]
+        [--table-only] [--markdown]
 
-Runs each agent on enumerable catalog scenarios — hardware-only (``hw-mobilenet_v2-area``),
-NAS-Bench-201 co-design (``nb201-codesign``) and multi-objective (``hw-mobilenet_v2-mo``) —
-with several seeds, and prints per agent (one row per agent and settings, the run's
-``label``):
+Runs each agent on catalog scenarios — hardware-only (``hw-mobilenet_v2-area``),
+NAS-Bench-201 co-design (``nb201-codesign``), multi-objective (``hw-mobilenet_v2-mo``) and
+ImageNet co-design (``anb-codesign-edgetpu``, Accel-NASBench; not enumerable) — with
+several seeds, and prints per agent (one row per agent and settings, the run's ``label``):
 
-* the median normalised regret against the exact optimum (``scenario.enumerate()``)
-  after 10, 25, 50, 100 and 200 evaluations (for the multi-objective scenario, the
-  hypervolume gap ``1 - HV / HV_exact``);
+* the median normalised regret after 10, 25, 50, 100 and 200 evaluations against the
+  reference optimum: the exact optimum (``scenario.enumerate()``) where the space can be
+  enumerated, else the scenario's best-known value (``scenario.best_known``, from long
+  agent runs, ``benchmarks/anb_best_known.py``; labelled "best-known": a run that beats
+  it has a negative regret); for a multi-objective scenario, the hypervolume gap
+  ``1 - HV / HV_ref``;
 * the median number of evaluations to reach 1 % regret (``inf``: not reached in the
   budget) and in how many runs it was reached;
 * the median and mean wall time per proposal (``ask_s`` per design) and the median wall
@@ -30,7 +34,13 @@ with one torch thread (its ``threads`` setting); BLAS is limited to one thread t
 ``--quick`` is the CI-size run: 2 seeds x 25 evaluations of random, BO, Optuna TPE and
 Nevergrad on ``hw-mobilenet_v2-area``.
 
-Runs are kept under ``--out`` and resumed, so an interrupted benchmark loses nothing.
+Runs are kept under ``--out`` (``<out>/<scenario>/<agent>/seed<k>``) and resumed, so an
+interrupted benchmark loses nothing. ``--table-only`` runs nothing: it prints the tables
+from the run folders already under ``--out`` (any number of seeds per agent), with the
+reference optimum as it is now — so a table is recomputed after a best-known value
+changes without re-running agents. A run folder made with other budgets or another space
+than the scenario has now is skipped (and refused without ``--table-only``).
+``--markdown`` also prints each table as a Markdown table (the README's format).
 Agents that are not installed (an optional extra missing) are reported and skipped.
 Wall times depend on the machine's load: say what else ran when quoting them.
 """
@@ -54,7 +64,7 @@ from archgym import analysis, scenarios  # noqa: E402
 from archgym.agents import AgentError, agent_class  # noqa: E402
 from archgym.experiments import run  # noqa: E402
 
-SINGLE = ("hw-mobilenet_v2-area", "nb201-codesign")
+SINGLE = ("hw-mobilenet_v2-area", "nb201-codesign", "anb-codesign-edgetpu")
 MULTI = ("hw-mobilenet_v2-mo",)
 CHECKPOINTS = (10, 25, 50, 100, 200)
 
@@ -91,6 +101,45 @@ def available(tokens: list[str]) -> list[str]:
     return ok
 
 
+def _stale(directory: Path, sc: scenarios.Scenario) -> str | None:
+    """Why the run folder ``directory`` was made on another definition of ``sc`` (other
+    budgets or another space: a catalog scenario that changed since), or None."""
+    import json
+
+    try:
+        info = json.loads((directory / "settings.json").read_text()).get("scenario_info") or {}
+    except (OSError, ValueError):
+        return None
+    have = {str(k): float(v) for k, v in (info.get("budgets") or {}).items()}
+    want = {str(k): float(v) for k, v in dict(sc.budgets).items()}
+    if have != want:
+        return f"budgets {have} (the scenario has {want} now)"
+    if info.get("space_size") not in (None, int(sc.space.size)):
+        return f"a space of {info['space_size']:,} designs (the scenario has {sc.space.size:,})"
+    return None
+
+
+def run_dirs(scenario_id: str, agents: list[str], out: Path) -> list[Path]:
+    """The finished run folders of ``agents`` on ``scenario_id`` under ``out`` (any seeds),
+    without those made on another definition of the scenario."""
+    import json
+
+    sc = scenarios.load(scenario_id)
+    dirs = []
+    for token in agents:
+        for d in sorted((out / scenario_id / token).glob("seed*"), key=lambda p: int(p.name[4:])):
+            try:
+                done = json.loads((d / "summary.json").read_text()).get("complete")
+            except (OSError, ValueError):
+                done = False
+            why = _stale(d, sc)
+            if why:
+                print(f"  (skipping {d}: made with {why})")
+            elif done:
+                dirs.append(d)
+    return dirs
+
+
 def run_grid(
     scenario_id: str, agents: list[str], seeds: int, budget: int, out: Path
 ) -> pd.DataFrame:
@@ -100,6 +149,9 @@ def run_grid(
         name, settings = resolve(token)
         for seed in range(seeds):
             d = out / scenario_id / token / f"seed{seed}"
+            why = _stale(d, sc)
+            if why:
+                raise SystemExit(f"{d} holds a run made with {why}: use another --out or delete it")
             t = time.perf_counter()
             try:
                 run(sc, name, budget, seed, out=d, **settings)
@@ -112,6 +164,25 @@ def run_grid(
             )
             dirs.append(d)
     return analysis.load_runs(dirs)
+
+
+def reference(sc: scenarios.Scenario) -> tuple[float, str, Any]:
+    """``(value, kind, exact)``: the optimum regret is measured against — the exact optimum
+    (``kind = "exact optimum"``, ``exact`` the enumeration) or, for a scenario that cannot
+    be enumerated, its best-known value (``kind = "best-known"``, ``exact`` None). For a
+    multi-objective scenario the value is the reference hypervolume."""
+    if sc.enumerable:
+        exact = sc.enumerate()
+        value = exact.hypervolume if sc.num_objectives > 1 else exact.best_value
+        return float(value), "exact optimum", exact
+    bk = sc.best_known  # a property
+    if bk is None:
+        raise SystemExit(
+            f"{sc.id} cannot be enumerated and has no best-known value "
+            "(benchmarks/anb_best_known.py writes them)"
+        )
+    value = bk["hypervolume"] if sc.num_objectives > 1 else bk["best_value"]
+    return float(value), "best-known", None
 
 
 def _elapsed(frame: pd.DataFrame) -> pd.Series:
@@ -128,8 +199,11 @@ def single_objective_table(
     rows = []
     for label, g in reg.groupby("label", sort=False):
         row: dict[str, object] = {"agent": label}
-        for b in budgets:
-            at = g[g["n_evals"] <= b].groupby("run_id")["regret"].min()
+        length = g.groupby("run_id")["n_evals"].max()
+        for b in budgets:  # over the runs that got that far (NaN: none did)
+            long_enough = length.index[length >= b]
+            at = g[(g["n_evals"] <= b) & g["run_id"].isin(long_enough)]
+            at = at.groupby("run_id")["regret"].min()
             row[f"regret@{b}"] = float(np.median(at)) if len(at) else np.nan
         reach = analysis.evaluations_to_reach(g, 0.01, best_value=best)["evals_to_reach"]
         row["evals_to_1%"] = float(np.median(reach.fillna(np.inf)))
@@ -146,8 +220,42 @@ def single_objective_table(
                 for _, r in by_run
             ]
             row[f"regret@{T:g}s"] = float(np.median(at))
+        row["seeds"] = int(g["run_id"].nunique())
+        row["evals"] = int(g.groupby("run_id")["n_evals"].max().median())
         rows.append(row)
     return pd.DataFrame(rows).set_index("agent")
+
+
+def markdown(table: pd.DataFrame, budgets: list[int], wall_s: list[float]) -> str:
+    """A single-objective table in the README's format (the lowest median regret at each
+    checkpoint in bold)."""
+
+    def num(v: float) -> str:
+        if np.isnan(v):
+            return "–"
+        if not np.isfinite(v):
+            return "inf" if v > 0 else "-inf"
+        return "0" if v == 0 else f"{v:.3g}"
+
+    cols = [f"@{b}" for b in budgets]
+    times = " / ".join(f"{t:g} s" for t in wall_s)
+    head = ["agent", "seeds", *cols, "runs reaching 1 %", "median ask (s/design)"]
+    head.append(f"regret after {times}")
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    best = {b: table[f"regret@{b}"].min() for b in budgets}
+    for label, r in table.iterrows():
+        cells = [str(label), str(r["seeds"])]
+        for b in budgets:
+            v = num(r[f"regret@{b}"])
+            top = np.isfinite(best[b]) and r[f"regret@{b}"] == best[b]
+            cells.append(f"**{v}**" if top else v)
+        reach = r["reached_1%"]
+        if np.isfinite(r["evals_to_1%"]):
+            reach += f" (median {r['evals_to_1%']:g} evals)"
+        cells += [reach, f"{r['ask_s_median']:.2g}"]
+        cells.append(" / ".join(num(r[f"regret@{t:g}s"]) for t in wall_s))
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def multi_objective_table(
@@ -192,6 +300,13 @@ def main() -> None:
     ap.add_argument(
         "--transfer", action="store_true", help="also measure BO transfer across budgets"
     )
+    ap.add_argument(
+        "--table-only",
+        action="store_true",
+        help="run nothing: print the tables from the run folders under --out (any seeds), "
+        "against the reference optimum as it is now",
+    )
+    ap.add_argument("--markdown", action="store_true", help="also print Markdown tables")
     args = ap.parse_args()
     if args.quick:
         args.seeds, args.budget = 2, 25
@@ -200,30 +315,50 @@ def main() -> None:
         args.wall_s = "1,5"
     budgets = [b for b in CHECKPOINTS if b <= args.budget] or [args.budget]
     wall_s = [float(v) for v in args.wall_s.split(",") if v]
-    agents = available(args.agents.split(","))
+    tokens = args.agents.split(",")
+    agents = tokens if args.table_only else available(tokens)
     out = Path(args.out)
     pd.set_option("display.width", 250)
     for scenario_id in args.scenarios.split(","):
         sc = scenarios.load(scenario_id)
-        exact = sc.enumerate()
-        frame = run_grid(scenario_id, agents, args.seeds, args.budget, out)
+        ref, kind, exact = reference(sc)
+        if args.table_only:
+            dirs = run_dirs(scenario_id, agents, out)
+            if not dirs:
+                print(f"\n== {scenario_id}: no finished runs under {out / scenario_id}")
+                continue
+            frame = analysis.load_runs(dirs)
+        else:
+            frame = run_grid(scenario_id, agents, args.seeds, args.budget, out)
+        n_runs = frame.groupby("label")["run_id"].nunique()
+        lengths = frame.groupby("run_id").size()
+        size = (
+            f"{exact.size:,} designs, {exact.n_feasible:,} feasible"
+            if exact is not None
+            else f"{sc.space.size:.3g} designs, not enumerable"
+        )
         print(
-            f"\n== {scenario_id} ({exact.size:,} designs, {exact.n_feasible:,} feasible), "
-            f"{args.seeds} seeds x {args.budget} evaluations"
+            f"\n== {scenario_id} ({size}), {n_runs.min()}-{n_runs.max()} seeds x "
+            f"{int(lengths.median())} evaluations"
         )
         if sc.num_objectives > 1:
-            print(
-                f"exact Pareto front: {len(exact.pareto_flat)} designs, hypervolume {exact.hypervolume:.6g}"
-            )
-            table = multi_objective_table(frame, sc, exact.hypervolume, budgets)
-            print("median hypervolume gap (1 - HV / HV_exact; lower is better):")
+            if exact is not None:
+                print(
+                    f"exact Pareto front: {len(exact.pareto_flat)} designs, hypervolume {ref:.6g}"
+                )
+            else:
+                print(f"best-known hypervolume {ref:.6g} (not a certified optimum)")
+            table = multi_objective_table(frame, sc, ref, budgets)
+            print(f"median hypervolume gap (1 - HV / HV_{kind}; lower is better):")
         else:
-            print(f"exact optimum: objective {exact.best_value:.6g}")
-            table = single_objective_table(frame, exact.best_value, budgets, wall_s)
+            note = "" if exact is not None else " (best value long runs found; not certified)"
+            print(f"{kind}: objective {ref:.6g}{note}")
+            table = single_objective_table(frame, ref, budgets, wall_s)
             print(
-                "median normalised regret (optimum - best so far) / |optimum| (lower is better); "
-                "ask_s per design; run_s = asks + evaluations of a whole run; regret@Ts after T "
-                "seconds of the run:"
+                f"median normalised regret ({kind} - best so far) / |{kind}| (lower is better"
+                + ("; negative: better than the best-known" if exact is None else "")
+                + "); ask_s per design; run_s = asks + evaluations of a whole run; regret@Ts "
+                "after T seconds of the run:"
             )
             if {"bo", "random"} <= set(table.index):
                 r, b = table.loc["random", "evals_to_1%"], table.loc["bo", "evals_to_1%"]
@@ -232,6 +367,9 @@ def main() -> None:
                     f"random needs {r:g} evaluations to reach 1 % regret, BO {b:g} (ratio {ratio})"
                 )
         print(table.to_string(float_format=lambda v: f"{v:.4g}"))
+        if args.markdown and sc.num_objectives == 1:
+            print()
+            print(markdown(table, budgets, wall_s))
         print()
     if args.transfer and "bo" in agents:
         from archgym.experiments.transfer_studies import transfer_study

@@ -24,16 +24,34 @@ import pandas as pd
 from archgym.agents import Agent, AgentSettings
 from archgym.space import Categorical, DesignSpace, Ordinal, PowerOfTwo
 
-_DEFAULTS = {"delay": 0.0, "crash": False, "multi": False, "area_mm2": 6.0}
+_DEFAULTS = {
+    "delay": 0.0,
+    "crash": False,
+    "multi": False,
+    "area_mm2": 6.0,
+    "report_threads": False,
+}
 
 
 class ToyScenario:
     """Toy co-design problem: maximise ``-latency_ms`` (and ``accuracy`` if multi)."""
 
     def __init__(
-        self, delay: float = 0.0, crash: bool = False, multi: bool = False, area_mm2: float = 6.0
+        self,
+        delay: float = 0.0,
+        crash: bool = False,
+        multi: bool = False,
+        area_mm2: float = 6.0,
+        report_threads: bool = False,
     ) -> None:
-        given = {"delay": delay, "crash": crash, "multi": multi, "area_mm2": area_mm2}
+        given = {
+            "delay": delay,
+            "crash": crash,
+            "multi": multi,
+            "area_mm2": area_mm2,
+            "report_threads": report_threads,
+        }
+        self.report_threads = bool(report_threads)
         self.overrides = {k: v for k, v in given.items() if v != _DEFAULTS[k]}
         self.id = "toy-mo" if multi else "toy"
         self.delay = float(delay)
@@ -48,6 +66,7 @@ class ToyScenario:
         )
         self.budgets = {"area_mm2": float(area_mm2)}
         self.n_objectives = 2 if multi else 1
+        self.num_objectives = self.n_objectives  # archgym.agents.problem.Problem
         self.objective_columns = ["objective_latency_ms", "accuracy"] if multi else ["objective"]
         self.ref_point = np.array([-10.0, 0.0]) if multi else None
 
@@ -74,6 +93,10 @@ class ToyScenario:
                 "accuracy": acc,
             }
         )
+        if self.report_threads:  # the BLAS / OpenMP threads of the process evaluating
+            from threadpoolctl import threadpool_info
+
+            out["blas_threads"] = max((p["num_threads"] for p in threadpool_info()), default=0)
         if self.n_objectives > 1:
             out["objective_latency_ms"] = -latency
         out["objective"] = -latency

@@ -51,6 +51,7 @@ class ToyScenario:
         self.space = DesignSpace(knobs)
         self.budgets = {"area_mm2": area_budget}
         self.n_objectives = n_objectives
+        self.num_objectives = n_objectives  # archgym.agents.problem.Problem
         self.objective_columns = ["objective"] if n_objectives == 1 else ["throughput", "neg_area"]
         self.ref_point = np.array([0.0, -100.0]) if n_objectives == 2 else None
         self.id = f"toy-{n_objectives}obj"

@@ -20,6 +20,7 @@ from archgym.agents import AgentError, make
 from archgym.agents.base import Observations
 from archgym.agents.bayesopt import BOAgent, BOSettings, slack_constraint, slack_to_botorch
 from archgym.agents.transfer_data import prepare_transfer, source_seeds
+from archgym.scenarios.evaluation import relative_slack
 from archgym.space import Categorical, DesignSpace, Integer, Ordinal, PowerOfTwo
 
 torch.set_num_threads(1)
@@ -72,6 +73,7 @@ class ToyAccelerator:
         if latency_budget is not None:
             self.budgets["latency_ms"] = latency_budget
         self.n_objectives = n_objectives
+        self.num_objectives = n_objectives  # archgym.agents.problem.Problem
         self.objective_columns = (
             ["objective"] if n_objectives == 1 else ["objective_latency_ms", "objective_energy_mj"]
         )
@@ -201,7 +203,7 @@ def test_fast_marginals_match_posterior() -> None:
 def test_slack_transform_keeps_sign() -> None:
     agent = BOAgent(**FAST).setup(ToyAccelerator(), seed=0)
     S = np.array([[1.0], [0.0], [-0.3], [-50.0], [np.inf], [-np.inf], [np.nan]])
-    T = agent._slack_t(S)
+    T = agent._slack_t(S, relative_slack(S, agent._budget_values))
     assert (np.sign(T[:4, 0]) == np.sign(S[:4, 0])).all()
     assert np.isnan(T[4:, 0]).all()
     Ti = agent._impute(T)

@@ -76,6 +76,26 @@ def test_optuna_constraints_reach_the_sampler(tiny: scenarios.Scenario) -> None:
     assert make("optuna", sampler="cmaes").setup(tiny, 0).describe()["constraints"] is None
 
 
+def test_optuna_and_nevergrad_read_the_evaluations_relative_slack(
+    tiny: scenarios.Scenario,
+) -> None:
+    """Optuna's constraints (``<= 0`` feasible) are ``-relative_slack`` of the evaluation,
+    exactly; so are Nevergrad's violations."""
+    agent = make("optuna", sampler="tpe", n_startup_trials=4).setup(tiny, seed=0)
+    X = agent.ask(6)
+    ev = tiny.evaluate(X)
+    agent.tell(X, ev)
+    trials = agent.study.get_trials(deepcopy=False)
+    C = np.array([[t.constraints[m] for m in tiny.budgets] for t in trials])
+    np.testing.assert_array_equal(
+        C, np.where(np.isfinite(ev.relative_slack), -ev.relative_slack, 1e6)
+    )
+    ng = make("nevergrad").setup(tiny, seed=0)
+    X = ng.ask(4)
+    ng.tell(X, tiny.evaluate(X))
+    assert ng.obs is not None and ng.obs.relative_slack is not None
+
+
 def test_optuna_multi_objective_and_batches() -> None:
     sc = scenarios.load("tiny-mo")
     agent = make("optuna", sampler="nsga2", population_size=4, batch_size=4)

@@ -14,13 +14,17 @@ pytest.importorskip("stable_baselines3")
 
 from archgym import scenarios  # noqa: E402
 from archgym.agents import AgentError, History, Observations, make  # noqa: E402
+from archgym.agents.ppo import PPOAgent  # noqa: E402
 from archgym.agents.reinforce import IndependentController, LSTMController, ReinforceAgent  # noqa: E402
-from archgym.agents.rl import (  # noqa: E402
+from archgym.agents.rewards import (  # noqa: E402
     DesignReward,
-    PPOAgent,
     ToldObservations,
     mnasnet_reward,
+    told_observations,
     violation_from_slack,
+)
+from archgym.scenarios.evaluation import (  # noqa: E402
+    violation_from_slack as violation_from_slack_fallback,
 )
 
 torch.set_num_threads(1)
@@ -251,8 +255,11 @@ def test_penalty_reward_is_the_design_envs_reward(scenario_id: str, normalize: b
     reward = DesignReward(sc, "penalty", normalize=normalize)
     agent = make("reinforce").setup(sc)
     told = agent._observations(X, frame)
-    assert isinstance(told, ToldObservations)
-    np.testing.assert_allclose(reward(told), env_rewards, rtol=1e-12, atol=1e-12)
+    assert told.violation is not None
+    np.testing.assert_array_equal(told.violation, frame["violation"].to_numpy())
+    # one RewardModel: the agents' reward is the environments', bit for bit
+    np.testing.assert_array_equal(reward(told), env_rewards)
+    np.testing.assert_array_equal(reward(Observations.from_evaluation(sc.evaluate(X))), env_rewards)
     assert not frame["feasible"].all()
 
 
@@ -261,9 +268,14 @@ def test_violation_from_slack_matches_the_scenario(scenario_id: str) -> None:
     sc = scenarios.load(scenario_id)
     ev = sc.evaluate(_all_designs(sc))
     budgets = np.array(list(sc.budgets.values()))
-    v = violation_from_slack(ev.slack, budgets, ev.objectives)
+    v = violation_from_slack_fallback(ev.slack, budgets, ev.objectives)
     np.testing.assert_allclose(v, ev.violation, rtol=1e-12)
     assert (ev.violation > 0).any()
+    with pytest.warns(DeprecationWarning, match="violation_from_slack is deprecated"):
+        np.testing.assert_array_equal(violation_from_slack(ev.slack, budgets, ev.objectives), v)
+    with pytest.warns(DeprecationWarning):
+        told = told_observations(ev.designs, ev.to_frame(), ["objective"])
+    assert isinstance(told, ToldObservations) and isinstance(told, Observations)
 
 
 # --- PPO ---------------------------------------------------------------------------------------
@@ -374,3 +386,18 @@ def test_policy_moves_toward_better_designs_on_tiny(
     agent.run(sc, budget=budget, seed=0)
     after = _expected_reward(agent, X, R)
     assert after > before + 0.5
+
+
+def test_old_rl_import_path_still_works_and_warns() -> None:
+    import importlib
+    import sys
+
+    import archgym.agents.ppo as ppo
+    import archgym.agents.rewards as rewards
+
+    sys.modules.pop("archgym.agents.rl", None)
+    with pytest.warns(DeprecationWarning, match="archgym.agents.rl is deprecated"):
+        rl = importlib.import_module("archgym.agents.rl")
+    assert rl.PPOAgent is ppo.PPOAgent and rl.PPOSettings is ppo.PPOSettings
+    assert rl.DesignReward is rewards.DesignReward and rl.mnasnet_reward is rewards.mnasnet_reward
+    assert make("ppo").__class__ is ppo.PPOAgent

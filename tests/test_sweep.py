@@ -3,6 +3,7 @@ head node (equal to the local backend)."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -285,6 +286,87 @@ def test_ray_backend_on_a_real_head_equals_the_local_backend(
     assert sorted(ray_logs) == sorted(local_logs) and len(ray_logs) == 6
     for key in ray_logs:
         assert frames_equal(ray_logs[key], local_logs[key]), key
+
+
+# --------------------------------------------------------------------------------------
+# --scenario on the command line; each worker's share of the cores
+# --------------------------------------------------------------------------------------
+
+
+def test_scenario_flag_replaces_the_files_scenarios_and_runs_keep_their_definition(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from archgym import analysis, scenarios
+    from archgym.experiments.sweep import scenario_entry_of
+
+    monkeypatch.chdir(tmp_path)
+    doc = scenarios.load("tiny", area_mm2=4).to_dict()
+    doc["id"] = "my-tiny"
+    (tmp_path / "my.yaml").write_text(yaml.safe_dump(doc))
+    # a sweep file without scenarios: the command line names them
+    (tmp_path / "sweep.yaml").write_text(yaml.safe_dump({"budget": 6, "agents": ["random"]}))
+    args = ["sweep", "sweep.yaml", "--out", "sw", "--workers", "1", "--no-progress"]
+    args += ["--scenario", "tiny", "--scenario", "tiny[area_mm2=3]", "--scenario", "my.yaml"]
+    assert cli.main(args) == 0
+    (tmp_path / "my.yaml").unlink()  # the runs hold the definition: no file needed later
+    frame = analysis.load_runs(tmp_path / "sw")
+    assert sorted(frame["scenario"].unique()) == ["my-tiny", "tiny", "tiny[area_mm2=3]"]
+    best = analysis.exact_best_values(frame)
+    assert best["tiny[area_mm2=3]"] == scenarios.load("tiny", area_mm2=3).enumerate().best_value
+    assert best["my-tiny"] == scenarios.load("tiny", area_mm2=4).enumerate().best_value
+    assert best["tiny"] == scenarios.load("tiny").enumerate().best_value
+    capsys.readouterr()
+    assert cli.main(["compare", "sw", "--exact", "--budgets", "6"]) == 0
+    assert "my-tiny" in capsys.readouterr().out
+    # --scenario-set overrides every scenario; a run of the same definition is the same cell
+    args = ["sweep", "sweep.yaml", "--out", "sw", "--workers", "1", "--no-progress"]
+    assert cli.main(args + ["--scenario", "tiny", "--scenario-set", "area_mm2=3"]) == 0
+    assert "1 skipped" in capsys.readouterr().out
+    # the forms, and clear errors
+    assert scenario_entry_of("a[area_mm2=2.5,latency_ms=1]") == {
+        "id": "a",
+        "set": {"area_mm2": 2.5, "latency_ms": 1},
+    }
+    assert scenario_entry_of("x.yml") == {"file": "x.yml"}
+    for bad in ("tiny[area_mm2]", "tiny[area_mm2=3", "nope.yaml", "no-such-id", "tiny[typo=1]"):
+        with pytest.raises(SweepError):
+            load_config({"budget": 2, "agents": ["random"]}, scenarios=[bad])
+    assert cli.main(args + ["--scenario", "nope.yaml"]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_each_worker_gets_its_share_of_the_cores(tmp_path: Path) -> None:
+    from archgym.experiments.sweep import worker_threads
+
+    assert worker_threads(1, cores=8) == 8
+    assert worker_threads(3, cores=8) == 2
+    assert worker_threads(4, cores=2) == 1
+    cfg = {
+        "budget": 6,
+        "seeds": [0],
+        "scenarios": [{"id": SCEN, "set": {"report_threads": True}}],
+        "agents": [AGENT, {"name": "random", "settings": {"threads": 1}}],
+    }
+    logs = {}
+    for share in (1, 2):
+        out = tmp_path / f"t{share}"
+        res = sweep(cfg, out, workers=1, threads=share)
+        assert res.ok and list(res.index["threads"]) == [share, share]
+        for d in res.index["dir"]:
+            settings = json.loads((out / d / "settings.json").read_text())
+            named = settings["agent_settings"].get("threads")
+            # the agent got the share, unless its settings name a thread count themselves
+            assert settings["agent_settings_resolved"]["threads"] == (named or share)
+            log = read_log(out / d / "log.csv")
+            assert (log["blas_threads"] == share).all()  # BLAS pinned in the worker
+            logs.setdefault(d, []).append(log)
+    # numpy-only agents: the same log at either share (same run id, same cell)
+    from archgym.experiments import WALL_TIME_COLUMNS
+
+    ignore = (*WALL_TIME_COLUMNS, "blas_threads")
+    assert all(frames_equal(a, b, ignore=ignore) for a, b in logs.values())
+    with pytest.raises(SweepError):
+        sweep(cfg, tmp_path / "bad", threads=0)
 
 
 def test_malformed_yaml_configuration_is_a_sweep_error(tmp_path: Path) -> None:

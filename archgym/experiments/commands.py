@@ -108,6 +108,9 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
             address=args.address,
             workers=args.workers,
             progress=not args.no_progress,
+            threads=args.threads,
+            scenarios=args.scenario,
+            scenario_overrides=parse_settings(args.scenario_set, "--scenario-set"),
         )
     except (SweepError, FileNotFoundError, ValueError) as exc:
         return _error(exc)
@@ -347,6 +350,26 @@ def add_commands(sub: Any) -> None:
     )
     s.add_argument(
         "--out", default=None, help="sweep directory (default: the file's `out`, else runs/sweep)"
+    )
+    s.add_argument(
+        "--scenario",
+        action="append",
+        metavar="SCENARIO",
+        help="repeatable; replaces the file's scenarios: an id, ID[key=value,...] (overrides, "
+        "e.g. 'tiny[area_mm2=3]'), or a scenario YAML file (stored with every run)",
+    )
+    s.add_argument(
+        "--scenario-set",
+        action="append",
+        metavar="KEY=VALUE",
+        help="override for every scenario of the sweep, e.g. area_mm2=10 (a budget)",
+    )
+    s.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="threads per worker (BLAS, torch, agents' `threads`; default: cores // workers, "
+        "at least 1; ray: 1)",
     )
     s.add_argument("--no-progress", action="store_true")
     s.set_defaults(func=_cmd_sweep)

@@ -40,9 +40,19 @@ only the cell it was running: that cell is resumed once on a fresh worker, then 
 failed with the signal that killed it. A cell another live process is running (a second
 sweep into the same folder) is waited for and reported done, never failed.
 
-Backends: ``"local"`` runs cells on a pool of worker processes (one thread each:
-``OMP_NUM_THREADS=1``, ``torch.set_num_threads(1)``); ``"ray"`` runs each cell as a Ray
-task with one CPU on the cluster at ``address`` (``ray.init(address=...)``). Without an
+Threads: each worker gets its share of the cores, ``threads`` (default: local, cores //
+workers, at least 1; Ray, 1). Its BLAS / OpenMP pools are pinned to it (the thread
+variables are set before a local worker imports anything; threadpoolctl, when installed,
+limits pools already loaded), and it is the ``threads`` setting of every agent whose
+settings do not name one (BO, Optuna's GP, PPO: torch's intra-op threads). The share is
+recorded in the run's ``settings.json`` (``agent_settings_resolved``) and in the index,
+not in the run id: a run gives the same log at any share for agents that do not use torch;
+torch does not promise bitwise-equal results across thread counts, so a torch-based agent
+may differ at another share (name ``threads`` in its settings to fix it: it is then part
+of the run's identity). A resumed run keeps the share it started with.
+
+Backends: ``"local"`` runs cells on a pool of worker processes; ``"ray"`` runs each cell
+as a Ray task with ``threads`` CPUs on the cluster at ``address`` (``ray.init(address=...)``). Without an
 address, a local Ray head is started bound to 127.0.0.1 only, with Ray's token
 authentication and no dashboard (:func:`start_local_ray`), and a reaper
 (:mod:`archgym.experiments._reaper`) stops its processes if the sweep is killed (Ray
@@ -79,6 +89,9 @@ __all__ = [
     "Cell",
     "SweepResult",
     "load_config",
+    "scenario_entry_of",
+    "available_cores",
+    "worker_threads",
     "expand_grid",
     "sweep",
     "run_cell",
@@ -132,8 +145,22 @@ def _as_list(value: Any, what: str) -> list[Any]:
     return list(value) if isinstance(value, list | tuple) else [value]
 
 
-def load_config(source: str | os.PathLike[str] | Mapping[str, Any]) -> SweepConfig:
+def load_config(
+    source: str | os.PathLike[str] | Mapping[str, Any],
+    *,
+    scenarios: Sequence[str | Mapping[str, Any]] | None = None,
+    scenario_overrides: Mapping[str, Any] | None = None,
+) -> SweepConfig:
     """Parse a sweep configuration from a YAML file or a dict (see the module docstring).
+
+    Args:
+        source: The YAML file or its dict.
+        scenarios: Scenarios that replace the configuration's ``scenarios`` (which may then
+            be missing): each an entry of the ``scenarios`` list, or a command-line string
+            (:func:`scenario_entry_of`: an id, ``ID[key=value,...]`` or a YAML file). File
+            names are relative to the current directory.
+        scenario_overrides: Overrides (``area_mm2=10``, ...) applied to every scenario of
+            the sweep, over those an entry sets itself (``archgym sweep --scenario-set``).
 
     Raises:
         SweepError: a missing or malformed entry.
@@ -150,6 +177,7 @@ def load_config(source: str | os.PathLike[str] | Mapping[str, Any]) -> SweepConf
             )
         doc = dict(doc)
     known = {"budget", "seeds", "scenarios", "agents", "out", "format", "name", "description"}
+    known |= {"scenario_overrides"}  # written to sweep.json by --scenario-set
     unknown = sorted(set(doc) - known)
     if unknown:
         raise SweepError(
@@ -168,9 +196,17 @@ def load_config(source: str | os.PathLike[str] | Mapping[str, Any]) -> SweepConf
     if not seeds or not all(isinstance(s, int) and s >= 0 for s in seeds):
         raise SweepError(f"seeds must be a count or a list of integers >= 0, got {seeds_doc!r}")
     base_dir = None if isinstance(source, Mapping) else Path(source).resolve().parent
-    scenarios = []
-    for i, entry in enumerate(_as_list(doc.get("scenarios"), "scenarios")):
-        scenarios.append(_scenario_entry(i, entry, base_dir))
+    if scenarios:  # from the command line: they replace the file's list
+        entries = [scenario_entry_of(e) if isinstance(e, str) else e for e in scenarios]
+        base_dir = Path.cwd()
+        doc["scenarios"] = [_jsonable_entry(e) for e in entries]
+    else:
+        entries = _as_list(doc.get("scenarios"), "scenarios")
+    if scenario_overrides:
+        doc["scenario_overrides"] = dict(scenario_overrides)
+    scenario_list = []
+    for i, entry in enumerate(entries):
+        scenario_list.append(_scenario_entry(i, entry, base_dir, scenario_overrides))
     agents: list[tuple[str, dict[str, Any], int | None]] = []
     for i, entry in enumerate(_as_list(doc.get("agents"), "agents")):
         if isinstance(entry, str):
@@ -205,15 +241,62 @@ def load_config(source: str | os.PathLike[str] | Mapping[str, Any]) -> SweepConf
     if fmt not in ("auto", "csv", "parquet"):
         raise SweepError(f"format must be 'auto', 'csv' or 'parquet', got {fmt!r}")
     return SweepConfig(
-        scenarios, agents, [int(s) for s in seeds], int(budget), doc.get("out"), fmt, doc
+        scenario_list, agents, [int(s) for s in seeds], int(budget), doc.get("out"), fmt, doc
     )
 
 
+def scenario_entry_of(text: str) -> dict[str, Any]:
+    """A scenario named on the command line as a ``scenarios`` entry.
+
+    ``my.yaml`` (or ``.yml``) is a scenario document, ``{"file": "my.yaml"}``;
+    ``ID[key=value,...]`` is a catalog id with overrides, written as run ids and tables write
+    them (``hw-mobilenet_v2-area[area_mm2=80]``; values parsed as ``--set`` parses them),
+    ``{"id": ID, "set": {...}}``; anything else is an id.
+
+    Raises:
+        SweepError: a malformed ``[...]`` part.
+    """
+    import re
+
+    from .cli import parse_settings
+
+    text = text.strip()
+    if text.endswith((".yaml", ".yml")):
+        return {"file": text}
+    m = re.fullmatch(r"([^\[\]]+)\[(.*)\]", text)
+    if m is None:
+        if "[" in text or "]" in text:
+            raise SweepError(f"scenario {text!r}: write overrides as ID[key=value,...]")
+        return {"id": text}
+    # split at the commas that start the next key=value (a value may hold commas: [1,2])
+    items = [p for p in re.split(r",(?=\s*[A-Za-z_][A-Za-z0-9_]*\s*=)", m.group(2)) if p]
+    try:
+        overrides = parse_settings(items, flag=f"scenario {text!r}")
+    except SystemExit as exc:
+        raise SweepError(str(exc)) from None
+    return {"id": m.group(1).strip(), "set": overrides}
+
+
+def _jsonable_entry(entry: Any) -> Any:
+    """A ``scenarios`` entry as ``sweep.json`` records it (a file by its absolute path)."""
+    if isinstance(entry, Mapping) and "file" in entry:
+        return {**entry, "file": str(Path(str(entry["file"])).resolve())}
+    return entry
+
+
 def _scenario_entry(
-    i: int, entry: Any, base_dir: Path | None
+    i: int,
+    entry: Any,
+    base_dir: Path | None,
+    more_overrides: Mapping[str, Any] | None = None,
 ) -> tuple[str, dict[str, Any], dict[str, Any] | None]:
-    """``(id, overrides, definition)`` of one ``scenarios`` entry, checked (never imported)."""
+    """``(id, overrides, definition)`` of one ``scenarios`` entry, checked (never imported).
+
+    A file is read by :func:`archgym.experiments.transfer.scenario_arg` (as ``archgym run``,
+    ``transfer`` do) and recorded by its document, so its runs need no file later."""
     from archgym import scenarios as _scenarios
+
+    from .transfer import scenario_arg
 
     if isinstance(entry, str):
         entry = {"file": entry} if entry.endswith((".yaml", ".yml")) else {"id": entry}
@@ -226,20 +309,21 @@ def _scenario_entry(
     if extra:
         raise SweepError(f"scenarios[{i}]: unknown key(s) {extra}; use 'id' or 'file', and 'set'")
     overrides = dict(entry.get("set") or entry.get("overrides") or {})
+    overrides.update(more_overrides or {})
     try:
         if "file" in entry:
             path = Path(str(entry["file"]))
             if base_dir is not None and not path.is_absolute():
                 path = base_dir / path
-            if not path.is_file():
-                raise SweepError(f"scenarios[{i}]: scenario file {str(path)!r} does not exist")
-            sc = _scenarios.Scenario.from_yaml(path)
+            sc = scenario_arg(path)
             if overrides:
                 sc = _scenarios.load(sc, **overrides)
             return str(sc.id), {}, sc.to_dict()
         sid = str(entry["id"])
         if sid not in _scenarios.ids():
             _scenarios.get_definition(sid)  # raises the clear unknown-id error
+        if overrides:
+            _scenarios.load(sid, **overrides)  # an unknown override fails before any cell
         return sid, overrides, None
     except _scenarios.ScenarioError as exc:
         raise SweepError(f"scenarios[{i}]: {exc}") from None
@@ -283,15 +367,83 @@ def expand_grid(config: SweepConfig, out: str | os.PathLike[str]) -> list[Cell]:
 # --------------------------------------------------------------------------------------
 
 
-def _limit_threads() -> None:
-    """One thread for numpy's BLAS and for torch (``OMP_NUM_THREADS`` is read when torch
-    is first imported; a torch already imported is set directly)."""
-    for var in _THREAD_VARS:
-        os.environ.setdefault(var, "1")
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the OS tells it, else
+    ``os.cpu_count()``)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def worker_threads(workers: int, cores: int | None = None) -> int:
+    """Each worker's share of the cores: ``cores // workers``, at least 1.
+
+    Args:
+        workers: Worker processes running at the same time.
+        cores: Cores available (default :func:`available_cores`).
+    """
+    cores = available_cores() if cores is None else int(cores)
+    return max(1, cores // max(1, int(workers)))
+
+
+#: The threadpoolctl limiter of this worker (kept alive: it limits while it exists).
+_BLAS_LIMIT: list[Any] = []
+
+
+def _limit_threads(n: int) -> None:
+    """Pin this process's numeric libraries to ``n`` threads.
+
+    The thread variables are set (a local worker got them in its environment before it
+    imported anything, which is when OpenMP / OpenBLAS / MKL read them); BLAS and OpenMP
+    pools already loaded are limited with threadpoolctl when it is installed; torch, if
+    imported, gets ``torch.set_num_threads(n)`` (agents with a ``threads`` setting set it
+    again around their own work)."""
     import sys
 
+    for var in _THREAD_VARS:
+        os.environ[var] = str(n)
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # the environment variables are all there is
+        pass
+    else:
+        _BLAS_LIMIT.clear()
+        _BLAS_LIMIT.append(threadpool_limits(limits=n))
     if "torch" in sys.modules:
-        sys.modules["torch"].set_num_threads(1)
+        sys.modules["torch"].set_num_threads(n)
+
+
+def _agent_with_share(spec: RunSpec, directory: Path, threads: int | None) -> Any:
+    """The cell's agent built with ``threads`` as its thread setting, or None (the run
+    resolves the agent from its spec) when the sweep gives no share, the agent's settings
+    name ``threads`` themselves, or the agent has no such setting.
+
+    A run resumed from its log keeps the share it started with (recorded in its
+    ``settings.json`` as ``agent_settings_resolved.threads``): the replay of its logged
+    proposals must see the same arithmetic."""
+    import dataclasses
+
+    from archgym import agents
+
+    if threads is None or "threads" in spec.agent_settings:
+        return None
+    cls = agents.agent_class(spec.agent)
+    settings_cls = getattr(cls, "Settings", None)
+    if settings_cls is None or "threads" not in {f.name for f in dataclasses.fields(settings_cls)}:
+        return None
+    have = read_json(directory / SETTINGS_JSON)
+    if isinstance(have, Mapping):
+        recorded = (have.get("agent_settings_resolved") or {}).get("threads")
+        try:
+            same_run = RunSpec.from_settings(have).identity() == spec.identity()
+        except (KeyError, TypeError, ValueError):
+            same_run = False
+        if same_run and isinstance(recorded, int) and recorded >= 1:
+            threads = recorded
+    from .runner import resolve_agent
+
+    return resolve_agent(spec.agent, {**spec.agent_settings, "threads": int(threads)})
 
 
 def run_cell(
@@ -303,21 +455,26 @@ def run_cell(
         spec_doc: ``RunSpec.key()`` of the cell.
         directory: Its run directory.
         fmt: Log format.
-        threads: Limit numpy/torch to this many threads (None: leave them).
+        threads: The worker's share of the cores: BLAS / OpenMP / torch are pinned to it,
+            and it is the agent's ``threads`` setting unless the cell's settings name one
+            (None: leave every thread count as it is).
 
     Returns:
         ``status`` (``done``, ``error``, or ``busy``: another live process holds the
         cell's lock, nothing was done), ``n_evals``, ``best_objective``, ``wall_s``,
-        ``error`` (one line) and ``pid``.
+        ``error`` (one line), ``pid`` and ``threads`` (the share given).
     """
-    if threads == 1:
-        _limit_threads()
+    if threads is not None:
+        threads = max(1, int(threads))
+        _limit_threads(threads)
     t0 = time.perf_counter()
     path = Path(directory)
     try:
         if _PLUGIN_ERROR:
             raise _PLUGIN_ERROR[0]
-        res = run_spec(RunSpec.from_settings(spec_doc), path, fmt=fmt)
+        spec = RunSpec.from_settings(spec_doc)
+        agent = _agent_with_share(spec, path, threads)
+        res = run_spec(spec, path, fmt=fmt, agent=agent)
         with contextlib.suppress(FileNotFoundError):
             (path / ERROR_TXT).unlink()
         best = res.summary.get("best")
@@ -328,6 +485,7 @@ def run_cell(
             "wall_s": time.perf_counter() - t0,
             "error": "",
             "pid": os.getpid(),
+            "threads": threads,
         }
     except RunBusyError as exc:  # another live process runs this cell: not a failure
         return {
@@ -348,14 +506,16 @@ def run_cell(
             "wall_s": time.perf_counter() - t0,
             "error": f"{type(exc).__name__}: {exc}".splitlines()[0][:500],
             "pid": os.getpid(),
+            "threads": threads,
         }
 
 
 _PLUGIN_ERROR: list[BaseException] = []
 
 
-def _init_worker(plugins: Sequence[str] = ()) -> None:
-    _limit_threads()
+def _init_worker(plugins: Sequence[str] = (), threads: int | None = 1) -> None:
+    if threads is not None:
+        _limit_threads(max(1, int(threads)))
     if plugins:
         from archgym.plugins import PluginError, load_plugins
 
@@ -366,11 +526,11 @@ def _init_worker(plugins: Sequence[str] = ()) -> None:
 
 
 def _ray_cell(
-    plugins: Sequence[str], spec_doc: dict[str, Any], directory: str, fmt: str
+    plugins: Sequence[str], spec_doc: dict[str, Any], directory: str, fmt: str, threads: int = 1
 ) -> dict[str, Any]:
     """:func:`run_cell` in a Ray worker, after loading the sweep's plugins."""
-    _init_worker(plugins)
-    return run_cell(spec_doc, directory, fmt)
+    _init_worker(plugins, threads)
+    return run_cell(spec_doc, directory, fmt, threads)
 
 
 def _finished(cell: Cell) -> dict[str, Any] | None:
@@ -411,7 +571,8 @@ class SweepResult:
         index: One row per cell: ``run_id``, ``scenario``, ``agent``, ``label``,
             ``agent_settings``, ``seed``, ``budget``, ``status`` (``done``, ``skipped``:
             finished earlier, ``error``), ``n_evals``, ``best_objective``, ``wall_s``,
-            ``error`` and ``dir``.
+            ``threads`` (the worker's share of the cores the cell ran with), ``error`` and
+            ``dir``.
         wall_s: Wall time of the whole sweep.
     """
 
@@ -445,6 +606,7 @@ def _index_row(cell: Cell, result: Mapping[str, Any] | None) -> dict[str, Any]:
         "n_evals": r.get("n_evals"),
         "best_objective": r.get("best_objective"),
         "wall_s": r.get("wall_s"),
+        "threads": r.get("threads"),
         "error": r.get("error", ""),
         "dir": cell.dir.name,
     }
@@ -478,11 +640,12 @@ def _index_lock(out: Path) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _single_thread_env() -> Iterator[None]:
-    """Set the thread variables for child processes, restoring them afterwards."""
+def _thread_env(n: int) -> Iterator[None]:
+    """Set the thread variables to ``n`` for child processes (read by BLAS / OpenMP when a
+    worker imports them), restoring them afterwards."""
     old = {v: os.environ.get(v) for v in _THREAD_VARS}
     for v in _THREAD_VARS:
-        os.environ[v] = "1"
+        os.environ[v] = str(n)
     try:
         yield
     finally:
@@ -535,7 +698,9 @@ def _die_with_parent(parent_pid: int) -> None:
     threading.Thread(target=watchdog, name="archgym-parent-watchdog", daemon=True).start()
 
 
-def _worker_main(conn: Any, parent_pid: int, fmt: str, plugins: Sequence[str] = ()) -> None:
+def _worker_main(
+    conn: Any, parent_pid: int, fmt: str, plugins: Sequence[str] = (), threads: int = 1
+) -> None:
     """A local sweep worker: runs the cells it is sent, one at a time, until told to stop
     (``None``) or until its parent dies."""
     import signal
@@ -544,7 +709,7 @@ def _worker_main(conn: Any, parent_pid: int, fmt: str, plugins: Sequence[str] = 
     # Ctrl-C goes to the whole terminal group: the sweep process handles it (and stops
     # its workers); a worker must not print a traceback of its own.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _init_worker(plugins)
+    _init_worker(plugins, threads)
     while True:
         try:
             msg = conn.recv()
@@ -553,17 +718,17 @@ def _worker_main(conn: Any, parent_pid: int, fmt: str, plugins: Sequence[str] = 
         if msg is None:
             return
         spec_doc, directory = msg
-        conn.send(run_cell(spec_doc, directory, fmt))
+        conn.send(run_cell(spec_doc, directory, fmt, threads))
 
 
 class _Worker:
     """One worker process of the local backend and the cell it is running."""
 
-    def __init__(self, ctx: Any, fmt: str) -> None:
+    def __init__(self, ctx: Any, fmt: str, threads: int = 1) -> None:
         self.conn, child = ctx.Pipe(duplex=True)
         self.proc = ctx.Process(
             target=_worker_main,
-            args=(child, os.getpid(), fmt, tuple(loaded_plugins())),
+            args=(child, os.getpid(), fmt, tuple(loaded_plugins()), threads),
             name="archgym-sweep-worker",
         )
         self.proc.daemon = True
@@ -605,9 +770,12 @@ def _death_message(exitcode: int | None, times: int) -> str:
     )
 
 
-def _run_local(cells: list[Cell], fmt: str, workers: int, on_done: Any) -> None:
-    """Run ``cells`` on ``workers`` processes. A worker that dies costs only the cell it was
-    running (retried, then marked failed); a cell another live process is running is
+def _run_local(
+    cells: list[Cell], fmt: str, workers: int, on_done: Any, threads: int | None = None
+) -> None:
+    """Run ``cells`` on ``workers`` processes, each with ``threads`` threads (default: its
+    share of the cores, :func:`worker_threads`). A worker that dies costs only the cell it
+    was running (retried, then marked failed); a cell another live process is running is
     waited for, never marked failed."""
     from collections import deque
     from multiprocessing.connection import wait as mp_wait
@@ -618,7 +786,8 @@ def _run_local(cells: list[Cell], fmt: str, workers: int, on_done: Any) -> None:
     deaths: dict[str, int] = {}
     pool: list[_Worker] = []
     n_workers = max(1, min(workers, len(cells)))
-    with _single_thread_env():
+    share = int(threads) if threads is not None else worker_threads(n_workers)
+    with _thread_env(share):
         try:
             while queue or waiting or any(w.cell is not None for w in pool):
                 now = time.monotonic()
@@ -632,7 +801,7 @@ def _run_local(cells: list[Cell], fmt: str, workers: int, on_done: Any) -> None:
                 while queue:
                     idle = next((w for w in pool if w.cell is None), None)
                     if idle is None and len(pool) < n_workers:
-                        idle = _Worker(ctx, fmt)
+                        idle = _Worker(ctx, fmt, share)
                         pool.append(idle)
                     if idle is None:
                         break
@@ -785,7 +954,12 @@ def _stop_reaper(reaper: Any) -> None:
 
 
 def _run_ray(
-    cells: list[Cell], fmt: str, workers: int | None, address: str | None, on_done: Any
+    cells: list[Cell],
+    fmt: str,
+    workers: int | None,
+    address: str | None,
+    on_done: Any,
+    threads: int | None = None,
 ) -> None:
     try:
         import ray
@@ -804,9 +978,12 @@ def _run_ray(
             ray.init(address=address, log_to_driver=False)
         started = True
     try:
-        task = ray.remote(num_cpus=1, max_retries=_MAX_WORKER_DEATHS - 1)(_ray_cell)
+        share = max(1, int(threads or 1))
+        task = ray.remote(num_cpus=share, max_retries=_MAX_WORKER_DEATHS - 1)(_ray_cell)
         plugins = tuple(loaded_plugins())
-        refs = {task.remote(plugins, c.spec.key(), str(c.dir.resolve()), fmt): c for c in cells}
+        refs = {
+            task.remote(plugins, c.spec.key(), str(c.dir.resolve()), fmt, share): c for c in cells
+        }
         pending = list(refs)
         while pending:
             done, pending = ray.wait(pending, num_returns=1)
@@ -825,7 +1002,9 @@ def _run_ray(
                     if fin is not None:
                         on_done(cell, {**fin, "status": "done"})
                     else:
-                        ref = task.remote(cell.spec.key(), str(cell.dir.resolve()), fmt)
+                        ref = task.remote(
+                            plugins, cell.spec.key(), str(cell.dir.resolve()), fmt, share
+                        )
                         refs[ref] = cell
                         pending.append(ref)
                     continue
@@ -845,6 +1024,9 @@ def sweep(
     address: str | None = None,
     workers: int | None = None,
     progress: bool = False,
+    threads: int | None = None,
+    scenarios: Sequence[str | Mapping[str, Any]] | None = None,
+    scenario_overrides: Mapping[str, Any] | None = None,
 ) -> SweepResult:
     """Run every cell of a sweep (skipping finished ones, resuming partial ones).
 
@@ -857,13 +1039,26 @@ def sweep(
         workers: Local processes (default: the number of cores); for Ray without an
             address, the CPUs of the local instance.
         progress: Show a progress bar over cells.
+        threads: Threads of each worker (BLAS, OpenMP, torch, and the ``threads`` setting of
+            agents whose settings do not name one). Default: local, the worker's share of
+            the cores (:func:`worker_threads`: cores // workers, at least 1); Ray, 1 (each
+            task asks Ray for ``threads`` CPUs).
+        scenarios: Scenarios replacing the configuration's (see :func:`load_config`).
+        scenario_overrides: Overrides applied to every scenario (see :func:`load_config`).
 
     Returns:
         A :class:`SweepResult`; ``<out>/index.csv`` holds its index.
     """
     t0 = time.perf_counter()
-    if not isinstance(config, SweepConfig):
-        config = load_config(config)
+    if threads is not None and (
+        isinstance(threads, bool) or not isinstance(threads, int) or threads < 1
+    ):
+        raise SweepError(f"threads must be an integer >= 1 or None, got {threads!r}")
+    if isinstance(config, SweepConfig):
+        if scenarios or scenario_overrides:
+            raise SweepError("give scenarios to load_config, not with a parsed SweepConfig")
+    else:
+        config = load_config(config, scenarios=scenarios, scenario_overrides=scenario_overrides)
     out_dir = Path(out or config.out or "runs/sweep")
     out_dir.mkdir(parents=True, exist_ok=True)
     write_json_atomic(out_dir / "sweep.json", config.document or {})
@@ -893,9 +1088,9 @@ def sweep(
         if todo:
             if backend == "local":
                 n = workers or os.cpu_count() or 1
-                _run_local(todo, config.fmt, max(1, int(n)), on_done)
+                _run_local(todo, config.fmt, max(1, int(n)), on_done, threads)
             elif backend == "ray":
-                _run_ray(todo, config.fmt, workers, address, on_done)
+                _run_ray(todo, config.fmt, workers, address, on_done, threads)
             else:
                 raise SweepError(f"backend must be 'local' or 'ray', got {backend!r}")
     finally:
