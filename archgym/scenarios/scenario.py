@@ -46,6 +46,7 @@ from archgym.accelerator import (
     PRESETS,
     AcceleratorConfig,
     ConfigBatch,
+    FIELD_SPECS,
     ConfigError,
     tile_acceptance,
 )
@@ -197,9 +198,9 @@ class HardwareSpace:
         self.base_doc = base_doc
         base_values = self.base_config.to_dict()
         self.base: dict[str, Any] = {}
-        # knob fields, then the fields no knob sets (the chip's host ops and call batch):
-        # every field the batch does not name would take the edgetpu preset's value
-        for f in (*HARDWARE_FIELDS, "host_ops", "host_gbps", "host_switch_us", "max_batch"):
+        # every accelerator field, knob or not (shared pool, host ops, call batch...): a field
+        # the batch does not name would silently take the edgetpu preset's value
+        for f in (s.name for s in FIELD_SPECS):
             v = base_values[f]
             if f == "dataflow":
                 v = DATAFLOWS.index(v)
