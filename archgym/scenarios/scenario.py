@@ -42,11 +42,11 @@ import numpy as np
 from archgym.accelerator import (
     DATAFLOWS,
     DTYPES,
+    FIELD_SPECS,
     NODES_NM,
     PRESETS,
     AcceleratorConfig,
     ConfigBatch,
-    FIELD_SPECS,
     ConfigError,
     tile_acceptance,
 )
