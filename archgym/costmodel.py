@@ -871,9 +871,7 @@ def _evaluate(
         stall_t[sel] = stall_l.sum(axis=1)
         dram_b_t[sel] = dram_el.sum(axis=1) * b[sel]
 
-    host = None  # (the (n, L) cycles are gathered only when some design has host ops)
-    if not scalesim and cb.host_ops is not None and cb.host_ops.any():
-        host = _host_ops(cb, table, wi, m["compute"][inv], m["mac"][inv])
+    host = None if scalesim else _host_ops(cb, table, wi, m, inv)
     if host is not None:  # ops the chip leaves to its host CPU: host time is overhead
         compute_t = compute_t - host["removed"]
         overhead_t = overhead_t + host["cycles"]
@@ -1005,8 +1003,8 @@ def _host_ops(
     cb: ConfigBatch,
     table: WorkloadTable,
     wi: np.ndarray,
-    compute_l: np.ndarray,
-    mac_l: np.ndarray,
+    m: dict[str, np.ndarray],
+    inv: np.ndarray,
 ) -> dict[str, np.ndarray] | None:
     """The ops a chip leaves to its host CPU (``AcceleratorConfig.host_ops``), as a
     compiler that partitions the graph at unsupported ops runs them (Vitis AI: DPU and CPU
@@ -1024,8 +1022,8 @@ def _host_ops(
     one round trip ``host_switch_us``.
 
     Args:
-        compute_l: ``(n, L)`` chip cycles of each design's layers (``_mapping``).
-        mac_l: ``(n, L)`` of them on the MAC array.
+        m, inv: the mapping (``_mapping``: ``compute`` and ``mac`` cycles, ``(k, L)``) and
+            each design's row of it.
 
     Returns:
         None when no design has host ops; otherwise ``(n,)`` arrays ``cycles`` (host time
@@ -1095,6 +1093,7 @@ def _host_ops(
     layer_cycles = us * fq
     host_l = on_host[pinv]
     whole_l = host_l & ~table.is_mac[wi]
+    compute_l, mac_l = m["compute"][inv], m["mac"][inv]
     removed = np.where(whole_l, compute_l, np.where(host_l, compute_l - mac_l, 0.0)).sum(axis=1)
     return {
         "cycles": layer_cycles.sum(axis=1),
@@ -1103,6 +1102,134 @@ def _host_ops(
         "layer_cycles": layer_cycles,
         "on_host": host_l,
     }
+
+
+#: Totals and per-layer arrays that add up over the calls of a batch split into several.
+_ADDITIVE = (
+    "compute_cycles",
+    "stall_cycles",
+    "overhead_cycles",
+    "total_cycles",
+    "latency_ms",
+    "energy_mj",
+    "macs",
+    "pe_accesses",
+    "sram_bytes",
+    "sram_weight_read_bytes",
+    "sram_input_read_bytes",
+    "sram_output_write_bytes",
+    "sram_output_read_bytes",
+    "dram_bytes",
+    "energy_mac_mj",
+    "energy_pe_mj",
+    "energy_sram_mj",
+    "energy_vector_mj",
+    "energy_dram_mj",
+    "energy_leakage_mj",
+)
+
+
+def _evaluate_calls(
+    cb: ConfigBatch,
+    table: WorkloadTable,
+    widx: np.ndarray | None,
+    opts: CostOptions,
+    scalesim: bool,
+    tech: Technology,
+    per_layer: bool,
+) -> dict[str, np.ndarray]:
+    """:func:`_evaluate`, with a workload of batch ``B`` on a design whose compiled calls
+    take at most ``max_batch < B`` images (``AcceleratorConfig.max_batch``) run as
+    ``ceil(B / max_batch)`` calls of ``max_batch`` images one after another: the additive
+    totals (cycles, latency, energy, traffic, MACs) of one call times the number of calls,
+    the throughput ``B`` over that latency. SCALE-Sim mode has no calls: it never splits."""
+    mb = cb.max_batch
+    assert mb is not None
+    if scalesim or table.batch is None or table.batch.max() <= 1 or not mb.any():
+        return _evaluate(cb, table, widx, opts, scalesim, tech, per_layer)
+    n = len(cb)
+    wi = np.zeros(n, np.int64) if widx is None else np.asarray(widx, np.int64)
+    B = np.ones(n) if table.batch is None else table.batch[wi]
+    split = (mb > 0) & (B > mb)
+    if not split.any():
+        return _evaluate(cb, table, widx, opts, scalesim, tech, per_layer)
+    keep = np.flatnonzero(~split)
+    sel = np.flatnonzero(split)
+    pairs, pinv = _unique_rows(np.stack([wi[sel], mb[sel]], axis=1))
+    part = _evaluate(
+        cb.take(sel),
+        _per_call_table(table, pairs[:, 0], pairs[:, 1].astype(np.float64)),
+        pinv,
+        opts,
+        scalesim,
+        tech,
+        per_layer,
+    )
+    calls = np.ceil(B[sel] / mb[sel])
+    for k in _ADDITIVE:
+        part[k] = part[k] * calls
+        if per_layer and f"layer_{k}" in part:
+            part[f"layer_{k}"] = part[f"layer_{k}"] * calls[:, None]
+    if per_layer:
+        part["layer_folds"] = part["layer_folds"] * calls[:, None]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        part["throughput"] = B[sel] * 1e3 / part["latency_ms"]
+    if keep.size == 0:
+        return part
+    rest = _evaluate(
+        cb.take(keep), table, None if widx is None else wi[keep], opts, scalesim, tech, per_layer
+    )
+    out: dict[str, np.ndarray] = {}
+    for k, a in rest.items():
+        b = part[k]
+        width = (max(a.shape[1], b.shape[1]),) if a.ndim == 2 else ()
+        full = np.zeros((n, *width), np.result_type(a, b))
+        if a.ndim == 2:
+            full[keep, : a.shape[1]] = a
+            full[sel, : b.shape[1]] = b
+        else:
+            full[keep] = a
+            full[sel] = b
+        out[k] = full
+    return out
+
+
+def _per_call_table(table: WorkloadTable, rows: np.ndarray, per_call: np.ndarray) -> WorkloadTable:
+    """The workloads ``rows`` of ``table`` lowered for ``per_call`` images instead of their
+    batch: every batch-scaled quantity (GEMM rows, or the groups of a layer whose
+    stationary operand is an activation; MACs, activation elements, vector operations, the
+    memory plan's buffers) divided by the batch and multiplied by ``per_call``; weights
+    unchanged."""
+    import dataclasses
+
+    nw = len(table.names)
+    B = np.ones(nw) if table.batch is None else table.batch
+    f = (per_call / B[rows])[:, None]
+    stat_act = table.is_mac[rows] & (table.arrays["weight_elems"][rows] == 0)
+    arrays = {k: a[rows] for k, a in table.arrays.items()}
+    for k in ("px", "px_scalesim"):
+        arrays[k] = np.where(stat_act, arrays[k], np.rint(arrays[k] * f))
+    arrays["groups"] = np.where(stat_act, np.rint(arrays["groups"] * f), arrays["groups"])
+    for k in ("macs", "macs_scalesim", "input_elems", "output_elems", "vector_ops"):
+        arrays[k] = arrays[k] * f
+    plans = {}
+    for k, a in table.plans.items():
+        a = a[rows]
+        name = k.split(".", 1)[1]
+        if name in ("store", "live", "kind_elems"):
+            a = a * f
+        elif name == "peak":
+            a = a * f[:, 0]
+        plans[k] = a
+    changes: dict[str, Any] = {}
+    for fld in dataclasses.fields(table):
+        v = getattr(table, fld.name)
+        if isinstance(v, tuple) and len(v) == nw:
+            changes[fld.name] = tuple(v[i] for i in rows.tolist())
+        elif isinstance(v, np.ndarray) and v.ndim and v.shape[0] == nw:
+            changes[fld.name] = v[rows]
+    changes.update(arrays=arrays, plans=plans, batch=per_call.astype(np.float64))
+    return dataclasses.replace(table, **changes)
 
 
 def _range_max(x: np.ndarray, last: np.ndarray) -> np.ndarray:
@@ -1485,7 +1612,7 @@ def simulate_batch(
         and (workload_index.min() < 0 or workload_index.max() >= table.n_workloads)
     ):
         raise ValueError(f"workload_index must be in [0, {table.n_workloads - 1}]")
-    data = _evaluate(cb, table, workload_index, opts, scalesim, tech, per_layer)
+    data = _evaluate_calls(cb, table, workload_index, opts, scalesim, tech, per_layer)
     rep = BatchReport(data=data, mode=mode, n_designs=len(cb))
     return rep.to_frame() if as_frame else rep
 
