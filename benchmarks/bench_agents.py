@@ -14,8 +14,9 @@ several seeds, and prints per agent (one row per agent and settings, the run's `
   reference optimum: the exact optimum (``scenario.enumerate()``) where the space can be
   enumerated, else the scenario's best-known value (``scenario.best_known``, from long
   agent runs, ``benchmarks/anb_best_known.py``; labelled "best-known": a run that beats
-  it has a negative regret); for a multi-objective scenario, the hypervolume gap
-  ``1 - HV / HV_ref``;
+  it has a negative regret; ``inf``: no feasible design yet); for a multi-objective
+  scenario, the hypervolume gap ``1 - HV / HV_ref``;
+* how many runs found a feasible design at all;
 * the median number of evaluations to reach 1 % regret (``inf``: not reached in the
   budget) and in how many runs it was reached;
 * the median and mean wall time per proposal (``ask_s`` per design) and the median wall
@@ -221,6 +222,8 @@ def single_objective_table(
             ]
             row[f"regret@{T:g}s"] = float(np.median(at))
         row["seeds"] = int(g["run_id"].nunique())
+        found = g.groupby("run_id")["regret"].min()
+        row["feasible_runs"] = f"{int(np.isfinite(found).sum())}/{len(found)}"
         row["evals"] = int(g.groupby("run_id")["n_evals"].max().median())
         rows.append(row)
     return pd.DataFrame(rows).set_index("agent")
@@ -239,7 +242,8 @@ def markdown(table: pd.DataFrame, budgets: list[int], wall_s: list[float]) -> st
 
     cols = [f"@{b}" for b in budgets]
     times = " / ".join(f"{t:g} s" for t in wall_s)
-    head = ["agent", "seeds", *cols, "runs reaching 1 %", "median ask (s/design)"]
+    head = ["agent", "seeds", *cols, "runs with a feasible design", "runs reaching 1 %"]
+    head.append("median ask (s/design)")
     head.append(f"regret after {times}")
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     best = {b: table[f"regret@{b}"].min() for b in budgets}
@@ -252,7 +256,7 @@ def markdown(table: pd.DataFrame, budgets: list[int], wall_s: list[float]) -> st
         reach = r["reached_1%"]
         if np.isfinite(r["evals_to_1%"]):
             reach += f" (median {r['evals_to_1%']:g} evals)"
-        cells += [reach, f"{r['ask_s_median']:.2g}"]
+        cells += [r["feasible_runs"], reach, f"{r['ask_s_median']:.2g}"]
         cells.append(" / ".join(num(r[f"regret@{t:g}s"]) for t in wall_s))
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
