@@ -21,7 +21,7 @@ from archgym.experiments.runner import RunError, run
 
 psutil = pytest.importorskip("psutil")
 
-TESTS = Path(__file__).resolve().parent
+TESTS = Path(__file__).resolve().parents[1]  # sweep_toy.py lives in tests/
 SCEN = "toy"  # registered by the plugin tests/sweep_toy.py
 AGENT = "toy"
 #: 4 cells of about 1.5 s each (12 evaluations of 0.12 s).

@@ -21,7 +21,7 @@ import yaml
 from archgym import cli
 from archgym.experiments import SweepError, expand_grid, frames_equal, load_config, read_log, sweep
 
-TESTS = Path(__file__).resolve().parent
+TESTS = Path(__file__).resolve().parents[1]  # sweep_toy.py lives in tests/
 SCEN = "toy"  # registered by the plugin tests/sweep_toy.py
 AGENT = "toy"
 
