@@ -12,6 +12,7 @@ import importlib
 from typing import Any
 
 from .base import Agent, AgentError, AgentSettings, History, Observations
+from .problem import Problem
 
 __all__ = [
     "Agent",
@@ -19,6 +20,7 @@ __all__ = [
     "AgentSettings",
     "History",
     "Observations",
+    "Problem",
     "make",
     "list_agents",
     "register",

@@ -1,7 +1,7 @@
 """Search quality and speed of every agent, and of its peers, against the exact optimum.
 
     python benchmarks/bench_agents.py [--quick] [--agents random,ga,bo,optuna-tpe,...]
-        [--seeds 5] [--budget 100] [--out runs/bench_agents] [--wall-s 5,30,120]
+        [--seeds 5 | --seeds 3,4] [--budget 100] [--out runs/bench_agents] [--wall-s 5,30,120]
         [--scenarios hw-mobilenet_v2-area,nb201-codesign,anb-codesign-edgetpu] [--transfer]
         [--table-only] [--markdown]
 
@@ -141,13 +141,13 @@ def run_dirs(scenario_id: str, agents: list[str], out: Path) -> list[Path]:
 
 
 def run_grid(
-    scenario_id: str, agents: list[str], seeds: int, budget: int, out: Path
+    scenario_id: str, agents: list[str], seeds: list[int], budget: int, out: Path
 ) -> pd.DataFrame:
     sc = scenarios.load(scenario_id)
     dirs = []
     for token in agents:
         name, settings = resolve(token)
-        for seed in range(seeds):
+        for seed in seeds:
             d = out / scenario_id / token / f"seed{seed}"
             why = _stale(d, sc)
             if why:
@@ -279,12 +279,24 @@ def multi_objective_table(
     return pd.DataFrame(rows).set_index("agent")
 
 
+def _seeds(text: str) -> list[int]:
+    if "," not in text:
+        return list(range(int(text)))
+    return [int(t) for t in text.split(",") if t]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     ap.add_argument("--agents", default=DEFAULT_AGENTS)
-    ap.add_argument("--seeds", type=int, default=5)
+    ap.add_argument(
+        "--seeds",
+        type=_seeds,
+        default=list(range(5)),
+        help="a count (5: seeds 0-4) or a comma-separated list (3,4: to share the seeds "
+        "between processes writing one --out)",
+    )
     ap.add_argument("--budget", type=int, default=100)
     ap.add_argument("--out", default="runs/bench_agents")
     ap.add_argument("--scenarios", default=",".join(SINGLE + MULTI))
@@ -309,7 +321,7 @@ def main() -> None:
     ap.add_argument("--markdown", action="store_true", help="also print Markdown tables")
     args = ap.parse_args()
     if args.quick:
-        args.seeds, args.budget = 2, 25
+        args.seeds, args.budget = [0, 1], 25
         args.agents = "random,bo,optuna-tpe,nevergrad-ngopt"
         args.scenarios = "hw-mobilenet_v2-area"
         args.wall_s = "1,5"
@@ -379,7 +391,7 @@ def main() -> None:
             ["hw-mobilenet_v2-area"],
             agent="bo",
             budget=args.budget,
-            seeds=list(range(args.seeds)),
+            seeds=list(args.seeds),
             regret=0.01,
             out=out / "transfer",
         )
