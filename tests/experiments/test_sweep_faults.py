@@ -33,16 +33,8 @@ SLOW = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _toy_importable(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.syspath_prepend(str(TESTS))
-    monkeypatch.setenv(
-        "PYTHONPATH",
-        os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep),
-    )
-    from archgym.plugins import load_plugins
-
-    load_plugins(["sweep_toy"])
+#: The toy plugin registered and importable by workers (``tests/conftest.py``).
+pytestmark = pytest.mark.usefixtures("toy_plugin")
 
 
 def _start_sweep(cfg: dict, out: Path, tmp: Path, workers: int = 2) -> subprocess.Popen:
