@@ -181,6 +181,7 @@ FIELD_SPECS: tuple[FieldSpec, ...] = (
     ),
     FieldSpec("host_gbps", "float", 1e-3, 1e5, why="host CPU element-wise GB/s"),
     FieldSpec("host_switch_us", "float", 0, 1e6, why="us a device-host-device switch"),
+    FieldSpec("max_batch", "int", 0, 1 << 20, dtype=np.int64, why="images a call (0: any)"),
 )
 #: The specs by field name.
 SPECS: dict[str, FieldSpec] = {s.name: s for s in FIELD_SPECS}
@@ -548,6 +549,12 @@ class AcceleratorConfig:
         host_switch_us: the time of one device -> host -> device round trip, in
             microseconds: the extra device-program invocation and synchronisation a host
             stretch splits off (used only with ``host_ops``).
+        max_batch: the most images one compiled call of the chip takes (0, the default:
+            any batch). A workload of batch ``B`` on a chip with ``0 < max_batch < B`` runs
+            as ``ceil(B / max_batch)`` calls one after another, each of ``max_batch``
+            images: latency and energy add up, throughput is that of one call. The Edge TPU
+            compiler accepts only tensors whose dimensions beyond the innermost three are 1,
+            so a batch can only be looped on the host (``edgetpu``: 1).
         name: an optional label (not part of the design).
 
     Raises:
@@ -573,6 +580,7 @@ class AcceleratorConfig:
     host_ops: str = ""
     host_gbps: float = 1.0
     host_switch_us: float = 0.0
+    max_batch: int = 0
     name: str = ""
 
     def __post_init__(self) -> None:
@@ -654,6 +662,7 @@ class AcceleratorConfig:
                 else ""
             )
             + ("" if self.pack_groups else ", no group packing")
+            + (f", at most {self.max_batch} images a call" if self.max_batch else "")
             + (
                 f", host CPU runs {self.host_ops} ({self.host_gbps:g} GB/s, "
                 f"{self.host_switch_us:g} us a switch)"
@@ -674,6 +683,11 @@ class AcceleratorConfig:
 #: Accelerator's host link as the off-chip interface: USB 3.0 signals at 5 Gb/s with
 #: 8b/10b coding, 0.5 GB/s of payload at most (uncached parameters stream over it on
 #: every inference). The ``edgetpu-*`` presets share their pool too; the others do not.
+#: ``edgetpu`` takes one image a call (``max_batch=1``): the Edge TPU compiler maps only
+#: tensors whose dimensions beyond the innermost three are 1 (Coral, "TensorFlow models
+#: on the Edge TPU", model requirements; the same rule in Axis's ARTPEC-7 DLPU guide, an
+#: Edge TPU), so a batch is a loop of calls on the host. The hypothetical ``edgetpu-*``
+#: variants keep batching.
 PRESETS: dict[str, AcceleratorConfig] = {
     "edgetpu": AcceleratorConfig(
         rows=64,
@@ -688,6 +702,7 @@ PRESETS: dict[str, AcceleratorConfig] = {
         dtype="int8",
         node_nm=45,
         shared_onchip=True,
+        max_batch=1,
         name="edgetpu",
     ),
     "edgetpu-small": AcceleratorConfig(
@@ -932,6 +947,7 @@ class ConfigBatch:
     host_ops: np.ndarray | None = None
     host_gbps: np.ndarray | None = None
     host_switch_us: np.ndarray | None = None
+    max_batch: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         if self.node_nm is None:  # batches built before nodes existed: the 45 nm base
@@ -950,6 +966,8 @@ class ConfigBatch:
             object.__setattr__(self, "host_gbps", np.ones(self.rows.shape))
         if self.host_switch_us is None:
             object.__setattr__(self, "host_switch_us", np.zeros(self.rows.shape))
+        if self.max_batch is None:  # batches built before the field: any batch in one call
+            object.__setattr__(self, "max_batch", np.zeros(self.rows.shape, np.int64))
 
     def __len__(self) -> int:
         return int(self.rows.shape[0])

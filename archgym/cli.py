@@ -5,38 +5,19 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import Any
 
 __all__ = ["main", "build_parser"]
-
-
-def _parse_value(text: str) -> Any:
-    for cast in (int, float):
-        try:
-            return cast(text)
-        except ValueError:
-            pass
-    return text
-
-
-def _parse_sets(items: Sequence[str] | None) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for item in items or ():
-        if "=" not in item:
-            raise SystemExit(f"--set expects FIELD=VALUE, got {item!r}")
-        key, val = item.split("=", 1)
-        out[key.strip()] = _parse_value(val.strip())
-    return out
 
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from . import AcceleratorConfig, ConfigError, simulate
+    from .experiments.commands import parse_settings
     from .workloads import WorkloadError, from_file, load
 
     try:
-        cfg = AcceleratorConfig.preset(args.accelerator, **_parse_sets(args.set))
+        cfg = AcceleratorConfig.preset(args.accelerator, **parse_settings(args.set))
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -44,7 +25,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
         wl = (
             from_file(args.workload_file)
             if args.workload_file
-            else load(args.workload, **_parse_sets(args.option))
+            else load(args.workload, **parse_settings(args.option, "--option"))
         )
     except (WorkloadError, ValueError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -117,8 +117,14 @@ the whole stream in the fixed order, one access a MAC in a grouped order.
 
 **Energy**: MACs x MAC energy (by datatype), PE accesses x bytes x the PE memory's
 per-byte energy, core reads and writes x the core memory's per-byte read and write
-energy (off-chip loads and stores also pass through the core memory, one access a byte), vector ops x the vector-op energy, off-chip bytes x DRAM energy, and leakage
-(SRAM bits and MAC logic) over the latency. SRAM energy per access is a CACTI-7 fit in
+energy (off-chip loads and stores also pass through the core memory, one access a
+byte), vector ops x the vector-op energy, off-chip bytes x DRAM energy, and leakage
+(SRAM bits and MAC logic) over the latency. The MAC energy includes its 32-bit
+accumulation: the adder and the register at its output, written every MAC in every
+dataflow (the accumulator of an ``os`` PE, the partial sum a ``ws`` / ``is`` PE passes
+on), so it is part of a MAC and not charged as a memory access; a PE memory is charged
+where a loop order reads it (a latched stationary value once, a PE cycling through
+several tiles every MAC). SRAM energy per access is a CACTI-7 fit in
 the memory's size and port width (a PE memory's port is one MAC step, ``lanes``
 elements; the core memory's is ``sram.core_width_bits``). Every on-chip energy scales
 with the design's technology node ``node_nm`` (Stillmaker & Baas); off-chip energy does
@@ -145,7 +151,7 @@ import numpy as np
 
 from . import dataflows
 from .accelerator import DATAFLOWS, DTYPES, AcceleratorConfig, ConfigBatch, as_batch
-from .loopnest import OPERAND_FIELDS, layer_traffic, stationary_depth
+from .loopnest import GEMM_FIELDS, OPERAND_FIELDS, gemm_sizes, layer_traffic, stationary_depth
 from .technology import Technology, load_technology
 
 __all__ = [
@@ -370,8 +376,9 @@ class WorkloadTable:
         per table: ``macs`` and ``macs_scalesim`` (total MACs, ``(n_workloads,)``),
         ``weight_elems`` (total parameters), ``io`` (network input and output elements,
         ``(n_workloads, max_layers)``), ``io_total``, ``act`` (input plus output elements
-        of each layer), ``act_max``, ``net_in`` (the network input a layer reads) and
-        ``is_concat``."""
+        of each layer), ``act_max``, ``net_in`` (the network input a layer reads),
+        ``is_concat``, and ``gemm_<name>`` / ``gemm_<name>_scalesim`` for the names of
+        ``loopnest.GEMM_FIELDS`` (each GEMM's operand sizes and MACs, all groups)."""
         A = self.arrays
         act = A["input_elems"] + A["output_elems"]
         io = np.where(self.is_first, A["input_elems"], 0.0) + np.where(
@@ -390,6 +397,10 @@ class WorkloadTable:
             "net_in": np.where(self.is_first, A["input_elems"], 0.0),
             "is_concat": self.kind == KIND_CODES.get("concat", -99),
         }
+        for scalesim in (False, True):  # the GEMM operand sizes (archgym.loopnest)
+            sizes = gemm_sizes(A, scalesim)
+            for f, v in zip(GEMM_FIELDS, sizes, strict=True):
+                out[f"gemm_{f}{'_scalesim' if scalesim else ''}"] = v
         for v in out.values():
             v.setflags(write=False)
         return out
@@ -598,10 +609,11 @@ def _by_dataflow(
     fn: Callable[[slice], dict[str, np.ndarray]],
 ) -> dict[str, np.ndarray]:
     """Run ``fn`` on each run of distinct designs that share one dataflow and stack the
-    ``(rows, L)`` results. ``df``: ``(k,)`` the dataflow codes of the distinct designs,
-    sorted (:func:`_distinct` with the dataflow as the leading key column). Within one
-    dataflow its rules pick whole arrays (``archgym.dataflows``): no per-element choice
-    between the three, which is most of the work of a mixed batch."""
+    ``(rows, L)`` results in order. ``df``: ``(k,)`` the dataflow codes of the distinct
+    designs, best sorted (:func:`_distinct` with the dataflow as the leading key column:
+    one run per dataflow). Within one dataflow its rules pick whole arrays
+    (``archgym.dataflows``): no per-element choice between the three, which is most of
+    the work of a mixed batch."""
     cuts = np.flatnonzero(df[1:] != df[:-1]) + 1
     if cuts.size == 0:
         return fn(slice(None))
@@ -647,6 +659,11 @@ def _traffic(
     need = ("groups", "px_scalesim" if scalesim else "px", "F", "W", "input_elems", "output_elems")
     lay = {f: _workload_rows(table, table.arrays[f], w) for f in need}
     lay.update(is_mac=_workload_rows(table, table.is_mac, w))
+    pw = table.per_workload
+    for f in GEMM_FIELDS:
+        lay[f"gemm_{f}"] = _workload_rows(
+            table, pw[f"gemm_{f}{'_scalesim' if scalesim else ''}"], w
+        )
     R, C, lanes, df = col(cb.rows), col(cb.cols), col(cb.lanes), cb.dataflow[first]
     depth_u = None if scalesim else col(depth)
     cost_u = None if scalesim else col(cost)
@@ -747,7 +764,10 @@ def _evaluate(
     )
     R, C, lanes, cores = kcol(cb.rows), kcol(cb.cols), kcol(cb.lanes), kcol(cb.cores)
     df_u, pack_u = cb.dataflow[first], cb.pack_groups[first][:, None]
-    dw_pix, dw_ch = kcol(cb.dw_pixels), kcol(cb.dw_channels)
+    pack_u = None if pack_u.all() else pack_u  # None: every design packs its groups
+    has_dw = cb.dw_pixels[first].any()  # None: no design has a depthwise engine
+    dw_pix = kcol(cb.dw_pixels) if has_dw else None
+    dw_ch = kcol(cb.dw_channels) if has_dw else None
     m = _by_dataflow(
         df_u,
         lambda s: _mapping(
@@ -759,9 +779,9 @@ def _evaluate(
             {f: _rows(v, s) for f, v in lay_u.items()},
             opts,
             scalesim,
-            pack=pack_u[s],
-            dw_pix=dw_pix[s],
-            dw_ch=dw_ch[s],
+            pack=None if pack_u is None else pack_u[s],
+            dw_pix=None if dw_pix is None else dw_pix[s],
+            dw_ch=None if dw_ch is None else dw_ch[s],
         ),
     )
     compute_u = m["compute"].sum(axis=1)
@@ -838,16 +858,20 @@ def _evaluate(
             spill, act_el = spill[pinv], act_el[pinv]
             # streamed weights that meet an input larger than the room: re-fetch the
             # cheaper operand once per tile of the other (the core-memory tiling)
-            act_el = act_el + _refetch_traffic(
-                w_stream, A["input_elems"][ws], A["groups"][ws], cap_el[:, None]
-            )
+            tiled = cap_el < _refetch_bound(table)[ws]  # cheap pre-filter (most: no)
+            if tiled.any():
+                t = np.flatnonzero(tiled)
+                wt = ws[t]
+                act_el[t] += _refetch_traffic(
+                    w_stream[t], A["input_elems"][wt], A["groups"][wt], cap_el[t, None]
+                )
         dram_el = w_stream + act_el + io_s
         comp_l = m["compute"][inv[sel]]
         stall_l = np.maximum((dram_el - io_s) * (bs * cps) - comp_l, 0.0) + io_s * (bs * cps)
         stall_t[sel] = stall_l.sum(axis=1)
         dram_b_t[sel] = dram_el.sum(axis=1) * b[sel]
 
-    host = None if scalesim else _host_ops(cb, table, wi, m["compute"][inv], m["mac"][inv])
+    host = None if scalesim else _host_ops(cb, table, wi, m, inv)
     if host is not None:  # ops the chip leaves to its host CPU: host time is overhead
         compute_t = compute_t - host["removed"]
         overhead_t = overhead_t + host["cycles"]
@@ -979,8 +1003,8 @@ def _host_ops(
     cb: ConfigBatch,
     table: WorkloadTable,
     wi: np.ndarray,
-    compute_l: np.ndarray,
-    mac_l: np.ndarray,
+    m: dict[str, np.ndarray],
+    inv: np.ndarray,
 ) -> dict[str, np.ndarray] | None:
     """The ops a chip leaves to its host CPU (``AcceleratorConfig.host_ops``), as a
     compiler that partitions the graph at unsupported ops runs them (Vitis AI: DPU and CPU
@@ -998,8 +1022,8 @@ def _host_ops(
     one round trip ``host_switch_us``.
 
     Args:
-        compute_l: ``(n, L)`` chip cycles of each design's layers (``_mapping``).
-        mac_l: ``(n, L)`` of them on the MAC array.
+        m, inv: the mapping (``_mapping``: ``compute`` and ``mac`` cycles, ``(k, L)``) and
+            each design's row of it.
 
     Returns:
         None when no design has host ops; otherwise ``(n,)`` arrays ``cycles`` (host time
@@ -1069,6 +1093,7 @@ def _host_ops(
     layer_cycles = us * fq
     host_l = on_host[pinv]
     whole_l = host_l & ~table.is_mac[wi]
+    compute_l, mac_l = m["compute"][inv], m["mac"][inv]
     removed = np.where(whole_l, compute_l, np.where(host_l, compute_l - mac_l, 0.0)).sum(axis=1)
     return {
         "cycles": layer_cycles.sum(axis=1),
@@ -1077,6 +1102,134 @@ def _host_ops(
         "layer_cycles": layer_cycles,
         "on_host": host_l,
     }
+
+
+#: Totals and per-layer arrays that add up over the calls of a batch split into several.
+_ADDITIVE = (
+    "compute_cycles",
+    "stall_cycles",
+    "overhead_cycles",
+    "total_cycles",
+    "latency_ms",
+    "energy_mj",
+    "macs",
+    "pe_accesses",
+    "sram_bytes",
+    "sram_weight_read_bytes",
+    "sram_input_read_bytes",
+    "sram_output_write_bytes",
+    "sram_output_read_bytes",
+    "dram_bytes",
+    "energy_mac_mj",
+    "energy_pe_mj",
+    "energy_sram_mj",
+    "energy_vector_mj",
+    "energy_dram_mj",
+    "energy_leakage_mj",
+)
+
+
+def _evaluate_calls(
+    cb: ConfigBatch,
+    table: WorkloadTable,
+    widx: np.ndarray | None,
+    opts: CostOptions,
+    scalesim: bool,
+    tech: Technology,
+    per_layer: bool,
+) -> dict[str, np.ndarray]:
+    """:func:`_evaluate`, with a workload of batch ``B`` on a design whose compiled calls
+    take at most ``max_batch < B`` images (``AcceleratorConfig.max_batch``) run as
+    ``ceil(B / max_batch)`` calls of ``max_batch`` images one after another: the additive
+    totals (cycles, latency, energy, traffic, MACs) of one call times the number of calls,
+    the throughput ``B`` over that latency. SCALE-Sim mode has no calls: it never splits."""
+    mb = cb.max_batch
+    assert mb is not None
+    if scalesim or table.batch is None or table.batch.max() <= 1 or not mb.any():
+        return _evaluate(cb, table, widx, opts, scalesim, tech, per_layer)
+    n = len(cb)
+    wi = np.zeros(n, np.int64) if widx is None else np.asarray(widx, np.int64)
+    B = np.ones(n) if table.batch is None else table.batch[wi]
+    split = (mb > 0) & (B > mb)
+    if not split.any():
+        return _evaluate(cb, table, widx, opts, scalesim, tech, per_layer)
+    keep = np.flatnonzero(~split)
+    sel = np.flatnonzero(split)
+    pairs, pinv = _unique_rows(np.stack([wi[sel], mb[sel]], axis=1))
+    part = _evaluate(
+        cb.take(sel),
+        _per_call_table(table, pairs[:, 0], pairs[:, 1].astype(np.float64)),
+        pinv,
+        opts,
+        scalesim,
+        tech,
+        per_layer,
+    )
+    calls = np.ceil(B[sel] / mb[sel])
+    for k in _ADDITIVE:
+        part[k] = part[k] * calls
+        if per_layer and f"layer_{k}" in part:
+            part[f"layer_{k}"] = part[f"layer_{k}"] * calls[:, None]
+    if per_layer:
+        part["layer_folds"] = part["layer_folds"] * calls[:, None]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        part["throughput"] = B[sel] * 1e3 / part["latency_ms"]
+    if keep.size == 0:
+        return part
+    rest = _evaluate(
+        cb.take(keep), table, None if widx is None else wi[keep], opts, scalesim, tech, per_layer
+    )
+    out: dict[str, np.ndarray] = {}
+    for k, a in rest.items():
+        b = part[k]
+        width = (max(a.shape[1], b.shape[1]),) if a.ndim == 2 else ()
+        full = np.zeros((n, *width), np.result_type(a, b))
+        if a.ndim == 2:
+            full[keep, : a.shape[1]] = a
+            full[sel, : b.shape[1]] = b
+        else:
+            full[keep] = a
+            full[sel] = b
+        out[k] = full
+    return out
+
+
+def _per_call_table(table: WorkloadTable, rows: np.ndarray, per_call: np.ndarray) -> WorkloadTable:
+    """The workloads ``rows`` of ``table`` lowered for ``per_call`` images instead of their
+    batch: every batch-scaled quantity (GEMM rows, or the groups of a layer whose
+    stationary operand is an activation; MACs, activation elements, vector operations, the
+    memory plan's buffers) divided by the batch and multiplied by ``per_call``; weights
+    unchanged."""
+    import dataclasses
+
+    nw = len(table.names)
+    B = np.ones(nw) if table.batch is None else table.batch
+    f = (per_call / B[rows])[:, None]
+    stat_act = table.is_mac[rows] & (table.arrays["weight_elems"][rows] == 0)
+    arrays = {k: a[rows] for k, a in table.arrays.items()}
+    for k in ("px", "px_scalesim"):
+        arrays[k] = np.where(stat_act, arrays[k], np.rint(arrays[k] * f))
+    arrays["groups"] = np.where(stat_act, np.rint(arrays["groups"] * f), arrays["groups"])
+    for k in ("macs", "macs_scalesim", "input_elems", "output_elems", "vector_ops"):
+        arrays[k] = arrays[k] * f
+    plans = {}
+    for k, a in table.plans.items():
+        a = a[rows]
+        name = k.split(".", 1)[1]
+        if name in ("store", "live", "kind_elems"):
+            a = a * f
+        elif name == "peak":
+            a = a * f[:, 0]
+        plans[k] = a
+    changes: dict[str, Any] = {}
+    for fld in dataclasses.fields(table):
+        v = getattr(table, fld.name)
+        if isinstance(v, tuple) and len(v) == nw:
+            changes[fld.name] = tuple(v[i] for i in rows.tolist())
+        elif isinstance(v, np.ndarray) and v.ndim and v.shape[0] == nw:
+            changes[fld.name] = v[rows]
+    changes.update(arrays=arrays, plans=plans, batch=per_call.astype(np.float64))
+    return dataclasses.replace(table, **changes)
 
 
 def _range_max(x: np.ndarray, last: np.ndarray) -> np.ndarray:
@@ -1128,7 +1281,7 @@ def _activation_spills(
     write = np.where(is_last, 0.0, spilled)
     reads = plan["reads"][ws]  # (n, L, K)
     n, L, K = reads.shape
-    got = np.take_along_axis(spilled, np.clip(reads, 0, None).reshape(n, L * K), axis=1)
+    got = spilled[np.arange(n)[:, None], np.maximum(reads, 0).reshape(n, L * K)]
     read = np.where(reads >= 0, got.reshape(n, L, K), 0.0).sum(axis=2)
     # a dense convolution whose row band does not fit splits its output channels and
     # re-reads its (off-chip) input band once per channel tile
@@ -1136,6 +1289,18 @@ def _activation_spills(
     tiles = np.where(band > cap_el, np.ceil(band / cap_el), 1.0)
     read = (read + net_in) * tiles - net_in
     return frac > 0.0, write + read
+
+
+def _refetch_bound(table: WorkloadTable) -> np.ndarray:
+    """``(n_workloads,)`` the largest ``min(weights, input) / groups`` of any layer: a room
+    at least this large never re-fetches (:func:`_refetch_traffic`). Cached on the table."""
+    cached = table.__dict__.get("_refetch_bound")
+    if cached is None:
+        A = table.arrays
+        g = np.maximum(A["groups"], 1.0)
+        cached = (np.minimum(A["weight_elems"], A["input_elems"]) / g).max(axis=1)
+        table.__dict__["_refetch_bound"] = cached  # a WorkloadTable is immutable
+    return cached
 
 
 def _overhead_per_workload(
@@ -1238,28 +1403,33 @@ def area_mm2(
     tech = tech or load_technology()
     node = cb.node_nm
     macs = (cb.rows * cb.cols * cb.cores * cb.lanes).astype(np.float64)
-    a_mac = macs * tech.mac_area_um2[cb.dtype] * tech.pe_logic_overhead
+    mac_um2 = tech.mac_area_um2[cb.dtype]
+    a_mac = macs * mac_um2 * tech.pe_logic_overhead
     a_mem = tech.sram_area_um2(
         cb.cores * (cb.rows * cb.cols * cb.pe_mem_kib + cb.core_mem_kib) * 1024.0
     )  # 45 nm
-    a_vec = cb.cores * cb.cols * cb.lanes * tech.vector_lane_area_um2
-    dw_macs = (cb.cores * cb.dw_pixels * cb.dw_channels).astype(np.float64)
-    a_dw = dw_macs * tech.mac_area_um2[cb.dtype] * tech.pe_logic_overhead
+    a_logic = a_mac + cb.cores * cb.cols * cb.lanes * tech.vector_lane_area_um2
+    assert cb.dw_pixels is not None and cb.dw_channels is not None
+    if cb.dw_pixels.any():  # depthwise engines (none: their area is zero)
+        dw_macs = (cb.cores * cb.dw_pixels * cb.dw_channels).astype(np.float64)
+        a_logic = a_logic + dw_macs * mac_um2 * tech.pe_logic_overhead
     a_io = cb.bandwidth_gbps * offchip_area_mm2_per_gbps(tech) * 1e6
     return (
-        (a_mac + a_vec + a_dw) * tech.logic_area_factor(node)
-        + a_mem * tech.sram_area_factor(node)
-        + a_io
+        a_logic * tech.logic_area_factor(node) + a_mem * tech.sram_area_factor(node) + a_io
     ) * 1e-6
 
 
 def offchip_area_mm2_per_gbps(tech: Technology) -> float:
     """Silicon area of the off-chip interface (PHY and controller) per GB/s of bandwidth
     (``offchip_interface.area_mm2_per_gbps`` of the technology table)."""
+    got = tech.__dict__.get("_offchip_area_mm2_per_gbps")
+    if got is not None:
+        return got
     sec = tech.raw.get("offchip_interface")
     if not sec or "area_mm2_per_gbps" not in sec:
         raise ValueError("technology.yaml: offchip_interface.area_mm2_per_gbps is missing")
-    return float(sec["area_mm2_per_gbps"])
+    got = tech.__dict__["_offchip_area_mm2_per_gbps"] = float(sec["area_mm2_per_gbps"])
+    return got
 
 
 # ------------------------------------------------------------------------------------------
@@ -1442,7 +1612,7 @@ def simulate_batch(
         and (workload_index.min() < 0 or workload_index.max() >= table.n_workloads)
     ):
         raise ValueError(f"workload_index must be in [0, {table.n_workloads - 1}]")
-    data = _evaluate(cb, table, workload_index, opts, scalesim, tech, per_layer)
+    data = _evaluate_calls(cb, table, workload_index, opts, scalesim, tech, per_layer)
     rep = BatchReport(data=data, mode=mode, n_designs=len(cb))
     return rep.to_frame() if as_frame else rep
 

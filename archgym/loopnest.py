@@ -2,7 +2,8 @@
 
 A MAC layer is ``groups`` GEMMs ``O[M, N] += I[M, K] W[N, K]`` with ``M = px`` output
 pixels, ``N = F`` filters and ``K = W`` reduction elements (``lanes`` of them a MAC step).
-Each dataflow puts two of the three dimensions on the array and streams the third:
+Each dataflow puts two of the three dimensions on the array and streams the third (the
+entries of :mod:`archgym.dataflows`, which the code below reads):
 
 ========  =============  ==============  =========  ====================  ===================
 dataflow  array rows     array columns   streamed   stationary operand    row / column operand
@@ -42,7 +43,14 @@ import numpy as np
 
 from . import dataflows
 
-__all__ = ["stationary_depth", "core_traffic", "layer_traffic", "OPERAND_FIELDS"]
+__all__ = [
+    "stationary_depth",
+    "core_traffic",
+    "layer_traffic",
+    "gemm_sizes",
+    "OPERAND_FIELDS",
+    "GEMM_FIELDS",
+]
 
 #: Per-operand core-memory traffic, the keys :func:`core_traffic` returns (elements).
 OPERAND_FIELDS: tuple[str, ...] = ("weight_read", "input_read", "output_write", "output_read")
@@ -67,11 +75,9 @@ def stationary_depth(
     return np.maximum(np.floor(pe_mem_bytes / (2.0 * entry)), 1.0)
 
 
-def _counts(
-    df: np.ndarray, fr: np.ndarray, fc: np.ndarray, dr: np.ndarray, dc: np.ndarray, sizes: dict
-) -> dict[str, np.ndarray]:
-    gr = np.ceil(fr / dr)  # row groups: re-reads of the column operand
-    gc = np.ceil(fc / dc)  # column groups: re-reads of the row operand
+def _counts(df: np.ndarray, gr: np.ndarray, gc: np.ndarray, sizes: dict) -> dict[str, np.ndarray]:
+    """Core-memory elements moved per operand, given the row groups ``gr`` (re-reads of
+    the column operand) and column groups ``gc`` (re-reads of the row operand)."""
     wt, inp, out = sizes["w"], sizes["i"], sizes["o"]
     # passes over each operand: the stationary one once, the row operand once per column
     # group, the column operand once per row group (an output: writes, and reads back)
@@ -123,9 +129,9 @@ def core_traffic(
     """
     sizes = {"w": weight_elems, "i": input_elems, "o": output_elems}
     stat = dataflows.by_operand("stationary", df, input_elems, weight_elems, output_elems)
+    fixed_groups = np.ceil(fr), np.ceil(fc)  # one tile at a time: (gr, gc) = (fr, fc)
     if depth is None:
-        one = np.ones_like(fr)
-        best = _counts(df, fr, fc, one, one, sizes)
+        best = _counts(df, *fixed_groups, sizes)
         best["pe_read"] = stat + 0.0 * fr
         best["order"] = np.zeros(np.broadcast_shapes(fr.shape, df.shape))
         return best
@@ -136,15 +142,18 @@ def core_traffic(
     col_op = dataflows.by_operand("column", df, *moved)
     fixed = stat - np.where(dataflows.output_stationary(df), 0.0, output_elems)
 
-    def total(dr: np.ndarray | float, dc: np.ndarray | float) -> np.ndarray:
-        return row_op * np.ceil(fc / dc) + col_op * np.ceil(fr / dr) + fixed
+    def groups(dr: np.ndarray, dc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return np.ceil(fr / dr), np.ceil(fc / dc)
+
+    def total(gr: np.ndarray, gc: np.ndarray) -> np.ndarray:
+        return row_op * gc + col_op * gr + fixed
 
     fr1, fc1 = np.maximum(fr, 1.0), np.maximum(fc, 1.0)
     d_r = np.minimum(fr1, depth)  # row tiles first, then columns with the room left
-    cand_r = (d_r, np.minimum(np.maximum(np.floor(depth / d_r), 1.0), fc1))
+    g1 = groups(d_r, np.minimum(np.maximum(np.floor(depth / d_r), 1.0), fc1))
     d_c = np.minimum(fc1, depth)  # column tiles first, then rows
-    cand_c = (np.minimum(np.maximum(np.floor(depth / d_c), 1.0), fr1), d_c)
-    t0, t1, t2 = total(1.0, 1.0), total(*cand_r), total(*cand_c)
+    g2 = groups(np.minimum(np.maximum(np.floor(depth / d_c), 1.0), fr1), d_c)
+    t0, t1, t2 = total(*fixed_groups), total(*g1), total(*g2)
     if mac_elems is not None and pe_cost is not None:
         t0 = t0 + pe_cost * stat
         t1 = t1 + pe_cost * mac_elems
@@ -153,13 +162,30 @@ def core_traffic(
     order = np.where(use1, 1.0, 0.0)
     use2 = t2 < np.minimum(t0, t1)
     order = np.where(use2, 2.0, order)
-    dr = np.where(use2, cand_c[0], np.where(use1, cand_r[0], 1.0))
-    dc = np.where(use2, cand_c[1], np.where(use1, cand_r[1], 1.0))
-    best = _counts(df, fr, fc, dr, dc, sizes)
+    gr = np.where(use2, g2[0], np.where(use1, g1[0], fixed_groups[0]))
+    gc = np.where(use2, g2[1], np.where(use1, g1[1], fixed_groups[1]))
+    best = _counts(df, gr, gc, sizes)
     grouped = order > 0
     best["pe_read"] = np.where(grouped, stat if mac_elems is None else mac_elems, stat)
     best["order"] = order
     return best
+
+
+#: The GEMM operand sizes of a layer (all groups), :func:`gemm_sizes`.
+GEMM_FIELDS: tuple[str, ...] = ("weight_elems", "input_elems", "output_elems", "macs")
+
+
+def gemm_sizes(
+    lay: dict[str, np.ndarray], scalesim: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The weight, input and output elements and the MACs of each layer's GEMM, all
+    groups (``groups * N * K``, ``groups * M * K``, ``groups * M * N``,
+    ``groups * M * N * K``), from the layer arrays of :func:`layer_traffic` (SCALE-Sim's
+    ``M`` with ``scalesim``). They depend on the workload only: the cost model computes
+    them once per workload table and passes them as ``lay["gemm_<name>"]``."""
+    g, F, W = lay["groups"], lay["F"], lay["W"]
+    gpx = g * (lay["px_scalesim"] if scalesim else lay["px"])
+    return g * F * W, gpx * W, gpx * F, gpx * F * W
 
 
 def layer_traffic(
@@ -177,7 +203,8 @@ def layer_traffic(
     Args:
         R, C, lanes, df, depth: ``(k, 1)`` columns (``depth`` None: SCALE-Sim's order).
         lay: the cost model's ``(k or 1, L)`` layer arrays (``groups``, ``px``,
-            ``px_scalesim``, ``F``, ``W``, ``input_elems``, ``output_elems``, ``is_mac``).
+            ``px_scalesim``, ``F``, ``W``, ``input_elems``, ``output_elems``, ``is_mac``,
+            and optionally the precomputed ``gemm_<name>`` of :func:`gemm_sizes`).
         scalesim: use SCALE-Sim's convolution geometry (``px_scalesim``).
         pe_cost: ``(k, 1)`` PE-memory over core-memory energy an element (see
             :func:`core_traffic`).
@@ -187,14 +214,17 @@ def layer_traffic(
         :func:`core_traffic`). A vector-unit layer reads its input and writes its output
         once.
     """
-    g, F, W, is_mac = lay["groups"], lay["F"], lay["W"], lay["is_mac"]
+    F, W, is_mac = lay["F"], lay["W"], lay["is_mac"]
     px = lay["px_scalesim"] if scalesim else lay["px"]  # the caller may pass only this one
     Wl = np.ceil(W / lanes)
     Sr, Sc, _ = dataflows.on_array(df, px, F, Wl)
     fr = np.ceil(Sr / R)
     fc = np.ceil(Sc / C)
-    gpx = g * px
-    tr = core_traffic(df, fr, fc, g * F * W, gpx * W, gpx * F, depth, gpx * F * W, pe_cost)
+    if all(f"gemm_{k}" in lay for k in GEMM_FIELDS):
+        w_el, i_el, o_el, macs = (lay[f"gemm_{k}"] for k in GEMM_FIELDS)
+    else:
+        w_el, i_el, o_el, macs = gemm_sizes(lay, scalesim)
+    tr = core_traffic(df, fr, fc, w_el, i_el, o_el, depth, macs, pe_cost)
     return {
         "weight_read": np.where(is_mac, tr["weight_read"], 0.0),
         "input_read": np.where(is_mac, tr["input_read"], lay["input_elems"]),

@@ -150,7 +150,7 @@ def _node_lookup(lut: np.ndarray, node_nm: Any) -> Any:
         x = n.item()
         i = int(x) if x == x and abs(x) < lut.size else -1
         if i == x and 0 <= i and lut[i] == lut[i]:
-            return np.full(n.shape, lut[i])
+            return lut[i : i + 1].reshape(n.shape).copy()
     idx = n.astype(np.int64)
     if idx.size and (idx.min() < 0 or idx.max() >= lut.size):
         vals = np.full(n.shape, np.nan)

@@ -1,7 +1,7 @@
 """Search quality and speed of every agent, and of its peers, against the exact optimum.
 
     python benchmarks/bench_agents.py [--quick] [--agents random,ga,bo,optuna-tpe,...]
-        [--seeds 5] [--budget 100] [--out runs/bench_agents] [--wall-s 5,30,120]
+        [--seeds 5 | --seeds 3,4] [--budget 100] [--out runs/bench_agents] [--wall-s 5,30,120]
         [--scenarios hw-mobilenet_v2-area,nb201-codesign,anb-codesign-edgetpu] [--transfer]
         [--table-only] [--markdown]
 
@@ -14,8 +14,9 @@ several seeds, and prints per agent (one row per agent and settings, the run's `
   reference optimum: the exact optimum (``scenario.enumerate()``) where the space can be
   enumerated, else the scenario's best-known value (``scenario.best_known``, from long
   agent runs, ``benchmarks/anb_best_known.py``; labelled "best-known": a run that beats
-  it has a negative regret); for a multi-objective scenario, the hypervolume gap
-  ``1 - HV / HV_ref``;
+  it has a negative regret; ``inf``: no feasible design yet); for a multi-objective
+  scenario, the hypervolume gap ``1 - HV / HV_ref``;
+* how many runs found a feasible design at all;
 * the median number of evaluations to reach 1 % regret (``inf``: not reached in the
   budget) and in how many runs it was reached;
 * the median and mean wall time per proposal (``ask_s`` per design) and the median wall
@@ -141,13 +142,13 @@ def run_dirs(scenario_id: str, agents: list[str], out: Path) -> list[Path]:
 
 
 def run_grid(
-    scenario_id: str, agents: list[str], seeds: int, budget: int, out: Path
+    scenario_id: str, agents: list[str], seeds: list[int], budget: int, out: Path
 ) -> pd.DataFrame:
     sc = scenarios.load(scenario_id)
     dirs = []
     for token in agents:
         name, settings = resolve(token)
-        for seed in range(seeds):
+        for seed in seeds:
             d = out / scenario_id / token / f"seed{seed}"
             why = _stale(d, sc)
             if why:
@@ -221,6 +222,8 @@ def single_objective_table(
             ]
             row[f"regret@{T:g}s"] = float(np.median(at))
         row["seeds"] = int(g["run_id"].nunique())
+        found = g.groupby("run_id")["regret"].min()
+        row["feasible_runs"] = f"{int(np.isfinite(found).sum())}/{len(found)}"
         row["evals"] = int(g.groupby("run_id")["n_evals"].max().median())
         rows.append(row)
     return pd.DataFrame(rows).set_index("agent")
@@ -239,7 +242,8 @@ def markdown(table: pd.DataFrame, budgets: list[int], wall_s: list[float]) -> st
 
     cols = [f"@{b}" for b in budgets]
     times = " / ".join(f"{t:g} s" for t in wall_s)
-    head = ["agent", "seeds", *cols, "runs reaching 1 %", "median ask (s/design)"]
+    head = ["agent", "seeds", *cols, "runs with a feasible design", "runs reaching 1 %"]
+    head.append("median ask (s/design)")
     head.append(f"regret after {times}")
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     best = {b: table[f"regret@{b}"].min() for b in budgets}
@@ -252,7 +256,7 @@ def markdown(table: pd.DataFrame, budgets: list[int], wall_s: list[float]) -> st
         reach = r["reached_1%"]
         if np.isfinite(r["evals_to_1%"]):
             reach += f" (median {r['evals_to_1%']:g} evals)"
-        cells += [reach, f"{r['ask_s_median']:.2g}"]
+        cells += [r["feasible_runs"], reach, f"{r['ask_s_median']:.2g}"]
         cells.append(" / ".join(num(r[f"regret@{t:g}s"]) for t in wall_s))
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
@@ -279,12 +283,24 @@ def multi_objective_table(
     return pd.DataFrame(rows).set_index("agent")
 
 
+def _seeds(text: str) -> list[int]:
+    if "," not in text:
+        return list(range(int(text)))
+    return [int(t) for t in text.split(",") if t]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     ap.add_argument("--agents", default=DEFAULT_AGENTS)
-    ap.add_argument("--seeds", type=int, default=5)
+    ap.add_argument(
+        "--seeds",
+        type=_seeds,
+        default=list(range(5)),
+        help="a count (5: seeds 0-4) or a comma-separated list (3,4: to share the seeds "
+        "between processes writing one --out)",
+    )
     ap.add_argument("--budget", type=int, default=100)
     ap.add_argument("--out", default="runs/bench_agents")
     ap.add_argument("--scenarios", default=",".join(SINGLE + MULTI))
@@ -309,7 +325,7 @@ def main() -> None:
     ap.add_argument("--markdown", action="store_true", help="also print Markdown tables")
     args = ap.parse_args()
     if args.quick:
-        args.seeds, args.budget = 2, 25
+        args.seeds, args.budget = [0, 1], 25
         args.agents = "random,bo,optuna-tpe,nevergrad-ngopt"
         args.scenarios = "hw-mobilenet_v2-area"
         args.wall_s = "1,5"
@@ -379,7 +395,7 @@ def main() -> None:
             ["hw-mobilenet_v2-area"],
             agent="bo",
             budget=args.budget,
-            seeds=list(range(args.seeds)),
+            seeds=list(args.seeds),
             regret=0.01,
             out=out / "transfer",
         )

@@ -78,8 +78,9 @@ def test_throughput_grows_with_batch_until_compute_bound() -> None:
 def test_weights_are_fetched_once_per_batch() -> None:
     """Parameters that do not fit on chip stream once per call, whatever the batch."""
     cfg = AcceleratorConfig.preset(
-        "edgetpu", pe_mem_kib=0.5, core_mem_kib=262144.0, shared_onchip=False
-    )  # a separate parameter cache: the core memory cannot hold parameters
+        "edgetpu", pe_mem_kib=0.5, core_mem_kib=262144.0, shared_onchip=False, max_batch=0
+    )  # a separate parameter cache: the core memory cannot hold parameters; one call a
+    # batch (the real Edge TPU loops one-image calls: tests/test_max_batch.py)
     one = simulate(cfg, load("mobilenet_v1"))
     four = simulate(cfg, load("mobilenet_v1", batch=4))
     io_bytes = 3 * 224 * 224 + 1000  # int8 input image and logits

@@ -95,3 +95,17 @@ def test_unexpected_input_errors_do_not_print_tracebacks(monkeypatch, capsys, ex
     assert cli.main(["presets"]) == 2
     err = capsys.readouterr().err
     assert _errors(err) == [f"error: {exc}"]
+
+
+def test_one_key_value_syntax_for_every_set_option() -> None:
+    """``simulate --set``/``--option`` and ``run --set`` read values the same way."""
+    import math
+
+    from archgym.experiments.commands import parse_settings
+
+    got = parse_settings(["rows=010", "n=1_000", "f=1e3", "on=True", "l=[1, 2]", "x=nan", "d=int8"])
+    assert got["rows"] == 10 and got["n"] == 1000 and got["f"] == 1000.0
+    assert got["on"] is True and got["l"] == [1, 2] and got["d"] == "int8"
+    assert math.isnan(got["x"])
+    with pytest.raises(SystemExit, match="--option expects KEY=VALUE"):
+        parse_settings(["rows"], "--option")

@@ -538,3 +538,22 @@ def test_a_table_of_workloads_gives_the_single_workload_numbers_bit_for_bit():
             alone = simulate_batch(cb.take(widx == w), wl, mode)
             for key in alone.keys():
                 assert np.array_equal(alone[key], mixed[key][widx == w]), (mode, w, key)
+
+
+def test_distinct_designs_are_factorised_exactly_even_past_int64_codes():
+    """The key factorisation behind 'once per distinct design' finds exactly the distinct
+    rows (checked against numpy's 2-D unique), also when the combined code of the columns
+    would overflow int64 and is compressed on the way, and sorts them by the first column
+    (the dataflow: one run per dataflow)."""
+    from archgym.costmodel import _distinct
+
+    rng = np.random.default_rng(0)
+    n = 4000
+    cols = [rng.integers(0, 3, n)] + [rng.integers(0, 3000, n) for _ in range(6)]
+    cols.append(np.full(n, 7))  # a constant column is skipped
+    cols.append(rng.choice([0.25, 0.5, 1.0], n))  # floats compare by value
+    key = np.stack(cols, axis=1)
+    first, inv = _distinct(cols)
+    assert np.array_equal(key[first][inv], key)
+    assert len(first) == len(np.unique(key, axis=0))
+    assert np.all(np.diff(cols[0][first]) >= 0)

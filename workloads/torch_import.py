@@ -122,16 +122,7 @@ def _trace_fx(module: Any, example: Any) -> tuple[list[_Op], list[_Ref]]:
             op = _Op(
                 str(node.target), "module", mod, args, kwargs, category=_classify_module(mod, table)
             )
-        elif node.op == "call_method":
-            op = _Op(
-                node.name,
-                "function",
-                node.target,
-                args,
-                kwargs,
-                category=_classify_function(node.target),
-            )
-        else:  # call_function
+        else:  # call_method (target: the method name) or call_function
             op = _Op(
                 node.name,
                 "function",

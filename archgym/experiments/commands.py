@@ -15,20 +15,29 @@ __all__ = ["add_commands", "parse_settings"]
 
 
 def _value(text: str) -> Any:
-    """A setting value: JSON if it parses (numbers, true/false/null, lists), else text."""
+    """A setting value: JSON if it parses (numbers, true/false/null, lists), else a number
+    as Python reads it (``010``, ``1_000``, ``inf``, ``nan``), else true/false/none in any
+    case, else the text."""
     try:
         return json.loads(text)
     except ValueError:
-        low = text.lower()
-        if low in ("true", "false"):
-            return low == "true"
-        if low in ("none", "null"):
-            return None
-        return text
+        pass
+    for number in (int, float):
+        try:
+            return number(text)
+        except ValueError:
+            pass
+    low = text.lower()
+    if low in ("true", "false"):
+        return low == "true"
+    if low in ("none", "null"):
+        return None
+    return text
 
 
 def parse_settings(items: Sequence[str] | None, flag: str = "--set") -> dict[str, Any]:
-    """``["k=v", ...]`` as a dict of parsed values (see :func:`_value`)."""
+    """``["k=v", ...]`` as a dict of parsed values (see :func:`_value`); the one parser of
+    every ``KEY=VALUE`` option of the ``archgym`` command line."""
     out: dict[str, Any] = {}
     for item in items or ():
         if "=" not in item:

@@ -1,19 +1,8 @@
 """Run one search and keep its tidy log on disk, resumably.
 
 :func:`run` searches a scenario with an agent for a budget of evaluations and a seed, and
-writes a *run directory*:
-
-``settings.json``
-    Everything that reproduces the run: scenario id and overrides, agent name and
-    settings, budget, seed and archgym version (plus, for information, the agent's full
-    settings and what the scenario declares: knobs, objectives, budgets, reference point).
-``log.csv``
-    The tidy log, one row per evaluation, appended and flushed after every ask/tell step.
-``log.parquet``
-    A Parquet mirror of the log, written at the end when pyarrow is installed.
-``summary.json``
-    The best design (named knob values and its metrics) and, for several objectives,
-    the Pareto front.
+writes a *run directory* (``settings.json``, ``log.csv``, ``log.parquet``,
+``summary.json``: :mod:`.rundir` says what each holds).
 
 The run id is a hash of the settings, so the same command always names the same run. If
 the directory already holds a log of the same settings, the run *resumes*: the logged

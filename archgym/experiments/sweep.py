@@ -258,7 +258,7 @@ def scenario_entry_of(text: str) -> dict[str, Any]:
     """
     import re
 
-    from .cli import parse_settings
+    from .commands import parse_settings
 
     text = text.strip()
     if text.endswith((".yaml", ".yml")):
@@ -292,11 +292,11 @@ def _scenario_entry(
 ) -> tuple[str, dict[str, Any], dict[str, Any] | None]:
     """``(id, overrides, definition)`` of one ``scenarios`` entry, checked (never imported).
 
-    A file is read by :func:`archgym.experiments.transfer.scenario_arg` (as ``archgym run``,
+    A file is read by :func:`archgym.experiments.transfer_studies.scenario_arg` (as ``archgym run``,
     ``transfer`` do) and recorded by its document, so its runs need no file later."""
     from archgym import scenarios as _scenarios
 
-    from .transfer import scenario_arg
+    from .transfer_studies import scenario_arg
 
     if isinstance(entry, str):
         entry = {"file": entry} if entry.endswith((".yaml", ".yml")) else {"id": entry}
@@ -441,7 +441,7 @@ def _agent_with_share(spec: RunSpec, directory: Path, threads: int | None) -> An
             same_run = False
         if same_run and isinstance(recorded, int) and recorded >= 1:
             threads = recorded
-    from .runner import resolve_agent
+    from .resolve import resolve_agent
 
     return resolve_agent(spec.agent, {**spec.agent_settings, "threads": int(threads)})
 

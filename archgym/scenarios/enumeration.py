@@ -47,6 +47,8 @@ __all__ = [
 ENUMERATION_SOURCES: tuple[str, ...] = (
     "accelerator.py",
     "costmodel.py",
+    "dataflows.py",
+    "loopnest.py",
     "technology.py",
     "data/technology.yaml",
     "space/knobs.py",
@@ -56,11 +58,14 @@ ENUMERATION_SOURCES: tuple[str, ...] = (
     "scenarios/scenario.py",
     "scenarios/networks.py",
     "scenarios/enumeration.py",
+    "scenarios/evaluation.py",
     "oracles/tabular.py",
     "workloads/layers.py",
     "workloads/workload.py",
     "workloads/zoo.py",
     "workloads/nb201.py",
+    "workloads/mobilenet_space.py",
+    "workloads/accel_nasbench.py",
 )
 _FORMAT = 1
 

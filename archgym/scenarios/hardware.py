@@ -12,6 +12,7 @@ import numpy as np
 from archgym.accelerator import (
     DATAFLOWS,
     DTYPES,
+    FIELD_SPECS,
     NODES_NM,
     PRESETS,
     AcceleratorConfig,
@@ -126,7 +127,9 @@ class HardwareSpace:
         self.base_doc = base_doc
         base_values = self.base_config.to_dict()
         self.base: dict[str, Any] = {}
-        for f in HARDWARE_FIELDS:
+        # every accelerator field, knob or not (shared pool, host ops, call batch...): a field
+        # the batch does not name would silently take the edgetpu preset's value
+        for f in (s.name for s in FIELD_SPECS):
             v = base_values[f]
             if f == "dataflow":
                 v = DATAFLOWS.index(v)

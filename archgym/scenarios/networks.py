@@ -80,6 +80,8 @@ _NB201_SOURCES = (
     "workloads/layers.py",
     "workloads/workload.py",
     "costmodel.py",
+    "dataflows.py",
+    "loopnest.py",
     "scenarios/networks.py",
 )
 

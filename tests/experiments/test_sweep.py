@@ -21,7 +21,6 @@ import yaml
 from archgym import cli
 from archgym.experiments import SweepError, expand_grid, frames_equal, load_config, read_log, sweep
 
-TESTS = Path(__file__).resolve().parent
 SCEN = "toy"  # registered by the plugin tests/sweep_toy.py
 AGENT = "toy"
 
@@ -33,17 +32,8 @@ CONFIG = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _toy_importable(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Spawned workers inherit sys.path; subprocesses and Ray workers get PYTHONPATH."""
-    monkeypatch.syspath_prepend(str(TESTS))
-    monkeypatch.setenv(
-        "PYTHONPATH",
-        os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep),
-    )
-    from archgym.plugins import load_plugins
-
-    load_plugins(["sweep_toy"])  # the sweep passes it on to its workers
+#: The toy plugin registered and importable by workers (``tests/conftest.py``).
+pytestmark = pytest.mark.usefixtures("toy_plugin")
 
 
 def _logs(out: Path) -> dict[str, object]:

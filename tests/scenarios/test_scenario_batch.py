@@ -76,3 +76,16 @@ def _thr(sc: Scenario, X: np.ndarray, name: str, batch: int) -> np.ndarray:
         cfg = AcceleratorConfig.preset("edgetpu", **d)
         out.append(simulate(cfg, load(name, batch=batch)).throughput)
     return np.array(out)
+
+
+@pytest.mark.parametrize("preset", ["tpuv2", "dpu-zcu102", "eyeriss", "edgetpu"])
+def test_a_scenario_on_a_preset_base_evaluates_exactly_as_the_preset(preset: str) -> None:
+    """Every field the knobs leave alone (shared pool, host ops, call batch, depthwise
+    engine, node...) comes from the base preset, not from the edgetpu defaults."""
+    base = AcceleratorConfig.preset(preset)
+    sc = Scenario({"rows": [base.rows]}, workloads="mobilenet_v2", objective="latency", base=preset)
+    ev = sc.evaluate(sc.space.unravel(np.array([0])))
+    rep = simulate(base, load("mobilenet_v2"))
+    assert ev["latency_ms"][0] == pytest.approx(rep.latency_ms, rel=1e-12)
+    assert ev["energy_mj"][0] == pytest.approx(rep.energy_mj, rel=1e-12)
+    assert ev["area_mm2"][0] == pytest.approx(rep.area_mm2, rel=1e-12)

@@ -21,7 +21,7 @@ from archgym.experiments.runner import RunError, run
 
 psutil = pytest.importorskip("psutil")
 
-TESTS = Path(__file__).resolve().parent
+TESTS = Path(__file__).resolve().parents[1]  # sweep_toy.py lives in tests/
 SCEN = "toy"  # registered by the plugin tests/sweep_toy.py
 AGENT = "toy"
 #: 4 cells of about 1.5 s each (12 evaluations of 0.12 s).
@@ -33,16 +33,8 @@ SLOW = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _toy_importable(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.syspath_prepend(str(TESTS))
-    monkeypatch.setenv(
-        "PYTHONPATH",
-        os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep),
-    )
-    from archgym.plugins import load_plugins
-
-    load_plugins(["sweep_toy"])
+#: The toy plugin registered and importable by workers (``tests/conftest.py``).
+pytestmark = pytest.mark.usefixtures("toy_plugin")
 
 
 def _start_sweep(cfg: dict, out: Path, tmp: Path, workers: int = 2) -> subprocess.Popen:

@@ -74,7 +74,7 @@ def test_a_killed_ray_sweep_leaves_no_process_behind(tmp_path) -> None:
 
     pytest.importorskip("ray")
     psutil = pytest.importorskip("psutil")
-    tests = Path(__file__).resolve().parent
+    tests = Path(__file__).resolve().parents[1]
     cfg = {
         "budget": 60,
         "seeds": [0],

@@ -21,7 +21,7 @@ from archgym.plugins import load_plugins
 
 load_plugins(["sweep_toy"])  # tests/ is on sys.path under pytest
 
-TESTS = Path(__file__).resolve().parent
+TESTS = Path(__file__).resolve().parents[1]  # sweep_toy.py lives in tests/
 SCEN = "toy"  # registered by the plugin tests/sweep_toy.py
 AGENT = "toy"
 

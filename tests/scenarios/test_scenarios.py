@@ -507,3 +507,29 @@ def test_one_resolve_scenario_for_envs_runs_and_analysis() -> None:
     assert resolve("tiny", None, doc).budgets["area_mm2"] == 7.0
     with pytest.raises(ScenarioError, match="import"):
         resolve("os:system")
+
+
+def test_the_enumeration_cache_key_covers_every_cost_model_module() -> None:
+    """Editing any module the cost model runs must invalidate cached enumerations: every
+    archgym module loaded by a simulation is in ENUMERATION_SOURCES."""
+    import subprocess
+    import sys
+
+    from archgym.scenarios.enumeration import ENUMERATION_SOURCES
+
+    code = (
+        "import sys, os, archgym\n"
+        "from archgym import costmodel\n"
+        "from archgym.accelerator import AcceleratorConfig\n"
+        "from archgym.workloads import load\n"
+        "costmodel.simulate(AcceleratorConfig.preset('edgetpu'), load('mobilenet_v2'))\n"
+        "for n, m in sys.modules.items():\n"
+        "    if n.startswith('archgym.') and getattr(m, '__file__', None):\n"
+        "        print(n)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
+    plumbing = {"archgym._io", "archgym._registration", "archgym.workloads"}
+    paths = {n.removeprefix("archgym.").replace(".", "/") + ".py" for n in out if n not in plumbing}
+    assert paths <= set(ENUMERATION_SOURCES), sorted(paths - set(ENUMERATION_SOURCES))

@@ -13,7 +13,7 @@ from archgym.experiments import read_log, run
 from archgym.experiments.runner import RunError, load_run
 
 pytest.importorskip("pyarrow")
-TESTS = Path(__file__).resolve().parent
+TESTS = Path(__file__).resolve().parents[1]  # sweep_toy.py lives in tests/
 
 
 @pytest.fixture
