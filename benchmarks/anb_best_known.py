@@ -20,7 +20,8 @@ feasible points. It is written to
 ``archgym/data/best_known/accel_nasbench.json`` with the runs that produced it and read by
 ``archgym.scenarios.catalog.best_known`` / ``Scenario.best_known``; a stored design of an
 earlier run that is better and still feasible with the same value under today's cost
-model is kept (``found_by: previous best-known``, its runs under ``previous``). Every
+model is kept, its metrics re-evaluated (``found_by: previous best-known``, its runs
+under ``previous``). Every
 table and plot that shows regret against it labels it "best-known": it is not a certified
 optimum.
 
@@ -274,27 +275,42 @@ def best_known_of(
     return entry
 
 
+def _reproduces(sc: Scenario, entry: dict[str, Any]) -> bool:
+    """Whether an entry's design gives its stored value and metrics under today's model."""
+    ev = sc.evaluate([entry["design"]]).to_frame().iloc[0]
+    stored = {"objective": entry["best_value"], **entry.get("metrics", {})}
+    return bool(ev["feasible"]) and all(
+        abs(float(ev[m]) - float(v)) <= 1e-6 * max(1.0, abs(float(v))) for m, v in stored.items()
+    )
+
+
 def prefer(sc: Scenario, new: dict[str, Any], old: dict[str, Any] | None) -> dict[str, Any]:
-    """The entry to store for one scenario: ``new``, unless ``old`` (an earlier run's entry,
-    for the same budgets) has a better design that is still feasible with the same value
-    under today's cost model; then ``new`` with that design, and the earlier runs kept under
-    ``"previous"``. Single-objective scenarios only (a multi-objective ``new`` is kept)."""
+    """The entry to store for one scenario, of ``new`` and ``old`` (for the same budgets;
+    single-objective: a multi-objective ``new`` is kept). Of two entries that reproduce
+    under today's cost model, the better (``new`` on a tie); else the one that reproduces
+    (``new`` if neither), with the other's design if that is better and still feasible
+    with the same objective value (then metrics re-evaluated, ``found_by: previous
+    best-known``, and the other's runs kept under ``"previous"``)."""
     if not old or sc.is_multi_objective or old.get("budgets") != new.get("budgets"):
         return new
-    if old.get("design") is None or old.get("best_value") is None:
-        return new
-    ev = sc.evaluate([old["design"]]).to_frame().iloc[0]
-    same = abs(float(ev["objective"]) - float(old["best_value"])) <= 1e-9
-    if not (bool(ev["feasible"]) and same) or (
-        new.get("best_value") is not None and float(ev["objective"]) <= new["best_value"]
-    ):
-        return new
-    out = dict(new)
+    if new.get("design") is None or old.get("design") is None:
+        return new if new.get("design") is not None or old.get("design") is None else old
+    fresh_new, fresh_old = _reproduces(sc, new), _reproduces(sc, old)
+    if fresh_new and fresh_old:
+        return old if old["best_value"] > new["best_value"] else new
+    base, other = (old, new) if fresh_old and not fresh_new else (new, old)
+    ev = sc.evaluate([other["design"]]).to_frame().iloc[0]
+    same = abs(float(ev["objective"]) - float(other["best_value"])) <= 1e-9
+    if not (bool(ev["feasible"]) and same) or float(ev["objective"]) <= base["best_value"]:
+        return base
+    out = dict(base)
     out["best_value"] = float(ev["objective"])
-    out["design"] = dict(old["design"])
-    out["metrics"] = {m: float(ev[m]) for m in old.get("metrics", {})}
-    out["found_by"] = {"agent": "previous best-known", "from": old.get("found_by")}
-    out["previous"] = {k: old[k] for k in ("best_value", "command", "found_by", "runs") if k in old}
+    out["design"] = dict(other["design"])
+    out["metrics"] = {m: float(ev[m]) for m in base.get("metrics", {})}
+    out["found_by"] = {"agent": "previous best-known", "from": other.get("found_by")}
+    out["previous"] = {
+        k: other[k] for k in ("best_value", "command", "found_by", "runs") if k in other
+    }
     return out
 
 
