@@ -25,11 +25,12 @@ under ``previous``). Every
 table and plot that shows regret against it labels it "best-known": it is not a certified
 optimum.
 
-Wall time of the full run (``nice``d on a 2-core machine shared with other jobs): 34 min
-of runs (edgetpu 560 s, tpu 468 s, throughput 368 s, energy 436 s, mo 223 s), done as two
-processes of 17 min each (``--out`` per subset, then ``--merge``); each entry records its
-runs' wall times (``wall_s``). About 3/4 of it is the agents, the rest the hill climbs and
-their hardware enumerations (259,200 accelerators for the Edge-TPU-like scenarios).
+Wall time of the full run (``nice``d on a 2-core machine shared with other jobs): 25 min
+of runs as stored (edgetpu 560 s, energy 436 s, mo 223 s, tpu 150 s, throughput 149 s;
+the first three while the machine was busier), done as parallel processes (``--out`` per
+subset, then ``--merge``); each entry records its runs' wall times (``wall_s``). Most of
+it is the agents; the rest the hill climbs and their hardware enumerations (259,200
+accelerators for the Edge-TPU-like scenarios).
 
 ``--check`` prints, per scenario: the share of 4,000 random designs that is infeasible and
 the accuracy spread of the feasible ones; whether the highest-accuracy network known
