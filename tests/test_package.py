@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -151,3 +152,55 @@ def test_moved_module_still_imports_with_a_deprecation_warning(old: str) -> None
         """
     )
     assert out.strip() == "ok"
+
+
+def _module_imports() -> dict[str, set[str]]:
+    """Module-level imports between archgym's modules (package ``__init__`` files and
+    ``if TYPE_CHECKING:`` blocks left out), read from the source with ``ast``."""
+    import ast
+
+    repo = Path(__file__).resolve().parent.parent
+    roots = {"archgym": "archgym", "archgym.agents": "agents", "archgym.envs": "envs"}
+    roots["archgym.workloads"] = "workloads"
+    mods: dict[str, tuple[Path, bool]] = {}
+    for pkg, folder in roots.items():
+        for f in (repo / folder).rglob("*.py"):
+            parts = list(f.relative_to(repo / folder).with_suffix("").parts)
+            name = ".".join([pkg] + [p for p in parts if p != "__init__"])
+            mods[name] = (f, parts[-1] == "__init__")
+    edges: dict[str, set[str]] = {m: set() for m in mods}
+    for m, (f, is_pkg) in mods.items():
+        for node in ast.parse(f.read_text()).body:
+            if isinstance(node, ast.Import):
+                targets = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = m.split(".") if is_pkg else m.split(".")[:-1]
+                if node.level:
+                    base = base[: len(base) - (node.level - 1)]
+                    t = ".".join(base + ([node.module] if node.module else []))
+                else:
+                    t = node.module or ""
+                targets = [t] + [f"{t}.{a.name}" for a in node.names]
+            else:
+                continue
+            edges[m] |= {t for t in targets if t in mods and t != m and not mods[t][1]}
+    return edges
+
+
+def test_no_import_cycle_between_modules():
+    """A module's top-level imports never lead back to it (imports inside functions, for
+    laziness, and type-checking-only imports do not count)."""
+    edges = _module_imports()
+    assert "archgym.scenarios.hardware" in edges["archgym.scenarios.enumeration"]
+
+    def reaches(start: str) -> set[str]:
+        seen, todo = set(), list(edges[start])
+        while todo:
+            m = todo.pop()
+            if m not in seen:
+                seen.add(m)
+                todo.extend(edges[m])
+        return seen
+
+    cycles = sorted(m for m in edges if m in reaches(m))
+    assert not cycles, cycles

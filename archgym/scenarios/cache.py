@@ -36,7 +36,7 @@ def _file_digest(path: str) -> str:
 
 def code_fingerprint(modules: Iterable[str]) -> str:
     """A hash of the source of some archgym modules (paths relative to the package root,
-    e.g. ``"costmodel.py"`` or ``"data/technology.yaml"``) and of the archgym version."""
+    e.g. ``"costmodel/memory.py"`` or ``"data/technology.yaml"``) and of the archgym version."""
     from archgym import __version__
 
     h = hashlib.sha256(__version__.encode())

@@ -30,6 +30,7 @@ from ..pareto import pareto_mask
 from ..pareto import strictly_dominated as _strictly_dominated
 from .cache import cache_dir as default_cache_dir
 from .cache import code_fingerprint, load_npz, save_npz, stable_hash
+from .hardware import HardwareSpace, ScenarioError
 
 if TYPE_CHECKING:
     from .scenario import Scenario
@@ -46,7 +47,18 @@ __all__ = [
 #: as sub-packages) whose change invalidates cached enumerations.
 ENUMERATION_SOURCES: tuple[str, ...] = (
     "accelerator.py",
-    "costmodel.py",
+    "costmodel/__init__.py",
+    "costmodel/area.py",
+    "costmodel/evaluate.py",
+    "costmodel/grouping.py",
+    "costmodel/host.py",
+    "costmodel/mapping.py",
+    "costmodel/memory.py",
+    "costmodel/options.py",
+    "costmodel/overhead.py",
+    "costmodel/report.py",
+    "costmodel/simulate.py",
+    "costmodel/table.py",
     "dataflows.py",
     "loopnest.py",
     "technology.py",
@@ -248,8 +260,6 @@ def enumerate_scenario(
             says each budget and the smallest value any design reaches), or has no document
             form while ``cache=True`` is asked for (then pass ``cache=False``).
     """
-    from .scenario import ScenarioError
-
     if not scenario.enumerable:
         raise ScenarioError(
             f"scenario {scenario.id!r} is not enumerable ({scenario.size:,} designs; at most "
@@ -311,8 +321,6 @@ def enumerate_scenario(
 
 def _check_feasible(scenario: Scenario, res: EnumerationResult) -> None:
     """Raise a clear :class:`ScenarioError` when no design of the scenario is feasible."""
-    from .scenario import ScenarioError
-
     if res.n_feasible > 0:
         return
     smallest = res.extra.get("smallest") or {}
@@ -339,8 +347,6 @@ def _json_default(obj: Any) -> Any:
 
 def _enumerate(sc: Scenario, batch_size: int, progress: bool) -> EnumerationResult:
     from archgym.costmodel import area_mm2
-
-    from .scenario import HardwareSpace
 
     hwspace = sc.hardware.space
     H = hwspace.size if hwspace is not None else 1
