@@ -54,8 +54,9 @@ class AgentSettings:
 
     threads: int | None = 1
     """torch threads the agent uses while it computes (set on entry, restored on exit), so
-    that a seed gives the same proposals whatever the machine's default; None leaves
-    torch's setting as it is (a sweep worker's share, for example)."""
+    that a seed gives the same proposals whatever the machine's default (a sweep passes
+    each worker's share of the cores here unless the settings name a count); None leaves
+    torch's setting as it is."""
 
     def validate(self) -> None:
         if not isinstance(self.batch_size, int) or self.batch_size < 1:
