@@ -21,7 +21,33 @@ import numpy as np
 
 from .._io import atomic_open, cache_dir  # cache_dir re-exported from archgym._io
 
-__all__ = ["cache_dir", "code_fingerprint", "stable_hash", "save_npz", "load_npz"]
+__all__ = [
+    "COSTMODEL_SOURCES",
+    "cache_dir",
+    "code_fingerprint",
+    "stable_hash",
+    "save_npz",
+    "load_npz",
+]
+
+#: The cost model's source files (relative to the package): a cache of anything it computed
+#: lists these among the sources of its key.
+COSTMODEL_SOURCES: tuple[str, ...] = (
+    "costmodel/__init__.py",
+    "costmodel/area.py",
+    "costmodel/evaluate.py",
+    "costmodel/grouping.py",
+    "costmodel/host.py",
+    "costmodel/mapping.py",
+    "costmodel/memory.py",
+    "costmodel/options.py",
+    "costmodel/overhead.py",
+    "costmodel/report.py",
+    "costmodel/simulate.py",
+    "costmodel/table.py",
+    "dataflows.py",
+    "loopnest.py",
+)
 
 _PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 

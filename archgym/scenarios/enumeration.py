@@ -28,8 +28,8 @@ import numpy as np
 from ..pareto import hypervolume_slicing as hypervolume  # the old names, re-exported
 from ..pareto import pareto_mask
 from ..pareto import strictly_dominated as _strictly_dominated
+from .cache import COSTMODEL_SOURCES, code_fingerprint, load_npz, save_npz, stable_hash
 from .cache import cache_dir as default_cache_dir
-from .cache import code_fingerprint, load_npz, save_npz, stable_hash
 from .hardware import HardwareSpace, ScenarioError
 
 if TYPE_CHECKING:
@@ -47,20 +47,7 @@ __all__ = [
 #: as sub-packages) whose change invalidates cached enumerations.
 ENUMERATION_SOURCES: tuple[str, ...] = (
     "accelerator.py",
-    "costmodel/__init__.py",
-    "costmodel/area.py",
-    "costmodel/evaluate.py",
-    "costmodel/grouping.py",
-    "costmodel/host.py",
-    "costmodel/mapping.py",
-    "costmodel/memory.py",
-    "costmodel/options.py",
-    "costmodel/overhead.py",
-    "costmodel/report.py",
-    "costmodel/simulate.py",
-    "costmodel/table.py",
-    "dataflows.py",
-    "loopnest.py",
+    *COSTMODEL_SOURCES,
     "technology.py",
     "data/technology.yaml",
     "space/knobs.py",

@@ -40,7 +40,7 @@ from archgym.costmodel import WorkloadTable
 from archgym.oracles import registry as oracle_registry
 from archgym.space import Categorical, DesignSpace, SpaceError
 
-from .cache import cache_dir, code_fingerprint, load_npz, save_npz, stable_hash
+from .cache import COSTMODEL_SOURCES, cache_dir, code_fingerprint, load_npz, save_npz, stable_hash
 
 __all__ = [
     "NetworkSpace",
@@ -79,20 +79,7 @@ _NB201_SOURCES = (
     "workloads/nb201.py",
     "workloads/layers.py",
     "workloads/workload.py",
-    "costmodel/__init__.py",
-    "costmodel/area.py",
-    "costmodel/evaluate.py",
-    "costmodel/grouping.py",
-    "costmodel/host.py",
-    "costmodel/mapping.py",
-    "costmodel/memory.py",
-    "costmodel/options.py",
-    "costmodel/overhead.py",
-    "costmodel/report.py",
-    "costmodel/simulate.py",
-    "costmodel/table.py",
-    "dataflows.py",
-    "loopnest.py",
+    *COSTMODEL_SOURCES,
     "scenarios/networks.py",
 )
 
