@@ -350,6 +350,9 @@ class Agent(ABC):
         self.rng: np.random.Generator = np.random.default_rng(0)
         self.seed = 0
         self.obs: Observations | None = None
+        #: The evaluation budget of the :meth:`run` in progress (known to ``_setup``, for
+        #: agents that plan by budget); None when the agent is driven by ask/tell directly.
+        self.run_budget: int | None = None
 
     # --- binding -------------------------------------------------------------------------
     def setup(self, scenario: Problem, seed: int = 0) -> Agent:
@@ -392,7 +395,15 @@ class Agent(ABC):
     # --- the interface ---------------------------------------------------------------------
     @abstractmethod
     def ask(self, n: int | None = None) -> np.ndarray:
-        """Propose ``n`` (default ``settings.batch_size``) designs: ``n x n_knobs`` int64."""
+        """Propose ``n`` (default ``settings.batch_size``) designs.
+
+        Returns:
+            ``n x n_knobs`` int64 array of choice indices.
+
+        Raises:
+            AgentError: ``n`` is not a positive integer (:meth:`_ask_size`), or the agent
+                is not set up.
+        """
 
     def _ask_size(self, n: int | None) -> int:
         """The validated size of an ``ask``: ``n``, or ``settings.batch_size`` when None.
@@ -414,9 +425,23 @@ class Agent(ABC):
             X: ``n x n_knobs`` the designs.
             results: their :class:`Observations`, or the ``Evaluation`` itself.
         """
+        self._record(X, results)
+
+    def _record(
+        self, X: np.ndarray, results: Observations | Scores
+    ) -> tuple[np.ndarray, Observations]:
+        """What every ``tell`` does first: keep ``results`` in :attr:`obs` and return the
+        designs as an ``n x n_knobs`` int64 array with their complete :class:`Observations`.
+
+        Raises:
+            AgentError: the agent is not set up, or ``results`` is neither
+                :class:`Observations` nor an ``Evaluation``.
+        """
         if self.obs is None:
-            raise AgentError(f"agent {self.name!r}: call setup(scenario, seed) before tell")
-        self.obs = self.obs.extend(self._as_observations(results))
+            raise AgentError(f"{self.name}: call setup(scenario, seed) or run(...) before tell")
+        obs = self._as_observations(results)
+        self.obs = self.obs.extend(obs)
+        return np.asarray(X, np.int64).reshape(len(obs), -1), obs
 
     def _as_observations(self, results: Observations | Scores) -> Observations:
         """``results`` as complete :class:`Observations`: an ``Evaluation``'s arrays, or
@@ -457,8 +482,12 @@ class Agent(ABC):
         """
         if not isinstance(budget, (int, np.integer)) or budget < 1:
             raise AgentError(f"budget must be an integer >= 1, got {budget!r}")
-        with torch_threads(self.settings.threads):
-            return self._run(scenario, budget, seed, callback, progress, run_id, resume)
+        self.run_budget = int(budget)
+        try:
+            with torch_threads(self.settings.threads):
+                return self._run(scenario, budget, seed, callback, progress, run_id, resume)
+        finally:
+            self.run_budget = None
 
     def _run(
         self,

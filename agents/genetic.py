@@ -282,20 +282,9 @@ class GeneticAgent(Agent):
 
     # --- the interface -------------------------------------------------------------------
     def ask(self, n: int | None = None) -> np.ndarray:
-        """Propose ``n`` designs (default ``settings.batch_size``) from the current generation.
-
-        Returns:
-            ``n x n_knobs`` int64 array of choice indices.
-
-        Raises:
-            AgentError: ``n`` is not a positive integer, or the agent is not set up.
-        """
-        if self.algorithm is None:
-            raise AgentError("ga: call setup(scenario, seed) or run(...) before ask")
-        n = self.settings.batch_size if n is None else n
-        if not isinstance(n, int | np.integer) or isinstance(n, bool) or n < 1:
-            raise AgentError(f"ga: ask(n) needs an integer n >= 1, got {n!r}")
-        n = int(n)
+        """Propose ``n`` designs (default ``settings.batch_size``) from the current generation. See :meth:`Agent.ask
+        <archgym.agents.base.Agent.ask>`."""
+        n = self._ask_size(n)
         if self._gen is None:
             self._new_generation()
         short = self._handed + n - len(self._gen_X)
@@ -317,9 +306,7 @@ class GeneticAgent(Agent):
             AgentError: a design was not handed out by ``ask`` (or was told already), or
                 the results do not match the scenario's objectives and budgets.
         """
-        results = self._as_observations(results)
-        super().tell(X, results)
-        X = np.asarray(X, dtype=np.int64).reshape(len(results), -1)
+        X, results = self._record(X, results)
         assert results.relative_slack is not None  # completed above
         F, G = to_pymoo(results.objectives, results.relative_slack)
         if F.shape[1] != self._F.shape[1] or G.shape[1] != self._G.shape[1]:

@@ -14,8 +14,8 @@ and ``num_workers = batch_size``, and seeded through the parametrization's rando
 
 Signs: Nevergrad minimises a loss and reads ``constraint_violation`` as "``> 0``
 violated"; archgym maximises its objective and a design is feasible iff every slack
-(``budget - value``) is ``>= 0``. :func:`slack_to_nevergrad` is the one place the sign
-changes (``-relative_slack``, the evaluation's ``slack / |budget|``; a slack that is not finite is a large violation) and the loss
+(``budget - value``) is ``>= 0``. :func:`slack_to_nevergrad` (:func:`~archgym.agents.peer.slack_to_violation`,
+shared with Optuna) is the one place the sign changes (``-relative_slack``, the evaluation's ``slack / |budget|``; a slack that is not finite is a large violation) and the loss
 is ``-objective``. A design whose objective is not finite (the accelerator rejected it)
 gets the largest loss Nevergrad accepts (``5e20``). One objective only.
 
@@ -31,31 +31,17 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .base import Agent, AgentError, AgentSettings, History, Observations
-from .problem import Problem, Scores
+from .base import AgentError, AgentSettings
+from .peer import VIOLATION_PENALTY, PeerAgent, slack_to_violation
 
-__all__ = ["NevergradAgent", "NevergradSettings", "slack_to_nevergrad"]
+__all__ = ["NevergradAgent", "NevergradSettings", "slack_to_nevergrad", "VIOLATION_PENALTY"]
 
-VIOLATION_PENALTY = 1e6
-"""The violation of a slack that is not finite (a rejected design)."""
 WORST_LOSS = 5e20
 """The loss of a design whose objective is not finite (Nevergrad clips larger losses)."""
 
-
-def slack_to_nevergrad(slack: np.ndarray, scale: np.ndarray | None = None) -> np.ndarray:
-    """archgym's slacks (feasible iff every one ``>= 0``) as Nevergrad constraint
-    violations (satisfied iff every one ``<= 0``).
-
-    Args:
-        slack: ``n x m`` (or ``m``) float array of ``budget - value``.
-        scale: optional ``m`` positive divisors (the budgets).
-
-    Returns:
-        ``-slack / scale``, same shape; NaN and infinite slacks become ``VIOLATION_PENALTY``.
-    """
-    s = np.asarray(slack, dtype=np.float64)
-    c = -s if scale is None else -s / np.asarray(scale, dtype=np.float64)
-    return np.where(np.isfinite(c), c, VIOLATION_PENALTY)
+slack_to_nevergrad = slack_to_violation
+"""archgym's slacks as Nevergrad constraint violations (:func:`~archgym.agents.peer.
+slack_to_violation`: ``-slack / scale``, NaN and infinite slacks ``VIOLATION_PENALTY``)."""
 
 
 @dataclass
@@ -86,7 +72,7 @@ class NevergradSettings(AgentSettings):
             raise AgentError(f"nevergrad: budget_hint must be an integer >= 1, got {b!r}")
 
 
-class NevergradAgent(Agent):
+class NevergradAgent(PeerAgent):
     """A Nevergrad optimizer driven by ask/tell (``archgym.agents.make("nevergrad")``).
 
     Raises:
@@ -100,83 +86,37 @@ class NevergradAgent(Agent):
     supports_multi_objective: ClassVar[bool] = False
 
     settings: NevergradSettings
-    #: The evaluation budget of the current ``run`` (told to Nevergrad), if any.
-    _run_budget: int | None = None
-
-    def run(self, scenario: Problem, budget: int, seed: int = 0, **kwargs: Any) -> History:
-        """:meth:`Agent.run`, with Nevergrad told the evaluation budget."""
-        self._run_budget = int(budget) if isinstance(budget, int | np.integer) else None
-        try:
-            return super().run(scenario, budget, seed, **kwargs)
-        finally:
-            self._run_budget = None
 
     def _setup(self) -> None:
-        try:
-            import nevergrad as ng
-        except ImportError as exc:  # pragma: no cover - depends on the install
-            raise AgentError(
-                "nevergrad: the 'nevergrad' package is missing; pip install 'archgym[nevergrad]'"
-            ) from exc
+        ng = self._import_library("nevergrad")
         s = self.settings
         if s.optimizer not in ng.optimizers.registry:
             raise AgentError(
                 f"nevergrad: unknown optimizer {s.optimizer!r}; see nevergrad.optimizers.registry"
             )
-        cat = set(self.space.categorical_dims())
         params = {}
-        for j, knob in enumerate(self.space.knobs):
-            idx = list(range(len(knob.choices)))
-            params[knob.name] = ng.p.Choice(idx) if j in cat else ng.p.TransitionChoice(idx)
+        for name, n_choices, categorical in self._knob_domains():
+            idx = list(range(n_choices))
+            params[name] = ng.p.Choice(idx) if categorical else ng.p.TransitionChoice(idx)
         param = ng.p.Dict(**params)
         param.random_state = np.random.RandomState(self.seed)
-        budget = getattr(self, "_run_budget", None) or s.budget_hint
+        budget = self.run_budget or s.budget_hint
         self.optimizer = ng.optimizers.registry[s.optimizer](
             parametrization=param, budget=int(budget), num_workers=s.batch_size
         )
-        budgets = dict(self.scenario.budgets)
-        self._m = len(budgets)
-        self._pending: list[tuple[np.ndarray, Any]] = []
+        self._start_peer()
 
-    def ask(self, n: int | None = None) -> np.ndarray:
-        """Ask Nevergrad for ``n`` candidates (default ``settings.batch_size``).
+    # --- one candidate at a time (PeerAgent runs the batch) -------------------------------
+    def _ask_one(self) -> tuple[Any, Any]:
+        cand = self.optimizer.ask()
+        return cand.value, cand
 
-        Returns:
-            ``n x n_knobs`` int64 array of choice indices.
-        """
-        n = self._ask_size(n)
-        names = list(self.space.names)
-        out = np.zeros((n, len(names)), np.int64)
-        for i in range(n):
-            cand = self.optimizer.ask()
-            out[i] = [int(cand.value[m]) for m in names]
-            self._pending.append((out[i].copy(), cand))
-        return out
-
-    def tell(self, X: np.ndarray, results: Observations | Scores) -> None:
-        """Tell Nevergrad the losses (``-objective``) and constraint violations of candidates
-        it asked for (in any order).
-
-        Raises:
-            AgentError: a design that ``ask`` did not hand out (or that was told already).
-        """
-        results = self._as_observations(results)
-        super().tell(X, results)
-        X = np.asarray(X, np.int64).reshape(len(results), -1)
-        rel = results.relative_slack  # slack / |budget|, from the evaluation
-        viol = slack_to_nevergrad(rel) if self._m and rel is not None else None
-        for i, row in enumerate(X):
-            j = next((t for t, (x, _) in enumerate(self._pending) if np.array_equal(x, row)), None)
-            if j is None:
-                raise AgentError(
-                    f"nevergrad: tell got design {row.tolist()}, which ask did not hand out "
-                    "(or which was told already)"
-                )
-            _, cand = self._pending.pop(j)
-            y = float(results.objectives[i, 0])
-            loss = -y if np.isfinite(y) else WORST_LOSS
-            cv = None if viol is None else [float(v) for v in viol[i]]
-            self.optimizer.tell(cand, loss, constraint_violation=cv)
+    def _tell_one(self, handle: Any, objectives: np.ndarray, violation: np.ndarray | None) -> None:
+        """Tell Nevergrad the loss (``-objective``) and constraint violations of a candidate."""
+        y = float(objectives[0])
+        loss = -y if np.isfinite(y) else WORST_LOSS
+        cv = None if violation is None else [float(v) for v in violation]
+        self.optimizer.tell(handle, loss, constraint_violation=cv)
 
     def describe(self) -> dict[str, Any]:
         """Settings, plus the optimizer Nevergrad chose (NGOpt selects one by budget)."""

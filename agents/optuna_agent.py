@@ -15,7 +15,8 @@ choice indices, a categorical knob a ``CategoricalDistribution`` over its indice
 design log is the same as every other agent's).
 
 Signs: Optuna's constraints are "``c <= 0`` feasible", archgym's slacks "``slack >= 0``
-feasible". :func:`slack_to_optuna` is the one place the sign changes
+feasible". :func:`slack_to_optuna` (:func:`~archgym.agents.peer.slack_to_violation`, shared with
+Nevergrad) is the one place the sign changes
 (``c = -relative_slack``, the evaluation's ``slack / |budget|``; a slack that is not finite becomes a large violation). The
 constraints reach the samplers that take them (TPE, GP, NSGA-II) the Optuna (>= 5) way:
 ``trial.set_constraint(budget_name, c)`` before ``study.tell`` (the samplers read
@@ -39,39 +40,23 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
 
-from .base import Agent, AgentError, AgentSettings, Observations, torch_threads
-from .problem import Scores
+from .base import AgentError, AgentSettings, torch_threads
+from .peer import VIOLATION_PENALTY, PeerAgent, slack_to_violation
 
-__all__ = ["OptunaAgent", "OptunaSettings", "SAMPLERS", "slack_to_optuna"]
+__all__ = ["OptunaAgent", "OptunaSettings", "SAMPLERS", "slack_to_optuna", "VIOLATION_PENALTY"]
 
 SAMPLERS = ("tpe", "cmaes", "gp", "nsga2")
 """Values of ``OptunaSettings.sampler``."""
 
-VIOLATION_PENALTY = 1e6
-"""The constraint value of a slack that is not finite (a rejected design): violated."""
-
-
-def slack_to_optuna(slack: np.ndarray, scale: np.ndarray | None = None) -> np.ndarray:
-    """archgym's slacks (``budget - value``, feasible iff every one ``>= 0``) as Optuna
-    constraint values (feasible iff every one ``<= 0``).
-
-    Args:
-        slack: ``n x m`` (or ``m``) float array.
-        scale: optional ``m`` positive divisors (the budgets), so that budgets in
-            different units weigh alike in Optuna's summed violation.
-
-    Returns:
-        ``-slack / scale`` with the shape of ``slack``; NaN and infinite slacks become
-        ``VIOLATION_PENALTY``.
-    """
-    s = np.asarray(slack, dtype=np.float64)
-    c = -s if scale is None else -s / np.asarray(scale, dtype=np.float64)
-    return np.where(np.isfinite(c), c, VIOLATION_PENALTY)
+slack_to_optuna = slack_to_violation
+"""archgym's slacks as Optuna constraint values (:func:`~archgym.agents.peer.
+slack_to_violation`: ``-slack / scale``, NaN and infinite slacks ``VIOLATION_PENALTY``)."""
 
 
 @dataclass
@@ -106,7 +91,7 @@ class OptunaSettings(AgentSettings):
                 raise AgentError(f"optuna: {name} must be an integer >= {low}, got {v!r}")
 
 
-class OptunaAgent(Agent):
+class OptunaAgent(PeerAgent):
     """An Optuna sampler driven by ask/tell (``archgym.agents.make("optuna", sampler=...)``).
 
     Raises:
@@ -120,29 +105,20 @@ class OptunaAgent(Agent):
     settings: OptunaSettings
 
     def _setup(self) -> None:
-        try:
-            import optuna
-        except ImportError as exc:  # pragma: no cover - depends on the install
-            raise AgentError(
-                "optuna: the 'optuna' package is missing; pip install 'archgym[optuna]'"
-            ) from exc
+        optuna = self._import_library("optuna")
         from optuna.distributions import CategoricalDistribution, IntDistribution
 
         optuna.logging.set_verbosity(optuna.logging.WARNING)
         s = self.settings
-        space = self.space
-        cat = set(space.categorical_dims())
-        self._dists: dict[str, Any] = {}
-        for j, knob in enumerate(space.knobs):
-            n = len(knob.choices)
-            self._dists[knob.name] = (
-                CategoricalDistribution(list(range(n))) if j in cat else IntDistribution(0, n - 1)
-            )
+        self._dists: dict[str, Any] = {
+            name: CategoricalDistribution(list(range(n)))
+            if categorical
+            else IntDistribution(0, n - 1)
+            for name, n, categorical in self._knob_domains()
+        }
         assert self.obs is not None
         k = int(self.obs.objectives.shape[1])
-        budgets = dict(self.scenario.budgets)
-        self._m = len(budgets)
-        self._budget_names = list(budgets)
+        self._start_peer()
         seed = self.seed
         if s.sampler == "tpe":
             sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=s.n_startup_trials)
@@ -159,59 +135,29 @@ class OptunaAgent(Agent):
                 with_margin=True,
                 warn_independent_sampling=False,
             )
-        self._has_constraints = bool(self._m) and s.sampler != "cmaes"
+        self._has_constraints = bool(self._budget_names) and s.sampler != "cmaes"
         self.study = optuna.create_study(directions=["maximize"] * k, sampler=sampler)
-        self._pending: list[tuple[np.ndarray, Any]] = []
 
-    # --- the interface -------------------------------------------------------------------
-    def ask(self, n: int | None = None) -> np.ndarray:
-        """Ask Optuna for ``n`` trials (default ``settings.batch_size``).
+    # --- one trial at a time (PeerAgent runs the batch) ----------------------------------
+    def _library_threads(self) -> contextlib.AbstractContextManager[Any]:
+        return torch_threads(self.settings.threads)
 
-        Returns:
-            ``n x n_knobs`` int64 array of choice indices.
-        """
-        n = self._ask_size(n)
-        names = list(self.space.names)
-        out = np.zeros((n, len(names)), np.int64)
-        with torch_threads(self.settings.threads):
-            for i in range(n):
-                trial = self.study.ask(self._dists)
-                out[i] = [int(trial.params[m]) for m in names]
-                self._pending.append((out[i].copy(), trial))
-        return out
+    def _ask_one(self) -> tuple[Any, Any]:
+        trial = self.study.ask(self._dists)
+        return trial.params, trial
 
-    def tell(self, X: np.ndarray, results: Observations | Scores) -> None:
-        """Tell Optuna the results of trials it asked for (in any order).
-
-        Raises:
-            AgentError: a design that ``ask`` did not hand out (or that was told already).
-        """
+    def _tell_one(self, handle: Any, objectives: np.ndarray, violation: np.ndarray | None) -> None:
+        """Tell Optuna a trial's constraints and objectives (a failed trial where an
+        objective is not finite)."""
         from optuna.trial import TrialState
 
-        results = self._as_observations(results)
-        super().tell(X, results)
-        X = np.asarray(X, np.int64).reshape(len(results), -1)
-        rel = results.relative_slack  # slack / |budget|, from the evaluation
-        cons = slack_to_optuna(rel) if self._m and rel is not None else None
-        with torch_threads(self.settings.threads):
-            for i, row in enumerate(X):
-                j = next(
-                    (t for t, (x, _) in enumerate(self._pending) if np.array_equal(x, row)), None
-                )
-                if j is None:
-                    raise AgentError(
-                        f"optuna: tell got design {row.tolist()}, which ask did not hand out "
-                        "(or which was told already)"
-                    )
-                _, trial = self._pending.pop(j)
-                if cons is not None:
-                    for name, c in zip(self._budget_names, cons[i], strict=True):
-                        trial.set_constraint(name, float(c))
-                values = results.objectives[i]
-                if np.isfinite(values).all():
-                    self.study.tell(trial, [float(v) for v in values])
-                else:
-                    self.study.tell(trial, state=TrialState.FAIL)
+        if violation is not None:
+            for name, c in zip(self._budget_names, violation, strict=True):
+                handle.set_constraint(name, float(c))
+        if np.isfinite(objectives).all():
+            self.study.tell(handle, [float(v) for v in objectives])
+        else:
+            self.study.tell(handle, state=TrialState.FAIL)
 
     def describe(self) -> dict[str, Any]:
         """Settings, plus the Optuna sampler and whether it sees the constraints."""

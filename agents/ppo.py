@@ -194,14 +194,8 @@ class PPOAgent(Agent):
 
     # --- the interface -------------------------------------------------------------------
     def ask(self, n: int | None = None) -> np.ndarray:
-        """Sample ``n`` designs (default ``settings.batch_size``) from the current policy.
-
-        Returns:
-            ``n x n_knobs`` int64 array of choice indices.
-
-        Raises:
-            AgentError: ``n`` is not a positive integer, or the agent is not set up.
-        """
+        """Sample ``n`` designs (default ``settings.batch_size``) from the current policy. See :meth:`Agent.ask
+        <archgym.agents.base.Agent.ask>`."""
         import torch
 
         n = self._ask_size(n)
@@ -224,11 +218,7 @@ class PPOAgent(Agent):
         """
         import torch
 
-        if self.obs is None:
-            raise AgentError("ppo: call setup(scenario, seed) before tell")
-        results = self._as_observations(results)
-        X = np.asarray(X, np.int64).reshape(len(results), -1)
-        super().tell(X, results)
+        X, results = self._record(X, results)
         rewards = self.reward(results)
         buf = self.model.rollout_buffer
         for i in range(len(X)):

@@ -93,10 +93,6 @@ class RandomSearch(Agent):
 
     settings: RandomSearchSettings
 
-    def __init__(self, settings: AgentSettings | None = None, **overrides: Any):
-        super().__init__(settings, **overrides)
-        self._planned: int | None = None
-
     # --- the loop ------------------------------------------------------------------------
     def run(self, scenario: Problem, budget: int, seed: int = 0, **kwargs: Any) -> History:
         """Search ``scenario`` for ``budget`` evaluations (see :meth:`Agent.run`).
@@ -113,11 +109,7 @@ class RandomSearch(Agent):
                 f"{scenario.id!r} ({size} designs) and unique=True; lower the "
                 "budget or set unique=False"
             )
-        self._planned = int(budget) if isinstance(budget, int | np.integer) else None
-        try:
-            return super().run(scenario, budget, seed, **kwargs)
-        finally:
-            self._planned = None
+        return super().run(scenario, budget, seed, **kwargs)
 
     def _setup(self) -> None:
         space = self.space
@@ -138,7 +130,7 @@ class RandomSearch(Agent):
         self._sobol_pos = 0
         self._perm: np.ndarray | None = None
         self._perm_pos = 0
-        lhs = self.settings.lhs_size or self._planned or self.settings.batch_size
+        lhs = self.settings.lhs_size or self.run_budget or self.settings.batch_size
         self._lhs_size = max(1, int(lhs))
 
     # --- the interface -------------------------------------------------------------------
@@ -152,12 +144,7 @@ class RandomSearch(Agent):
             AgentError: ``n`` is not a positive integer, the agent is not set up, or
                 ``unique`` is set and fewer than ``n`` designs are left unproposed.
         """
-        if self.space is None:
-            raise AgentError("random: call setup(scenario, seed) or run(...) before ask")
-        n = self.settings.batch_size if n is None else n
-        if not isinstance(n, int | np.integer) or isinstance(n, bool) or n < 1:
-            raise AgentError(f"random: ask(n) needs an integer n >= 1, got {n!r}")
-        n = int(n)
+        n = self._ask_size(n)
         if self.settings.unique and self._proposed + n > self._size:
             raise AgentError(
                 f"random: the space is exhausted: it has {self._size} designs, {self._proposed} "

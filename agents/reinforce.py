@@ -348,14 +348,8 @@ class ReinforceAgent(Agent):
 
     # --- the interface -------------------------------------------------------------------
     def ask(self, n: int | None = None) -> np.ndarray:
-        """Sample ``n`` designs (default ``settings.batch_size``), knob by knob.
-
-        Returns:
-            ``n x n_knobs`` int64 array of choice indices.
-
-        Raises:
-            AgentError: ``n`` is not a positive integer, or the agent is not set up.
-        """
+        """Sample ``n`` designs (default ``settings.batch_size``), knob by knob. See :meth:`Agent.ask
+        <archgym.agents.base.Agent.ask>`."""
         n = self._ask_size(n)
         with torch.no_grad():
             X, _, _ = self.controller(int(n), generator=self._generator)
@@ -368,11 +362,7 @@ class ReinforceAgent(Agent):
             X: ``n x n_knobs`` designs (asked or not).
             results: their observations (feasible or not).
         """
-        if self.obs is None:
-            raise AgentError("reinforce: call setup(scenario, seed) before tell")
-        results = self._as_observations(results)
-        X = np.asarray(X, np.int64).reshape(len(results), -1)
-        super().tell(X, results)
+        X, results = self._record(X, results)
         if len(X) == 0:
             return
         rewards = self.reward(results)

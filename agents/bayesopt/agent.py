@@ -228,11 +228,8 @@ class BOAgent(Agent):
         Raises:
             AgentError: before ``setup``, a bad ``n``, or no unobserved design left.
         """
-        if self.obs is None:
-            raise AgentError("bo: call setup(scenario, seed) (or run) before ask")
-        n = self.settings.batch_size if n is None else n
-        if not isinstance(n, int | np.integer) or isinstance(n, bool) or n < 1:
-            raise AgentError(f"bo: ask(n) needs an integer n >= 1, got {n!r}")
+        n = self._ask_size(n)
+        assert self.obs is not None
         left = self.space.size - len(self._seen)
         if left <= 0:
             raise AgentError(f"bo: every one of the {self.space.size} designs has been proposed")
@@ -270,8 +267,7 @@ class BOAgent(Agent):
 
     def tell(self, X: np.ndarray, results: Observations | Scores) -> None:
         """Learn from evaluated designs (feasible or not)."""
-        results = self._as_observations(results)
-        super().tell(X, results)
+        _, results = self._record(X, results)
         X = np.asarray(results.X, np.int64).reshape(-1, self._d)
         self._seen.add(X)
         if self._exhaustive:
