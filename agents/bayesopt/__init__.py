@@ -81,9 +81,9 @@ Example:
 Modules, by concept: :mod:`.models` (kernel, GP building and fitting, fast marginals),
 :mod:`.acquisition` (sign conversion to BoTorch constraints, screen, Monte-Carlo
 acquisition, greedy batches), :mod:`.discrete` (design sets, pool + local search),
-:mod:`.settings` (``BOSettings``) and :mod:`.agent` (``BOAgent``: setup, initial design,
-ask/tell and the training data it derives from the evaluations' arrays; one class, 700
-lines).
+:mod:`.settings` (``BOSettings``), :mod:`.training_data` (the outcomes the surrogates are
+fitted to, derived from the evaluations' arrays) and :mod:`.agent` (``BOAgent``: setup,
+initial design, ask/tell and the proposal loop).
 """
 
 from __future__ import annotations

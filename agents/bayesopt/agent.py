@@ -1,11 +1,10 @@
-"""The Bayesian-optimisation agent (``make("bo")``): its settings, the outcomes it models
-from the evaluation's arrays, the initial design, and the proposal loop that ties the
-surrogates (:mod:`.models`), the acquisition (:mod:`.acquisition`) and the discrete search
+"""The Bayesian-optimisation agent (``make("bo")``): setup, the initial design, ask/tell and
+the proposal loop that ties the training data (:mod:`.training_data`), the surrogates
+(:mod:`.models`), the acquisition (:mod:`.acquisition`) and the discrete search
 (:mod:`.discrete`) together. See :mod:`archgym.agents.bayesopt` for how it works."""
 
 from __future__ import annotations
 
-import math
 import time
 import warnings
 from collections.abc import Callable, Mapping
@@ -15,28 +14,19 @@ import numpy as np
 import pandas as pd
 import torch
 from botorch.exceptions.errors import ModelFittingError
-from botorch.utils.multi_objective.hypervolume import infer_reference_point
-from botorch.utils.multi_objective.pareto import is_non_dominated
 from linear_operator.utils.errors import NotPSDError
 from torch import Tensor
-
-from archgym.scenarios.evaluation import relative_slack
 
 from ..base import Agent, AgentError, AgentSettings, History, Observations, torch_threads
 from ..problem import KnowsMetrics, Problem, Scores
 from ..transfer_data import TransferData, prepare_transfer, source_seeds
-from .acquisition import greedy_feasibility, greedy_mc, mc_acquisition, screen_fn
+from .acquisition import greedy_feasibility, greedy_mc, screen_fn
 from .discrete import _DesignKeys, _unique_rows, local_search
-from .models import _DTYPE, _Data, _Outcome, build_gp, fit_models, marginals
+from .models import _Data, fit_models
 from .settings import BOSettings
+from .training_data import TrainingDataBuilder
 
 __all__ = ["BOAgent"]
-
-_EXTRA_OUTCOME = "valid"
-
-
-def _bilog(x: np.ndarray) -> np.ndarray:
-    return np.sign(x) * np.log1p(np.abs(x))
 
 
 def _known_metrics_fn(
@@ -144,6 +134,17 @@ class BOAgent(Agent):
                     f"bo: transfer data has {td.objectives.shape[1]} objectives, the scenario {self._k}"
                 )
             self._transfer = td
+        self._data_builder = TrainingDataBuilder(
+            settings=s,
+            space=space,
+            k=self._k,
+            ref_point=self._ref_point,
+            budget_names=self._budget_names,
+            budget_values=self._budget_values,
+            transfer=self._transfer,
+            seed=self.seed,
+            known_ok=self._known_ok if self._known_fn is not None else None,
+        )
         self._init_queue = self._initial_design()
 
     def _known_ok(self, X: np.ndarray) -> np.ndarray:
@@ -277,6 +278,12 @@ class BOAgent(Agent):
         self._pending_rows = [r for r in self._pending_rows if not told.contains(r[None])[0]]
 
     # ------------------------------------------------------------------ proposal
+    def _training_data(self) -> _Data | None:
+        """What the surrogates are fitted to (:class:`~.training_data.TrainingDataBuilder`),
+        or None while fewer than 2 designs are observed."""
+        assert self.obs is not None
+        return self._data_builder.build(self.obs)
+
     def _random_unseen(
         self,
         q: int,
@@ -315,26 +322,49 @@ class BOAgent(Agent):
         t0 = time.perf_counter()
         excl = _DesignKeys(self.space)
         excl.add(chosen)
+        assert self.obs is not None
         data = self._training_data()
         if data is None:
             return self._random_unseen(q, rng, exclude=excl)
         t_fit = 0.0
         cand = np.zeros((0, self._d), np.int64)
         try:
-            models = self._fit_models(data)
+            s = self.settings
+            models = fit_models(
+                data.outcomes,
+                len(self.obs),
+                self._hyper,
+                self._last_fit,
+                s,
+                self._d,
+                self._ord_dims,
+                self._cat_dims,
+            )
             t_fit = time.perf_counter() - t0
             phase = "improvement" if data.feasible_any else "feasibility"
-            screen = self._screen_fn(models, data, phase)
+            normalize = self.space.normalize
+            screen = screen_fn(models, data, phase, normalize)
             cand, scores = self._search(screen, data, rng, excl)
             if len(cand) == 0:
                 picks = self._random_unseen(q, rng, exclude=excl, filter_known=False)
             elif phase == "feasibility":
-                picks = self._greedy_feasibility(q, models, data, cand, scores)
+                picks = greedy_feasibility(q, models, data, cand, scores, s.shortlist, normalize)
             else:
                 pending = np.vstack(
                     [np.array(self._pending_rows, np.int64).reshape(-1, self._d), chosen]
                 )
-                picks = self._greedy_mc(q, models, data, cand, scores, pending, step_seed)
+                picks = greedy_mc(
+                    q,
+                    models,
+                    data,
+                    cand,
+                    scores,
+                    pending,
+                    step_seed,
+                    s.shortlist,
+                    s.num_mc_samples,
+                    normalize,
+                )
         except (NotPSDError, torch.linalg.LinAlgError, ModelFittingError) as exc:
             # a numerical failure of the surrogate must not end a long sweep
             warnings.warn(
@@ -359,258 +389,7 @@ class BOAgent(Agent):
         )
         return picks
 
-    # ------------------------------------------------------------------ training data
-    def _objective_transform(self, values: np.ndarray, ref: float | None) -> bool:
-        """Whether an objective column is modelled as ``sign * log|y|``."""
-        if self.settings.objective_transform == "none":
-            return False
-        v = values[np.isfinite(values)]
-        if v.size < 2:
-            return False
-        if not ((v > 0).all() or (v < 0).all()):
-            return False
-        sign = 1.0 if v[0] > 0 else -1.0
-        if ref is not None and not (sign * ref > 0 and math.isfinite(ref)):
-            return False
-        a = np.abs(v)
-        return bool(a.max() >= 10 * a.min())
-
-    @staticmethod
-    def _apply_obj(values: np.ndarray, log: bool) -> np.ndarray:
-        if not log:
-            return values
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.sign(values) * np.log(np.abs(values))
-
-    def _slack_t(self, S: np.ndarray, R: np.ndarray) -> np.ndarray:
-        """Transformed slacks (NaN where not finite), same shape as ``S``: ``bilog`` of the
-        relative slacks ``R`` (the evaluation's ``slack / |budget|``), or the slacks ``S``."""
-        V = R if self.settings.slack_transform == "bilog" else S
-        with np.errstate(invalid="ignore"):
-            T = np.where(np.isfinite(V), V, np.nan)
-            if self.settings.slack_transform == "bilog":
-                T = _bilog(T)
-        return T
-
-    def _impute(self, T: np.ndarray, ref_cols: np.ndarray | None = None) -> np.ndarray:
-        """Replace NaN (rejected designs) by a value below every finite one, per column."""
-        T = T.copy()
-        pool = T if ref_cols is None else np.vstack([T, ref_cols])
-        for j in range(T.shape[1]):
-            col = pool[:, j]
-            fin = col[np.isfinite(col)]
-            if fin.size:
-                lo = min(float(fin.min()), 0.0)
-                spread = float(fin.max() - fin.min()) if fin.size > 1 else 1.0
-                gap = 1.0 if self.settings.slack_transform == "bilog" else max(0.5 * spread, 1e-6)
-            else:
-                lo, gap = 0.0, 1.0
-            T[~np.isfinite(T[:, j]), j] = lo - gap
-        return T
-
-    def _train_subset(self, obj: np.ndarray, feasible: np.ndarray) -> np.ndarray:
-        n = len(obj)
-        cap = self.settings.max_train
-        if n <= cap:
-            return np.arange(n)
-        primary = np.where(np.isfinite(obj[:, 0]), obj[:, 0], -np.inf)
-        order = np.lexsort((-primary, ~feasible))
-        best = order[: cap // 2]
-        rest = np.setdiff1d(np.arange(n), best)
-        recent = rest[-(cap - len(best)) :]
-        return np.sort(np.concatenate([best, recent]))
-
-    def _training_data(self) -> _Data | None:
-        """The outcomes to model, or ``None`` while fewer than 2 designs are observed."""
-        obs = self.obs
-        assert obs is not None
-        if len(obs) < 2:
-            return None
-        k = self._k
-        space = self.space
-        td = self._transfer if self.settings.transfer_method == "multitask" else None
-        if td is not None and len(td) == 0:
-            td = None
-        obj_all = np.where(np.isfinite(obs.objectives), obs.objectives, np.nan)
-        finite_obj_all = np.all(np.isfinite(obj_all), axis=1)
-        feas_all: np.ndarray = np.asarray(obs.feasible, dtype=bool) & finite_obj_all
-        sub = self._train_subset(obj_all, feas_all)
-        X = obs.X[sub]
-        obj = obj_all[sub]
-        finite_obj = finite_obj_all[sub]
-        feasible = feas_all[sub]
-        S = obs.slack[sub]
-        assert obs.relative_slack is not None  # completed by tell
-        R = obs.relative_slack[sub]
-        Xn = torch.as_tensor(space.normalize(X), dtype=_DTYPE)
-        # source rows (multi-task)
-        if td is not None:
-            src = self._source_subset(td)
-            Xs = torch.as_tensor(space.normalize(td.X[src]), dtype=_DTYPE)
-            obj_s, S_s = td.objectives[src], td.slack[src]
-        # objective transforms
-        obj_log = []
-        for j in range(k):
-            vals = obj[:, j] if td is None else np.concatenate([obj[:, j], obj_s[:, j]])
-            ref = None if self._ref_point is None else float(self._ref_point[j])
-            obj_log.append(self._objective_transform(vals, ref))
-        outcomes: list[_Outcome] = []
-
-        def add(
-            name: str,
-            rows: np.ndarray,
-            y: np.ndarray,
-            rows_s: np.ndarray | None,
-            y_s: np.ndarray | None,
-        ) -> None:
-            Xt, yt = Xn[rows], torch.as_tensor(y[rows], dtype=_DTYPE).unsqueeze(-1)
-            if (
-                td is not None
-                and rows_s is not None
-                and y_s is not None
-                and rows_s.any()
-                and len(yt)
-            ):
-                t1 = torch.ones(len(Xt), 1, dtype=_DTYPE)
-                Xsrc = Xs[torch.as_tensor(rows_s)]
-                t0 = torch.zeros(len(Xsrc), 1, dtype=_DTYPE)
-                XX = torch.cat([torch.cat([Xsrc, t0], -1), torch.cat([Xt, t1], -1)])
-                yy = torch.cat([torch.as_tensor(y_s[rows_s], dtype=_DTYPE).unsqueeze(-1), yt])
-                outcomes.append(_Outcome(name, XX, yy, True))
-            else:
-                outcomes.append(_Outcome(name, Xt, yt, False))
-
-        for j in range(k):
-            y = self._apply_obj(obj[:, j], obj_log[j])
-            ys = None if td is None else self._apply_obj(obj_s[:, j], obj_log[j])
-            rows_s = None if td is None else np.isfinite(obj_s).all(axis=1)
-            if finite_obj.any():
-                add(f"objective{j}", finite_obj, y, rows_s, ys)
-            else:  # nothing evaluable yet: a flat placeholder (the feasibility phase ignores it)
-                add(f"objective{j}", np.ones(len(X), bool), np.zeros(len(X)), None, None)
-        m = S.shape[1]
-        T = self._slack_t(S, R)
-        if td is not None:
-            Ts = self._slack_t(S_s, relative_slack(S_s, self._budget_values))
-            has = [
-                j < len(self._budget_names)
-                and td.slack_source.get(self._budget_names[j], "missing") != "missing"
-                for j in range(m)
-            ]
-            Ti = self._impute(T, Ts)
-            Ts_i = self._impute(Ts, T)
-        else:
-            Ti = self._impute(T)
-        constraint_idx = []
-        all_rows = np.ones(len(X), bool)
-        for j in range(m):
-            constraint_idx.append(len(outcomes))
-            name = f"slack_{self._budget_names[j]}" if j < len(self._budget_names) else f"slack{j}"
-            if td is not None and has[j]:
-                add(name, all_rows, Ti[:, j], np.ones(len(Ts_i), bool), Ts_i[:, j])
-            else:
-                add(name, all_rows, Ti[:, j], None, None)
-        # infeasibility no slack explains (e.g. a rejected design with every budget met)
-        with np.errstate(invalid="ignore"):
-            explained = (~(S >= 0)).any(axis=1) if m else np.zeros(len(X), bool)
-            ex_all = (~(obs.slack >= 0)).any(axis=1) if m else np.zeros(len(obs), bool)
-        if self._known_fn is not None:  # designs the filter rules out need no model
-            ex_all |= ~self._known_ok(obs.X)
-            explained |= ~self._known_ok(X)
-        unexplained_all = ~feas_all & ~ex_all
-        if unexplained_all.any():
-            label = np.where(~feasible & ~explained, -1.0, 1.0)
-            constraint_idx.append(len(outcomes))
-            add(_EXTRA_OUTCOME, all_rows, label, None, None)
-        # improvement reference
-        Yt = np.stack([self._apply_obj(obj[:, j], obj_log[j]) for j in range(k)], axis=1)
-        feasible_any = bool(feasible.any())
-        best_f = float(Yt[feasible, 0].max()) if feasible_any else -math.inf
-        pareto_Y = ref_t = None
-        if k > 1 and feasible_any:
-            Yf = torch.as_tensor(Yt[feasible], dtype=_DTYPE)
-            pareto_Y = Yf[is_non_dominated(Yf)]
-            if self._ref_point is not None:
-                ref_t = torch.as_tensor(
-                    [
-                        self._apply_obj(np.array([self._ref_point[j]]), obj_log[j])[0]
-                        for j in range(k)
-                    ],
-                    dtype=_DTYPE,
-                )
-            else:
-                ref_t = infer_reference_point(pareto_Y)
-        anchors = self._anchors(X, Yt, feasible, Ti)
-        return _Data(
-            outcomes=outcomes,
-            k=k,
-            constraint_idx=constraint_idx,
-            feasible_any=feasible_any,
-            X_baseline=Xn[finite_obj] if finite_obj.any() else Xn,
-            best_f=best_f,
-            pareto_Y=pareto_Y,
-            ref_point=ref_t,
-            anchors=anchors,
-            obj_log=obj_log,
-        )
-
-    def _source_subset(self, td: TransferData) -> np.ndarray:
-        n = len(td)
-        cap = self.settings.max_source
-        if n <= cap:
-            return np.arange(n)
-        primary = np.where(np.isfinite(td.objectives[:, 0]), td.objectives[:, 0], -np.inf)
-        order = np.lexsort((-primary, ~td.feasible))
-        best = order[: cap // 2]
-        rest = np.setdiff1d(np.arange(n), best)
-        rng = np.random.default_rng([self.seed, 11])
-        return np.sort(np.concatenate([best, rng.choice(rest, cap - len(best), replace=False)]))
-
-    def _anchors(
-        self, X: np.ndarray, Y: np.ndarray, feasible: np.ndarray, T: np.ndarray
-    ) -> np.ndarray:
-        """The best observed designs, whose neighbours seed the candidate pool."""
-        n_a = self.settings.local_starts
-        if feasible.any():
-            idx = np.flatnonzero(feasible)
-            if self._k > 1:
-                Yf = torch.as_tensor(Y[idx])
-                nd = is_non_dominated(Yf).numpy()
-                idx = np.concatenate(
-                    [idx[nd], idx[~nd][np.argsort(-Y[idx[~nd], 0], kind="stable")]]
-                )
-            else:
-                idx = idx[np.argsort(-Y[idx, 0], kind="stable")]
-            return X[idx[:n_a]]
-        viol = np.clip(-T, 0, None).sum(axis=1) if T.size else np.zeros(len(X))
-        return X[np.argsort(viol, kind="stable")[:n_a]]
-
-    # ------------------------------------------------------------------ models
-    def _build_gp(self, oc: _Outcome) -> Any:
-        return build_gp(oc, self._d, self._ord_dims, self._cat_dims)
-
-    def _fit_models(self, data: _Data) -> list[Any]:
-        n = len(self.obs) if self.obs is not None else 0
-        return fit_models(
-            data.outcomes,
-            n,
-            self._hyper,
-            self._last_fit,
-            self.settings,
-            self._d,
-            self._ord_dims,
-            self._cat_dims,
-        )
-
-    # ------------------------------------------------------------------ acquisition
-    _marginals = staticmethod(marginals)
-
-    def _screen_fn(
-        self, models: list[Any], data: _Data, phase: str
-    ) -> Callable[[np.ndarray], np.ndarray]:
-        """The analytic proxy of the acquisition used to rank candidates (higher is better)."""
-        return screen_fn(models, data, phase, self.space.normalize)
-
+    # ------------------------------------------------------------------ discrete search
     def _search(
         self,
         screen: Callable[[np.ndarray], np.ndarray],
@@ -644,43 +423,6 @@ class BOAgent(Agent):
             s.pool_size,
             s.local_steps,
             s.local_starts,
-        )
-
-    def _greedy_feasibility(
-        self, q: int, models: list[Any], data: _Data, C: np.ndarray, scores: np.ndarray
-    ) -> np.ndarray:
-        """Maximise the probability of feasibility (:func:`acquisition.greedy_feasibility`)."""
-        return greedy_feasibility(
-            q, models, data, C, scores, self.settings.shortlist, self.space.normalize
-        )
-
-    def _mc_acquisition(
-        self, models: list[Any], data: _Data, X_pending: Tensor | None, seed: int
-    ) -> Any:
-        return mc_acquisition(models, data, X_pending, seed, self.settings.num_mc_samples)
-
-    def _greedy_mc(
-        self,
-        q: int,
-        models: list[Any],
-        data: _Data,
-        C: np.ndarray,
-        scores: np.ndarray,
-        pending: np.ndarray,
-        seed: int,
-    ) -> np.ndarray:
-        """Sequential greedy maximisation of the MC acquisition over the shortlist."""
-        return greedy_mc(
-            q,
-            models,
-            data,
-            C,
-            scores,
-            pending,
-            seed,
-            self.settings.shortlist,
-            self.settings.num_mc_samples,
-            self.space.normalize,
         )
 
     # ------------------------------------------------------------------ description
