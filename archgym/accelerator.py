@@ -672,248 +672,43 @@ class AcceleratorConfig:
         )
 
 
-#: Named presets, all stated at 45 nm (``node_nm=45``), the node of the technology table's
-#: base constants and of the catalog's area budgets. The Coral Edge TPU's process is not
-#: published by Google; Eyeriss was built in 65 nm, outside the table (45 to 7 nm).
-#: Pass ``node_nm`` to ``AcceleratorConfig.preset`` to move a preset to another node.
-#: ``edgetpu`` is an Edge-TPU-like default: a 64x64 int8 weight-stationary
-#: array at 480 MHz (3.93 TOPS, near the Coral Edge TPU's rated 4 TOPS), 6 MiB of
-#: PE-local memory and 2 MiB of core memory forming one shared 8 MiB pool for parameters
-#: and activations (``shared_onchip``, as the Coral Edge TPU's ~8 MB), and the Coral USB
-#: Accelerator's host link as the off-chip interface: USB 3.0 signals at 5 Gb/s with
-#: 8b/10b coding, 0.5 GB/s of payload at most (uncached parameters stream over it on
-#: every inference). The ``edgetpu-*`` presets share their pool too; the others do not.
-#: ``edgetpu`` takes one image a call (``max_batch=1``): the Edge TPU compiler maps only
-#: tensors whose dimensions beyond the innermost three are 1 (Coral, "TensorFlow models
-#: on the Edge TPU", model requirements; the same rule in Axis's ARTPEC-7 DLPU guide, an
-#: Edge TPU), so a batch is a loop of calls on the host. The hypothetical ``edgetpu-*``
-#: variants keep batching.
-PRESETS: dict[str, AcceleratorConfig] = {
-    "edgetpu": AcceleratorConfig(
-        rows=64,
-        cols=64,
-        cores=1,
-        lanes=1,
-        pe_mem_kib=1.5,
-        core_mem_kib=2048.0,
-        bandwidth_gbps=0.5,
-        freq_mhz=480.0,
-        dataflow="ws",
-        dtype="int8",
-        node_nm=45,
-        shared_onchip=True,
-        max_batch=1,
-        name="edgetpu",
-    ),
-    "edgetpu-small": AcceleratorConfig(
-        rows=32,
-        cols=32,
-        cores=1,
-        lanes=1,
-        pe_mem_kib=1.0,
-        core_mem_kib=512.0,
-        bandwidth_gbps=0.5,
-        freq_mhz=480.0,
-        dataflow="ws",
-        dtype="int8",
-        node_nm=45,
-        shared_onchip=True,
-        name="edgetpu-small",
-    ),
-    "edgetpu-large": AcceleratorConfig(
-        rows=64,
-        cols=64,
-        cores=4,
-        lanes=2,
-        pe_mem_kib=2.0,
-        core_mem_kib=4096.0,
-        bandwidth_gbps=16.0,
-        freq_mhz=800.0,
-        dataflow="ws",
-        dtype="int8",
-        node_nm=45,
-        shared_onchip=True,
-        name="edgetpu-large",
-    ),
-    # An Eyeriss-like array: 168 PEs (12 x 14), 108 KB global buffer, 16-bit, 200 MHz,
-    # 0.5 KB register file a PE (Chen et al., ISSCC 2016 / JSSC 2017). Eyeriss is row
-    # stationary, which this template does not have; output stationary is the nearest.
-    "eyeriss": AcceleratorConfig(
-        rows=12,
-        cols=14,
-        cores=1,
-        lanes=1,
-        pe_mem_kib=0.5,
-        core_mem_kib=108.0,
-        bandwidth_gbps=1.6,
-        freq_mhz=200.0,
-        dataflow="os",
-        dtype="fp16",
-        node_nm=45,
-        name="eyeriss",
-    ),
-    # --- Real chips, from their public specifications (issue 11) -------------------------
-    # Cloud TPU v2, one TensorCore (the unit one PyTorch/XLA process drives; Accel-NASBench
-    # measured with one). Sources: [CACM20] Jouppi et al., "A Domain-Specific Supercomputer
-    # for Training Deep Neural Networks", CACM 63(7) 2020, Table 3; [MICRO21] Norrie et al.,
-    # "The Design Process for Google's Training Chips: TPUv2 and TPUv3", IEEE Micro 41(2)
-    # 2021 (Hot Chips 32 talk); [CLOUD] cloud.google.com/tpu/docs/system-architecture-tpu-vm.
-    # * rows = cols = 128: one 128x128 bf16 MXU (systolic, multiplies in bf16, accumulates
-    #   in fp32) [CLOUD]; cores = 1: TPUv2 has 2 MXUs a chip, one per TensorCore [CACM20].
-    # * dataflow ws: the MXU holds the weights (stationary right-hand side) and streams the
-    #   activations through [MICRO21]. pe_mem_kib is the template's minimum (the stationary
-    #   weight, double-buffered, and the accumulator): the MXU has no parameter cache, so
-    #   weights come from HBM once per batch.
-    # * core_mem_kib = 16 MiB: the TensorCore's vector memory, 128 lanes x 32 Ki 32-bit words
-    #   [MICRO21] (32 MiB on chip for two TensorCores [CACM20]).
-    # * bandwidth_gbps = 350: 700 GB/s of HBM a chip [CACM20], one HBM stack per TensorCore.
-    # * freq_mhz = 700 [CACM20] (2 MXUs x 16,384 MACs x 2 x 700 MHz = 45.9 TFLOPS, the
-    #   published 46).
-    # * pack_groups = False: XLA gives each depthwise channel its own pass of the MXU (one
-    #   column of 128, all k x k taps in the rows): measured TPUv2 throughput follows the
-    #   depthwise output volume, not the kernel size (benchmarks/validate_accel_nasbench.py
-    #   prints the packed variant too). Not expressible: the vector unit's own width (the
-    #   template's vector unit is cols x lanes wide) and XLA's operator fusion.
-    # * node_nm: stated at 45 nm like every preset; the chip is 16 nm [CACM20]
-    #   (``AcceleratorConfig.preset("tpuv2", node_nm=16)``). Latency does not depend on it.
-    "tpuv2": AcceleratorConfig(
-        rows=128,
-        cols=128,
-        cores=1,
-        lanes=1,
-        pe_mem_kib=0.0078125,
-        core_mem_kib=16384.0,
-        bandwidth_gbps=350.0,
-        freq_mhz=700.0,
-        dataflow="ws",
-        dtype="bf16",
-        pack_groups=False,
-        name="tpuv2",
-    ),
-    # Cloud TPU v3, one TensorCore: as tpuv2 but two MXUs a TensorCore (cores = 2) [CLOUD
-    # tpu/docs/v3], 940 MHz and 900 GB/s of HBM a chip (450 GB/s a TensorCore) [CACM20;
-    # CLOUD v3: 123 TFLOPS = 4 MXUs x 16,384 x 2 x 938 MHz], 32 MiB on chip (16 MiB vector
-    # memory a TensorCore) [CACM20]. Not expressible: the two MXUs share one vector memory;
-    # the template gives each core its own, so each gets half (8 MiB). The chip is 16 nm.
-    "tpuv3": AcceleratorConfig(
-        rows=128,
-        cols=128,
-        cores=2,
-        lanes=1,
-        pe_mem_kib=0.0078125,
-        core_mem_kib=8192.0,
-        bandwidth_gbps=450.0,
-        freq_mhz=940.0,
-        dataflow="ws",
-        dtype="bf16",
-        pack_groups=False,
-        name="tpuv3",
-    ),
-    # Xilinx DPUCZDX8G on the ZCU102, one B4096 core (a single-thread, batch-1 inference runs
-    # on one core; the board image has three). Sources: [PG338] DPUCZDX8G Product Guide
-    # v3.4/4.1; [UG1414] Vitis AI User Guide v3.0, "Currently Supported Operators";
-    # [UG1354] Vitis AI Library User Guide v2.5, "ZCU102 Evaluation Kit"; [UG1182] ZCU102
-    # Evaluation Board User Guide.
-    # * B4096 = pixel parallelism 8 x input-channel parallelism 16 x output-channel
-    #   parallelism 16 [PG338]: rows = 8 output pixels, cols = 16 output channels, lanes =
-    #   16 input channels, each PE accumulating its output in place (dataflow os); int8.
-    # * freq_mhz = 281: the ZCU102 board image runs its three B4096 cores at 281 MHz
-    #   [UG1354] (3.45 TOPS).
-    # * dw_pixels x dw_channels = 4 x 16: depthwise convolutions run on the ALU engine, whose
-    #   parallelism is PP/2 = 4 pixels (the recommended setting) [PG338] over the 16-channel
-    #   datapath (channel_parallel = 16 [UG1414]), one kernel tap a cycle.
-    # * core_mem_kib = 256: the feature-map banks, bank_num 8 x bank_depth 2048 x
-    #   channel_parallel 16 bytes [UG1414]. pe_mem_kib is the template's minimum: weights
-    #   stream from DDR layer by layer, the DPU keeps no network in on-chip memory.
-    # * bandwidth_gbps = 21.3: the PS DDR4, 64 bits at 2666 MT/s [UG1182], shared with the
-    #   CPU.
-    # * host_ops = "sigmoid": the Accel-NASBench models were compiled with Vitis AI 2.5 for
-    #   DPUCZDX8G_ISA1_B4096 [ANB: github.com/afzalxo/ANB-DatasetCollection README] and gate
-    #   squeeze-and-excitation with torch.nn.Sigmoid [ANB: models/ops/misc.py]. The DPU has
-    #   ReLU, ReLU6, leaky ReLU, hard-swish and hard-sigmoid but no sigmoid [UG1414 v3.5,
-    #   "Currently Supported Operators"]; "the sigmoid operator is not supported ... will be
-    #   executed in the CPU" (Xilinx, github.com/Xilinx/Vitis-AI/issues/1024, 2022).
-    #   Unsupported ops are not quantised (Vitis-AI#320), so the gate reaches the
-    #   channel-wise multiply in float and the multiply is left to the CPU too (on this DPU
-    #   target, element-wise multiplies after an unquantised part go to the CPU unless quant
-    #   stubs are added: Vitis-AI#1006); each SE block is DPU -> CPU (fix2float, sigmoid,
-    #   multiply, float2fix: Vitis-AI#320, #821) -> DPU, the tensors crossing through DDR.
-    #   The pooling and the two 1x1 convolutions of SE stay on the DPU.
-    # * host_gbps = 1.0: one Cortex-A53 core streaming an element-wise loop: lmbench bw_mem
-    #   cp (a plain C copy loop) gives 1012 MB/s on one A53 core at 1.4 GHz (TI SPRADG0A,
-    #   AM62P, 2024); the ZCU102's A53s run at a similar clock (up to 1.5 GHz, DS891) and
-    #   Vitis AI's CPU ops are plain loops. An A53-class figure, not a ZCU102 measurement:
-    #   the CPU term is then 1 ns an element a pass, 3 passes over the gated map. (A check,
-    #   nothing fitted: the measured SE networks' excess latency grows 2.3 ns per gated
-    #   element.)
-    # * host_switch_us = 20: one extra DPU subgraph invocation a round trip through XRT,
-    #   whose run start takes 16-28 us in steady state (github.com/Xilinx/XRT/issues/6601).
-    # Not expressible: the ALU engine also runs pooling and element-wise ops (the template's
-    # vector unit is cols x lanes wide); instruction fetch; FPGA fabric (the area and
-    # energy are those of an ASIC of the same datapath; the ZU9EG is 16 nm); the host's
-    # energy.
-    "dpu-zcu102": AcceleratorConfig(
-        rows=8,
-        cols=16,
-        cores=1,
-        lanes=16,
-        pe_mem_kib=0.09375,
-        core_mem_kib=256.0,
-        bandwidth_gbps=21.3,
-        freq_mhz=281.0,
-        dataflow="os",
-        dtype="int8",
-        dw_pixels=4,
-        dw_channels=16,
-        host_ops="sigmoid",
-        host_gbps=1.0,
-        host_switch_us=20.0,
-        name="dpu-zcu102",
-    ),
-    # Xilinx DPUCVDX8G on the Versal AI Core VCK190, one batch handler (a batch-1 inference
-    # uses one; the C32B6 board image has six). Sources: [PG389] DPUCVDX8G Product Guide
-    # v1.3, "Peak Theoretical Performance"; [UG1414] v3.0 (DPUCVDX8G_ISA3: channel_parallel
-    # 16, bank_depth 8192, bank_num 8); [UG1354] v2.5, "VCK190 Evaluation Board" (C32B6, AI
-    # Engines at 1250 MHz, PL at 333 MHz); [UG1366] VCK190 Evaluation Board User Guide.
-    # * 32 AI Engines a batch handler x 256 int8 operations (128 MACs) a cycle [PG389] = 4096
-    #   MACs a cycle at 1250 MHz: lanes = 16 input channels and cols = 16 output channels
-    #   (channel_parallel 16 [UG1414]), rows = 16 output pixels (assumption: PG389 does not
-    #   publish the pixel split, only the total).
-    # * core_mem_kib = 1024: feature-map banks, 8 x 8192 x 16 bytes [UG1414].
-    # * dw_pixels x dw_channels = 1 x 16: depthwise runs in the PL's Depth-Wise module
-    #   [PG389] at 333 MHz; its parallelism is not published, so it is assumed to be the
-    #   ZCU102 ALU's 4 x 16 MACs a PL cycle, expressed in AI-Engine cycles (the template has
-    #   one clock): 64 x 333 / 1250 = 17 -> 1 x 16. (Still an assumption: PG389 v1.2's Core
-    #   Overview, Features and Feature Support pages name the Depth-Wise module and its
-    #   kernel limits, not its parallelism.)
-    # * bandwidth_gbps = 25.6: the DDR4 DIMM, 64 bits at 3200 MT/s [UG1366].
-    # * host_ops = "sigmoid": the DPUCVDX8G has ReLU, ReLU6, leaky ReLU, hard sigmoid and
-    #   hard swish [PG389 v1.2, Features], no sigmoid, so Vitis AI leaves squeeze-and-
-    #   excitation's sigmoid and the multiply after it to the board's Cortex-A72s as on the
-    #   ZCU102 (see dpu-zcu102). host_gbps = 1.0 and host_switch_us = 20 are dpu-zcu102's
-    #   (an A53-class loop rate: no published A72 figure was found, so the A72's speed
-    #   is not credited; XRT's run start).
-    # No measurements of this chip ship with archgym: the preset is from specifications only.
-    # The VC1902 is 7 nm; presets are stated at 45 nm.
-    "dpu-vck190": AcceleratorConfig(
-        rows=16,
-        cols=16,
-        cores=1,
-        lanes=16,
-        pe_mem_kib=0.09375,
-        core_mem_kib=1024.0,
-        bandwidth_gbps=25.6,
-        freq_mhz=1250.0,
-        dataflow="os",
-        dtype="int8",
-        dw_pixels=1,
-        dw_channels=16,
-        host_ops="sigmoid",
-        host_gbps=1.0,
-        host_switch_us=20.0,
-        name="dpu-vck190",
-    ),
-}
+def _load_presets() -> dict[str, AcceleratorConfig]:
+    """The shipped presets (``archgym/data/presets.yaml``), each validated as a config.
+
+    Raises:
+        ConfigError: the file is not a mapping of preset names to field mappings, or an
+            entry is an invalid design (the message names the preset and the field).
+    """
+    from importlib import resources
+
+    from ._io import load_yaml
+
+    where = "archgym/data/presets.yaml"
+    doc = load_yaml(
+        resources.files("archgym").joinpath("data/presets.yaml").read_text(),
+        what=where,
+        error=ConfigError,
+    )
+    if not isinstance(doc, dict):
+        raise ConfigError(f"{where}: a mapping of preset names to fields, got {type(doc).__name__}")
+    presets = {}
+    for name, values in doc.items():
+        if not isinstance(values, dict) or "name" in values:
+            raise ConfigError(
+                f"{where}: preset {name!r} must be a mapping of AcceleratorConfig fields "
+                "(its name is the key)"
+            )
+        try:
+            presets[str(name)] = AcceleratorConfig.from_dict({**values, "name": str(name)})
+        except ConfigError as exc:
+            raise ConfigError(f"{where}: preset {name!r}: {exc}") from None
+    return presets
+
+
+#: Named presets, loaded from ``archgym/data/presets.yaml`` (one entry a chip, with the
+#: sources of its values). All are stated at 45 nm; pass ``node_nm`` to
+#: ``AcceleratorConfig.preset`` to move one to another node.
+PRESETS: dict[str, AcceleratorConfig] = _load_presets()
 
 
 # ------------------------------------------------------------------------------------------
