@@ -69,6 +69,17 @@ __all__ = [
 ]
 
 
+def _refuse_unknown(given: Iterable[str], names: list[str], what: str) -> None:
+    """Raise if ``given`` names a field not in ``names``.
+
+    Raises:
+        ConfigError: ``unknown <what> field(s) [...]; fields: [...]`` (the allowed names).
+    """
+    unknown = set(given) - set(names)
+    if unknown:
+        raise ConfigError(f"unknown {what} field(s) {sorted(unknown)}; fields: {names}")
+
+
 @dataclass(frozen=True)
 class AcceleratorConfig:
     """One accelerator design.
@@ -184,11 +195,7 @@ class AcceleratorConfig:
     # --- construction -------------------------------------------------------------------
     def replace(self, **changes: Any) -> AcceleratorConfig:
         """A copy with some fields changed (validated again)."""
-        unknown = set(changes) - {f.name for f in fields(self)}
-        if unknown:
-            raise ConfigError(
-                f"unknown AcceleratorConfig field(s) {sorted(unknown)}; fields: {[f.name for f in fields(self)]}"
-            )
+        _refuse_unknown(changes, [f.name for f in fields(self)], "AcceleratorConfig")
         return replace(self, **changes)
 
     @classmethod
@@ -207,11 +214,7 @@ class AcceleratorConfig:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> AcceleratorConfig:
-        unknown = set(data) - {f.name for f in fields(cls)}
-        if unknown:
-            raise ConfigError(
-                f"unknown AcceleratorConfig field(s) {sorted(unknown)}; fields: {[f.name for f in fields(cls)]}"
-            )
+        _refuse_unknown(data, [f.name for f in fields(cls)], "AcceleratorConfig")
         return cls(**dict(data))
 
     def describe(self) -> str:
@@ -236,8 +239,11 @@ class AcceleratorConfig:
         )
 
 
-def _load_presets() -> dict[str, AcceleratorConfig]:
-    """The shipped presets (``archgym/data/presets.yaml``), each validated as a config.
+def _load_presets(text: str | None = None) -> dict[str, AcceleratorConfig]:
+    """The presets of a presets document, each validated as a config.
+
+    Args:
+        text: the YAML text; default: the shipped ``archgym/data/presets.yaml``.
 
     Raises:
         ConfigError: the file is not a mapping of preset names to field mappings, or an
@@ -248,11 +254,9 @@ def _load_presets() -> dict[str, AcceleratorConfig]:
     from ._io import load_yaml
 
     where = "archgym/data/presets.yaml"
-    doc = load_yaml(
-        resources.files("archgym").joinpath("data/presets.yaml").read_text(),
-        what=where,
-        error=ConfigError,
-    )
+    if text is None:
+        text = resources.files("archgym").joinpath("data/presets.yaml").read_text()
+    doc = load_yaml(text, what=where, error=ConfigError)
     if not isinstance(doc, dict):
         raise ConfigError(f"{where}: a mapping of preset names to fields, got {type(doc).__name__}")
     presets = {}
@@ -374,10 +378,7 @@ class ConfigBatch:
                 message names the field, the first offending design and what is allowed.
         """
         base = PRESETS["edgetpu"]
-        names = [f.name for f in fields(cls)]
-        unknown = set(arrays) - set(names)
-        if unknown:
-            raise ConfigError(f"unknown accelerator field(s) {sorted(unknown)}; fields: {names}")
+        _refuse_unknown(arrays, [f.name for f in fields(cls)], "accelerator")
         values = {s.name: arrays.get(s.name, getattr(base, s.name)) for s in FIELD_SPECS}
         return cls(**validate_fields(values, check=validate))
 

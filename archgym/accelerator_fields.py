@@ -187,8 +187,6 @@ SPECS: dict[str, FieldSpec] = {s.name: s for s in FIELD_SPECS}
 MAX_ONCHIP_KIB = float(1 << 30)
 
 _ACCEPTANCE_FIELDS = ("rows", "cols", "lanes", "pe_mem_kib", "core_mem_kib", "dtype")
-_INT_FIELDS = tuple(s.name for s in FIELD_SPECS if s.kind == "int")
-_FLOAT_FIELDS = tuple(s.name for s in FIELD_SPECS if s.kind == "float")
 
 
 def _where(single: bool, i: int, value: Any) -> str:

@@ -140,3 +140,24 @@ def test_each_preset_has_its_pinned_fields_values_and_types(name):
     assert got == want
     assert {k: type(v) for k, v in got.items()} == {k: type(v) for k, v in want.items()}
     assert AcceleratorConfig.preset(name) is PRESETS[name]
+
+
+def test_a_bad_preset_entry_is_an_error_naming_the_preset_and_the_field():
+    from archgym.accelerator import ConfigError, _load_presets
+
+    with pytest.raises(ConfigError, match=r"preset 'chip': .*AcceleratorConfig.rows"):
+        _load_presets("chip:\n  rows: 0\n")
+    with pytest.raises(ConfigError, match=r"preset 'chip': unknown AcceleratorConfig field"):
+        _load_presets("chip:\n  row: 8\n")
+    with pytest.raises(ConfigError, match=r"preset 'chip' must be a mapping.*name is the key"):
+        _load_presets("chip:\n  name: other\n")
+    with pytest.raises(ConfigError, match="a mapping of preset names"):
+        _load_presets("- chip\n")
+
+
+def test_a_preset_entry_is_only_data():
+    from archgym.accelerator import ConfigError, _load_presets
+
+    with pytest.raises(ConfigError, match="invalid YAML"):
+        _load_presets("chip: !!python/object/apply:os.system ['true']\n")
+    assert _load_presets("chip:\n  rows: 8\n  cols: 8\n")["chip"].rows == 8
