@@ -230,6 +230,18 @@ def scenario_infos(frame: pd.DataFrame) -> dict[str, Any]:
     return dict(frame.attrs.get("scenarios", {}) or {})
 
 
+def run_columns(row: pd.Series, run_id: Any) -> dict[str, Any]:
+    """The columns that say which run a per-run table row is about: ``scenario``,
+    ``run_id``, ``agent``, ``label`` and ``seed`` (read from one of the run's log rows)."""
+    return {
+        "scenario": row["scenario"],
+        "run_id": run_id,
+        "agent": row["agent"],
+        "label": row["label"],
+        "seed": row["seed"],
+    }
+
+
 def _with_defaults(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     if "run_id" not in out.columns:

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .curves import metric_frame
+from .run_frames import run_columns
 from .wall_time import with_wall_time
 
 __all__ = ["final_values", "ranking_table", "evaluations_to_reach", "natural_key"]
@@ -43,11 +44,7 @@ def final_values(
             value = float(r[metric]) if len(hit) else np.nan
         rows.append(
             {
-                "scenario": r["scenario"],
-                "run_id": rid,
-                "agent": r["agent"],
-                "label": r["label"],
-                "seed": r["seed"],
+                **run_columns(r, rid),
                 "agent_settings": r.get("agent_settings", "{}"),
                 "n_evals": int(r["n_evals"]),
                 "value": value,
@@ -162,11 +159,7 @@ def evaluations_to_reach(
         first = g.iloc[0]
         rows.append(
             {
-                "scenario": first["scenario"],
-                "run_id": rid,
-                "agent": first["agent"],
-                "label": first["label"],
-                "seed": first["seed"],
+                **run_columns(first, rid),
                 "n_evals": int(g["n_evals"].max()),
                 "evals_to_reach": float(hit["n_evals"].iloc[0]) if len(hit) else np.nan,
             }

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .curves import best_so_far, metric_frame
-from .run_frames import _with_defaults
+from .run_frames import _with_defaults, run_columns
 
 __all__ = ["with_wall_time", "curves_over_time", "values_at_wall_time"]
 
@@ -93,11 +93,7 @@ def values_at_wall_time(
         first = g.iloc[0]
         rows.append(
             {
-                "scenario": first["scenario"],
-                "run_id": rid,
-                "agent": first["agent"],
-                "label": first["label"],
-                "seed": first["seed"],
+                **run_columns(first, rid),
                 "wall_s": total,
                 "value": value,
             }
