@@ -11,8 +11,10 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from .base import Agent, AgentError, AgentSettings, History, Observations
+from .base import Agent, History
+from .observations import Observations
 from .problem import Problem
+from .settings import AgentError, AgentSettings
 
 __all__ = [
     "Agent",

@@ -32,19 +32,13 @@ from archgym.space import DesignSpace
 
 from .observations import Observations
 from .problem import Problem, Scores, problem_errors  # Problem: importable from here too
-from .settings import AgentError, AgentSettings, is_int, is_real
+from .settings import AgentError, AgentSettings
+from .settings import is_int as is_int
+from .settings import is_real as is_real
 
-__all__ = [
-    "Agent",
-    "AgentError",
-    "AgentSettings",
-    "History",
-    "Observations",
-    "PrivateRNG",
-    "torch_threads",
-    "is_int",
-    "is_real",
-]
+# What base defines; AgentError, AgentSettings, is_int, is_real (agents/settings.py),
+# Observations (agents/observations.py) and Problem (agents/problem.py) import from here too.
+__all__ = ["Agent", "History", "PrivateRNG", "torch_threads"]
 
 
 @contextlib.contextmanager
