@@ -388,3 +388,28 @@ def test_nsga2_on_the_tiny_multi_objective_catalog_scenario() -> None:
     assert isinstance(agent.algorithm, NSGA2) and agent.generation == 2
     assert agent.obs is not None and agent.obs.objectives.shape == (12, len(objective_columns(sc)))
     assert len(h) == 12
+
+
+@pytest.mark.parametrize("name", ["random", "ga", "bo", "ppo", "reinforce", "optuna", "nevergrad"])
+def test_ask_and_tell_before_setup_say_what_to_call(name: str) -> None:
+    pytest.importorskip({"optuna": "optuna", "nevergrad": "nevergrad"}.get(name, "numpy"))
+    agent = make(name)
+    with pytest.raises(AgentError, match=rf"^{name}: call setup\(scenario, seed\) or run"):
+        agent.ask(1)
+    with pytest.raises(AgentError, match=rf"^{name}: call setup\(scenario, seed\) or run"):
+        agent.tell(np.zeros((0, 3), np.int64), Observations.empty(3, 1, 0))
+
+
+def test_run_budget_is_known_during_a_run_only() -> None:
+    seen: list[int | None] = []
+
+    class Spy(RandomSearch):
+        def _setup(self) -> None:
+            seen.append(self.run_budget)
+            super()._setup()
+
+    agent = Spy(batch_size=4)
+    agent.run(ToyScenario(), budget=12, seed=0)
+    assert seen == [12] and agent.run_budget is None
+    agent.setup(ToyScenario(), seed=0)  # ask/tell driven directly: no run budget
+    assert seen == [12, None]

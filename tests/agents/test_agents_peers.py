@@ -147,3 +147,12 @@ def test_nevergrad_constraint_sign_convention() -> None:
     # Nevergrad's constraint_violation: a value > 0 is violated, <= 0 satisfied
     assert np.array_equal(c <= 0, slack >= 0)
     assert np.allclose(c[0], [-1.0, 0.0]) and c[1, 0] == 0.5 and c[1, 1] > 0
+
+
+def test_nevergrad_plans_for_the_runs_budget(tiny: scenarios.Scenario) -> None:
+    pytest.importorskip("nevergrad")
+    agent = make("nevergrad", budget_hint=7)
+    agent.setup(tiny, seed=0)
+    assert agent.optimizer.budget == 7  # driven by ask/tell: the hint
+    agent.run(tiny, budget=5, seed=0)
+    assert agent.optimizer.budget == 5  # run(...) tells Nevergrad its own budget
