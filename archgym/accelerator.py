@@ -19,7 +19,6 @@ from typing import Any
 import numpy as np
 
 from .accelerator_fields import (
-    _ACCEPTANCE_FIELDS,
     _DTYPE_BYTES_ARR,
     ACCEPTED,
     DATAFLOWS,
@@ -30,13 +29,17 @@ from .accelerator_fields import (
     MAX_ONCHIP_KIB,
     NODES_NM,
     REJECTED_CORE,
+    REJECTED_FIELD,
     REJECTED_PE,
+    RULES,
     Acceptance,
     ConfigError,
     FieldSpec,
     _mask,
     _python_value,
+    design_acceptance,
     host_ops_names,
+    rejection_message,
     tile_acceptance,
     validate_fields,
 )
@@ -65,6 +68,10 @@ __all__ = [
     "ACCEPTED",
     "REJECTED_PE",
     "REJECTED_CORE",
+    "REJECTED_FIELD",
+    "RULES",
+    "design_acceptance",
+    "rejection_message",
     "HOST_OPS",
 ]
 
@@ -392,9 +399,9 @@ class ConfigBatch:
         validate_fields({s.name: getattr(self, s.name) for s in FIELD_SPECS})
 
     def acceptance(self) -> Acceptance:
-        """Whether each design's memories hold one tile, without raising
-        (:func:`tile_acceptance`, the rule :meth:`validate` raises on)."""
-        return tile_acceptance({f: getattr(self, f) for f in _ACCEPTANCE_FIELDS}, len(self))
+        """Whether the accelerator accepts each design, without raising
+        (:func:`design_acceptance`, the rules :meth:`validate` raises on)."""
+        return design_acceptance({s.name: getattr(self, s.name) for s in FIELD_SPECS}, len(self))
 
     @property
     def dtype_bytes(self) -> np.ndarray:

@@ -8,7 +8,8 @@ Everything here is re-exported by :mod:`archgym.accelerator`, its public home.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -31,6 +32,11 @@ __all__ = [
     "ACCEPTED",
     "REJECTED_PE",
     "REJECTED_CORE",
+    "REJECTED_FIELD",
+    "RULES",
+    "Rule",
+    "design_acceptance",
+    "rejection_message",
     "HOST_OPS",
     "host_ops_mask",
     "host_ops_names",
@@ -134,6 +140,19 @@ class FieldSpec:
     choices: tuple[Any, ...] = ()
     dtype: Any = np.float64
     why: str = ""
+
+    def within(self, a: Any) -> Any:
+        """Which values of an ``"int"`` or ``"float"`` field keep its bounds (a bool, or an
+        array of them shaped like ``a``); NaN never does, nor, for a float, infinity."""
+        if np.ndim(a) == 0:  # one value (a scalar field of a batch): Python arithmetic
+            x = float(a)
+            lo_ok = x > self.lo if self.lo_open else x >= self.lo
+            return np.bool_(lo_ok and x <= self.hi and (self.kind != "float" or math.isfinite(x)))
+        lo_ok = a > self.lo if self.lo_open else a >= self.lo
+        ok = lo_ok & (a <= self.hi)  # NaN fails both
+        if self.kind == "float":
+            ok &= np.isfinite(a)
+        return ok
 
     def rule(self) -> str:
         """What is allowed, in words."""
@@ -328,39 +347,26 @@ def _first(flat: np.ndarray) -> Any:
     return flat[0].item() if flat.size else None
 
 
-def _check_ranges(arrays: Mapping[str, np.ndarray], single: bool) -> None:
-    """Every field within its spec's bounds (choices were checked when converted)."""
-    for spec in FIELD_SPECS:
-        if spec.kind not in ("int", "float"):
-            continue
-        a = arrays[spec.name]
-        lo_ok = a > spec.lo if spec.lo_open else a >= spec.lo
-        ok = lo_ok & (a <= spec.hi)  # NaN fails both
-        if spec.kind == "float":
-            ok &= np.isfinite(a)
-        if not ok.all():
-            i = int(np.flatnonzero(~ok)[0])
-            v = a[i].item()
-            raise ConfigError(
-                f"{_name(spec.name, single)} must be {spec.rule()} ({spec.why}); "
-                f"{_where(single, i, v)}"
-            )
-
-
 class Acceptance(NamedTuple):
-    """Whether the memories of a batch of designs hold one tile (:func:`tile_acceptance`).
+    """Whether the accelerator accepts each design of a batch (:func:`design_acceptance`;
+    :func:`tile_acceptance` checks only that its memories hold one tile).
 
     Attributes:
         code: ``(n,)`` int64: :data:`ACCEPTED` (0), :data:`REJECTED_PE` (1: the PE-local
-            memory is too small; checked first) or :data:`REJECTED_CORE` (2: the core
-            memory is too small).
+            memory is too small to hold one tile), :data:`REJECTED_CORE` (2: the core memory
+            is) or :data:`REJECTED_FIELD` (3: another rule: a field out of its bounds, a
+            depthwise engine with one dimension 0, more than 1 TiB on chip). A design
+            breaking several rules gets the code of the first in :data:`RULES` order.
         need_pe_kib: ``(n,)`` float64 smallest PE-local memory that holds one tile.
         need_core_kib: ``(n,)`` float64 smallest core memory that holds one tile.
+        rule: ``(n,)`` int64 index into :data:`RULES` of the first rule each design breaks
+            (-1: accepted); None from :func:`tile_acceptance`.
     """
 
     code: np.ndarray
     need_pe_kib: np.ndarray
     need_core_kib: np.ndarray
+    rule: np.ndarray | None = None
 
     @property
     def accepted(self) -> np.ndarray:
@@ -369,13 +375,12 @@ class Acceptance(NamedTuple):
 
 
 #: Acceptance codes of :class:`Acceptance`.
-ACCEPTED, REJECTED_PE, REJECTED_CORE = 0, 1, 2
+ACCEPTED, REJECTED_PE, REJECTED_CORE, REJECTED_FIELD = 0, 1, 2, 3
 
 
 def tile_acceptance(values: Mapping[str, Any], n: int | None = None) -> Acceptance:
-    """The accelerator's acceptance check, vectorised and non-raising: the one rule that
-    :func:`validate_fields` (hence :class:`AcceleratorConfig` and
-    :meth:`ConfigBatch.validate`) raises on and that a scenario turns into infeasible rows.
+    """Whether each design's memories hold one tile, vectorised and non-raising (the
+    memory rules of :func:`design_acceptance`).
 
     Args:
         values: ``rows``, ``cols``, ``lanes``, ``pe_mem_kib``, ``core_mem_kib`` and
@@ -401,39 +406,176 @@ def tile_acceptance(values: Mapping[str, Any], n: int | None = None) -> Acceptan
     return Acceptance(code, need_pe, need_core)
 
 
-def _check_memories(arrays: Mapping[str, np.ndarray], single: bool) -> None:
-    """The memories hold one tile (:func:`tile_acceptance`), and all of them together at
-    most 1 TiB (float64 arithmetic: exact far beyond these bounds, no integer overflow)."""
-    rows, cols = arrays["rows"].astype(np.float64), arrays["cols"].astype(np.float64)
-    cores, lanes = arrays["cores"].astype(np.float64), arrays["lanes"].astype(np.float64)
-    pe, core = arrays["pe_mem_kib"], arrays["core_mem_kib"]
-    acc = tile_acceptance(arrays, len(rows))
-    bad = np.flatnonzero(acc.code == REJECTED_PE)
-    if bad.size:
-        i = int(bad[0])
-        raise ConfigError(
-            f"{_name('pe_mem_kib', single)} is too small to hold one tile "
-            f"(lanes={int(lanes[i])}, dtype={DTYPES[int(arrays['dtype'][i])]}): "
-            f"{_where(single, i, float(pe[i]))} KiB, needs >= {float(acc.need_pe_kib[i]):.4g} KiB"
+class Rule(NamedTuple):
+    """One rule a design must keep (:data:`RULES`).
+
+    Attributes:
+        field: the field the rule is about (the first its message names).
+        code: the acceptance code of a design breaking it.
+        breaks: ``(values, tile) -> (n,) or scalar bool``: which designs break it
+            (``values``: per-field arrays or scalars; ``tile``: their
+            :func:`tile_acceptance`).
+        message: ``(values, tile, i, single) -> str``: why design ``i`` breaks it (the
+            text :func:`validate_fields` raises).
+    """
+
+    field: str
+    code: int
+    breaks: Callable[[Mapping[str, np.ndarray], Acceptance], np.ndarray]
+    message: Callable[[Mapping[str, np.ndarray], Acceptance, int, bool], str]
+
+
+def _at(values: Mapping[str, np.ndarray], field: str, i: int) -> Any:
+    """Element ``i`` of a field (a scalar stands for every design) as a Python value."""
+    a = values[field]
+    return (a if a.ndim == 0 else a[i]).item()
+
+
+def _bounds_rule(spec: FieldSpec) -> Rule:
+    """A number within its spec's bounds (choices are checked when converted)."""
+
+    def breaks(v: Mapping[str, np.ndarray], tile: Acceptance) -> np.ndarray:
+        return ~spec.within(v[spec.name])
+
+    def message(v: Mapping[str, np.ndarray], tile: Acceptance, i: int, single: bool) -> str:
+        return (
+            f"{_name(spec.name, single)} must be {spec.rule()} ({spec.why}); "
+            f"{_where(single, i, _at(v, spec.name, i))}"
         )
-    bad = np.flatnonzero(acc.code == REJECTED_CORE)
-    if bad.size:
-        i = int(bad[0])
-        raise ConfigError(
-            f"{_name('core_mem_kib', single)} is too small to hold one tile of a "
-            f"{int(rows[i])}x{int(cols[i])} array (lanes={int(lanes[i])}, "
-            f"dtype={DTYPES[int(arrays['dtype'][i])]}): {_where(single, i, float(core[i]))} "
-            f"KiB, needs >= {float(acc.need_core_kib[i]):.4g} KiB"
-        )
-    total = rows * cols * cores * pe + cores * core
-    bad = np.flatnonzero(~(total <= MAX_ONCHIP_KIB))
-    if bad.size:
-        i = int(bad[0])
-        raise ConfigError(
-            f"{_name('pe_mem_kib', single)} / {_name('core_mem_kib', single)}: the on-chip "
-            f"memory of all {int(cores[i])} cores ({float(total[i]) / 2**30:.4g} TiB) exceeds "
-            f"1 TiB; {'design ' + str(i) if not single else 'this design'}"
-        )
+
+    return Rule(spec.name, REJECTED_FIELD, breaks, message)
+
+
+def _design(single: bool, i: int) -> str:
+    return "this design" if single else f"design {i}"
+
+
+def _engine_message(v: Mapping[str, np.ndarray], tile: Acceptance, i: int, single: bool) -> str:
+    return (
+        f"{_name('dw_pixels', single)} and {_name('dw_channels', single)} must both be 0 "
+        f"(no depthwise engine) or both >= 1; {_design(single, i)} has "
+        f"dw_pixels={int(_at(v, 'dw_pixels', i))}, dw_channels={int(_at(v, 'dw_channels', i))}"
+    )
+
+
+def _pe_message(v: Mapping[str, np.ndarray], tile: Acceptance, i: int, single: bool) -> str:
+    return (
+        f"{_name('pe_mem_kib', single)} is too small to hold one tile "
+        f"(lanes={int(_at(v, 'lanes', i))}, dtype={DTYPES[int(_at(v, 'dtype', i))]}): "
+        f"{_where(single, i, float(_at(v, 'pe_mem_kib', i)))} KiB, "
+        f"needs >= {float(tile.need_pe_kib[i]):.4g} KiB"
+    )
+
+
+def _core_message(v: Mapping[str, np.ndarray], tile: Acceptance, i: int, single: bool) -> str:
+    return (
+        f"{_name('core_mem_kib', single)} is too small to hold one tile of a "
+        f"{int(_at(v, 'rows', i))}x{int(_at(v, 'cols', i))} array "
+        f"(lanes={int(_at(v, 'lanes', i))}, dtype={DTYPES[int(_at(v, 'dtype', i))]}): "
+        f"{_where(single, i, float(_at(v, 'core_mem_kib', i)))} "
+        f"KiB, needs >= {float(tile.need_core_kib[i]):.4g} KiB"
+    )
+
+
+def _onchip_kib(v: Mapping[str, np.ndarray]) -> np.ndarray:
+    """All on-chip memory of each design in KiB (float64: exact far beyond the bounds, no
+    integer overflow)."""
+    rows, cols, cores = (np.asarray(v[f], np.float64) for f in ("rows", "cols", "cores"))
+    return rows * cols * cores * v["pe_mem_kib"] + cores * v["core_mem_kib"]
+
+
+def _onchip_message(v: Mapping[str, np.ndarray], tile: Acceptance, i: int, single: bool) -> str:
+    total = np.asarray(_onchip_kib(v))
+    kib = float(total if total.ndim == 0 else total[i])
+    return (
+        f"{_name('pe_mem_kib', single)} / {_name('core_mem_kib', single)}: the on-chip "
+        f"memory of all {int(_at(v, 'cores', i))} cores ({kib / 2**30:.4g} TiB) exceeds "
+        f"1 TiB; {_design(single, i)}"
+    )
+
+
+#: The rules an accepted design keeps, in the order they are checked: every number within
+#: its bounds (:data:`FIELD_SPECS` order), a depthwise engine with both dimensions or none,
+#: memories that hold one tile (PE-local, then core: :func:`tile_acceptance`), at most
+#: :data:`MAX_ONCHIP_KIB` on chip in all.
+RULES: tuple[Rule, ...] = (
+    *(_bounds_rule(s) for s in FIELD_SPECS if s.kind in ("int", "float")),
+    Rule(
+        "dw_pixels",
+        REJECTED_FIELD,
+        lambda v, tile: (v["dw_pixels"] == 0) != (v["dw_channels"] == 0),
+        _engine_message,
+    ),
+    Rule("pe_mem_kib", REJECTED_PE, lambda v, t: v["pe_mem_kib"] < t.need_pe_kib, _pe_message),
+    Rule(
+        "core_mem_kib",
+        REJECTED_CORE,
+        lambda v, t: v["core_mem_kib"] < t.need_core_kib,
+        _core_message,
+    ),
+    Rule(
+        "pe_mem_kib",
+        REJECTED_FIELD,
+        lambda v, t: ~(_onchip_kib(v) <= MAX_ONCHIP_KIB),
+        _onchip_message,
+    ),
+)
+_RULE_CODES = np.array([r.code for r in RULES], np.int64)
+_RULE_FIELDS = tuple(
+    dict.fromkeys(
+        [s.name for s in FIELD_SPECS if s.kind in ("int", "float")] + list(_ACCEPTANCE_FIELDS)
+    )
+)
+
+
+def design_acceptance(values: Mapping[str, Any], n: int | None = None) -> Acceptance:
+    """The accelerator's acceptance, vectorised and non-raising: every rule of
+    :data:`RULES`, the ones :func:`validate_fields` (hence :class:`AcceleratorConfig` and
+    ``ConfigBatch.validate``) raises on and a scenario (``HardwareSpace.check``) turns
+    into infeasible rows.
+
+    Args:
+        values: the numeric fields of :data:`FIELD_SPECS` and ``dtype`` (integer codes
+            into :data:`DTYPES`), each a scalar or an ``(n,)`` array of its batch dtype.
+        n: the batch length the scalars broadcast to (default: the arrays' common length).
+
+    Returns:
+        The :class:`Acceptance` of each design (with ``rule``), arrays of shape ``(n,)``.
+
+    Raises:
+        ConfigError: ``values`` lacks one of those fields (naming it).
+    """
+    missing = [f for f in _RULE_FIELDS if f not in values]
+    if missing:
+        raise ConfigError(f"the acceptance of a design needs its fields {missing}")
+    v = {f: np.asarray(values[f]) for f in _RULE_FIELDS}
+    with np.errstate(over="ignore", invalid="ignore"):  # out-of-bounds values break a rule
+        tile = tile_acceptance(v, n)
+        n = len(tile.code)
+        rule = np.full(n, -1, np.int64)
+        broken = [(r, b) for r, b in enumerate(rule_.breaks(v, tile) for rule_ in RULES) if b.any()]
+        for r, b in reversed(broken):  # the first rule a design breaks wins
+            rule[np.broadcast_to(b, (n,))] = r
+    code = np.where(rule < 0, ACCEPTED, _RULE_CODES[rule]) if broken else np.zeros(n, np.int64)
+    return Acceptance(code, tile.need_pe_kib, tile.need_core_kib, rule)
+
+
+def rejection_message(
+    values: Mapping[str, Any], i: int, n: int | None = None, single: bool = False
+) -> str:
+    """Why the accelerator rejects design ``i`` of a batch (``""``: it accepts it): the
+    message :func:`validate_fields` raises for it.
+
+    Args:
+        values: as for :func:`design_acceptance`.
+        i: the design.
+        n: as for :func:`design_acceptance`.
+        single: word it for one :class:`AcceleratorConfig` (``got X``).
+    """
+    acc = design_acceptance(values, n)
+    v = {f: np.asarray(values[f]) for f in _RULE_FIELDS}
+    r = int(acc.rule[i])  # type: ignore[index]
+    return "" if r < 0 else RULES[r].message(v, acc, i, single)
 
 
 def _python_value(spec: FieldSpec, v: Any) -> Any:
@@ -481,20 +623,11 @@ def validate_fields(
     n = n_shape[0] if n_shape else 1
     out = {k: np.ascontiguousarray(np.broadcast_to(a, (n,))) for k, a in out.items()}
     if check:
-        _check_ranges(out, single)
-        _check_engine(out, single)
-        _check_memories(out, single)
+        acc = design_acceptance(out, n)
+        bad = np.flatnonzero(acc.code != ACCEPTED)
+        if bad.size:
+            assert acc.rule is not None
+            first = acc.rule[bad]
+            r = int(first.min())  # the first rule any design breaks, and its first design
+            raise ConfigError(RULES[r].message(out, acc, int(bad[first == r][0]), single))
     return out
-
-
-def _check_engine(out: Mapping[str, np.ndarray], single: bool) -> None:
-    """A depthwise engine has both dimensions or none."""
-    bad = np.flatnonzero((out["dw_pixels"] == 0) != (out["dw_channels"] == 0))
-    if bad.size:
-        i = int(bad[0])
-        raise ConfigError(
-            f"{_name('dw_pixels', single)} and {_name('dw_channels', single)} must both be 0 "
-            f"(no depthwise engine) or both >= 1; "
-            f"{'this design' if single else 'design ' + str(i)} has "
-            f"dw_pixels={int(out['dw_pixels'][i])}, dw_channels={int(out['dw_channels'][i])}"
-        )
