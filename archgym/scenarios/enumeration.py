@@ -47,6 +47,8 @@ __all__ = [
 #: as sub-packages) whose change invalidates cached enumerations.
 ENUMERATION_SOURCES: tuple[str, ...] = (
     "accelerator.py",
+    "accelerator_fields.py",
+    "data/presets.yaml",
     *COSTMODEL_SOURCES,
     "technology.py",
     "data/technology.yaml",
