@@ -20,35 +20,37 @@ import numpy as np
 
 from .accelerator_fields import (
     _DTYPE_BYTES_ARR,
-    ACCEPTED,
     DATAFLOWS,
     DTYPE_BYTES,
     DTYPES,
     FIELD_SPECS,
     HOST_OPS,
-    MAX_ONCHIP_KIB,
     NODES_NM,
+    ConfigError,
+    FieldSpec,
+    _mask,
+    _python_value,
+    host_ops_names,
+)
+from .accelerator_fields import SPECS as SPECS
+from .accelerator_fields import host_ops_mask as host_ops_mask
+from .acceptance import (
+    ACCEPTED,
+    MAX_ONCHIP_KIB,
     REJECTED_CORE,
     REJECTED_FIELD,
     REJECTED_PE,
     RULES,
     Acceptance,
-    ConfigError,
-    FieldSpec,
-    _mask,
-    _python_value,
     design_acceptance,
-    host_ops_names,
     rejection_message,
     tile_acceptance,
     validate_fields,
 )
 
-# Old paths of names that moved to accelerator_fields (kept importable from here).
-from .accelerator_fields import SPECS as SPECS
-from .accelerator_fields import host_ops_mask as host_ops_mask
-from .accelerator_fields import min_core_mem_kib as min_core_mem_kib
-from .accelerator_fields import min_pe_mem_kib as min_pe_mem_kib
+# Old paths of names that moved to accelerator_fields / acceptance (kept importable here).
+from .acceptance import min_core_mem_kib as min_core_mem_kib
+from .acceptance import min_pe_mem_kib as min_pe_mem_kib
 
 __all__ = [
     "AcceleratorConfig",

@@ -48,6 +48,7 @@ __all__ = [
 ENUMERATION_SOURCES: tuple[str, ...] = (
     "accelerator.py",
     "accelerator_fields.py",
+    "acceptance.py",
     "data/presets.yaml",
     *COSTMODEL_SOURCES,
     "technology.py",
