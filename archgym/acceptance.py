@@ -179,23 +179,20 @@ def _engine_message(v: Mapping[str, np.ndarray], tile: Acceptance, i: int, singl
     )
 
 
-def _pe_message(v: Mapping[str, np.ndarray], tile: Acceptance, i: int, single: bool) -> str:
-    return (
-        f"{_name('pe_mem_kib', single)} is too small to hold one tile "
-        f"(lanes={int(_at(v, 'lanes', i))}, dtype={DTYPES[int(_at(v, 'dtype', i))]}): "
-        f"{_where(single, i, float(_at(v, 'pe_mem_kib', i)))} KiB, "
-        f"needs >= {float(tile.need_pe_kib[i]):.4g} KiB"
-    )
+def _tile_message(field: str) -> Callable[..., str]:
+    """The message of a memory (``pe_mem_kib`` or ``core_mem_kib``) too small for one tile."""
+    core = field == "core_mem_kib"
 
+    def message(v: Mapping[str, np.ndarray], tile: Acceptance, i: int, single: bool) -> str:
+        need = (tile.need_core_kib if core else tile.need_pe_kib)[i]
+        array = f"of a {int(_at(v, 'rows', i))}x{int(_at(v, 'cols', i))} array " if core else ""
+        return (
+            f"{_name(field, single)} is too small to hold one tile {array}"
+            f"(lanes={int(_at(v, 'lanes', i))}, dtype={DTYPES[int(_at(v, 'dtype', i))]}): "
+            f"{_where(single, i, float(_at(v, field, i)))} KiB, needs >= {float(need):.4g} KiB"
+        )
 
-def _core_message(v: Mapping[str, np.ndarray], tile: Acceptance, i: int, single: bool) -> str:
-    return (
-        f"{_name('core_mem_kib', single)} is too small to hold one tile of a "
-        f"{int(_at(v, 'rows', i))}x{int(_at(v, 'cols', i))} array "
-        f"(lanes={int(_at(v, 'lanes', i))}, dtype={DTYPES[int(_at(v, 'dtype', i))]}): "
-        f"{_where(single, i, float(_at(v, 'core_mem_kib', i)))} "
-        f"KiB, needs >= {float(tile.need_core_kib[i]):.4g} KiB"
-    )
+    return message
 
 
 def _onchip_kib(v: Mapping[str, np.ndarray]) -> np.ndarray:
@@ -227,12 +224,17 @@ RULES: tuple[Rule, ...] = (
         lambda v, tile: (v["dw_pixels"] == 0) != (v["dw_channels"] == 0),
         _engine_message,
     ),
-    Rule("pe_mem_kib", REJECTED_PE, lambda v, t: v["pe_mem_kib"] < t.need_pe_kib, _pe_message),
+    Rule(
+        "pe_mem_kib",
+        REJECTED_PE,
+        lambda v, t: v["pe_mem_kib"] < t.need_pe_kib,
+        _tile_message("pe_mem_kib"),
+    ),
     Rule(
         "core_mem_kib",
         REJECTED_CORE,
         lambda v, t: v["core_mem_kib"] < t.need_core_kib,
-        _core_message,
+        _tile_message("core_mem_kib"),
     ),
     Rule(
         "pe_mem_kib",
