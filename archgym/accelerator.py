@@ -12,6 +12,7 @@ the CMOS technology node ``node_nm`` that scales its energy and area (see
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
@@ -210,13 +211,14 @@ class AcceleratorConfig:
     @classmethod
     def preset(cls, name: str, **changes: Any) -> AcceleratorConfig:
         """A named preset (see ``PRESETS``), optionally with some fields changed."""
-        if name not in PRESETS:
-            raise ConfigError(f"unknown accelerator preset {name!r}; presets: {sorted(PRESETS)}")
-        return PRESETS[name].replace(**changes) if changes else PRESETS[name]
+        presets = _presets()
+        if name not in presets:
+            raise ConfigError(f"unknown accelerator preset {name!r}; presets: {sorted(presets)}")
+        return presets[name].replace(**changes) if changes else presets[name]
 
     @classmethod
     def presets(cls) -> list[str]:
-        return sorted(PRESETS)
+        return sorted(_presets())
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -282,10 +284,25 @@ def _load_presets(text: str | None = None) -> dict[str, AcceleratorConfig]:
     return presets
 
 
-#: Named presets, loaded from ``archgym/data/presets.yaml`` (one entry a chip, with the
-#: sources of its values). All are stated at 45 nm; pass ``node_nm`` to
-#: ``AcceleratorConfig.preset`` to move one to another node.
-PRESETS: dict[str, AcceleratorConfig] = _load_presets()
+#: Named presets, from ``archgym/data/presets.yaml`` (one entry a chip, with the sources of
+#: its values), read on first use so that ``import archgym`` parses no YAML. All are stated
+#: at 45 nm; pass ``node_nm`` to ``AcceleratorConfig.preset`` to move one to another node.
+PRESETS: dict[str, AcceleratorConfig]
+_PRESETS_LOCK = threading.Lock()
+
+
+def _presets() -> dict[str, AcceleratorConfig]:
+    """:data:`PRESETS`, read once (the first use sets the module attribute)."""
+    with _PRESETS_LOCK:
+        if "PRESETS" not in globals():
+            globals()["PRESETS"] = _load_presets()
+    return globals()["PRESETS"]  # type: ignore[no-any-return]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "PRESETS":
+        return _presets()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # ------------------------------------------------------------------------------------------
@@ -386,7 +403,7 @@ class ConfigBatch:
             ConfigError: an unknown field, or (``validate=True``) any invalid design; the
                 message names the field, the first offending design and what is allowed.
         """
-        base = PRESETS["edgetpu"]
+        base = _presets()["edgetpu"]
         _refuse_unknown(arrays, [f.name for f in fields(cls)], "accelerator")
         values = {s.name: arrays.get(s.name, getattr(base, s.name)) for s in FIELD_SPECS}
         return cls(**validate_fields(values, check=validate))
