@@ -33,7 +33,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from archgym.accelerator import DTYPES, REJECTED_CORE, REJECTED_PE
+from archgym.accelerator import (
+    DTYPES,
+    REJECTED_CORE,
+    REJECTED_FIELD,
+    REJECTED_PE,
+    rejection_message,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -456,7 +462,9 @@ class Evaluation:
             return ""
         a = self._aux
         parts: list[str] = []
-        if code & (_REJ_PE | _REJ_CORE):
+        if code & (_REJ_PE | _REJ_CORE) == REJECTED_FIELD:  # another rule of the accelerator
+            parts.append("rejected: " + rejection_message(a["cfg"], i, len(self)))
+        elif code & (_REJ_PE | _REJ_CORE):
             cfg = a["cfg"]
 
             def val(f: str) -> Any:

@@ -79,6 +79,8 @@ def test_a_design_breaking_a_field_rule_is_an_infeasible_row_not_a_crash(knob, f
     assert np.isfinite(ev.data["latency_ms"][0]) and np.isinf(ev.data["latency_ms"][1])
     cfg = sc.hardware.arrays(np.array([[1, 1]]))
     assert HardwareSpace.rejection(cfg, 0, 1).startswith(field)
+    both = sc.hardware.arrays(np.array([[0, 0], [1, 1]]))
+    assert ev.reason == ["", "rejected: " + HardwareSpace.rejection(both, 1, 2)]
     with pytest.raises(ConfigError, match=match):
         ConfigBatch.from_arrays(**cfg)
 
