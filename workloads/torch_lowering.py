@@ -292,30 +292,20 @@ class _Converter(_ProgramWalk):
         if name.startswith("adaptive"):
             self._adaptive(i, op, x, "avg" if "avg" in name else "max")
             return
-        if name == "max_pool2d":
-            self._pool(
-                i,
-                op,
-                x,
-                "max",
-                _arg(op, 1, "kernel_size"),
-                _arg(op, 2, "stride"),
-                _arg(op, 3, "padding", 0),
-                _arg(op, 4, "dilation", 1),
-                _arg(op, 5, "ceil_mode", False),
-            )
-        else:
-            self._pool(
-                i,
-                op,
-                x,
-                "avg",
-                _arg(op, 1, "kernel_size"),
-                _arg(op, 2, "stride"),
-                _arg(op, 3, "padding", 0),
-                1,
-                _arg(op, 4, "ceil_mode", False),
-            )
+        # F.max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode);
+        # F.avg_pool2d(input, kernel_size, stride, padding, ceil_mode, ...): no dilation
+        is_max = name == "max_pool2d"
+        self._pool(
+            i,
+            op,
+            x,
+            "max" if is_max else "avg",
+            _arg(op, 1, "kernel_size"),
+            _arg(op, 2, "stride"),
+            _arg(op, 3, "padding", 0),
+            _arg(op, 4, "dilation", 1) if is_max else 1,
+            _arg(op, 5 if is_max else 4, "ceil_mode", False),
+        )
 
     def _do_reduce(self, i: int, op: _Op, acts: list[_Ref], name: str) -> None:
         x = op.args[0]
