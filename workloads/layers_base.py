@@ -7,6 +7,7 @@ constructors share. The layers themselves are in :mod:`archgym.workloads.layers_
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, fields, replace
 from typing import Any, ClassVar
 
@@ -102,6 +103,14 @@ class Layer:
         """Output pixels per group under SCALE-Sim's geometry (for MAC layers; 0 otherwise)."""
         g = self.gemm()
         return g.px if g is not None else 0
+
+    def _set_fields(self, name: str, inputs: Iterable[str], **values: Any) -> None:
+        """Set the fields of this frozen layer: ``name``, ``inputs`` (as a tuple) and the
+        subclass's own ``values``. For the subclasses' constructors, after their checks."""
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "inputs", tuple(inputs))
+        for key, value in values.items():
+            object.__setattr__(self, key, value)
 
     def renamed(self, name: str, inputs: tuple[str, ...] | None = None) -> Layer:
         return replace(self, name=name, inputs=self.inputs if inputs is None else tuple(inputs))

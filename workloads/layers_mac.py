@@ -45,18 +45,20 @@ class Conv2d(MacLayer):
         inputs: tuple[str, ...] | list[str] = (),
     ) -> None:
         lname = name or "conv"
-        object.__setattr__(self, "name", name)
-        object.__setattr__(self, "inputs", tuple(inputs))
-        object.__setattr__(self, "activation", activation)
-        object.__setattr__(self, "in_channels", in_channels)
-        object.__setattr__(self, "out_channels", out_channels)
-        object.__setattr__(self, "kernel_size", _pair(kernel_size, f"{lname}: kernel_size"))
-        object.__setattr__(self, "stride", _pair(stride, f"{lname}: stride"))
-        object.__setattr__(self, "padding", _pair(padding, f"{lname}: padding"))
-        object.__setattr__(self, "groups", groups)
-        object.__setattr__(self, "dilation", _pair(dilation, f"{lname}: dilation"))
-        object.__setattr__(self, "input_size", _pair(input_size, f"{lname}: input_size"))
-        object.__setattr__(self, "bias", bool(bias))
+        self._set_fields(
+            name,
+            inputs,
+            activation=activation,
+            in_channels=in_channels,
+            out_channels=out_channels,
+            kernel_size=_pair(kernel_size, f"{lname}: kernel_size"),
+            stride=_pair(stride, f"{lname}: stride"),
+            padding=_pair(padding, f"{lname}: padding"),
+            groups=groups,
+            dilation=_pair(dilation, f"{lname}: dilation"),
+            input_size=_pair(input_size, f"{lname}: input_size"),
+            bias=bool(bias),
+        )
         self._validate(lname)
 
     def _validate(self, lname: str) -> None:
@@ -226,14 +228,16 @@ class Gemm(MacLayer):
         lname = name or "gemm"
         for fname, v in (("m", m), ("n", n), ("k", k)):
             _positive(v, fname, lname)
-        object.__setattr__(self, "name", name)
-        object.__setattr__(self, "inputs", tuple(inputs))
-        object.__setattr__(self, "activation", activation)
-        object.__setattr__(self, "m", m)
-        object.__setattr__(self, "n", n)
-        object.__setattr__(self, "k", k)
-        object.__setattr__(self, "bias", bool(bias))
-        object.__setattr__(self, "weights", bool(weights))
+        self._set_fields(
+            name,
+            inputs,
+            activation=activation,
+            m=m,
+            n=n,
+            k=k,
+            bias=bool(bias),
+            weights=bool(weights),
+        )
 
     def gemm(self) -> GemmView:
         return GemmView(groups=1, px=self.m, F=self.n, W=self.k)
@@ -308,13 +312,7 @@ class MatMul(MacLayer):
         lname = name or "matmul"
         for fname, v in (("batch", batch), ("m", m), ("n", n), ("k", k)):
             _positive(v, fname, lname)
-        object.__setattr__(self, "name", name)
-        object.__setattr__(self, "inputs", tuple(inputs))
-        object.__setattr__(self, "activation", activation)
-        object.__setattr__(self, "batch", batch)
-        object.__setattr__(self, "m", m)
-        object.__setattr__(self, "n", n)
-        object.__setattr__(self, "k", k)
+        self._set_fields(name, inputs, activation=activation, batch=batch, m=m, n=n, k=k)
 
     def gemm(self) -> GemmView:
         return GemmView(groups=self.batch, px=self.m, F=self.n, W=self.k)

@@ -56,16 +56,16 @@ class Pool(VectorLayer):
         if mode not in ("avg", "max"):
             raise WorkloadError(f"{lname}: mode must be one of 'avg', 'max', got {mode!r}")
         k = _pair(kernel_size, f"{lname}: kernel_size")
-        object.__setattr__(self, "name", name)
-        object.__setattr__(self, "inputs", tuple(inputs))
-        object.__setattr__(self, "channels", channels)
-        object.__setattr__(self, "kernel_size", k)
-        object.__setattr__(
-            self, "stride", k if stride is None else _pair(stride, f"{lname}: stride")
+        self._set_fields(
+            name,
+            inputs,
+            channels=channels,
+            kernel_size=k,
+            stride=k if stride is None else _pair(stride, f"{lname}: stride"),
+            padding=_pair(padding, f"{lname}: padding"),
+            input_size=_pair(input_size, f"{lname}: input_size"),
+            mode=mode,
         )
-        object.__setattr__(self, "padding", _pair(padding, f"{lname}: padding"))
-        object.__setattr__(self, "input_size", _pair(input_size, f"{lname}: input_size"))
-        object.__setattr__(self, "mode", mode)
         for fname in ("kernel_size", "stride", "input_size"):
             for v in getattr(self, fname):
                 _positive(v, fname, lname)
@@ -132,11 +132,7 @@ class Elementwise(VectorLayer):
         _positive(n_inputs, "n_inputs", lname)
         if op not in ("add", "mul", "sub", "max"):
             raise WorkloadError(f"{lname}: op must be one of add, mul, sub, max, got {op!r}")
-        object.__setattr__(self, "name", name)
-        object.__setattr__(self, "inputs", tuple(inputs))
-        object.__setattr__(self, "elems", elems)
-        object.__setattr__(self, "op", op)
-        object.__setattr__(self, "n_inputs", n_inputs)
+        self._set_fields(name, inputs, elems=elems, op=op, n_inputs=n_inputs)
 
     @property
     def input_elems(self) -> int:
@@ -192,10 +188,7 @@ class Concat(VectorLayer):
                 f"{lname}: inputs names {len(tuple(inputs))} producers but channels lists "
                 f"only {len(chans)}"
             )
-        object.__setattr__(self, "name", name)
-        object.__setattr__(self, "inputs", tuple(inputs))
-        object.__setattr__(self, "channels", chans)
-        object.__setattr__(self, "input_size", size)
+        self._set_fields(name, inputs, channels=chans, input_size=size)
 
     @property
     def out_channels(self) -> int:
@@ -236,10 +229,7 @@ class Activation(VectorLayer):
         _positive(elems, "elems", lname)
         if fn not in ACTIVATION_OPS:
             raise WorkloadError(f"{lname}: fn must be one of {sorted(ACTIVATION_OPS)}, got {fn!r}")
-        object.__setattr__(self, "name", name)
-        object.__setattr__(self, "inputs", tuple(inputs))
-        object.__setattr__(self, "elems", elems)
-        object.__setattr__(self, "fn", fn)
+        self._set_fields(name, inputs, elems=elems, fn=fn)
 
     @property
     def input_elems(self) -> int:
@@ -255,27 +245,23 @@ class Activation(VectorLayer):
 
 
 @dataclass(frozen=True, kw_only=True)
-class Softmax(VectorLayer):
-    """Softmax over the last axis of a ``rows x cols`` tensor (``rows`` may include heads).
-
-    Five vector operations an element: max, subtract, exponential, sum, divide."""
+class RowwiseLayer(VectorLayer):
+    """A vector layer over the last axis (``cols``) of a ``rows x cols`` tensor, costing
+    ``OPS_PER_ELEM`` vector operations an element (the base of :class:`Softmax` and
+    :class:`LayerNorm`)."""
 
     rows: int
     cols: int
 
-    kind: ClassVar[str] = "softmax"
-    OPS_PER_ELEM: ClassVar[int] = 5
+    OPS_PER_ELEM: ClassVar[int]
 
     def __init__(
         self, rows: int, cols: int, name: str = "", inputs: tuple[str, ...] | list[str] = ()
     ) -> None:
-        lname = name or "softmax"
+        lname = name or self.kind
         _positive(rows, "rows", lname)
         _positive(cols, "cols", lname)
-        object.__setattr__(self, "name", name)
-        object.__setattr__(self, "inputs", tuple(inputs))
-        object.__setattr__(self, "rows", rows)
-        object.__setattr__(self, "cols", cols)
+        self._set_fields(name, inputs, rows=rows, cols=cols)
 
     @property
     def input_elems(self) -> int:
@@ -290,28 +276,24 @@ class Softmax(VectorLayer):
         return self.rows * self.cols * self.OPS_PER_ELEM
 
 
-@dataclass(frozen=True, kw_only=True)
-class LayerNorm(VectorLayer):
+@dataclass(frozen=True, kw_only=True, init=False)
+class Softmax(RowwiseLayer):
+    """Softmax over the last axis of a ``rows x cols`` tensor (``rows`` may include heads).
+
+    Five vector operations an element: max, subtract, exponential, sum, divide."""
+
+    kind: ClassVar[str] = "softmax"
+    OPS_PER_ELEM: ClassVar[int] = 5
+
+
+@dataclass(frozen=True, kw_only=True, init=False)
+class LayerNorm(RowwiseLayer):
     """Layer normalisation over the last axis (``cols``) of a ``rows x cols`` tensor, with
     a scale and a shift per column. Eight vector operations an element: mean (add),
     subtract, square, variance (add), rsqrt share, multiply, scale, shift."""
 
-    rows: int
-    cols: int
-
     kind: ClassVar[str] = "layernorm"
     OPS_PER_ELEM: ClassVar[int] = 8
-
-    def __init__(
-        self, rows: int, cols: int, name: str = "", inputs: tuple[str, ...] | list[str] = ()
-    ) -> None:
-        lname = name or "layernorm"
-        _positive(rows, "rows", lname)
-        _positive(cols, "cols", lname)
-        object.__setattr__(self, "name", name)
-        object.__setattr__(self, "inputs", tuple(inputs))
-        object.__setattr__(self, "rows", rows)
-        object.__setattr__(self, "cols", cols)
 
     @property
     def params(self) -> int:
@@ -320,15 +302,3 @@ class LayerNorm(VectorLayer):
     @property
     def weight_elems(self) -> int:
         return 2 * self.cols
-
-    @property
-    def input_elems(self) -> int:
-        return self.rows * self.cols
-
-    @property
-    def output_elems(self) -> int:
-        return self.rows * self.cols
-
-    @property
-    def vector_ops(self) -> int:
-        return self.rows * self.cols * self.OPS_PER_ELEM

@@ -5,7 +5,7 @@ SqueezeNet 1.0 (fire modules).
 from __future__ import annotations
 
 from .workload import Workload
-from .zoo_graph import _ceil_pad, _check_positive, _coral, _image_meta, _Net
+from .zoo_graph import _ceil_pad, _check_positive, _Net, _published_meta
 
 
 def vgg16(input_size: int = 224, num_classes: int = 1000) -> Workload:
@@ -29,19 +29,16 @@ def vgg16(input_size: int = 224, num_classes: int = 1000) -> Workload:
     net.linear("fc1", 4096, act="relu")
     net.linear("fc2", 4096, act="relu")
     net.linear("predictions", num_classes)
-    meta = (
-        _image_meta(input_size, num_classes)
-        | {
-            "source": "Simonyan & Zisserman 2015 (arXiv:1409.1556), configuration D; Keras VGG16",
-            "published_macs": 15.47e9,
-            "published_params": 138.36e6,
-            "published_note": (
-                "Keras VGG16: 138,357,544 parameters (no BatchNorm); torchvision vgg16: 15.47 "
-                "'GFLOPS' (multiply-accumulates), Vitis AI tf_vgg16: 30.96 GOPs"
-            ),
-            "params_convention": "all weights and biases",
-        }
-        | _coral("VGG16 (224x224)", 224, 296.0)
+    meta = _published_meta(
+        input_size,
+        num_classes,
+        source="Simonyan & Zisserman 2015 (arXiv:1409.1556), configuration D; Keras VGG16",
+        published_macs=15.47e9,
+        published_params=138.36e6,
+        published_note="Keras VGG16: 138,357,544 parameters (no BatchNorm); torchvision vgg16: 15.47 "
+        "'GFLOPS' (multiply-accumulates), Vitis AI tf_vgg16: 30.96 GOPs",
+        params_convention="all weights and biases",
+        coral=("VGG16 (224x224)", 224, 296.0),
     )
     return net.build("vgg16", meta)
 
@@ -101,22 +98,17 @@ def squeezenet(input_size: int = 224, num_classes: int = 1000) -> Workload:
         n += 1
     net.conv("conv10", num_classes, 1, act="relu", bias=True)
     net.global_pool("avgpool")
-    meta = (
-        _image_meta(input_size, num_classes)
-        | {
-            "source": (
-                "Iandola et al. 2016 (arXiv:1602.07360), SqueezeNet v1.0 "
-                "(DeepScale/SqueezeNet SqueezeNet_v1.0/train_val.prototxt; torchvision squeezenet1_0)"
-            ),
-            "published_macs": 0.82e9,
-            "published_params": 1.248424e6,
-            "published_note": (
-                "torchvision squeezenet1_0: 1,248,424 params, 0.82 'GFLOPS' (multiply-"
-                "accumulates) at 224x224; the paper gives parameters only (1.2 M)"
-            ),
-            "params_convention": "all weights and biases",
-            "version": "1.0",
-        }
-        | _coral("SqueezeNet (224x224)", 224, 2.1)
+    meta = _published_meta(
+        input_size,
+        num_classes,
+        source="Iandola et al. 2016 (arXiv:1602.07360), SqueezeNet v1.0 "
+        "(DeepScale/SqueezeNet SqueezeNet_v1.0/train_val.prototxt; torchvision squeezenet1_0)",
+        published_macs=0.82e9,
+        published_params=1.248424e6,
+        published_note="torchvision squeezenet1_0: 1,248,424 params, 0.82 'GFLOPS' (multiply-"
+        "accumulates) at 224x224; the paper gives parameters only (1.2 M)",
+        params_convention="all weights and biases",
+        version="1.0",
+        coral=("SqueezeNet (224x224)", 224, 2.1),
     )
     return net.build("squeezenet", meta)

@@ -7,8 +7,20 @@ from __future__ import annotations
 import math
 
 from .workload import Workload
-from .zoo_graph import _BN_NOTE, _check_positive, _coral, _image_meta, _make_divisible, _Net
-from .zoo_mobilenet import _inverted_residual
+from .zoo_graph import _BN_NOTE, _check_positive, _make_divisible, _Net, _published_meta
+from .zoo_mobilenet import _inverted_residual, _inverted_residual_stages
+
+#: EfficientNet-B0's MBConv stages (Tan & Le 2019, Table 1): (expansion, kernel, stride of
+#: the stage's first block, output channels, blocks).
+EFFICIENTNET_B0_STAGES: tuple[tuple[int, int, int, int, int], ...] = (
+    (1, 3, 1, 16, 1),
+    (6, 3, 2, 24, 2),
+    (6, 5, 2, 40, 2),
+    (6, 3, 2, 80, 3),
+    (6, 5, 1, 112, 3),
+    (6, 5, 2, 192, 4),
+    (6, 3, 1, 320, 1),
+)
 
 
 def efficientnet_b0(input_size: int = 224, num_classes: int = 1000) -> Workload:
@@ -25,48 +37,20 @@ def efficientnet_b0(input_size: int = 224, num_classes: int = 1000) -> Workload:
     _check_positive(input_size=input_size, num_classes=num_classes)
     net = _Net(3, input_size)
     net.conv("stem", 32, 3, stride=2, act="swish")
-    # (expansion, kernel, stride, output channels, repeats)
-    stages = [
-        (1, 3, 1, 16, 1),
-        (6, 3, 2, 24, 2),
-        (6, 5, 2, 40, 2),
-        (6, 3, 2, 80, 3),
-        (6, 5, 1, 112, 3),
-        (6, 5, 2, 192, 4),
-        (6, 3, 1, 320, 1),
-    ]
-    b = 0
-    for e, k, s, c, n in stages:
-        for i in range(n):
-            _inverted_residual(net, f"b{b}_", c, e, k, s if i == 0 else 1, "swish", se_ratio=0.25)
-            b += 1
+    _inverted_residual_stages(net, EFFICIENTNET_B0_STAGES, "swish", se_ratio=0.25)
     net.conv("head", 1280, 1, act="swish")
     net.global_pool("avgpool")
     net.linear("logits", num_classes)
-    meta = _image_meta(input_size, num_classes) | {
-        "source": "Tan & Le 2019, 'EfficientNet' (arXiv:1905.11946), Table 1; tensorflow/tpu efficientnet_builder",
-        "published_macs": 0.39e9,
-        "published_params": 5.3e6,
-        "published_note": "paper, Table 2: EfficientNet-B0 0.39 B FLOPs (multiply-adds), 5.3 M params",
-        "params_convention": f"all weights incl. SE biases; {_BN_NOTE}",
-    }
+    meta = _published_meta(
+        input_size,
+        num_classes,
+        source="Tan & Le 2019, 'EfficientNet' (arXiv:1905.11946), Table 1; tensorflow/tpu efficientnet_builder",
+        published_macs=0.39e9,
+        published_params=5.3e6,
+        published_note="paper, Table 2: EfficientNet-B0 0.39 B FLOPs (multiply-adds), 5.3 M params",
+        params_convention=f"all weights incl. SE biases; {_BN_NOTE}",
+    )
     return net.build("efficientnet_b0", meta)
-
-
-def _edgetpu_fused(
-    net: _Net, prefix: str, hidden: int, out: int, stride: int, *, skip: bool, on_expansion: bool
-) -> str:
-    """The fused block of the 2019 EfficientNet-EdgeTPU code (``MBConvBlockWithoutDepthwise``):
-    a full 3x3 expansion convolution, then the 1x1 linear projection, which carries the
-    block's stride (``on_expansion=True`` moves it to the 3x3 convolution, as the code
-    was changed in 2020, tensorflow/tpu issue #660)."""
-    x = net.last
-    cin = net.shape(x)[0]
-    net.conv(f"{prefix}fused", hidden, 3, stride=stride if on_expansion else 1, act="relu")
-    y = net.conv(f"{prefix}project", out, 1, stride=1 if on_expansion else stride)
-    if skip and stride == 1 and cin == out:
-        y = net.eltwise(f"{prefix}add", y, x)
-    return y
 
 
 #: EfficientNet-EdgeTPU block strings of tensorflow/tpu ``efficientnet_edgetpu_builder.py``:
@@ -105,48 +89,44 @@ def _efficientnet_edgetpu(
         for r in range(math.ceil(dc * reps)):  # round_repeats
             prefix = f"s{si}_b{r}_"
             stride = s if r == 0 else 1
-            # The expansion width follows the block's declared input filters: the first
-            # block expands 24 * 4 = 96 channels out of the 32-channel stem.
+            # Expansion width and skip follow the block's declared input filters (as
+            # efficientnet_model does): the first block expands 24 * 4 = 96 channels out
+            # of the 32-channel stem.
             block_in = cin if r == 0 else cout
-            if fused:
-                _edgetpu_fused(
-                    net,
-                    prefix,
-                    block_in * e,
-                    cout,
-                    stride,
-                    skip=skip and block_in == cout,
-                    on_expansion=stride_on_expansion,
-                )
-            else:
-                _inverted_residual(net, prefix, cout, e, k, stride, "relu", residual=skip)
+            _inverted_residual(
+                net,
+                prefix,
+                cout,
+                e,
+                k,
+                stride,
+                "relu",
+                fused=fused,
+                hidden=block_in * e,
+                residual=skip and block_in == cout,
+                stride_on_projection=not stride_on_expansion,
+            )
     net.conv("head", rf(1280), 1, act="relu")
     net.global_pool("avgpool")
     net.linear("logits", num_classes)
     name = f"efficientnet_edgetpu_{variant.lower()}"
-    meta = (
-        _image_meta(input_size, num_classes)
-        | {
-            "source": (
-                "tensorflow/tpu models/official/efficientnet/edgetpu/efficientnet_edgetpu_builder.py"
-                f" (efficientnet-edgetpu-{variant}: width {wc}, depth {dc}, {res}x{res}) with "
-                "efficientnet_model.py of 2019 (fused blocks = MBConvBlockWithoutDepthwise, "
-                "stride on the 1x1 projection), the definition of the released checkpoints"
-            ),
-            "published_macs": pub_macs,
-            "published_params": pub_params,
-            "published_note": (
-                "Vitis AI 2.5 model zoo (Xilinx/Vitis-AI model_zoo/README.md), "
-                f"tf_efficientnet-edgetpu-{variant}: {2 * pub_macs / 1e9:.2f} GOPs = 2 x MACs; "
-                f"timm tf_efficientnet_e{variant.lower()}: {pub_params / 1e6:.2f} M params incl. "
-                "BatchNorm (1000 classes). With stride_on_expansion=True the MACs drop by ~24 % "
-                "(tensorflow/tpu issue #660) to timm's efficientnet_es/em/el figures (1.8 / "
-                "3.0 / 8.0 GMACs), the definition timm adopted in 2021"
-            ),
-            "params_convention": f"all weights; {_BN_NOTE}",
-            "stride_on_expansion": stride_on_expansion,
-        }
-        | _coral(coral_name, res, coral_ms)
+    meta = _published_meta(
+        input_size,
+        num_classes,
+        source="tensorflow/tpu models/official/efficientnet/edgetpu/efficientnet_edgetpu_builder.py"
+        f" (efficientnet-edgetpu-{variant}: width {wc}, depth {dc}, {res}x{res}) with "
+        "efficientnet_model.py of 2019 (fused blocks = MBConvBlockWithoutDepthwise, "
+        "stride on the 1x1 projection), the definition of the released checkpoints",
+        published_macs=pub_macs,
+        published_params=pub_params,
+        published_note="Vitis AI 2.5 model zoo (Xilinx/Vitis-AI model_zoo/README.md), "
+        f"tf_efficientnet-edgetpu-{variant}: {2 * pub_macs / 1e9:.2f} GOPs = 2 x MACs; "
+        f"timm tf_efficientnet_e{variant.lower()}: {pub_params / 1e6:.2f} M params incl. "
+        "BatchNorm (1000 classes). With stride_on_expansion=True the MACs drop by ~24 % "
+        "(tensorflow/tpu issue #660) to timm's efficientnet_es/em/el figures (1.8 / "
+        "3.0 / 8.0 GMACs), the definition timm adopted in 2021",
+        stride_on_expansion=stride_on_expansion,
+        coral=(coral_name, res, coral_ms),
     )
     return net.build(name, meta)
 

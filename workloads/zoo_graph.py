@@ -206,6 +206,34 @@ def _image_meta(input_size: int, num_classes: int) -> dict[str, Any]:
     return {"input_shape": [1, 3, input_size, input_size], "num_classes": num_classes, "batch": 1}
 
 
+def _published_meta(
+    input_size: int,
+    num_classes: int,
+    *,
+    source: str,
+    published_macs: float,
+    published_params: float,
+    published_note: str,
+    params_convention: str = f"all weights; {_BN_NOTE}",
+    coral: tuple[str, int, float] | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """The ``meta`` of an image network, in this order: input shape, classes and batch;
+    ``source`` (where its definition comes from); the published MACs and parameters, with
+    ``published_note`` (where they are published) and ``params_convention`` (what the
+    parameter count includes); the ``extra`` fields; and, when ``coral`` = (Coral's name,
+    input size, USB latency in ms) is given, Coral's benchmark entry (see ``_coral``)."""
+    meta = _image_meta(input_size, num_classes) | {
+        "source": source,
+        "published_macs": published_macs,
+        "published_params": published_params,
+        "published_note": published_note,
+        "params_convention": params_convention,
+        **extra,
+    }
+    return meta | (_coral(*coral) if coral is not None else {})
+
+
 def _same_pad(size: int, k: int, stride: int) -> int:
     """Symmetric padding giving TensorFlow's ``SAME`` output size ``ceil(size / stride)``."""
     out = -(-size // stride)

@@ -8,7 +8,7 @@ from typing import Any
 
 from .layers import WorkloadError
 from .workload import Workload
-from .zoo_graph import _BN_NOTE, _check_positive, _coral, _image_meta, _Net, _same_pad
+from .zoo_graph import _check_positive, _Net, _published_meta, _same_pad
 
 
 def _inception_v1_module(net: _Net, p: str, spec: tuple[int, ...]) -> str:
@@ -75,23 +75,17 @@ def inception_v1(input_size: int = 224, num_classes: int = 1001) -> Workload:
             _inception_v1_module(net, f"mixed{m[0]}_", m[1])
     net.global_pool("avgpool")
     net.linear("logits", num_classes)
-    meta = (
-        _image_meta(input_size, num_classes)
-        | {
-            "source": (
-                "Szegedy et al. 2015 (arXiv:1409.4842), as tensorflow/models research/slim/"
-                "nets/inception_v1.py builds it"
-            ),
-            "published_macs": 1.5e9,
-            "published_params": 6.62e6,
-            "published_note": (
-                "paper: 1.5 billion multiply-adds; Vitis AI tf_inceptionv1: 3 GOPs; "
-                "torchvision googlenet (the same graph): 6,624,904 params incl. BatchNorm, "
-                "1.50 'GFLOPS'"
-            ),
-            "params_convention": f"all weights; {_BN_NOTE}",
-        }
-        | _coral("Inception v1 (224x224)", 224, 3.4)
+    meta = _published_meta(
+        input_size,
+        num_classes,
+        source="Szegedy et al. 2015 (arXiv:1409.4842), as tensorflow/models research/slim/"
+        "nets/inception_v1.py builds it",
+        published_macs=1.5e9,
+        published_params=6.62e6,
+        published_note="paper: 1.5 billion multiply-adds; Vitis AI tf_inceptionv1: 3 GOPs; "
+        "torchvision googlenet (the same graph): 6,624,904 params incl. BatchNorm, "
+        "1.50 'GFLOPS'",
+        coral=("Inception v1 (224x224)", 224, 3.4),
     )
     return net.build("inception_v1", meta)
 
@@ -197,21 +191,15 @@ def inception_v4(input_size: int = 299, num_classes: int = 1001) -> Workload:
         x = net.concat(f"{p}concat", [y0, y1, y2, avg_branch(p, x, 256)])
     net.global_pool("avgpool", src=x)
     net.linear("logits", num_classes)
-    meta = (
-        _image_meta(input_size, num_classes)
-        | {
-            "source": (
-                "Szegedy et al. 2017, 'Inception-v4, Inception-ResNet' (arXiv:1602.07261), "
-                "Figs. 3-9, as tensorflow/models research/slim/nets/inception_v4.py builds it"
-            ),
-            "published_macs": 24.55e9 / 2,
-            "published_params": 42.7e6,
-            "published_note": (
-                "Vitis AI 2.5 model zoo, tf_inceptionv4 at 299x299: 24.55 GOPs = 2 x MACs; "
-                "timm inception_v4 model card: 42.7 M params (incl. BatchNorm), 12.3 GMACs"
-            ),
-            "params_convention": f"all weights; {_BN_NOTE}",
-        }
-        | _coral("Inception v4 (299x299)", 299, 85.0)
+    meta = _published_meta(
+        input_size,
+        num_classes,
+        source="Szegedy et al. 2017, 'Inception-v4, Inception-ResNet' (arXiv:1602.07261), "
+        "Figs. 3-9, as tensorflow/models research/slim/nets/inception_v4.py builds it",
+        published_macs=24.55e9 / 2,
+        published_params=42.7e6,
+        published_note="Vitis AI 2.5 model zoo, tf_inceptionv4 at 299x299: 24.55 GOPs = 2 x MACs; "
+        "timm inception_v4 model card: 42.7 M params (incl. BatchNorm), 12.3 GMACs",
+        coral=("Inception v4 (299x299)", 299, 85.0),
     )
     return net.build("inception_v4", meta)

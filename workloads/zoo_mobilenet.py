@@ -5,8 +5,10 @@ here is shared with the EfficientNets (:mod:`archgym.workloads.zoo_efficientnet`
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from .workload import Workload
-from .zoo_graph import _BN_NOTE, _check_positive, _coral, _image_meta, _make_divisible, _Net
+from .zoo_graph import _check_positive, _make_divisible, _Net, _published_meta
 
 
 def mobilenet_v1(
@@ -42,19 +44,30 @@ def mobilenet_v1(
         net.conv(f"conv{i}_pw", depth(c), 1, act="relu6")
     net.global_pool("avgpool")
     net.linear("logits", num_classes)
-    meta = (
-        _image_meta(input_size, num_classes)
-        | {
-            "source": "Howard et al. 2017, 'MobileNets' (arXiv:1704.04861), Table 1; TF-slim mobilenet_v1",
-            "published_macs": 569e6,
-            "published_params": 4.2e6,
-            "published_note": "paper, Table 8: 1.0 MobileNet-224, 569 M mult-adds, 4.2 M parameters",
-            "params_convention": f"all weights; {_BN_NOTE}",
-            "width_multiplier": width_multiplier,
-        }
-        | (_coral("MobileNet v1 (224x224)", 224, 2.4) if width_multiplier == 1.0 else {})
+    meta = _published_meta(
+        input_size,
+        num_classes,
+        source="Howard et al. 2017, 'MobileNets' (arXiv:1704.04861), Table 1; TF-slim mobilenet_v1",
+        published_macs=569e6,
+        published_params=4.2e6,
+        published_note="paper, Table 8: 1.0 MobileNet-224, 569 M mult-adds, 4.2 M parameters",
+        width_multiplier=width_multiplier,
+        coral=("MobileNet v1 (224x224)", 224, 2.4) if width_multiplier == 1.0 else None,
     )
     return net.build("mobilenet_v1", meta)
+
+
+#: MobileNet v2's inverted-residual stages (Sandler et al. 2018, Table 2): (expansion,
+#: kernel, stride of the stage's first block, output channels, blocks).
+MOBILENET_V2_STAGES: tuple[tuple[int, int, int, int, int], ...] = (
+    (1, 3, 1, 16, 1),
+    (6, 3, 2, 24, 2),
+    (6, 3, 2, 32, 3),
+    (6, 3, 2, 64, 4),
+    (6, 3, 1, 96, 3),
+    (6, 3, 2, 160, 3),
+    (6, 3, 1, 320, 1),
+)
 
 
 def _inverted_residual(
@@ -69,30 +82,60 @@ def _inverted_residual(
     fused: bool = False,
     se_ratio: float | None = None,
     residual: bool = True,
+    hidden: int | None = None,
+    stride_on_projection: bool = False,
 ) -> str:
     """One (fused) inverted-bottleneck block; returns the name of its output.
 
     * regular IBN: 1x1 expand (skipped when ``expand == 1``), KxK depthwise (stride),
       optional SE, 1x1 linear projection;
-    * fused IBN: one full KxK convolution (stride) to the expanded width, 1x1 projection.
+    * fused IBN (no depthwise): one full KxK convolution (stride) to the expanded width
+      (skipped when ``expand == 1``, the projection then carries the stride), 1x1
+      projection. ``stride_on_projection`` puts the stride on the projection instead, as
+      the 2019 EfficientNet-EdgeTPU code (``MBConvBlockWithoutDepthwise``) did before its
+      2020 change (tensorflow/tpu issue #660).
 
-    A residual add joins input and output when the stride is 1 and widths match.
+    The expanded width is ``input channels x expand`` unless ``hidden`` gives it. A
+    residual add joins input and output when ``residual``, the stride is 1 and widths match.
     """
     x = net.last
     cin = net.shape(x)[0]
-    hidden = cin * expand
+    hidden = cin * expand if hidden is None else hidden
+    project_stride = 1
     if fused:
-        net.conv(f"{prefix}fused", hidden, k, stride=stride, act=act)
+        if expand != 1:
+            net.conv(
+                f"{prefix}fused", hidden, k, stride=1 if stride_on_projection else stride, act=act
+            )
+        if stride_on_projection or expand == 1:
+            project_stride = stride
     else:
         if expand != 1:
             net.conv(f"{prefix}expand", hidden, 1, act=act)
         net.dwconv(f"{prefix}dw", k, stride=stride, act=act)
         if se_ratio:
             net.squeeze_excite(prefix, max(1, int(cin * se_ratio)), act=act)
-    y = net.conv(f"{prefix}project", out, 1)
+    y = net.conv(f"{prefix}project", out, 1, stride=project_stride)
     if residual and stride == 1 and cin == out:
         y = net.eltwise(f"{prefix}add", y, x)
     return y
+
+
+def _inverted_residual_stages(
+    net: _Net,
+    stages: tuple[tuple[int, int, int, int, int], ...],
+    act: str,
+    width: Callable[[int], int] = int,
+    se_ratio: float | None = None,
+) -> None:
+    """The blocks ``b0_``, ``b1_``, ... of ``stages`` rows (expansion, kernel, stride of the
+    first block, output channels, blocks), output channels rounded by ``width``."""
+    b = 0
+    for e, k, s, c, n in stages:
+        for i in range(n):
+            stride = s if i == 0 else 1
+            _inverted_residual(net, f"b{b}_", width(c), e, k, stride, act, se_ratio=se_ratio)
+            b += 1
 
 
 def mobilenet_v2(
@@ -115,39 +158,20 @@ def mobilenet_v2(
     a = width_multiplier
     net = _Net(3, input_size)
     net.conv("conv0", _make_divisible(32 * a), 3, stride=2, act="relu6")
-    settings = [
-        (1, 16, 1, 1),
-        (6, 24, 2, 2),
-        (6, 32, 3, 2),
-        (6, 64, 4, 2),
-        (6, 96, 3, 1),
-        (6, 160, 3, 2),
-        (6, 320, 1, 1),
-    ]
-    b = 0
-    for t, c, n, s in settings:
-        for i in range(n):
-            _inverted_residual(
-                net, f"b{b}_", _make_divisible(c * a), t, 3, s if i == 0 else 1, "relu6"
-            )
-            b += 1
+    _inverted_residual_stages(net, MOBILENET_V2_STAGES, "relu6", lambda c: _make_divisible(c * a))
     net.conv("conv_last", _make_divisible(1280 * a) if a > 1.0 else 1280, 1, act="relu6")
     net.global_pool("avgpool")
     net.linear("logits", num_classes)
-    meta = (
-        _image_meta(input_size, num_classes)
-        | {
-            "source": "Sandler et al. 2018, 'MobileNetV2' (arXiv:1801.04381), Table 2; TF-slim mobilenet_v2",
-            "published_macs": 300e6,
-            "published_params": 3.47e6,
-            "published_note": (
-                "TF-slim MobileNet README, mobilenet_v2_1.0_224: 300 M MACs, 3.47 M parameters "
-                "(the paper rounds to 3.4 M; torchvision's 3.50 M includes 34 k BatchNorm parameters)"
-            ),
-            "params_convention": f"all weights; {_BN_NOTE}",
-            "width_multiplier": width_multiplier,
-        }
-        | (_coral("MobileNet v2 (224x224)", 224, 2.6) if width_multiplier == 1.0 else {})
+    meta = _published_meta(
+        input_size,
+        num_classes,
+        source="Sandler et al. 2018, 'MobileNetV2' (arXiv:1801.04381), Table 2; TF-slim mobilenet_v2",
+        published_macs=300e6,
+        published_params=3.47e6,
+        published_note="TF-slim MobileNet README, mobilenet_v2_1.0_224: 300 M MACs, 3.47 M parameters "
+        "(the paper rounds to 3.4 M; torchvision's 3.50 M includes 34 k BatchNorm parameters)",
+        width_multiplier=width_multiplier,
+        coral=("MobileNet v2 (224x224)", 224, 2.6) if width_multiplier == 1.0 else None,
     )
     return net.build("mobilenet_v2", meta)
 
@@ -213,39 +237,29 @@ def mobilenet_edgetpu(
     net.conv("stem", rf(32), 3, stride=2, act="relu")
     for stack, (_cin, cout, k, reps, e, s, kind, skip) in enumerate(blocks):
         for r in range(reps):
-            prefix = f"s{stack}_b{r}_"
+            # "no_depthwise" blocks are fused IBNs: one KxK conv to the expanded width
+            # (none when the expansion is 1), then the 1x1 projection.
+            fused = kind != "ibn"
             stride = s if r == 0 else 1
-            x = net.last
-            cin = net.shape(x)[0]
-            if kind == "ibn":
-                _inverted_residual(net, prefix, rf(cout), e, k, stride, "relu", residual=skip)
-                continue
-            # Fused IBN ("fused") and the equivalent "no_depthwise" blocks: one KxK conv to
-            # the expanded width (skipped when the expansion is 1), then the 1x1 projection.
-            if e != 1:
-                net.conv(f"{prefix}fused", cin * e, k, stride=stride, act="relu")
-            y = net.conv(f"{prefix}project", rf(cout), 1)
-            if skip and stride == 1 and cin == rf(cout):
-                net.eltwise(f"{prefix}add", y, x)
+            _inverted_residual(
+                net, f"s{stack}_b{r}_", rf(cout), e, k, stride, "relu", fused=fused, residual=skip
+            )
     # As in the released dm=0.75 checkpoint (624 M MACs, 2.9 M params), the 1280-wide head
     # is not narrowed for multipliers below 1 (TF-slim's finegrain_classification_mode).
     net.conv("top", rf(1280) if width_multiplier > 1.0 else 1280, 1, act="relu")
     net.global_pool("avgpool")
     net.linear("logits", num_classes)
-    meta = _image_meta(input_size, num_classes) | {
-        "source": (
-            "tensorflow/models official/projects/edgetpu/vision/modeling/"
-            "mobilenet_edgetpu_v1_model_blocks.py (ModelConfig.blocks) = research/slim/nets/"
-            "mobilenet/mobilenet_v3.py V3_EDGETPU"
-        ),
-        "published_macs": 990e6,
-        "published_params": 4.0e6,
-        "published_note": (
-            "TF-slim MobileNet README, 'MobilenetEdgeTPU dm=1': 990 M MACs, 4.0 M params, 75.6 % "
-            "top-1 (dm=0.75: 624 M, 2.9 M); the per-layer table in mobilenet_v3.py totals "
-            "990.7 M MAdds and 4.05 M conv parameters (1001 classes)"
-        ),
-        "params_convention": f"all weights; {_BN_NOTE}",
-        "width_multiplier": width_multiplier,
-    }
+    meta = _published_meta(
+        input_size,
+        num_classes,
+        source="tensorflow/models official/projects/edgetpu/vision/modeling/"
+        "mobilenet_edgetpu_v1_model_blocks.py (ModelConfig.blocks) = research/slim/nets/"
+        "mobilenet/mobilenet_v3.py V3_EDGETPU",
+        published_macs=990e6,
+        published_params=4.0e6,
+        published_note="TF-slim MobileNet README, 'MobilenetEdgeTPU dm=1': 990 M MACs, 4.0 M params, 75.6 % "
+        "top-1 (dm=0.75: 624 M, 2.9 M); the per-layer table in mobilenet_v3.py totals "
+        "990.7 M MAdds and 4.05 M conv parameters (1001 classes)",
+        width_multiplier=width_multiplier,
+    )
     return net.build("mobilenet_edgetpu", meta)

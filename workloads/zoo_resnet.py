@@ -5,7 +5,7 @@ ResNet-152 v2 (pre-activation bottlenecks).
 from __future__ import annotations
 
 from .workload import Workload
-from .zoo_graph import _BN_NOTE, _check_positive, _coral, _image_meta, _Net
+from .zoo_graph import _check_positive, _Net, _published_meta
 
 
 def _resnet_bottlenecks(input_size: int, stride_on_1x1: bool) -> _Net:
@@ -47,17 +47,16 @@ def resnet50(input_size: int = 224, num_classes: int = 1000) -> Workload:
     net = _resnet_bottlenecks(input_size, stride_on_1x1=False)
     net.global_pool("avgpool")
     net.linear("fc", num_classes)
-    meta = _image_meta(input_size, num_classes) | {
-        "source": "He et al. 2016 (arXiv:1512.03385), Table 1, as v1.5 in torchvision / MLPerf",
-        "published_macs": 4.09e9,
-        "published_params": 25.56e6,
-        "published_note": (
-            "torchvision ResNet50_Weights.IMAGENET1K_V1: 4.09 'GFLOPS' (counted as multiply-"
-            "accumulates) and 25,557,032 params incl. 53,120 BatchNorm parameters; the paper's "
-            "3.8e9 FLOPs is ResNet-50 v1 (stride 2 on the first 1x1 conv)"
-        ),
-        "params_convention": f"all weights; {_BN_NOTE}",
-    }
+    meta = _published_meta(
+        input_size,
+        num_classes,
+        source="He et al. 2016 (arXiv:1512.03385), Table 1, as v1.5 in torchvision / MLPerf",
+        published_macs=4.09e9,
+        published_params=25.56e6,
+        published_note="torchvision ResNet50_Weights.IMAGENET1K_V1: 4.09 'GFLOPS' (counted as multiply-"
+        "accumulates) and 25,557,032 params incl. 53,120 BatchNorm parameters; the paper's "
+        "3.8e9 FLOPs is ResNet-50 v1 (stride 2 on the first 1x1 conv)",
+    )
     return net.build("resnet50", meta)
 
 
@@ -77,19 +76,15 @@ def resnet50_v1(input_size: int = 224, num_classes: int = 1000) -> Workload:
     net = _resnet_bottlenecks(input_size, stride_on_1x1=True)
     net.global_pool("avgpool")
     net.linear("fc", num_classes)
-    meta = (
-        _image_meta(input_size, num_classes)
-        | {
-            "source": "He et al. 2016 (arXiv:1512.03385), Table 1; Keras applications ResNet50",
-            "published_macs": 3.8e9,
-            "published_params": 25.56e6,
-            "published_note": (
-                "paper, Table 1: 3.8e9 FLOPs (multiply-adds) for ResNet-50; parameters as "
-                "v1.5 (torchvision 25,557,032 incl. 53,120 BatchNorm parameters)"
-            ),
-            "params_convention": f"all weights; {_BN_NOTE}",
-        }
-        | _coral("ResNet-50 V1 (299x299)", 299, 49.0)
+    meta = _published_meta(
+        input_size,
+        num_classes,
+        source="He et al. 2016 (arXiv:1512.03385), Table 1; Keras applications ResNet50",
+        published_macs=3.8e9,
+        published_params=25.56e6,
+        published_note="paper, Table 1: 3.8e9 FLOPs (multiply-adds) for ResNet-50; parameters as "
+        "v1.5 (torchvision 25,557,032 incl. 53,120 BatchNorm parameters)",
+        coral=("ResNet-50 V1 (299x299)", 299, 49.0),
     )
     return net.build("resnet50_v1", meta)
 
@@ -142,26 +137,19 @@ def resnet152_v2(input_size: int = 299, num_classes: int = 1001) -> Workload:
     net.act("postnorm_relu", "relu")
     net.global_pool("avgpool")
     net.linear("logits", num_classes)
-    meta = (
-        _image_meta(input_size, num_classes)
-        | {
-            "source": (
-                "He et al. 2016, 'Identity Mappings in Deep Residual Networks' "
-                "(arXiv:1603.05027), as tensorflow/models research/slim/nets/resnet_v2.py "
-                "(resnet_v2_152) builds it"
-            ),
-            "published_macs": 40.47e9 / 2,
-            "published_params": 60.38e6,
-            "published_note": (
-                "Vitis AI 2.5 model zoo, tf_resnetv2_152 at 299x299: 40.47 GOPs = 2 x MACs; "
-                "Keras ResNet152V2: 60,380,648 parameters incl. BatchNorm (1000 classes)"
-            ),
-            "params_convention": (
-                "all weights and the biases of convolutions without BatchNorm; BatchNorm "
-                "folded where a convolution precedes it, the pre-activation BatchNorms are "
-                "affine layers; BatchNorm parameters not counted"
-            ),
-        }
-        | _coral("ResNet-152 V2 (299x299)", 299, 128.0)
+    meta = _published_meta(
+        input_size,
+        num_classes,
+        source="He et al. 2016, 'Identity Mappings in Deep Residual Networks' "
+        "(arXiv:1603.05027), as tensorflow/models research/slim/nets/resnet_v2.py "
+        "(resnet_v2_152) builds it",
+        published_macs=40.47e9 / 2,
+        published_params=60.38e6,
+        published_note="Vitis AI 2.5 model zoo, tf_resnetv2_152 at 299x299: 40.47 GOPs = 2 x MACs; "
+        "Keras ResNet152V2: 60,380,648 parameters incl. BatchNorm (1000 classes)",
+        params_convention="all weights and the biases of convolutions without BatchNorm; BatchNorm "
+        "folded where a convolution precedes it, the pre-activation BatchNorms are "
+        "affine layers; BatchNorm parameters not counted",
+        coral=("ResNet-152 V2 (299x299)", 299, 128.0),
     )
     return net.build("resnet152_v2", meta)
