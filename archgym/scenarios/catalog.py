@@ -3,26 +3,8 @@
 :func:`load` (``archgym.scenarios.load``) builds a catalog scenario, optionally with some
 fields overridden; :func:`resolve_scenario` is the one place an id, a document or a
 scenario object becomes a scenario; :func:`register` adds your own. The shipped entries
-are plain documents in :mod:`archgym.scenarios.catalog_entries`:
-
-======================================  ==========================================================
-family                                  ids
-======================================  ==========================================================
-hardware only, one workload, area       ``hw-<net>-area`` (+ ``-tight``, ``-loose``) for
-budget (the Apollo setting)             ``mobilenet_v2``, ``mobilenet_edgetpu``, ``resnet50``,
-                                        ``bert_base``
-hardware only, a suite of workloads     ``hw-suite-area``
-hardware only, multi-objective          ``hw-mobilenet_v2-mo``
-NB201 x small hardware space            ``nb201-codesign`` (DEFAULT, + ``-tight``, ``-loose``),
-                                        ``nb201-codesign-mo``
-MobileNet-like space x hardware         ``mobilenet-codesign``, ``mobilenet-codesign-mo`` (a small
-                                        real-training demo: Fashion-MNIST accuracy)
-Accel-NASBench (ImageNet) x hardware    ``anb-codesign-edgetpu``, ``anb-codesign-tpu`` (flagship),
-                                        ``anb-codesign-energy``, ``anb-codesign-throughput``,
-                                        ``anb-codesign-mo``; best-known optima, see
-                                        :func:`best_known`
-tiny (tests, smoke runs)                ``tiny``, ``tiny-mo``, ``tiny-codesign``
-======================================  ==========================================================
+are plain documents in :mod:`archgym.scenarios.catalog_entries` (its docstring lists the
+families and their ids; :func:`list_scenarios` lists every id).
 """
 
 from __future__ import annotations
