@@ -13,8 +13,8 @@ Sign conventions (one for every agent and environment):
   column per objective in :attr:`Evaluation.objectives` (all maximised); its scalar
   ``objective`` is the first of them, or the ``weights``-weighted sum when weights are given.
 * **slack** — ``slack_<metric> = budget - value`` (for ``throughput``, a floor:
-  ``value - budget``); a design is feasible iff every slack is ``>= 0`` (and the
-  accelerator accepts it).
+  ``value - budget``), computed by :func:`budget_slack`; a design is feasible iff every
+  slack is ``>= 0`` (and the accelerator accepts it).
 * **relative slack** — ``slack / |budget|`` (:func:`relative_slack`): unitless, so budgets
   in different units weigh alike; same sign as the slack.
 * **violation** — ``sum over budgets of max(0, -slack) / budget``, plus
@@ -48,6 +48,7 @@ __all__ = [
     "NONFINITE_VIOLATION",
     "SCALARIZATIONS",
     "score",
+    "budget_slack",
     "relative_slack",
     "violation_from_slack",
 ]
@@ -96,6 +97,26 @@ def relative_slack(slack: np.ndarray, budgets: Sequence[float] | np.ndarray) -> 
     return s.reshape(len(s), len(b)) / scale
 
 
+def budget_slack(metric: str, values: np.ndarray, budget: float) -> np.ndarray:
+    """The slack of values against a budget on ``metric``, with the sign every archgym
+    slack has (``>= 0`` meets the budget).
+
+    A budget is an upper bound (``budget - value``), except on a maximised metric of
+    :data:`METRICS` (``throughput``), where it is a floor (``value - budget``). A metric
+    archgym does not know (a custom problem's) is an upper bound.
+
+    Args:
+        metric: the budgeted metric.
+        values: ``(n,)`` its values (``inf``/NaN for designs without one).
+        budget: the budget.
+
+    Returns:
+        ``(n,)`` slacks (NaN where the value is NaN).
+    """
+    with np.errstate(invalid="ignore"):
+        return values - budget if METRICS.get(metric, -1) > 0 else budget - values
+
+
 def score(
     data: dict[str, np.ndarray],
     code: np.ndarray,
@@ -136,9 +157,8 @@ def score(
     violation = np.where(code & (_REJ_PE | _REJ_CORE), REJECTED_VIOLATION, 0.0)
     for b, (m, budget) in enumerate(budgets.items()):
         v = data[m]
+        slack = budget_slack(m, v, budget)
         with np.errstate(invalid="ignore"):
-            floor = METRICS[m] > 0  # a floor on a maximised metric (throughput)
-            slack = v - budget if floor else budget - v
             over = ~(slack >= 0)
             part = np.where(np.isfinite(v), np.maximum(-slack, 0.0) / budget, 0.0)
         data[f"slack_{m}"] = slack
