@@ -49,7 +49,7 @@ import yaml  # noqa: E402
 
 from archgym.experiments import sweep  # noqa: E402
 from archgym.experiments.logs import LOG_CSV, WALL_TIME_COLUMNS, read_log  # noqa: E402
-from archgym.experiments.sweep import _MAX_WORKER_DEATHS  # noqa: E402
+from archgym.experiments.sweep_cell import _MAX_WORKER_DEATHS  # noqa: E402
 
 ORPHAN_WAIT_S = 10.0
 

@@ -5,6 +5,7 @@ Installed as ``archgym.workloads``; always import it by that name.
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 from .accel_nasbench import (
@@ -35,7 +36,6 @@ from .layers import (
     VectorLayer,
     WorkloadError,
 )
-from .mobilenet_space import MOBILENET_SPACE_KNOBS, mobilenet_design_space, mobilenet_workload
 from .workload import KIND_CODES, LoweredWorkload, Workload
 
 __all__ = [
@@ -77,30 +77,41 @@ __all__ = [
     "load_accel_nasbench",
 ]
 
-# The zoo and the importers are imported on first use (the torch importer needs torch).
-_LAZY = {
-    "load": ("zoo", "load"),
-    "list_zoo": ("zoo", "list_zoo"),
-    "ZOO": ("zoo", "ZOO"),
-    "from_torch": ("torch_import", "from_torch"),
-    "from_file": ("file_import", "from_file"),
-    "UnsupportedOpError": ("torch_lowering", "UnsupportedOpError"),
-    "nb201_workload": ("nb201", "nb201"),
-    "load_hwnasbench": ("nb201", "load_hwnasbench"),
+# Imported on first use: the zoo, the importers (the torch importer needs torch), the
+# NAS-Bench-201 and MobileNet spaces, and these submodules as attributes (the README's
+# ``nb201``: ``archgym.workloads.nb201.parse_arch``, ...). Name -> entry point
+# ``"module:attribute"`` (``"module"`` alone: the module itself), as in ENTRY_POINTS of
+# archgym/_registration.py.
+_LAZY: dict[str, str] = {
+    "load": ".zoo:load",
+    "list_zoo": ".zoo:list_zoo",
+    "ZOO": ".zoo:ZOO",
+    "from_torch": ".torch_import:from_torch",
+    "from_file": ".file_import:from_file",
+    "UnsupportedOpError": ".torch_lowering:UnsupportedOpError",
+    "nb201_workload": ".nb201:nb201",
+    "load_hwnasbench": ".nb201:load_hwnasbench",
+    "MOBILENET_SPACE_KNOBS": ".mobilenet_space:MOBILENET_SPACE_KNOBS",
+    "mobilenet_design_space": ".mobilenet_space:mobilenet_design_space",
+    "mobilenet_workload": ".mobilenet_space:mobilenet_workload",
+    **{
+        module: f".{module}"
+        for module in (
+            "nb201",
+            "zoo",
+            "importers",
+            "torch_import",
+            "file_import",
+            "mobilenet_space",
+        )
+    },
 }
 
 
-# Submodules reachable as attributes without importing them first (the README's
-# ``nb201``: ``archgym.workloads.nb201.parse_arch``, ...).
-_LAZY_SUBMODULES = frozenset({"nb201", "zoo", "importers", "torch_import", "file_import"})
-
-
 def __getattr__(name: str) -> Any:
-    import importlib
-
-    if name in _LAZY:
-        mod, attr = _LAZY[name]
-        return getattr(importlib.import_module(f"{__name__}.{mod}"), attr)
-    if name in _LAZY_SUBMODULES:
-        return importlib.import_module(f"{__name__}.{name}")
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    target = _LAZY.get(name)
+    if target is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module, _, attribute = target.partition(":")
+    loaded = importlib.import_module(module, __name__)
+    return getattr(loaded, attribute) if attribute else loaded

@@ -18,6 +18,9 @@ The same from the shell: ``archgym run``, ``archgym sweep``, ``archgym compare``
 ``archgym plot``, ``archgym transfer``, ``archgym export``.
 """
 
+import sys
+import types
+import warnings
 from typing import Any
 
 from .logs import WALL_TIME_COLUMNS, frames_equal, read_log
@@ -31,7 +34,7 @@ from .runner import (
     run,
     run_spec,
 )
-from .sweep import SweepConfig, SweepError, SweepResult, expand_grid, load_config, sweep
+from .sweep_driver import SweepConfig, SweepError, SweepResult, expand_grid, load_config, sweep
 from .transfer_studies import TransferResult, exact_optimum, transfer_study
 
 __all__ = [
@@ -57,6 +60,36 @@ __all__ = [
     "sweep",
     "transfer_study",
 ]
+
+
+def _old_sweep_module() -> types.ModuleType:
+    """``archgym.experiments.sweep`` as a module path, deprecated: the module is
+    :mod:`.sweep_driver`, and the name ``archgym.experiments.sweep`` is the function.
+
+    Registered in ``sys.modules`` so ``from archgym.experiments.sweep import SweepResult``
+    keeps working (with a ``DeprecationWarning``) without a file of that name, which would
+    rebind the package attribute ``sweep`` from the function to the module when imported.
+    """
+    from . import sweep_driver
+
+    mod = types.ModuleType(__name__ + ".sweep", "Deprecated: use archgym.experiments.sweep_driver.")
+
+    def forward(name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        warnings.warn(
+            "the module archgym.experiments.sweep is now archgym.experiments.sweep_driver "
+            "(archgym.experiments.sweep is the sweep function)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return getattr(sweep_driver, name)
+
+    mod.__dict__["__getattr__"] = forward  # a module __getattr__ (PEP 562)
+    return mod
+
+
+sys.modules.setdefault(__name__ + ".sweep", _old_sweep_module())
 
 
 def __getattr__(name: str) -> Any:

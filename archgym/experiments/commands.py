@@ -98,7 +98,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
-    from .sweep import SweepError, sweep
+    from .sweep_driver import SweepError, sweep
 
     try:
         res = sweep(

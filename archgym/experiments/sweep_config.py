@@ -1,7 +1,7 @@
 """A sweep's configuration and its cells: parsing the sweep file or dict
 (:func:`load_config`, :func:`scenario_entry_of`) and expanding it into one
 :class:`Cell` per run (:func:`expand_grid`). The file format is described in
-:mod:`archgym.experiments.sweep`."""
+:mod:`archgym.experiments.sweep_driver`."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from archgym.experiments.sweep import _is_loopback, start_local_ray
+from archgym.experiments.sweep_ray import _is_loopback, start_local_ray
 
 
 def _listening(pids: set[int]) -> list[tuple[int, str, int]]:

@@ -287,7 +287,7 @@ def test_scenario_flag_replaces_the_files_scenarios_and_runs_keep_their_definiti
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from archgym import analysis, scenarios
-    from archgym.experiments.sweep import scenario_entry_of
+    from archgym.experiments.sweep_config import scenario_entry_of
 
     monkeypatch.chdir(tmp_path)
     doc = scenarios.load("tiny", area_mm2=4).to_dict()
@@ -326,7 +326,7 @@ def test_scenario_flag_replaces_the_files_scenarios_and_runs_keep_their_definiti
 
 
 def test_each_worker_gets_its_share_of_the_cores(tmp_path: Path) -> None:
-    from archgym.experiments.sweep import worker_threads
+    from archgym.experiments.sweep_threads import worker_threads
 
     assert worker_threads(1, cores=8) == 8
     assert worker_threads(3, cores=8) == 2
@@ -364,3 +364,31 @@ def test_malformed_yaml_configuration_is_a_sweep_error(tmp_path: Path) -> None:
     path.write_text("budget: [10,\nseeds: 2\n")
     with pytest.raises(SweepError, match="broken.yaml: invalid YAML"):
         load_config(path)
+
+
+def test_the_name_sweep_stays_the_function_after_every_submodule_is_imported() -> None:
+    # a fresh interpreter: the import of a module named like the function would rebind it
+    code = """
+import importlib, pkgutil, warnings
+import archgym.experiments as experiments
+import archgym.experiments.sweep as imported
+for info in pkgutil.iter_modules(experiments.__path__):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # the deprecated module names
+        importlib.import_module("archgym.experiments." + info.name)
+import archgym.experiments.sweep
+assert callable(experiments.sweep) and experiments.sweep is imported, experiments.sweep
+assert experiments.sweep.__module__ == "archgym.experiments.sweep_driver"
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    from archgym.experiments.sweep import SweepResult  # the old module path still works
+from archgym.experiments.sweep_driver import SweepResult as new
+assert SweepResult is new and caught and caught[0].category is DeprecationWarning
+assert callable(experiments.sweep)
+print("ok")
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "ok"
