@@ -30,7 +30,14 @@ from archgym.costmodel import area_mm2
 from ..pareto import hypervolume_slicing as hypervolume  # the old names, re-exported
 from ..pareto import pareto_mask
 from ..pareto import strictly_dominated as _strictly_dominated
-from .cache import COSTMODEL_SOURCES, code_fingerprint, load_npz, save_npz, stable_hash
+from .cache import (
+    COSTMODEL_SOURCES,
+    LAYER_SOURCES,
+    code_fingerprint,
+    load_npz,
+    save_npz,
+    stable_hash,
+)
 from .cache import cache_dir as default_cache_dir
 from .hardware import HardwareSpace, ScenarioError
 from .metrics import REJECTED_METRICS, simulate
@@ -50,6 +57,8 @@ __all__ = [
 #: as sub-packages) whose change invalidates cached enumerations.
 ENUMERATION_SOURCES: tuple[str, ...] = (
     "accelerator.py",
+    "accelerator_fields.py",
+    "data/presets.yaml",
     *COSTMODEL_SOURCES,
     "technology.py",
     "data/technology.yaml",
@@ -69,10 +78,17 @@ ENUMERATION_SOURCES: tuple[str, ...] = (
     "data/nb201/nb201_cifar10valid_all15625_NAS-Landscapes.csv.gz",
     "data/nb201/nb201_ImageNet16-120_valacc_9445unique.csv.gz",
     "pareto.py",
-    "workloads/layers.py",
-    "workloads/workload.py",
+    *LAYER_SOURCES,
     "workloads/zoo.py",
+    "workloads/zoo_graph.py",
+    "workloads/zoo_classic.py",
+    "workloads/zoo_efficientnet.py",
+    "workloads/zoo_inception.py",
+    "workloads/zoo_mobilenet.py",
+    "workloads/zoo_resnet.py",
+    "workloads/zoo_transformer.py",
     "workloads/nb201.py",
+    "workloads/nb201_arch.py",
     "workloads/mobilenet_space.py",
     "workloads/accel_nasbench.py",
 )

@@ -571,6 +571,9 @@ def test_the_enumeration_cache_key_covers_every_module_an_enumeration_computes_w
         "oracles/accel_nasbench.py",  # oracles of the spaces that are not enumerable
         "oracles/surrogate.py",
         "oracles/trained.py",
+        "oracles/trained_cache.py",
+        "oracles/trained_models.py",
+        "oracles/training.py",
         "oracles/datasets.py",
         "space/adapters.py",  # agents' encodings
     }
