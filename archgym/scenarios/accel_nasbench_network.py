@@ -94,16 +94,12 @@ class AccelNASBenchNetwork(MemoisedNetwork):
         return np.asarray(self.oracle.std([self._choice(k) for k in keys]), np.float64)[inv]
 
     def to_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {"kind": self.kind}
-        if self.oracle_name != "surrogate":
-            d["oracle"] = self.oracle_name  # "custom": no document form
-        if self.batch != 1:
-            d["batch"] = self.batch
-        if self.restrict:
-            d["restrict"] = self.restrict
-        if self.input_size != 224:
-            d["input_size"] = self.input_size
-        return d
+        return self._document(
+            oracle=None
+            if self.oracle_name == "surrogate"
+            else self.oracle_name,  # "custom": no document form
+            input_size=None if self.input_size == 224 else self.input_size,
+        )
 
     def describe(self) -> str:
         if self.oracle_name == "surrogate":

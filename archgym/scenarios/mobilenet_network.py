@@ -112,16 +112,11 @@ class MobileNetNetwork(MemoisedNetwork):
         return mobilenet_workload(choice, num_classes=self.num_classes, batch=self.batch)
 
     def to_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {"kind": self.kind, "oracle": self.oracle_name}
-        if self.oracle_options:
-            d["oracle_options"] = dict(self.oracle_options)
-        if self.restrict:
-            d["restrict"] = self.restrict
-        if self.num_classes != 1000:
-            d["num_classes"] = self.num_classes
-        if self.batch != 1:
-            d["batch"] = self.batch
-        return d
+        return self._document(
+            oracle=self.oracle_name,
+            oracle_options=dict(self.oracle_options) or None,
+            num_classes=None if self.num_classes == 1000 else self.num_classes,
+        )
 
     def describe(self) -> str:
         what = {

@@ -331,12 +331,7 @@ class NB201Network(NetworkSpace):
         return table, rows, self.accuracy(X)
 
     def to_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {"kind": self.kind, "dataset": self.dataset}
-        if self.restrict:
-            d["restrict"] = self.restrict
-        if self.batch != 1:
-            d["batch"] = self.batch
-        return d
+        return self._document(dataset=self.dataset)
 
     def describe(self) -> str:
         n = self._space.size

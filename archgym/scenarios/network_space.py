@@ -50,6 +50,21 @@ class NetworkSpace(ABC):
 
     #: Whether :meth:`all_workloads` is cheap enough to enumerate the network space.
     enumerable: bool = False
+    #: Images per inference call of the lowered networks (the families set it).
+    batch: int = 1
+    #: The knobs restricted to some of their choices, ``{knob: [choices]}`` (the families set it).
+    restrict: dict[str, list[Any]]
+
+    def _document(self, **options: Any) -> dict[str, Any]:
+        """The network part of a scenario document: ``kind``, the ``options`` that are set
+        (not ``None``), ``restrict`` when some knobs are restricted and ``batch`` when not 1."""
+        d: dict[str, Any] = {"kind": self.kind}
+        d.update((k, v) for k, v in options.items() if v is not None)
+        if self.restrict:
+            d["restrict"] = self.restrict
+        if self.batch != 1:
+            d["batch"] = self.batch
+        return d
 
     def all_workloads(self) -> tuple[WorkloadTable, np.ndarray, np.ndarray]:
         """``(table, rows, accuracy)`` of every network design, in flat order."""
