@@ -146,6 +146,14 @@ def _add(
     ENTRIES[id] = doc
 
 
+def _add_hw(
+    id: str, description: str, *, knobs: list[dict[str, Any]], area_mm2: float, **fields: Any
+) -> None:
+    """A hardware-only entry: ``knobs`` on the ``edgetpu`` base and fixed ``workloads`` (in
+    ``fields``, with the objective) under an area budget."""
+    _add(id, description, base="edgetpu", knobs=knobs, budgets={"area_mm2": area_mm2}, **fields)
+
+
 def _add_codesign_mo(
     id: str, description: str, *, area_mm2: float, ref_point: list[float], **fields: Any
 ) -> None:
@@ -167,47 +175,44 @@ def _suffix(level: str) -> str:
 
 for _net in ("mobilenet_v2", "mobilenet_edgetpu", "resnet50", "bert_base"):
     for _level, _area in _HW_AREA.items():
-        _add(
+        _add_hw(
             f"hw-{_net}-area{_suffix(_level)}",
             (
                 f"Minimise {_net} latency over an Apollo-style accelerator space (259,200 designs) under an "
                 f"area budget of {_area:g} mm^2 (45 nm); about {_HW_INFEASIBLE[_level]} % of the space is "
                 "infeasible (0.7 % rejected by the accelerator: core memory too small for one tile)."
             ),
-            base="edgetpu",
             knobs=APOLLO_HARDWARE,
             workloads=_net,
             objective="latency_ms",
-            budgets={"area_mm2": _area},
+            area_mm2=_area,
         )
 
-_add(
+_add_hw(
     "hw-suite-area",
     (
         "Minimise the geometric-mean latency of mobilenet_v2, mobilenet_edgetpu, resnet50 and bert_base "
         "on one accelerator (Apollo-style space, 259,200 designs) under an area budget of 25 mm^2; "
         "about 52 % of the space is infeasible."
     ),
-    base="edgetpu",
     knobs=APOLLO_HARDWARE,
     workloads=["mobilenet_v2", "mobilenet_edgetpu", "resnet50", "bert_base"],
     aggregate="geomean",
     objective="latency_ms",
-    budgets={"area_mm2": 25.0},
+    area_mm2=25.0,
 )
 
-_add(
+_add_hw(
     "hw-mobilenet_v2-mo",
     (
         "Multi-objective: minimise mobilenet_v2 latency and energy over the Apollo-style space "
         "(259,200 designs) under an area budget of 25 mm^2 (about 52 % infeasible); "
         "hypervolume above 10 ms and 10 mJ."
     ),
-    base="edgetpu",
     knobs=APOLLO_HARDWARE,
     workloads="mobilenet_v2",
     objective=["latency_ms", "energy_mj"],
-    budgets={"area_mm2": 25.0},
+    area_mm2=25.0,
     ref_point=[-10.0, -10.0],
 )
 
@@ -383,30 +388,28 @@ _add_codesign_mo(
     ref_point=[55.0, -20.0, -20.0],
 )
 
-_add(
+_add_hw(
     "tiny",
     (
         "Tiny smoke-test scenario: minimise mobilenet_v1 latency over 324 accelerator designs under an "
         "area budget of 20 mm^2; some designs are rejected (1 KiB core memory)."
     ),
-    base="edgetpu",
     knobs=_TINY_HARDWARE,
     workloads="mobilenet_v1",
     objective="latency_ms",
-    budgets={"area_mm2": 20.0},
+    area_mm2=20.0,
 )
 
-_add(
+_add_hw(
     "tiny-mo",
     (
         "Tiny multi-objective smoke test: minimise mobilenet_v1 latency and accelerator area over 324 designs, "
         "area <= 20 mm^2."
     ),
-    base="edgetpu",
     knobs=_TINY_HARDWARE,
     workloads="mobilenet_v1",
     objective=["latency_ms", "area_mm2"],
-    budgets={"area_mm2": 20.0},
+    area_mm2=20.0,
     ref_point=[-50.0, -20.0],
 )
 
