@@ -23,7 +23,8 @@ from .catalog_entries import (  # noqa: F401 - the knob lists, re-exported at th
     MOBILENET_HARDWARE,
     NB201_HARDWARE,
 )
-from .scenario import _ALIASES, BUDGET_METRICS, Scenario, ScenarioError
+from .evaluation import BUDGET_METRICS, METRIC_ALIASES
+from .scenario import Scenario, ScenarioError
 
 __all__ = [
     "DEFAULT",
@@ -140,7 +141,7 @@ def load(scenario_id: str | Scenario | Mapping[str, Any], **overrides: Any) -> S
         return scenario_id if isinstance(scenario_id, Scenario) else Scenario.from_dict(doc)
     allowed = (
         list(BUDGET_METRICS)
-        + [a for a, m in _ALIASES.items() if m in BUDGET_METRICS]
+        + [a for a, m in METRIC_ALIASES.items() if m in BUDGET_METRICS]
         + list(_OVERRIDES)
     )
     unknown = [k for k in overrides if k not in allowed]
@@ -155,8 +156,8 @@ def load(scenario_id: str | Scenario | Mapping[str, Any], **overrides: Any) -> S
     for k, v in overrides.items():
         if k in ("id", "description"):
             continue
-        if k in BUDGET_METRICS or k in _ALIASES:
-            metric = _ALIASES.get(k, k)
+        if k in BUDGET_METRICS or k in METRIC_ALIASES:
+            metric = METRIC_ALIASES.get(k, k)
             if v is None:
                 budgets.pop(metric, None)
             else:
@@ -322,7 +323,7 @@ def budget_levels(
     """
     base = load(scenario_id)
     budgets = dict(base.budgets)
-    targets = list(budgets) if metric is None else [_ALIASES.get(metric, metric)]
+    targets = list(budgets) if metric is None else [METRIC_ALIASES.get(metric, metric)]
     for m in targets:
         if m not in budgets:
             raise ScenarioError(

@@ -4,9 +4,10 @@
 :attr:`Scenario.max_enumerable` designs). It factorises the work: the cost model runs
 once per distinct ``(hardware design, lowered network)`` pair — isomorphic NB201 cells
 share one lowered network — and the results are broadcast over the network designs that
-share it. The objective, slacks and feasibility are computed by the same code as
-:meth:`Scenario.evaluate`, so the optimum is exactly what evaluating every design one by
-one would give (a test checks this).
+share it. It goes through the same public pieces as :meth:`Scenario.evaluate`: the
+cost-model call :func:`~archgym.scenarios.metrics.simulate` and
+:meth:`Scenario.score_metrics` (metric columns, objectives, slacks, feasibility), so the
+optimum is exactly what evaluating every design one by one would give (a test checks this).
 
 Results are cached on disk (``cache_dir("enumeration")``) keyed by the scenario id, a
 hash of its definition, the archgym version and a hash of the cost-model and scenario

@@ -35,6 +35,8 @@ import numpy as np
 
 from archgym.accelerator import DTYPES, REJECTED_CORE, REJECTED_PE
 
+from .hardware import ScenarioError
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -44,6 +46,9 @@ __all__ = [
     "Evaluation",
     "RewardModel",
     "METRICS",
+    "BUDGET_METRICS",
+    "METRIC_ALIASES",
+    "metric_name",
     "REJECTED_VIOLATION",
     "NONFINITE_VIOLATION",
     "SCALARIZATIONS",
@@ -62,6 +67,18 @@ METRICS: dict[str, int] = {
     "utilization": +1,
     "throughput": +1,
 }
+#: Metrics a budget can be put on: an upper bound on the minimised ones, a floor on
+#: ``throughput`` (inferences per second).
+BUDGET_METRICS: tuple[str, ...] = ("area_mm2", "latency_ms", "energy_mj", "throughput")
+#: Other names accepted for a metric (``latency`` for ``latency_ms``, ...).
+METRIC_ALIASES: dict[str, str] = {
+    "latency": "latency_ms",
+    "energy": "energy_mj",
+    "area": "area_mm2",
+    "acc": "accuracy",
+    "inferences_per_s": "throughput",
+}
+_ALIASES = METRIC_ALIASES  # the old private name
 #: Violation added for a design the accelerator rejects (its latency and energy are inf).
 REJECTED_VIOLATION = 1.0
 #: Violation a reward uses in place of a non-finite one.
@@ -78,6 +95,18 @@ _BUDGET_BIT0 = 8
 # ------------------------------------------------------------------------------------------
 # Scoring functions
 # ------------------------------------------------------------------------------------------
+
+
+def metric_name(name: str, allowed: Sequence[str], what: str) -> str:
+    """The metric ``name`` (or its alias in :data:`METRIC_ALIASES`) stands for.
+
+    Raises:
+        ScenarioError: it is not one of ``allowed`` (the message names ``what`` and lists them).
+    """
+    key = METRIC_ALIASES.get(str(name), str(name))
+    if key not in allowed:
+        raise ScenarioError(f"unknown {what} {name!r}; allowed: {', '.join(allowed)}")
+    return key
 
 
 def relative_slack(slack: np.ndarray, budgets: Sequence[float] | np.ndarray) -> np.ndarray:

@@ -31,6 +31,7 @@ __all__ = [
     "SIMULATED_METRICS",
     "REJECTED_METRICS",
     "load_workload",
+    "load_workloads",
     "simulate",
     "hardware_metrics",
     "aggregate",
@@ -95,6 +96,44 @@ def load_workload(spec: Any, batch: int = 1) -> tuple[str, Any, Any]:
         else f"{doc['name']}_" + "_".join(f"{k}{v}" for k, v in sorted(options.items()))
     )
     return _label(str(label)), _ZOO_CACHE[key], doc if len(doc) > 1 else doc["name"]
+
+
+def load_workloads(
+    workloads: Any, batch: int = 1
+) -> tuple[tuple[str, ...], list[Any], WorkloadTable]:
+    """The fixed workloads of a hardware-only scenario.
+
+    Args:
+        workloads: a zoo name, a mapping ``{"name": ..., options}``, a
+            :class:`~archgym.workloads.Workload`, or a list of them.
+        batch: images per inference call (a spec that sets its own ``batch`` keeps it).
+
+    Returns:
+        ``(labels, documents, table)``: a distinct label per workload, its document form
+        (``None`` for a ``Workload`` object, which has none) and the workloads as one
+        :class:`~archgym.costmodel.WorkloadTable`, in the given order.
+
+    Raises:
+        ScenarioError: no workloads, a malformed spec, an unknown name or two workloads
+            with the same label.
+    """
+    if workloads is None:
+        raise ScenarioError(
+            "a hardware-only scenario needs 'workloads' (a zoo name or a list of them)"
+        )
+    specs = (
+        [workloads]
+        if isinstance(workloads, (str, Mapping)) or not isinstance(workloads, Sequence)
+        else list(workloads)
+    )
+    if not specs:
+        raise ScenarioError("'workloads' is empty")
+    loaded = [load_workload(s, batch) for s in specs]
+    labels = [lab for lab, _, _ in loaded]
+    if len(set(labels)) != len(labels):
+        raise ScenarioError(f"duplicate workload labels {labels}; give each a distinct 'label'")
+    docs = [doc for _, _, doc in loaded]
+    return tuple(labels), docs, WorkloadTable.from_workloads([w for _, w, _ in loaded])
 
 
 # ------------------------------------------------------------------------------------------

@@ -7,8 +7,12 @@ dimension (:attr:`Scenario.dim`), bounds, variable kinds, number of objectives a
 constraints and, for multi-objective scenarios, a reference point; and it evaluates a
 whole batch of designs in one vectorised call to the cost model.
 
-Scoring (objectives, slacks, relative slacks, violation, feasibility, reward) and its
-sign conventions live in :mod:`archgym.scenarios.evaluation`: the objective is MAXIMISED,
+The pieces it is made of, one module each: the hardware half
+(:mod:`archgym.scenarios.hardware`), the network half (:mod:`archgym.scenarios.networks`),
+the metrics of a batch (:mod:`archgym.scenarios.metrics`: fixed workloads, cost-model
+calls, metric columns), its document form (:mod:`archgym.scenarios.documents`: to/from
+dict and YAML) and scoring. Scoring (objectives, slacks, relative slacks, violation,
+feasibility, reward) and its sign conventions live in :mod:`archgym.scenarios.evaluation`: the objective is MAXIMISED,
 ``slack = budget - value`` is ``>= 0`` when feasible. :meth:`Scenario.evaluate` returns an
 :class:`~archgym.scenarios.evaluation.Evaluation` carrying them as arrays.
 
@@ -42,9 +46,17 @@ from archgym.costmodel import WorkloadTable, area_mm2
 from archgym.space import DesignSpace, SpaceError
 
 from .documents import ScenarioDocument
-from .evaluation import METRICS, REJECTED_VIOLATION, Evaluation, score
+from .evaluation import (  # BUDGET_METRICS and _ALIASES re-exported at their old place
+    _ALIASES,  # noqa: F401
+    BUDGET_METRICS,
+    METRICS,
+    REJECTED_VIOLATION,
+    Evaluation,
+    metric_name,
+    score,
+)
 from .hardware import HARDWARE_FIELDS, HardwareSpace, ScenarioError, _space_from_spec
-from .metrics import AGGREGATES, hardware_metrics, load_workload, metric_columns
+from .metrics import AGGREGATES, hardware_metrics, load_workloads, metric_columns
 from .networks import NetworkSpace, network_from_spec
 
 if TYPE_CHECKING:
@@ -60,25 +72,6 @@ __all__ = [
     "BUDGET_METRICS",
     "REJECTED_VIOLATION",
 ]
-
-
-#: Metrics a budget can be put on: an upper bound on the minimised ones, a floor on
-#: ``throughput`` (inferences per second).
-BUDGET_METRICS: tuple[str, ...] = ("area_mm2", "latency_ms", "energy_mj", "throughput")
-_ALIASES = {
-    "latency": "latency_ms",
-    "energy": "energy_mj",
-    "area": "area_mm2",
-    "acc": "accuracy",
-    "inferences_per_s": "throughput",
-}
-
-
-def _metric(name: str, allowed: Sequence[str], what: str) -> str:
-    key = _ALIASES.get(str(name), str(name))
-    if key not in allowed:
-        raise ScenarioError(f"unknown {what} {name!r}; allowed: {', '.join(allowed)}")
-    return key
 
 
 class Scenario(ScenarioDocument):
@@ -168,26 +161,9 @@ class Scenario(ScenarioDocument):
             self.workload_labels: tuple[str, ...] = ()
             self._table: WorkloadTable | None = None
         else:
-            if workloads is None:
-                raise ScenarioError(
-                    "a hardware-only scenario needs 'workloads' (a zoo name or a list of them)"
-                )
-            specs = (
-                [workloads]
-                if isinstance(workloads, (str, Mapping)) or not isinstance(workloads, Sequence)
-                else list(workloads)
+            self.workload_labels, self._workload_docs, self._table = load_workloads(
+                workloads, self.batch
             )
-            if not specs:
-                raise ScenarioError("'workloads' is empty")
-            loaded = [load_workload(s, self.batch) for s in specs]
-            labels = [lab for lab, _, _ in loaded]
-            if len(set(labels)) != len(labels):
-                raise ScenarioError(
-                    f"duplicate workload labels {labels}; give each a distinct 'label'"
-                )
-            self.workload_labels = tuple(labels)
-            self._workload_docs = [doc for _, _, doc in loaded]
-            self._table = WorkloadTable.from_workloads([w for _, w, _ in loaded])
         if aggregate not in AGGREGATES:
             raise ScenarioError(
                 f"unknown aggregate {aggregate!r}; choose one of {list(AGGREGATES)}"
@@ -212,13 +188,13 @@ class Scenario(ScenarioDocument):
         if not objs:
             raise ScenarioError("objective is empty")
         self.objective_names: tuple[str, ...] = tuple(
-            _metric(m, metrics, "objective metric") for m in objs
+            metric_name(m, metrics, "objective metric") for m in objs
         )
         if len(set(self.objective_names)) != len(self.objective_names):
             raise ScenarioError(f"duplicate objective metric in {list(self.objective_names)}")
         self.budgets: dict[str, float] = {}
         for m, v in (budgets or {}).items():
-            key = _metric(m, BUDGET_METRICS, "budget metric")
+            key = metric_name(m, BUDGET_METRICS, "budget metric")
             if v is None:
                 continue
             if (
