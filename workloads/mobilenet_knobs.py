@@ -35,9 +35,17 @@ from .layers import WorkloadError
 
 __all__ = [
     "STAGE_TEMPLATE",
+    "NUM_STAGES",
     "STEM_CHANNELS",
+    "STEM_STRIDE",
     "HEAD_CHANNELS",
     "BLOCK_TYPES",
+    "KERNEL_CHOICES",
+    "EXPANSION_CHOICES",
+    "WIDTH_CHOICES",
+    "DEPTH_CHOICES",
+    "GROUP_CHOICES",
+    "RESOLUTION_CHOICES",
     "MOBILENET_SPACE_KNOBS",
     "validate_choice",
     "canonical_choice",

@@ -53,43 +53,21 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from . import mobilenet_knobs
 from .layers import Conv2d, Elementwise, GlobalPool, Layer, Linear, WorkloadError
+from .mobilenet_knobs import *  # noqa: F403 - the knobs, re-exported (their __all__)
 from .mobilenet_knobs import (
-    BLOCK_TYPES,
     HEAD_CHANNELS,
-    MOBILENET_SPACE_KNOBS,
     STAGE_TEMPLATE,
     STEM_CHANNELS,
     STEM_STRIDE,
     canonical_choice,
-    choice_features,
-    default_choice,
-    mobilenet_design_space,
-    random_choice,
-    space_size,
     validate_choice,
 )
 from .workload import Workload
 
-__all__ = [
-    "STAGE_TEMPLATE",
-    "STEM_CHANNELS",
-    "HEAD_CHANNELS",
-    "BLOCK_TYPES",
-    "MOBILENET_SPACE_KNOBS",
-    "BlockSpec",
-    "MobileNetPlan",
-    "make_divisible",
-    "validate_choice",
-    "canonical_choice",
-    "default_choice",
-    "random_choice",
-    "space_size",
-    "build_plan",
-    "mobilenet_workload",
-    "mobilenet_design_space",
-    "choice_features",
-]
+__all__ = ["BlockSpec", "MobileNetPlan", "make_divisible", "build_plan", "mobilenet_workload"]
+__all__ += mobilenet_knobs.__all__
 
 
 def make_divisible(value: float, divisor: int = 8, min_value: int | None = None) -> int:
@@ -265,73 +243,60 @@ def build_plan(
     )
 
 
+def _conv(
+    c_in: int,
+    c_out: int,
+    kernel: int,
+    stride: int,
+    size: int,
+    name: str,
+    *,
+    groups: int = 1,
+    relu: bool = True,
+    inputs: tuple[str, ...] = (),
+) -> Conv2d:
+    """A convolution of the network: ``kernel // 2`` padding, batch norm folded (a bias),
+    ReLU fused unless ``relu`` is false (the linear projections)."""
+    return Conv2d(
+        c_in,
+        c_out,
+        kernel,
+        stride,
+        kernel // 2,
+        groups=groups,
+        input_size=size,
+        bias=True,
+        activation="relu" if relu else None,
+        name=name,
+        inputs=inputs,
+    )
+
+
 def _block_layers(b: BlockSpec, src: str) -> list[Layer]:
     """The IR layers of one block; ``src`` names the layer producing its input."""
-    k, pad = b.kernel, b.kernel // 2
     layers: list[Layer] = []
-    first_inputs = (src,)
-    if b.block == "ibn":
+    if b.block == "ibn":  # 1x1 expand (none at expansion 1), then a depthwise KxK conv
         if b.has_expand:
-            layers.append(
-                Conv2d(
-                    b.in_channels,
-                    b.expanded,
-                    1,
-                    1,
-                    0,
-                    input_size=b.input_size,
-                    bias=True,
-                    activation="relu",
-                    name=f"{b.name}_expand",
-                    inputs=first_inputs,
-                )
-            )
-            dw_inputs: tuple[str, ...] = ()
-        else:
-            dw_inputs = first_inputs
-        layers.append(
-            Conv2d(
-                b.expanded,
-                b.expanded,
-                k,
-                b.stride,
-                pad,
-                groups=b.expanded,
-                input_size=b.input_size,
-                bias=True,
-                activation="relu",
-                name=f"{b.name}_dw",
-                inputs=dw_inputs,
-            )
-        )
-    else:
-        layers.append(
-            Conv2d(
-                b.in_channels,
-                b.expanded,
-                k,
-                b.stride,
-                pad,
-                groups=b.groups,
-                input_size=b.input_size,
-                bias=True,
-                activation="relu",
-                name=f"{b.name}_{'fused' if b.block == 'fused_ibn' else 'gconv'}",
-                inputs=first_inputs,
-            )
-        )
+            name = f"{b.name}_expand"
+            layers.append(_conv(b.in_channels, b.expanded, 1, 1, b.input_size, name, inputs=(src,)))
+        kxk_in, groups, kxk = b.expanded, b.expanded, "dw"
+    else:  # one full (fused) or grouped KxK conv expands
+        kxk_in, groups = b.in_channels, b.groups
+        kxk = "fused" if b.block == "fused_ibn" else "gconv"
     layers.append(
-        Conv2d(
+        _conv(
+            kxk_in,
             b.expanded,
-            b.out_channels,
-            1,
-            1,
-            0,
-            input_size=b.output_size,
-            bias=True,
-            activation=None,
-            name=f"{b.name}_project",
+            b.kernel,
+            b.stride,
+            b.input_size,
+            f"{b.name}_{kxk}",
+            groups=groups,
+            inputs=() if layers else (src,),  # after an expand conv: implicit
         )
+    )
+    layers.append(
+        _conv(b.expanded, b.out_channels, 1, 1, b.output_size, f"{b.name}_project", relu=False)
     )
     if b.residual:
         layers.append(
@@ -369,17 +334,7 @@ def mobilenet_workload(
     """
     plan = build_plan(choice, num_classes=num_classes, resolution=resolution)
     layers: list[Layer] = [
-        Conv2d(
-            plan.in_channels,
-            plan.stem_channels,
-            3,
-            plan.stem_stride,
-            1,
-            input_size=plan.resolution,
-            bias=True,
-            activation="relu",
-            name="stem",
-        )
+        _conv(plan.in_channels, plan.stem_channels, 3, plan.stem_stride, plan.resolution, "stem")
     ]
     src = "stem"
     for b in plan.blocks:
@@ -387,19 +342,7 @@ def mobilenet_workload(
         layers.extend(blk)
         src = blk[-1].name
     hs = plan.head_input_size
-    layers.append(
-        Conv2d(
-            plan.blocks[-1].out_channels,
-            plan.head_channels,
-            1,
-            1,
-            0,
-            input_size=hs,
-            bias=True,
-            activation="relu",
-            name="head",
-        )
-    )
+    layers.append(_conv(plan.blocks[-1].out_channels, plan.head_channels, 1, 1, hs, "head"))
     layers.append(GlobalPool(plan.head_channels, hs, "avg", name="pool"))
     layers.append(Linear(plan.head_channels, num_classes, bias=True, name="classifier"))
     canon = canonical_choice(choice)

@@ -14,15 +14,13 @@ from typing import Any
 
 import numpy as np
 
+from . import nb201_arch
 from .layers import Activation, Conv2d, Elementwise, GlobalPool, Layer, Linear, Pool, WorkloadError
+from .nb201_arch import *  # noqa: F403 - the cell space, re-exported (its __all__)
 from .nb201_arch import (
     _EDGE_POS,
     CONV1,
     CONV3,
-    NB201_EDGES,
-    NB201_NUM_ARCHS,
-    NB201_NUM_UNIQUE,
-    NB201_OPS,
     POOL,
     SKIP,
     _codes,
@@ -30,34 +28,15 @@ from .nb201_arch import (
     _read_gz_csv,
     arch_to_index,
     arch_to_str,
-    archs_to_indices,
-    index_to_arch,
     isomorphism_key,
     live_edges,
     parse_arch,
     unique_arch_index,
-    unique_index_map,
 )
 from .workload import Workload
 
-__all__ = [
-    "NB201_OPS",
-    "NB201_EDGES",
-    "NB201_NUM_ARCHS",
-    "NB201_NUM_UNIQUE",
-    "NB201_DATASETS",
-    "parse_arch",
-    "arch_to_str",
-    "arch_to_index",
-    "index_to_arch",
-    "archs_to_indices",
-    "isomorphism_key",
-    "unique_arch_index",
-    "unique_index_map",
-    "live_edges",
-    "nb201",
-    "load_hwnasbench",
-]
+__all__ = ["NB201_DATASETS", "nb201", "load_hwnasbench"]
+__all__ += nb201_arch.__all__
 
 #: Dataset -> (number of classes, input height = width).
 NB201_DATASETS: dict[str, tuple[int, int]] = {
