@@ -12,7 +12,7 @@ from typing import Any
 
 from archgym.plugins import loaded_plugins
 
-from .logs import ERROR_TXT
+from .logs import write_error
 from .sweep_cell import _BUSY_POLL_S, _MAX_WORKER_DEATHS, _finished, _ray_cell
 from .sweep_config import Cell, SweepError
 from .sweep_threads import environ_set
@@ -150,8 +150,7 @@ def _run_ray(
                     result = ray.get(ref)
                 except Exception as exc:  # noqa: BLE001 - a worker died
                     msg = f"{type(exc).__name__}: {exc}".splitlines()[0][:500]
-                    cell.dir.mkdir(parents=True, exist_ok=True)
-                    (cell.dir / ERROR_TXT).write_text(str(exc) + "\n")
+                    write_error(cell.dir, str(exc))
                     result = {"status": "error", "error": msg}
                 if result.get("status") == "busy":  # another live process runs it: later
                     time.sleep(_BUSY_POLL_S)
