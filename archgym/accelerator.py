@@ -14,11 +14,38 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields, replace
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
-from .dataflows import DATAFLOWS as _DATAFLOWS
+from .accelerator_fields import (
+    _ACCEPTANCE_FIELDS,
+    _DTYPE_BYTES_ARR,
+    ACCEPTED,
+    DATAFLOWS,
+    DTYPE_BYTES,
+    DTYPES,
+    FIELD_SPECS,
+    HOST_OPS,
+    MAX_ONCHIP_KIB,
+    NODES_NM,
+    REJECTED_CORE,
+    REJECTED_PE,
+    Acceptance,
+    ConfigError,
+    FieldSpec,
+    _mask,
+    _python_value,
+    host_ops_names,
+    tile_acceptance,
+    validate_fields,
+)
+
+# Old paths of names that moved to accelerator_fields (kept importable from here).
+from .accelerator_fields import SPECS as SPECS
+from .accelerator_fields import host_ops_mask as host_ops_mask
+from .accelerator_fields import min_core_mem_kib as min_core_mem_kib
+from .accelerator_fields import min_pe_mem_kib as min_pe_mem_kib
 
 __all__ = [
     "AcceleratorConfig",
@@ -41,468 +68,16 @@ __all__ = [
     "HOST_OPS",
 ]
 
-#: Dataflows, in the order of their integer codes (the names of ``dataflows.REGISTRY``).
-DATAFLOWS: tuple[str, ...] = _DATAFLOWS
-#: Datatypes, in the order of their integer codes.
-DTYPES: tuple[str, ...] = ("int8", "bf16", "fp16", "fp32")
-#: Bytes per element of each datatype.
-DTYPE_BYTES: dict[str, int] = {"int8": 1, "bf16": 2, "fp16": 2, "fp32": 4}
-_DTYPE_BYTES_ARR = np.array([DTYPE_BYTES[d] for d in DTYPES], dtype=np.float64)
 
-
-#: Ops a chip may lack and leave to its host CPU (``AcceleratorConfig.host_ops``): every
-#: activation function of the workload IR (``archgym.workloads.layers.ACTIVATION_OPS``),
-#: then the softmax and layer-norm layer kinds.
-HOST_OPS: tuple[str, ...] = (
-    "relu",
-    "relu6",
-    "leaky_relu",
-    "hswish",
-    "hsigmoid",
-    "sigmoid",
-    "swish",
-    "silu",
-    "tanh",
-    "gelu",
-    "softmax",
-    "layernorm",
-)
-
-
-def host_ops_mask(value: str) -> int:
-    """The bitmask (bit ``i`` = ``HOST_OPS[i]``) of a comma-separated list of op names.
+def _refuse_unknown(given: Iterable[str], names: list[str], what: str) -> None:
+    """Raise if ``given`` names a field not in ``names``.
 
     Raises:
-        ValueError: an unknown name (the message lists the allowed ones).
+        ConfigError: ``unknown <what> field(s) [...]; fields: [...]`` (the allowed names).
     """
-    mask = 0
-    for part in value.split(","):
-        name = part.strip()
-        if not name:
-            continue
-        if name not in HOST_OPS:
-            raise ValueError(f"unknown host op {name!r}")
-        mask |= 1 << HOST_OPS.index(name)
-    return mask
-
-
-def host_ops_names(mask: int) -> str:
-    """The comma-separated op names of a ``host_ops`` bitmask, in ``HOST_OPS`` order."""
-    return ",".join(n for i, n in enumerate(HOST_OPS) if int(mask) >> i & 1)
-
-
-#: Technology nodes (nm) the technology table covers (``data/technology.yaml``, ``nodes``).
-NODES_NM: tuple[int, ...] = (45, 32, 28, 22, 20, 16, 14, 10, 7)
-
-
-class ConfigError(ValueError):
-    """An accelerator configuration is invalid; the message names the field and what is allowed."""
-
-
-def min_pe_mem_kib(lanes: Any, dtype_bytes: Any) -> Any:
-    """Smallest PE-local memory that holds one tile: a double-buffered stationary operand
-    per lane plus one 32-bit accumulator per lane."""
-    return (2 * np.asarray(lanes) * np.asarray(dtype_bytes) + 4 * np.asarray(lanes)) / 1024.0
-
-
-def min_core_mem_kib(rows: Any, cols: Any, lanes: Any, dtype_bytes: Any) -> Any:
-    """Smallest per-core memory that holds one tile: the input stripe of one fold
-    (``rows * lanes`` elements) and its output stripe (``cols`` elements), double-buffered."""
-    return (
-        2
-        * (np.asarray(rows) * np.asarray(lanes) + np.asarray(cols))
-        * np.asarray(dtype_bytes)
-        / 1024.0
-    )
-
-
-@dataclass(frozen=True)
-class FieldSpec:
-    """One field of a design: its kind, its documented bounds and its batch dtype.
-
-    Kinds: ``"int"`` (an integer in ``lo..hi``; a float, even ``32.0``, is refused),
-    ``"float"`` (a finite number in ``lo..hi``; ``lo_open`` excludes ``lo``), ``"choice"``
-    (one of ``choices``: strings, given as the string or its integer code in a batch, or
-    numbers), ``"bool"`` and ``"flags"`` (a subset of ``choices``: a comma-separated string
-    such as ``"sigmoid,tanh"``, ``""`` for none, or in a batch its integer bitmask).
-    Adding a field to the template is one entry of :data:`FIELD_SPECS` (and a dataclass
-    field on both classes).
-    """
-
-    name: str
-    kind: str
-    lo: float = 0
-    hi: float = 0
-    lo_open: bool = False
-    choices: tuple[Any, ...] = ()
-    dtype: Any = np.float64
-    why: str = ""
-
-    def rule(self) -> str:
-        """What is allowed, in words."""
-        if self.kind == "int":
-            return f"an integer in {int(self.lo)}..{int(self.hi)}"
-        if self.kind == "float":
-            left = "(" if self.lo_open else "["
-            return f"a finite number in {left}{self.lo:g}, {self.hi:g}]"
-        if self.kind == "bool":
-            return "True or False"
-        if self.kind == "flags":
-            return f"a comma-separated subset of {list(self.choices)} ('' for none)"
-        return f"one of {list(self.choices)}"
-
-
-#: The fields of a design and their bounds: what a real accelerator can have, with room
-#: to explore (a 64K x 64K array, 1024 cores, a 1 GiB PE memory, a 1 TiB core memory,
-#: 1 MB/s to 100 TB/s off-chip, a clock from 1 MHz to 100 GHz). The bounds also keep every
-#: product the cost model forms far from int64 / float64 overflow.
-FIELD_SPECS: tuple[FieldSpec, ...] = (
-    FieldSpec("rows", "int", 1, 1 << 16, dtype=np.int64, why="PE rows of a core"),
-    FieldSpec("cols", "int", 1, 1 << 16, dtype=np.int64, why="PE columns of a core"),
-    FieldSpec("cores", "int", 1, 1 << 10, dtype=np.int64, why="cores"),
-    FieldSpec("lanes", "int", 1, 1 << 10, dtype=np.int64, why="MAC units per PE"),
-    FieldSpec("pe_mem_kib", "float", 0, 1 << 20, lo_open=True, why="KiB per PE, at most 1 GiB"),
-    FieldSpec("core_mem_kib", "float", 0, 1 << 30, lo_open=True, why="KiB per core, at most 1 TiB"),
-    FieldSpec("bandwidth_gbps", "float", 1e-3, 1e5, why="GB/s off chip: 1 MB/s to 100 TB/s"),
-    FieldSpec("freq_mhz", "float", 1.0, 1e5, why="clock in MHz: 1 MHz to 100 GHz"),
-    FieldSpec("dataflow", "choice", choices=DATAFLOWS, dtype=np.int8, why="dataflow"),
-    FieldSpec("dtype", "choice", choices=DTYPES, dtype=np.int8, why="datatype"),
-    FieldSpec("node_nm", "choice", choices=NODES_NM, dtype=np.float64, why="CMOS node (nm)"),
-    FieldSpec(
-        "dw_pixels", "int", 0, 1 << 16, dtype=np.int64, why="depthwise-engine pixels a cycle"
-    ),
-    FieldSpec(
-        "dw_channels", "int", 0, 1 << 16, dtype=np.int64, why="depthwise-engine channels a cycle"
-    ),
-    FieldSpec("pack_groups", "bool", dtype=bool, why="pack small groups on the array"),
-    FieldSpec("shared_onchip", "bool", dtype=bool, why="one on-chip pool for all data"),
-    FieldSpec(
-        "host_ops", "flags", choices=HOST_OPS, dtype=np.int64, why="ops left to the host CPU"
-    ),
-    FieldSpec("host_gbps", "float", 1e-3, 1e5, why="host CPU element-wise GB/s"),
-    FieldSpec("host_switch_us", "float", 0, 1e6, why="us a device-host-device switch"),
-    FieldSpec("max_batch", "int", 0, 1 << 20, dtype=np.int64, why="images a call (0: any)"),
-)
-#: The specs by field name.
-SPECS: dict[str, FieldSpec] = {s.name: s for s in FIELD_SPECS}
-#: Largest on-chip memory of a whole design (PE-local and core memories of every core),
-#: in KiB: 1 TiB.
-MAX_ONCHIP_KIB = float(1 << 30)
-
-_ACCEPTANCE_FIELDS = ("rows", "cols", "lanes", "pe_mem_kib", "core_mem_kib", "dtype")
-_INT_FIELDS = tuple(s.name for s in FIELD_SPECS if s.kind == "int")
-_FLOAT_FIELDS = tuple(s.name for s in FIELD_SPECS if s.kind == "float")
-
-
-def _where(single: bool, i: int, value: Any) -> str:
-    if isinstance(value, np.generic):
-        value = value.item()
-    return f"got {value!r}" if single else f"design {i} has {value!r}"
-
-
-def _name(field: str, single: bool) -> str:
-    return f"AcceleratorConfig.{field}" if single else field
-
-
-def _convert(spec: FieldSpec, value: Any, single: bool) -> np.ndarray:
-    """One field's value(s) as an array of the batch dtype, refusing every value of the
-    wrong type (no coercion: ``32.7`` is not an integer, ``256`` is not a dataflow)."""
-    field = _name(spec.name, single)
-    try:
-        arr = np.asarray(value)
-    except (ValueError, TypeError, OverflowError) as exc:
-        raise ConfigError(f"{field} must be {spec.rule()}: {exc}") from None
-    if arr.ndim > 1:
-        raise ConfigError(f"{field} must be a scalar or a 1-D array, got shape {arr.shape}")
-    flat = arr.reshape(-1)
-    kind = arr.dtype.kind
-    if spec.kind == "flags":
-        return _convert_flags(spec, flat, single, field).reshape(arr.shape)
-    if kind == "O":  # Python objects: huge ints, mixed types, None, ...
-        items = flat.tolist()
-        conv = []
-        for i, v in enumerate(items):
-            ok, x = _scalar(spec, v)
-            if not ok:
-                raise ConfigError(f"{field} must be {spec.rule()}; {_where(single, i, v)}")
-            conv.append(x)
-        return np.asarray(conv, dtype=spec.dtype).reshape(arr.shape)
-    if spec.kind == "bool":
-        if kind != "b":
-            i = 0
-            raise ConfigError(f"{field} must be True or False; {_where(single, i, _first(flat))}")
-        return arr.astype(bool)
-    if spec.kind == "choice":
-        if isinstance(spec.choices[0], str):
-            if kind == "U":
-                lut = {c: i for i, c in enumerate(spec.choices)}
-                codes = np.empty(flat.shape, spec.dtype)
-                for i, v in enumerate(flat.tolist()):
-                    if v not in lut:
-                        raise ConfigError(f"{field} must be {spec.rule()}; {_where(single, i, v)}")
-                    codes[i] = lut[v]
-                return codes.reshape(arr.shape)
-            if kind in "iu" and not single:  # integer codes (a batch's own form)
-                bad = np.flatnonzero((flat < 0) | (flat >= len(spec.choices)))
-                if bad.size:
-                    i = int(bad[0])
-                    raise ConfigError(
-                        f"{field} must be {spec.rule()} (codes 0..{len(spec.choices) - 1}); "
-                        f"design {i} has code {flat[i].item()!r}"
-                    )
-                return arr.astype(spec.dtype)
-            raise ConfigError(f"{field} must be {spec.rule()}; {_where(single, 0, _first(flat))}")
-        if kind not in "iuf":
-            raise ConfigError(f"{field} must be {spec.rule()}; {_where(single, 0, _first(flat))}")
-        listed = np.isin(flat, np.asarray(spec.choices, np.float64))
-        if not listed.all():
-            i = int(np.flatnonzero(~listed)[0])
-            raise ConfigError(f"{field} must be {spec.rule()}; {_where(single, i, flat[i])}")
-        return arr.astype(spec.dtype)
-    # numbers
-    if kind == "b" or kind not in ("iu" if spec.kind == "int" else "iuf"):
-        what = "an integer" if spec.kind == "int" else "a number"
-        raise ConfigError(
-            f"{field} must be {spec.rule()}, not {arr.dtype.name} ({what} is needed); "
-            f"{_where(single, 0, _first(flat))}"
-        )
-    if kind == "u" and flat.size and flat.max(initial=0) > np.iinfo(np.int64).max:
-        i = int(np.argmax(flat))
-        raise ConfigError(f"{field} must be {spec.rule()}; {_where(single, i, flat[i])}")
-    return arr.astype(spec.dtype)
-
-
-def _convert_flags(spec: FieldSpec, flat: np.ndarray, single: bool, field: str) -> np.ndarray:
-    """A ``"flags"`` field: comma-separated names (or, in a batch, integer bitmasks) as
-    ``int64`` bitmasks."""
-    out = np.empty(flat.shape, np.int64)
-    top = 1 << len(spec.choices)
-    for i, v in enumerate(flat.tolist()):
-        if isinstance(v, str):
-            try:
-                out[i] = _mask(spec, v)
-            except ValueError:
-                raise ConfigError(
-                    f"{field} must be {spec.rule()}; {_where(single, i, v)}"
-                ) from None
-        elif not single and isinstance(v, int | np.integer) and not isinstance(v, bool):
-            if not 0 <= v < top:
-                raise ConfigError(
-                    f"{field} must be {spec.rule()} (bitmasks 0..{top - 1}); {_where(single, i, v)}"
-                )
-            out[i] = v
-        else:
-            raise ConfigError(f"{field} must be {spec.rule()}; {_where(single, i, v)}")
-    return out
-
-
-def _mask(spec: FieldSpec, value: str) -> int:
-    mask = 0
-    for part in value.split(","):
-        name = part.strip()
-        if name:
-            if name not in spec.choices:
-                raise ValueError(name)
-            mask |= 1 << spec.choices.index(name)
-    return mask
-
-
-def _scalar(spec: FieldSpec, v: Any) -> tuple[bool, Any]:
-    """A Python value of an object array: ``(acceptable, value in the batch's form)``;
-    out-of-range numbers that fit the dtype are left to the range check."""
-    if isinstance(v, bool | np.bool_):
-        return (spec.kind == "bool", bool(v))
-    if spec.kind == "bool":
-        return (False, None)
-    if spec.kind == "choice":
-        if isinstance(spec.choices[0], str):
-            return (v in spec.choices, spec.choices.index(v) if v in spec.choices else None)
-        return (isinstance(v, int | float | np.integer | np.floating) and v in spec.choices, v)
-    if spec.kind == "int":
-        ok = isinstance(v, int | np.integer) and bool(-(2**63) <= v < 2**63)
-        return (ok, v)
-    if isinstance(v, int | float | np.integer | np.floating):
-        try:
-            return (True, float(v))
-        except OverflowError:
-            return (False, None)
-    return (False, None)
-
-
-def _first(flat: np.ndarray) -> Any:
-    return flat[0].item() if flat.size else None
-
-
-def _check_ranges(arrays: Mapping[str, np.ndarray], single: bool) -> None:
-    """Every field within its spec's bounds (choices were checked when converted)."""
-    for spec in FIELD_SPECS:
-        if spec.kind not in ("int", "float"):
-            continue
-        a = arrays[spec.name]
-        lo_ok = a > spec.lo if spec.lo_open else a >= spec.lo
-        ok = lo_ok & (a <= spec.hi)  # NaN fails both
-        if spec.kind == "float":
-            ok &= np.isfinite(a)
-        if not ok.all():
-            i = int(np.flatnonzero(~ok)[0])
-            v = a[i].item()
-            raise ConfigError(
-                f"{_name(spec.name, single)} must be {spec.rule()} ({spec.why}); "
-                f"{_where(single, i, v)}"
-            )
-
-
-class Acceptance(NamedTuple):
-    """Whether the memories of a batch of designs hold one tile (:func:`tile_acceptance`).
-
-    Attributes:
-        code: ``(n,)`` int64: :data:`ACCEPTED` (0), :data:`REJECTED_PE` (1: the PE-local
-            memory is too small; checked first) or :data:`REJECTED_CORE` (2: the core
-            memory is too small).
-        need_pe_kib: ``(n,)`` float64 smallest PE-local memory that holds one tile.
-        need_core_kib: ``(n,)`` float64 smallest core memory that holds one tile.
-    """
-
-    code: np.ndarray
-    need_pe_kib: np.ndarray
-    need_core_kib: np.ndarray
-
-    @property
-    def accepted(self) -> np.ndarray:
-        """``(n,)`` bool."""
-        return self.code == ACCEPTED
-
-
-#: Acceptance codes of :class:`Acceptance`.
-ACCEPTED, REJECTED_PE, REJECTED_CORE = 0, 1, 2
-
-
-def tile_acceptance(values: Mapping[str, Any], n: int | None = None) -> Acceptance:
-    """The accelerator's acceptance check, vectorised and non-raising: the one rule that
-    :func:`validate_fields` (hence :class:`AcceleratorConfig` and
-    :meth:`ConfigBatch.validate`) raises on and that a scenario turns into infeasible rows.
-
-    Args:
-        values: ``rows``, ``cols``, ``lanes``, ``pe_mem_kib``, ``core_mem_kib`` and
-            ``dtype`` (integer codes into :data:`DTYPES`), each a scalar or an ``(n,)`` array.
-        n: the batch length the scalars broadcast to (default: the arrays' common length).
-
-    Returns:
-        The :class:`Acceptance` of each design, arrays of shape ``(n,)``.
-    """
-    keys = _ACCEPTANCE_FIELDS
-    arrs = {k: np.asarray(values[k]) for k in keys}
-    if n is None:
-        shape = np.broadcast_shapes(*(a.shape for a in arrs.values()))
-        n = shape[0] if shape else 1
-    b = _DTYPE_BYTES_ARR[arrs["dtype"].astype(np.int64)]
-    need_pe = np.broadcast_to(min_pe_mem_kib(arrs["lanes"], b), (n,))
-    need_core = np.broadcast_to(
-        min_core_mem_kib(arrs["rows"], arrs["cols"], arrs["lanes"], b), (n,)
-    )
-    code = np.zeros(n, np.int64)
-    code[np.broadcast_to(arrs["core_mem_kib"] < need_core, (n,))] = REJECTED_CORE
-    code[np.broadcast_to(arrs["pe_mem_kib"] < need_pe, (n,))] = REJECTED_PE
-    return Acceptance(code, need_pe, need_core)
-
-
-def _check_memories(arrays: Mapping[str, np.ndarray], single: bool) -> None:
-    """The memories hold one tile (:func:`tile_acceptance`), and all of them together at
-    most 1 TiB (float64 arithmetic: exact far beyond these bounds, no integer overflow)."""
-    rows, cols = arrays["rows"].astype(np.float64), arrays["cols"].astype(np.float64)
-    cores, lanes = arrays["cores"].astype(np.float64), arrays["lanes"].astype(np.float64)
-    pe, core = arrays["pe_mem_kib"], arrays["core_mem_kib"]
-    acc = tile_acceptance(arrays, len(rows))
-    bad = np.flatnonzero(acc.code == REJECTED_PE)
-    if bad.size:
-        i = int(bad[0])
-        raise ConfigError(
-            f"{_name('pe_mem_kib', single)} is too small to hold one tile "
-            f"(lanes={int(lanes[i])}, dtype={DTYPES[int(arrays['dtype'][i])]}): "
-            f"{_where(single, i, float(pe[i]))} KiB, needs >= {float(acc.need_pe_kib[i]):.4g} KiB"
-        )
-    bad = np.flatnonzero(acc.code == REJECTED_CORE)
-    if bad.size:
-        i = int(bad[0])
-        raise ConfigError(
-            f"{_name('core_mem_kib', single)} is too small to hold one tile of a "
-            f"{int(rows[i])}x{int(cols[i])} array (lanes={int(lanes[i])}, "
-            f"dtype={DTYPES[int(arrays['dtype'][i])]}): {_where(single, i, float(core[i]))} "
-            f"KiB, needs >= {float(acc.need_core_kib[i]):.4g} KiB"
-        )
-    total = rows * cols * cores * pe + cores * core
-    bad = np.flatnonzero(~(total <= MAX_ONCHIP_KIB))
-    if bad.size:
-        i = int(bad[0])
-        raise ConfigError(
-            f"{_name('pe_mem_kib', single)} / {_name('core_mem_kib', single)}: the on-chip "
-            f"memory of all {int(cores[i])} cores ({float(total[i]) / 2**30:.4g} TiB) exceeds "
-            f"1 TiB; {'design ' + str(i) if not single else 'this design'}"
-        )
-
-
-def _python_value(spec: FieldSpec, v: Any) -> Any:
-    """A batch element as the Python value an ``AcceleratorConfig`` holds."""
-    if spec.kind == "int":
-        return int(v)
-    if spec.kind == "float":
-        return float(v)
-    if spec.kind == "bool":
-        return bool(v)
-    if spec.kind == "flags":
-        return ",".join(n for i, n in enumerate(spec.choices) if int(v) >> i & 1)
-    if isinstance(spec.choices[0], str):
-        return spec.choices[int(v)]
-    return type(spec.choices[0])(v)
-
-
-def validate_fields(
-    values: Mapping[str, Any], single: bool = False, check: bool = True
-) -> dict[str, np.ndarray]:
-    """The one validation path of accelerator designs (batches and single configs).
-
-    Args:
-        values: Per-field values: scalars or 1-D arrays (broadcast to one length), every
-            field of :data:`FIELD_SPECS`.
-        single: Word messages for one :class:`AcceleratorConfig` (``got X``) rather
-            than a batch (``design i has X``).
-        check: Also check bounds and memories (False: convert types only).
-
-    Returns:
-        The fields as arrays of their batch dtypes, broadcast to one length ``(n,)``.
-
-    Raises:
-        ConfigError: naming the field, the design and what is allowed, for every value
-            of a wrong type (no coercion), NaN, inf, out of bounds or too large to
-            represent, and memories too small for one tile or above 1 TiB in all.
-    """
-    out = {spec.name: _convert(spec, values[spec.name], single) for spec in FIELD_SPECS}
-    try:
-        n_shape = np.broadcast_shapes(*(a.shape for a in out.values()))
-    except ValueError:
-        raise ConfigError(
-            f"field arrays do not broadcast to one length: { {k: a.shape for k, a in out.items()} }"
-        ) from None
-    n = n_shape[0] if n_shape else 1
-    out = {k: np.ascontiguousarray(np.broadcast_to(a, (n,))) for k, a in out.items()}
-    if check:
-        _check_ranges(out, single)
-        _check_engine(out, single)
-        _check_memories(out, single)
-    return out
-
-
-def _check_engine(out: Mapping[str, np.ndarray], single: bool) -> None:
-    """A depthwise engine has both dimensions or none."""
-    bad = np.flatnonzero((out["dw_pixels"] == 0) != (out["dw_channels"] == 0))
-    if bad.size:
-        i = int(bad[0])
-        raise ConfigError(
-            f"{_name('dw_pixels', single)} and {_name('dw_channels', single)} must both be 0 "
-            f"(no depthwise engine) or both >= 1; "
-            f"{'this design' if single else 'design ' + str(i)} has "
-            f"dw_pixels={int(out['dw_pixels'][i])}, dw_channels={int(out['dw_channels'][i])}"
-        )
+    unknown = set(given) - set(names)
+    if unknown:
+        raise ConfigError(f"unknown {what} field(s) {sorted(unknown)}; fields: {names}")
 
 
 @dataclass(frozen=True)
@@ -620,11 +195,7 @@ class AcceleratorConfig:
     # --- construction -------------------------------------------------------------------
     def replace(self, **changes: Any) -> AcceleratorConfig:
         """A copy with some fields changed (validated again)."""
-        unknown = set(changes) - {f.name for f in fields(self)}
-        if unknown:
-            raise ConfigError(
-                f"unknown AcceleratorConfig field(s) {sorted(unknown)}; fields: {[f.name for f in fields(self)]}"
-            )
+        _refuse_unknown(changes, [f.name for f in fields(self)], "AcceleratorConfig")
         return replace(self, **changes)
 
     @classmethod
@@ -643,11 +214,7 @@ class AcceleratorConfig:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> AcceleratorConfig:
-        unknown = set(data) - {f.name for f in fields(cls)}
-        if unknown:
-            raise ConfigError(
-                f"unknown AcceleratorConfig field(s) {sorted(unknown)}; fields: {[f.name for f in fields(cls)]}"
-            )
+        _refuse_unknown(data, [f.name for f in fields(cls)], "AcceleratorConfig")
         return cls(**dict(data))
 
     def describe(self) -> str:
@@ -672,248 +239,44 @@ class AcceleratorConfig:
         )
 
 
-#: Named presets, all stated at 45 nm (``node_nm=45``), the node of the technology table's
-#: base constants and of the catalog's area budgets. The Coral Edge TPU's process is not
-#: published by Google; Eyeriss was built in 65 nm, outside the table (45 to 7 nm).
-#: Pass ``node_nm`` to ``AcceleratorConfig.preset`` to move a preset to another node.
-#: ``edgetpu`` is an Edge-TPU-like default: a 64x64 int8 weight-stationary
-#: array at 480 MHz (3.93 TOPS, near the Coral Edge TPU's rated 4 TOPS), 6 MiB of
-#: PE-local memory and 2 MiB of core memory forming one shared 8 MiB pool for parameters
-#: and activations (``shared_onchip``, as the Coral Edge TPU's ~8 MB), and the Coral USB
-#: Accelerator's host link as the off-chip interface: USB 3.0 signals at 5 Gb/s with
-#: 8b/10b coding, 0.5 GB/s of payload at most (uncached parameters stream over it on
-#: every inference). The ``edgetpu-*`` presets share their pool too; the others do not.
-#: ``edgetpu`` takes one image a call (``max_batch=1``): the Edge TPU compiler maps only
-#: tensors whose dimensions beyond the innermost three are 1 (Coral, "TensorFlow models
-#: on the Edge TPU", model requirements; the same rule in Axis's ARTPEC-7 DLPU guide, an
-#: Edge TPU), so a batch is a loop of calls on the host. The hypothetical ``edgetpu-*``
-#: variants keep batching.
-PRESETS: dict[str, AcceleratorConfig] = {
-    "edgetpu": AcceleratorConfig(
-        rows=64,
-        cols=64,
-        cores=1,
-        lanes=1,
-        pe_mem_kib=1.5,
-        core_mem_kib=2048.0,
-        bandwidth_gbps=0.5,
-        freq_mhz=480.0,
-        dataflow="ws",
-        dtype="int8",
-        node_nm=45,
-        shared_onchip=True,
-        max_batch=1,
-        name="edgetpu",
-    ),
-    "edgetpu-small": AcceleratorConfig(
-        rows=32,
-        cols=32,
-        cores=1,
-        lanes=1,
-        pe_mem_kib=1.0,
-        core_mem_kib=512.0,
-        bandwidth_gbps=0.5,
-        freq_mhz=480.0,
-        dataflow="ws",
-        dtype="int8",
-        node_nm=45,
-        shared_onchip=True,
-        name="edgetpu-small",
-    ),
-    "edgetpu-large": AcceleratorConfig(
-        rows=64,
-        cols=64,
-        cores=4,
-        lanes=2,
-        pe_mem_kib=2.0,
-        core_mem_kib=4096.0,
-        bandwidth_gbps=16.0,
-        freq_mhz=800.0,
-        dataflow="ws",
-        dtype="int8",
-        node_nm=45,
-        shared_onchip=True,
-        name="edgetpu-large",
-    ),
-    # An Eyeriss-like array: 168 PEs (12 x 14), 108 KB global buffer, 16-bit, 200 MHz,
-    # 0.5 KB register file a PE (Chen et al., ISSCC 2016 / JSSC 2017). Eyeriss is row
-    # stationary, which this template does not have; output stationary is the nearest.
-    "eyeriss": AcceleratorConfig(
-        rows=12,
-        cols=14,
-        cores=1,
-        lanes=1,
-        pe_mem_kib=0.5,
-        core_mem_kib=108.0,
-        bandwidth_gbps=1.6,
-        freq_mhz=200.0,
-        dataflow="os",
-        dtype="fp16",
-        node_nm=45,
-        name="eyeriss",
-    ),
-    # --- Real chips, from their public specifications (issue 11) -------------------------
-    # Cloud TPU v2, one TensorCore (the unit one PyTorch/XLA process drives; Accel-NASBench
-    # measured with one). Sources: [CACM20] Jouppi et al., "A Domain-Specific Supercomputer
-    # for Training Deep Neural Networks", CACM 63(7) 2020, Table 3; [MICRO21] Norrie et al.,
-    # "The Design Process for Google's Training Chips: TPUv2 and TPUv3", IEEE Micro 41(2)
-    # 2021 (Hot Chips 32 talk); [CLOUD] cloud.google.com/tpu/docs/system-architecture-tpu-vm.
-    # * rows = cols = 128: one 128x128 bf16 MXU (systolic, multiplies in bf16, accumulates
-    #   in fp32) [CLOUD]; cores = 1: TPUv2 has 2 MXUs a chip, one per TensorCore [CACM20].
-    # * dataflow ws: the MXU holds the weights (stationary right-hand side) and streams the
-    #   activations through [MICRO21]. pe_mem_kib is the template's minimum (the stationary
-    #   weight, double-buffered, and the accumulator): the MXU has no parameter cache, so
-    #   weights come from HBM once per batch.
-    # * core_mem_kib = 16 MiB: the TensorCore's vector memory, 128 lanes x 32 Ki 32-bit words
-    #   [MICRO21] (32 MiB on chip for two TensorCores [CACM20]).
-    # * bandwidth_gbps = 350: 700 GB/s of HBM a chip [CACM20], one HBM stack per TensorCore.
-    # * freq_mhz = 700 [CACM20] (2 MXUs x 16,384 MACs x 2 x 700 MHz = 45.9 TFLOPS, the
-    #   published 46).
-    # * pack_groups = False: XLA gives each depthwise channel its own pass of the MXU (one
-    #   column of 128, all k x k taps in the rows): measured TPUv2 throughput follows the
-    #   depthwise output volume, not the kernel size (benchmarks/validate_accel_nasbench.py
-    #   prints the packed variant too). Not expressible: the vector unit's own width (the
-    #   template's vector unit is cols x lanes wide) and XLA's operator fusion.
-    # * node_nm: stated at 45 nm like every preset; the chip is 16 nm [CACM20]
-    #   (``AcceleratorConfig.preset("tpuv2", node_nm=16)``). Latency does not depend on it.
-    "tpuv2": AcceleratorConfig(
-        rows=128,
-        cols=128,
-        cores=1,
-        lanes=1,
-        pe_mem_kib=0.0078125,
-        core_mem_kib=16384.0,
-        bandwidth_gbps=350.0,
-        freq_mhz=700.0,
-        dataflow="ws",
-        dtype="bf16",
-        pack_groups=False,
-        name="tpuv2",
-    ),
-    # Cloud TPU v3, one TensorCore: as tpuv2 but two MXUs a TensorCore (cores = 2) [CLOUD
-    # tpu/docs/v3], 940 MHz and 900 GB/s of HBM a chip (450 GB/s a TensorCore) [CACM20;
-    # CLOUD v3: 123 TFLOPS = 4 MXUs x 16,384 x 2 x 938 MHz], 32 MiB on chip (16 MiB vector
-    # memory a TensorCore) [CACM20]. Not expressible: the two MXUs share one vector memory;
-    # the template gives each core its own, so each gets half (8 MiB). The chip is 16 nm.
-    "tpuv3": AcceleratorConfig(
-        rows=128,
-        cols=128,
-        cores=2,
-        lanes=1,
-        pe_mem_kib=0.0078125,
-        core_mem_kib=8192.0,
-        bandwidth_gbps=450.0,
-        freq_mhz=940.0,
-        dataflow="ws",
-        dtype="bf16",
-        pack_groups=False,
-        name="tpuv3",
-    ),
-    # Xilinx DPUCZDX8G on the ZCU102, one B4096 core (a single-thread, batch-1 inference runs
-    # on one core; the board image has three). Sources: [PG338] DPUCZDX8G Product Guide
-    # v3.4/4.1; [UG1414] Vitis AI User Guide v3.0, "Currently Supported Operators";
-    # [UG1354] Vitis AI Library User Guide v2.5, "ZCU102 Evaluation Kit"; [UG1182] ZCU102
-    # Evaluation Board User Guide.
-    # * B4096 = pixel parallelism 8 x input-channel parallelism 16 x output-channel
-    #   parallelism 16 [PG338]: rows = 8 output pixels, cols = 16 output channels, lanes =
-    #   16 input channels, each PE accumulating its output in place (dataflow os); int8.
-    # * freq_mhz = 281: the ZCU102 board image runs its three B4096 cores at 281 MHz
-    #   [UG1354] (3.45 TOPS).
-    # * dw_pixels x dw_channels = 4 x 16: depthwise convolutions run on the ALU engine, whose
-    #   parallelism is PP/2 = 4 pixels (the recommended setting) [PG338] over the 16-channel
-    #   datapath (channel_parallel = 16 [UG1414]), one kernel tap a cycle.
-    # * core_mem_kib = 256: the feature-map banks, bank_num 8 x bank_depth 2048 x
-    #   channel_parallel 16 bytes [UG1414]. pe_mem_kib is the template's minimum: weights
-    #   stream from DDR layer by layer, the DPU keeps no network in on-chip memory.
-    # * bandwidth_gbps = 21.3: the PS DDR4, 64 bits at 2666 MT/s [UG1182], shared with the
-    #   CPU.
-    # * host_ops = "sigmoid": the Accel-NASBench models were compiled with Vitis AI 2.5 for
-    #   DPUCZDX8G_ISA1_B4096 [ANB: github.com/afzalxo/ANB-DatasetCollection README] and gate
-    #   squeeze-and-excitation with torch.nn.Sigmoid [ANB: models/ops/misc.py]. The DPU has
-    #   ReLU, ReLU6, leaky ReLU, hard-swish and hard-sigmoid but no sigmoid [UG1414 v3.5,
-    #   "Currently Supported Operators"]; "the sigmoid operator is not supported ... will be
-    #   executed in the CPU" (Xilinx, github.com/Xilinx/Vitis-AI/issues/1024, 2022).
-    #   Unsupported ops are not quantised (Vitis-AI#320), so the gate reaches the
-    #   channel-wise multiply in float and the multiply is left to the CPU too (on this DPU
-    #   target, element-wise multiplies after an unquantised part go to the CPU unless quant
-    #   stubs are added: Vitis-AI#1006); each SE block is DPU -> CPU (fix2float, sigmoid,
-    #   multiply, float2fix: Vitis-AI#320, #821) -> DPU, the tensors crossing through DDR.
-    #   The pooling and the two 1x1 convolutions of SE stay on the DPU.
-    # * host_gbps = 1.0: one Cortex-A53 core streaming an element-wise loop: lmbench bw_mem
-    #   cp (a plain C copy loop) gives 1012 MB/s on one A53 core at 1.4 GHz (TI SPRADG0A,
-    #   AM62P, 2024); the ZCU102's A53s run at a similar clock (up to 1.5 GHz, DS891) and
-    #   Vitis AI's CPU ops are plain loops. An A53-class figure, not a ZCU102 measurement:
-    #   the CPU term is then 1 ns an element a pass, 3 passes over the gated map. (A check,
-    #   nothing fitted: the measured SE networks' excess latency grows 2.3 ns per gated
-    #   element.)
-    # * host_switch_us = 20: one extra DPU subgraph invocation a round trip through XRT,
-    #   whose run start takes 16-28 us in steady state (github.com/Xilinx/XRT/issues/6601).
-    # Not expressible: the ALU engine also runs pooling and element-wise ops (the template's
-    # vector unit is cols x lanes wide); instruction fetch; FPGA fabric (the area and
-    # energy are those of an ASIC of the same datapath; the ZU9EG is 16 nm); the host's
-    # energy.
-    "dpu-zcu102": AcceleratorConfig(
-        rows=8,
-        cols=16,
-        cores=1,
-        lanes=16,
-        pe_mem_kib=0.09375,
-        core_mem_kib=256.0,
-        bandwidth_gbps=21.3,
-        freq_mhz=281.0,
-        dataflow="os",
-        dtype="int8",
-        dw_pixels=4,
-        dw_channels=16,
-        host_ops="sigmoid",
-        host_gbps=1.0,
-        host_switch_us=20.0,
-        name="dpu-zcu102",
-    ),
-    # Xilinx DPUCVDX8G on the Versal AI Core VCK190, one batch handler (a batch-1 inference
-    # uses one; the C32B6 board image has six). Sources: [PG389] DPUCVDX8G Product Guide
-    # v1.3, "Peak Theoretical Performance"; [UG1414] v3.0 (DPUCVDX8G_ISA3: channel_parallel
-    # 16, bank_depth 8192, bank_num 8); [UG1354] v2.5, "VCK190 Evaluation Board" (C32B6, AI
-    # Engines at 1250 MHz, PL at 333 MHz); [UG1366] VCK190 Evaluation Board User Guide.
-    # * 32 AI Engines a batch handler x 256 int8 operations (128 MACs) a cycle [PG389] = 4096
-    #   MACs a cycle at 1250 MHz: lanes = 16 input channels and cols = 16 output channels
-    #   (channel_parallel 16 [UG1414]), rows = 16 output pixels (assumption: PG389 does not
-    #   publish the pixel split, only the total).
-    # * core_mem_kib = 1024: feature-map banks, 8 x 8192 x 16 bytes [UG1414].
-    # * dw_pixels x dw_channels = 1 x 16: depthwise runs in the PL's Depth-Wise module
-    #   [PG389] at 333 MHz; its parallelism is not published, so it is assumed to be the
-    #   ZCU102 ALU's 4 x 16 MACs a PL cycle, expressed in AI-Engine cycles (the template has
-    #   one clock): 64 x 333 / 1250 = 17 -> 1 x 16. (Still an assumption: PG389 v1.2's Core
-    #   Overview, Features and Feature Support pages name the Depth-Wise module and its
-    #   kernel limits, not its parallelism.)
-    # * bandwidth_gbps = 25.6: the DDR4 DIMM, 64 bits at 3200 MT/s [UG1366].
-    # * host_ops = "sigmoid": the DPUCVDX8G has ReLU, ReLU6, leaky ReLU, hard sigmoid and
-    #   hard swish [PG389 v1.2, Features], no sigmoid, so Vitis AI leaves squeeze-and-
-    #   excitation's sigmoid and the multiply after it to the board's Cortex-A72s as on the
-    #   ZCU102 (see dpu-zcu102). host_gbps = 1.0 and host_switch_us = 20 are dpu-zcu102's
-    #   (an A53-class loop rate: no published A72 figure was found, so the A72's speed
-    #   is not credited; XRT's run start).
-    # No measurements of this chip ship with archgym: the preset is from specifications only.
-    # The VC1902 is 7 nm; presets are stated at 45 nm.
-    "dpu-vck190": AcceleratorConfig(
-        rows=16,
-        cols=16,
-        cores=1,
-        lanes=16,
-        pe_mem_kib=0.09375,
-        core_mem_kib=1024.0,
-        bandwidth_gbps=25.6,
-        freq_mhz=1250.0,
-        dataflow="os",
-        dtype="int8",
-        dw_pixels=1,
-        dw_channels=16,
-        host_ops="sigmoid",
-        host_gbps=1.0,
-        host_switch_us=20.0,
-        name="dpu-vck190",
-    ),
-}
+def _load_presets(text: str | None = None) -> dict[str, AcceleratorConfig]:
+    """The presets of a presets document, each validated as a config.
+
+    Args:
+        text: the YAML text; default: the shipped ``archgym/data/presets.yaml``.
+
+    Raises:
+        ConfigError: the file is not a mapping of preset names to field mappings, or an
+            entry is an invalid design (the message names the preset and the field).
+    """
+    from importlib import resources
+
+    from ._io import load_yaml
+
+    where = "archgym/data/presets.yaml"
+    if text is None:
+        text = resources.files("archgym").joinpath("data/presets.yaml").read_text()
+    doc = load_yaml(text, what=where, error=ConfigError)
+    if not isinstance(doc, dict):
+        raise ConfigError(f"{where}: a mapping of preset names to fields, got {type(doc).__name__}")
+    presets = {}
+    for name, values in doc.items():
+        if not isinstance(values, dict) or "name" in values:
+            raise ConfigError(
+                f"{where}: preset {name!r} must be a mapping of AcceleratorConfig fields "
+                "(its name is the key)"
+            )
+        try:
+            presets[str(name)] = AcceleratorConfig.from_dict({**values, "name": str(name)})
+        except ConfigError as exc:
+            raise ConfigError(f"{where}: preset {name!r}: {exc}") from None
+    return presets
+
+
+#: Named presets, loaded from ``archgym/data/presets.yaml`` (one entry a chip, with the
+#: sources of its values). All are stated at 45 nm; pass ``node_nm`` to
+#: ``AcceleratorConfig.preset`` to move one to another node.
+PRESETS: dict[str, AcceleratorConfig] = _load_presets()
 
 
 # ------------------------------------------------------------------------------------------
@@ -1015,10 +378,7 @@ class ConfigBatch:
                 message names the field, the first offending design and what is allowed.
         """
         base = PRESETS["edgetpu"]
-        names = [f.name for f in fields(cls)]
-        unknown = set(arrays) - set(names)
-        if unknown:
-            raise ConfigError(f"unknown accelerator field(s) {sorted(unknown)}; fields: {names}")
+        _refuse_unknown(arrays, [f.name for f in fields(cls)], "accelerator")
         values = {s.name: arrays.get(s.name, getattr(base, s.name)) for s in FIELD_SPECS}
         return cls(**validate_fields(values, check=validate))
 

@@ -16,21 +16,8 @@ from typing import Any
 
 from archgym._io import load_yaml
 
-from .layers import (
-    LAYER_TYPES,
-    Activation,
-    Conv2d,
-    Elementwise,
-    Gemm,
-    GlobalPool,
-    Layer,
-    LayerNorm,
-    Linear,
-    MatMul,
-    Pool,
-    Softmax,
-    WorkloadError,
-)
+from . import layers as layer_module
+from .layers import LAYER_TYPES, Layer, WorkloadError
 from .workload import Workload
 
 __all__ = [
@@ -65,18 +52,26 @@ _MAC = {**_COMMON, "activation": "act"}
 
 @dataclass(frozen=True)
 class _LayerSpec:
-    """How one ``type`` of a layer list is read: its constructor, its required fields and
-    its optional ones (each with its kind), and whether it takes a spatial input."""
+    """How one ``type`` of a layer list is read: its required fields and its optional ones
+    (each with its kind), and whether it takes a spatial input. Its constructor is the
+    class or builder of that name in :mod:`.layers` (:func:`_constructor`)."""
 
-    build: Callable[..., Layer]
     required: dict[str, Any]
     optional: dict[str, Any]
     spatial: bool = False  # has in-channels and an ``input_size`` (inferable)
 
 
-def _layer_specs() -> dict[str, _LayerSpec]:
-    from .layers import DepthwiseConv2d, PointwiseConv2d
+def _constructor(type_name: str) -> Callable[..., Layer]:
+    """What builds a layer of a file's (canonical) ``type``: the layer class or builder of
+    that name in :mod:`.layers` (``type_name`` is one of the known types, never a name
+    taken unchecked from a file)."""
+    if type_name not in layer_module.__all__:  # pragma: no cover - a schema bug
+        raise WorkloadError(f"no layer constructor named {type_name!r}")
+    build: Callable[..., Layer] = getattr(layer_module, type_name)
+    return build
 
+
+def _layer_specs() -> dict[str, _LayerSpec]:
     conv_opt = {
         "kernel_size": "pos2",
         "stride": "pos2",
@@ -96,51 +91,43 @@ def _layer_specs() -> dict[str, _LayerSpec]:
         **_COMMON,
     }
     return {
-        "Conv2d": _LayerSpec(
-            Conv2d, {"in_channels": "pos", "out_channels": "pos"}, conv_opt, spatial=True
-        ),
+        "Conv2d": _LayerSpec({"in_channels": "pos", "out_channels": "pos"}, conv_opt, spatial=True),
         "DepthwiseConv2d": _LayerSpec(
-            DepthwiseConv2d,
             {"channels": "pos"},
             {**{k: v for k, v in conv_opt.items() if k != "groups"}, "multiplier": "pos"},
             spatial=True,
         ),
         "PointwiseConv2d": _LayerSpec(
-            PointwiseConv2d,
             {"in_channels": "pos", "out_channels": "pos"},
             {"input_size": "pos2", "bias": "bool", **_MAC},
             spatial=True,
         ),
         "Gemm": _LayerSpec(
-            Gemm, {"m": "pos", "n": "pos", "k": "pos"}, {"bias": "bool", "weights": "bool", **_MAC}
+            {"m": "pos", "n": "pos", "k": "pos"}, {"bias": "bool", "weights": "bool", **_MAC}
         ),
         "Linear": _LayerSpec(
-            Linear,
             {"in_features": "pos", "out_features": "pos"},
             {"tokens": "pos", "bias": "bool", **_MAC},
         ),
-        "MatMul": _LayerSpec(MatMul, {"batch": "pos", "m": "pos", "n": "pos", "k": "pos"}, _MAC),
-        "Pool": _LayerSpec(Pool, {"channels": "pos"}, pool_opt, spatial=True),
+        "MatMul": _LayerSpec({"batch": "pos", "m": "pos", "n": "pos", "k": "pos"}, _MAC),
+        "Pool": _LayerSpec({"channels": "pos"}, pool_opt, spatial=True),
         "GlobalPool": _LayerSpec(
-            GlobalPool,
             {"channels": "pos"},
             {"input_size": "pos2", "mode": ("avg", "max"), **_COMMON},
             spatial=True,
         ),
         "Concat": _LayerSpec(
-            LAYER_TYPES["Concat"],
             {"channels": "poslist"},
             {"input_size": "pos2", **_COMMON},
             spatial=True,
         ),
         "Elementwise": _LayerSpec(
-            Elementwise,
             {"elems": "pos"},
             {"op": ("add", "mul", "sub", "max"), "n_inputs": "pos", **_COMMON},
         ),
-        "Activation": _LayerSpec(Activation, {"elems": "pos"}, {"fn": "act!", **_COMMON}),
-        "Softmax": _LayerSpec(Softmax, {"rows": "pos", "cols": "pos"}, _COMMON),
-        "LayerNorm": _LayerSpec(LayerNorm, {"rows": "pos", "cols": "pos"}, _COMMON),
+        "Activation": _LayerSpec({"elems": "pos"}, {"fn": "act!", **_COMMON}),
+        "Softmax": _LayerSpec({"rows": "pos", "cols": "pos"}, _COMMON),
+        "LayerNorm": _LayerSpec({"rows": "pos", "cols": "pos"}, _COMMON),
     }
 
 
@@ -246,12 +233,12 @@ def _check_value(kind: Any, value: Any, where: str) -> Any:
 
 def _shape_of_layer(layer: Layer) -> tuple[int, ...] | None:
     """``(C, H, W)`` of a spatial layer's output, ``(numel,)`` of another, None: unknown."""
-    if isinstance(layer, Conv2d):
+    if isinstance(layer, layer_module.Conv2d):
         return (layer.out_channels, *layer.output_size)
-    if isinstance(layer, Pool):
+    if isinstance(layer, layer_module.Pool):
         return (layer.channels, *layer.output_size)
-    if type(layer).__name__ == "Concat":
-        return (sum(layer.channels), *layer.input_size)  # type: ignore[attr-defined]
+    if isinstance(layer, layer_module.Concat):
+        return (sum(layer.channels), *layer.input_size)
     try:
         return (int(layer.output_elems),)
     except Exception:  # noqa: BLE001 - a layer type without a known output
@@ -336,7 +323,7 @@ def layers_from_document(data: Mapping[str, Any], source: str) -> list[Layer]:
                 fields: dict[str, Any] = {
                     k: tuple(v) if isinstance(v, list) else v for k, v in item.items()
                 }
-                layer = LAYER_TYPES[canon](**fields)
+                layer = _constructor(canon)(**fields)
             except (TypeError, ValueError, OverflowError) as exc:
                 raise WorkloadError(f"{where} of type {canon}: {exc}") from None
             layers.append(layer)
@@ -421,7 +408,7 @@ def layers_from_document(data: Mapping[str, Any], source: str) -> list[Layer]:
                         f"number of such rows"
                     )
         try:
-            layer = spec.build(**kwargs)
+            layer = _constructor(canon)(**kwargs)
         except WorkloadError as exc:
             raise WorkloadError(f"{where}: {exc}") from None
         except (TypeError, ValueError, OverflowError) as exc:

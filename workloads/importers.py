@@ -11,25 +11,10 @@ The importers live by concept and this module re-exports their public names:
 
 from __future__ import annotations
 
-from .file_import import (
-    MAX_FILE_BYTES,
-    MAX_FILE_INT,
-    MAX_FILE_WORK,
-    TYPE_ALIASES,
-    from_file,
-    layers_from_document,
-)
-from .torch_import import MAX_TORCH_BATCH, MAX_TORCH_INPUT_ELEMS, UnsupportedOpError, from_torch
+from . import file_import, torch_import
+from .file_import import *  # noqa: F403 - re-exported (its __all__)
+from .torch_import import *  # noqa: F403 - re-exported (its __all__)
 
-__all__ = [
-    "UnsupportedOpError",
-    "from_torch",
-    "from_file",
-    "layers_from_document",
-    "TYPE_ALIASES",
-    "MAX_FILE_INT",
-    "MAX_FILE_WORK",
-    "MAX_FILE_BYTES",
-    "MAX_TORCH_INPUT_ELEMS",
-    "MAX_TORCH_BATCH",
-]
+__all__: list[str] = []
+__all__ += torch_import.__all__
+__all__ += file_import.__all__

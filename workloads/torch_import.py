@@ -62,8 +62,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from .layers import WorkloadError
-from .torch_lowering import UnsupportedOpError, _check_supported, _Op, _Ref, _refs
+from .torch_lowering import _check_supported
 from .torch_ops import _classify_function, _classify_module, _module_table, _norm_name
+from .torch_program import UnsupportedOpError, _Op, _Ref, _refs
 from .workload import Workload
 
 __all__ = ["UnsupportedOpError", "from_torch", "MAX_TORCH_INPUT_ELEMS", "MAX_TORCH_BATCH"]

@@ -25,6 +25,19 @@ _ACT_NAMES: dict[str, str] = {
     "tanh": "tanh",
     "leaky_relu": "leaky_relu",
 }
+#: Activation modules (class name in ``torch.nn``) -> the function they apply (a key of
+#: ``_ACT_NAMES``).
+_ACT_MODULES: dict[str, str] = {
+    "ReLU": "relu",
+    "ReLU6": "relu6",
+    "GELU": "gelu",
+    "SiLU": "silu",
+    "Sigmoid": "sigmoid",
+    "Hardswish": "hardswish",
+    "Hardsigmoid": "hardsigmoid",
+    "Tanh": "tanh",
+    "LeakyReLU": "leaky_relu",
+}
 _ELTWISE_NAMES: dict[str, str] = {
     "add": "add",
     "sub": "sub",
@@ -174,15 +187,7 @@ def _module_table() -> dict[type, tuple[str, Any]]:
         nn.BatchNorm1d: ("bn", None),
         nn.BatchNorm2d: ("bn", None),
         nn.LayerNorm: ("layernorm", None),
-        nn.ReLU: ("act", "relu"),
-        nn.ReLU6: ("act", "relu6"),
-        nn.GELU: ("act", "gelu"),
-        nn.SiLU: ("act", "swish"),
-        nn.Sigmoid: ("act", "sigmoid"),
-        nn.Hardswish: ("act", "hswish"),
-        nn.Hardsigmoid: ("act", "hsigmoid"),
-        nn.Tanh: ("act", "tanh"),
-        nn.LeakyReLU: ("act", "leaky_relu"),
+        **{getattr(nn, cls): ("act", _ACT_NAMES[fn]) for cls, fn in _ACT_MODULES.items()},
         nn.MaxPool2d: ("pool", "max"),
         nn.AvgPool2d: ("pool", "avg"),
         nn.AdaptiveAvgPool2d: ("adaptive_pool", "avg"),

@@ -4,7 +4,7 @@ stalls, traffic, energy, area, overhead), and a batch split into calls of at mos
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -18,17 +18,28 @@ from .mapping import _mapping
 from .memory import _activation_spills, _refetch_bound, _refetch_traffic, _traffic
 from .options import CostOptions
 from .overhead import _overhead_per_workload, _size_overhead_us_per_kib
+from .report import PER_CALL_FIELDS, TOTAL_FIELDS
 from .table import WorkloadTable
 
 
+class Settings(NamedTuple):
+    """What an evaluation runs with, besides its designs and workloads.
+
+    Attributes:
+        opts: the default mode's switches (:class:`CostOptions`).
+        scalesim: SCALE-Sim mode (exact SCALE-Sim cycles; a batch is never split).
+        tech: the technology table.
+        per_layer: also return ``(n, L)`` arrays under keys prefixed ``layer_``.
+    """
+
+    opts: CostOptions
+    scalesim: bool
+    tech: Technology
+    per_layer: bool
+
+
 def _evaluate(
-    cb: ConfigBatch,
-    table: WorkloadTable,
-    widx: np.ndarray | None,
-    opts: CostOptions,
-    scalesim: bool,
-    tech: Technology,
-    per_layer: bool,
+    cb: ConfigBatch, table: WorkloadTable, widx: np.ndarray | None, settings: Settings
 ) -> dict[str, np.ndarray]:
     """Evaluate ``len(cb)`` designs; design ``i`` runs workload ``widx[i]`` of ``table``
     (or its only workload when ``widx`` is None).
@@ -39,6 +50,7 @@ def _evaluate(
     and output transfer). Returns per-design totals (shape ``(n,)``) and, with
     ``per_layer``, ``(n, L)`` arrays under keys prefixed ``layer_``.
     """
+    opts, scalesim, tech, per_layer = settings
     n, L = len(cb), table.max_layers
     A = table.arrays
     f64 = np.float64
@@ -321,55 +333,30 @@ def _evaluate(
     return out
 
 
-#: Totals and per-layer arrays that add up over the calls of a batch split into several.
-_ADDITIVE = (
-    "compute_cycles",
-    "stall_cycles",
-    "overhead_cycles",
-    "total_cycles",
-    "latency_ms",
-    "energy_mj",
-    "macs",
-    "pe_accesses",
-    "sram_bytes",
-    "sram_weight_read_bytes",
-    "sram_input_read_bytes",
-    "sram_output_write_bytes",
-    "sram_output_read_bytes",
-    "dram_bytes",
-    "energy_mac_mj",
-    "energy_pe_mj",
-    "energy_sram_mj",
-    "energy_vector_mj",
-    "energy_dram_mj",
-    "energy_leakage_mj",
-)
+#: Totals (and their per-layer arrays) that add up over the calls of a batch split into
+#: several: every total but :data:`~archgym.costmodel.report.PER_CALL_FIELDS`.
+_ADDITIVE = tuple(k for k in TOTAL_FIELDS if k not in PER_CALL_FIELDS)
 
 
 def _evaluate_calls(
-    cb: ConfigBatch,
-    table: WorkloadTable,
-    widx: np.ndarray | None,
-    opts: CostOptions,
-    scalesim: bool,
-    tech: Technology,
-    per_layer: bool,
+    cb: ConfigBatch, table: WorkloadTable, widx: np.ndarray | None, settings: Settings
 ) -> dict[str, np.ndarray]:
     """:func:`_evaluate`, with a workload of batch ``B`` on a design whose compiled calls
     take at most ``max_batch < B`` images (``AcceleratorConfig.max_batch``) run as
     ``ceil(B / max_batch)`` calls of ``max_batch`` images one after another: the additive
     totals (cycles, latency, energy, traffic, MACs) of one call times the number of calls,
     the throughput ``B`` over that latency. SCALE-Sim mode has no calls: it never splits."""
+    scalesim, per_layer = settings.scalesim, settings.per_layer
     mb = cb.max_batch
     assert mb is not None
     if scalesim or table.batch is None or table.batch.max() <= 1 or not mb.any():
-        return _evaluate(cb, table, widx, opts, scalesim, tech, per_layer)
+        return _evaluate(cb, table, widx, settings)
     n = len(cb)
     wi = np.zeros(n, np.int64) if widx is None else np.asarray(widx, np.int64)
     B = np.ones(n) if table.batch is None else table.batch[wi]
     split = (mb > 0) & (B > mb)
     if not split.any():
-        return _evaluate(cb, table, widx, opts, scalesim, tech, per_layer)
+        return _evaluate(cb, table, widx, settings)
     keep = np.flatnonzero(~split)
     sel = np.flatnonzero(split)
     pairs, pinv = _unique_rows(np.stack([wi[sel], mb[sel]], axis=1))
@@ -377,10 +364,7 @@ def _evaluate_calls(
         cb.take(sel),
         _per_call_table(table, pairs[:, 0], pairs[:, 1].astype(np.float64)),
         pinv,
-        opts,
-        scalesim,
-        tech,
-        per_layer,
+        settings,
     )
     calls = np.ceil(B[sel] / mb[sel])
     for k in _ADDITIVE:
@@ -393,9 +377,7 @@ def _evaluate_calls(
         part["throughput"] = B[sel] * 1e3 / part["latency_ms"]
     if keep.size == 0:
         return part
-    rest = _evaluate(
-        cb.take(keep), table, None if widx is None else wi[keep], opts, scalesim, tech, per_layer
-    )
+    rest = _evaluate(cb.take(keep), table, None if widx is None else wi[keep], settings)
     out: dict[str, np.ndarray] = {}
     for k, a in rest.items():
         b = part[k]

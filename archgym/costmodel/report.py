@@ -37,6 +37,9 @@ TOTAL_FIELDS: tuple[str, ...] = (
     "energy_dram_mj",
     "energy_leakage_mj",
 )
+#: The totals that do not add up over the calls of a batch split into several (a rate, a
+#: property of the design, a ratio, a flag); every other total does.
+PER_CALL_FIELDS: tuple[str, ...] = ("throughput", "area_mm2", "utilization", "weights_onchip")
 
 
 @dataclass

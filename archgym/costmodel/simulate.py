@@ -11,7 +11,7 @@ import numpy as np
 from ..accelerator import AcceleratorConfig, ConfigBatch, as_batch
 from ..loopnest import OPERAND_FIELDS
 from ..technology import Technology, load_technology
-from .evaluate import _evaluate_calls
+from .evaluate import Settings, _evaluate_calls
 from .options import CostOptions, Mode
 from .report import BatchReport, SimReport
 from .table import WorkloadTable, _as_table
@@ -80,7 +80,7 @@ def simulate_batch(
         and (workload_index.min() < 0 or workload_index.max() >= table.n_workloads)
     ):
         raise ValueError(f"workload_index must be in [0, {table.n_workloads - 1}]")
-    data = _evaluate_calls(cb, table, workload_index, opts, scalesim, tech, per_layer)
+    data = _evaluate_calls(cb, table, workload_index, Settings(opts, scalesim, tech, per_layer))
     rep = BatchReport(data=data, mode=mode, n_designs=len(cb))
     return rep.to_frame() if as_frame else rep
 

@@ -92,6 +92,40 @@ class DatasetSplits:
         return int(self.x_train.shape[1])
 
 
+def _read_only_splits(
+    name: str,
+    x: np.ndarray,
+    y: np.ndarray,
+    train: np.ndarray,
+    val: np.ndarray,
+    test: tuple[np.ndarray, np.ndarray],
+    source: str,
+    num_classes: int = 10,
+) -> DatasetSplits:
+    """The splits of a labelled image set, every array read-only (the loaders cache them).
+
+    Args:
+        x, y: ``N x 1 x H x W`` images and ``(N,)`` labels the train and validation rows
+            come from.
+        train, val: row indices of the training and validation splits.
+        test: the test split's images and labels.
+    """
+    out = DatasetSplits(
+        name=name,
+        x_train=x[train],
+        y_train=y[train],
+        x_val=x[val],
+        y_val=y[val],
+        x_test=test[0],
+        y_test=test[1],
+        num_classes=num_classes,
+        source=source,
+    )
+    for a in (out.x_train, out.y_train, out.x_val, out.y_val, out.x_test, out.y_test):
+        a.setflags(write=False)
+    return out
+
+
 def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
     """Read one (optionally gzipped) IDX file into a numpy array.
 
@@ -176,20 +210,9 @@ def _load_fmnist_cached(folder: str) -> DatasetSplits:
     tr, va = perm[: len(x) - n_val], perm[len(x) - n_val :]
     xt = arr["test_images"].astype(np.float32)[:, None] / 255.0
     yt = arr["test_labels"].astype(np.int64)
-    out = DatasetSplits(
-        name="fashion_mnist",
-        x_train=x[tr],
-        y_train=y[tr],
-        x_val=x[va],
-        y_val=y[va],
-        x_test=xt,
-        y_test=yt,
-        num_classes=10,
-        source=f"Debian dataset-fashion-mnist ({d})",
+    return _read_only_splits(
+        "fashion_mnist", x, y, tr, va, (xt, yt), f"Debian dataset-fashion-mnist ({d})"
     )
-    for a in (out.x_train, out.y_train, out.x_val, out.y_val, out.x_test, out.y_test):
-        a.setflags(write=False)
-    return out
 
 
 @lru_cache(maxsize=1)
@@ -207,20 +230,9 @@ def load_digits() -> DatasetSplits:
     perm = np.random.default_rng(SPLIT_SEED).permutation(len(x))
     n_test, n_val = 360, 287
     te, va, tr = perm[:n_test], perm[n_test : n_test + n_val], perm[n_test + n_val :]
-    out = DatasetSplits(
-        name="digits",
-        x_train=x[tr],
-        y_train=y[tr],
-        x_val=x[va],
-        y_val=y[va],
-        x_test=x[te],
-        y_test=y[te],
-        num_classes=10,
-        source="scikit-learn load_digits (UCI optical digits, 8x8)",
+    return _read_only_splits(
+        "digits", x, y, tr, va, (x[te], y[te]), "scikit-learn load_digits (UCI optical digits, 8x8)"
     )
-    for a in (out.x_train, out.y_train, out.x_val, out.y_val, out.x_test, out.y_test):
-        a.setflags(write=False)
-    return out
 
 
 def load_dataset(name: str) -> DatasetSplits:

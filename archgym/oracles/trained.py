@@ -43,6 +43,9 @@ budget (256 training images) takes well under a second. At this budget the accur
 one architecture moves by about 1.5 points from seed to seed, and a seed shifts all
 architectures alike by several points: compare architectures within one seed.
 
+The pieces: the networks are built in :mod:`~archgym.oracles.trained_models`, trained by
+:mod:`~archgym.oracles.training` and cached by :mod:`~archgym.oracles.trained_cache`.
+
 Cache: one JSON object per line in ``<cache_dir>/trained_v<N>.jsonl``; ``cache_dir``
 defaults to ``$ARCHGYM_CACHE/oracles`` or ``~/.cache/archgym/oracles``. Each record
 stores its key (a SHA-256 of the space, canonical architecture, dataset, settings and
@@ -57,25 +60,29 @@ a record that cannot be written (full disk) is reported and not counted as cache
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import json
-import math
 import os
 import time
-import warnings
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from archgym._io import cache_dir
 from archgym.workloads.nb201 import NB201_OPS  # re-exported (the one list, HW-NAS-Bench id order)
 
 from .base import AccuracyOracle, OracleError
 from .datasets import DatasetSplits, load_dataset
+from .trained_cache import JsonlCache, default_cache_dir
+from .trained_cache import cache_key as _key
+from .trained_models import (
+    DATASET_GEOMETRY,
+    build_mobilenet_model,
+    build_nb201_model,
+    nb201_string,
+    parse_nb201,
+)
+from .training import TrainSettings, deterministic_torch, torch_module, train_model
 
 __all__ = [
     "TrainedAccuracy",
@@ -90,484 +97,6 @@ __all__ = [
 
 #: Bumped whenever model building or training changes what a cached result means.
 CACHE_VERSION = 1
-
-
-#: Native side of each dataset's images and how many stride-2 layers keep their stride.
-_DATASET_GEOMETRY = {"fashion_mnist": (28, 3), "digits": (8, 2)}
-
-
-def default_cache_dir() -> Path:
-    """``$ARCHGYM_CACHE/oracles`` if set, else ``~/.cache/archgym/oracles``."""
-    return cache_dir("oracles")
-
-
-@dataclass(frozen=True)
-class TrainSettings:
-    """Everything about training that changes a result (part of the cache key)."""
-
-    epochs: int
-    max_train_samples: int
-    max_val_samples: int
-    width_scale: float
-    batch_size: int = 64
-    lr: float = 3e-3
-    optimizer: str = "adam"
-    schedule: str = "cosine"
-    split: str = "val"
-    num_threads: int = 1
-
-
-# --------------------------------------------------------------------------------------
-# NAS-Bench-201 architecture strings
-# --------------------------------------------------------------------------------------
-
-
-def parse_nb201(arch: Any) -> tuple[str, ...]:
-    """Six NB201 operation names in NB201 string order: edges 0->1, 0->2, 1->2, 0->3,
-    1->3, 2->3.
-
-    Accepts every encoding :func:`archgym.workloads.nb201.parse_arch` accepts: an NB201
-    index (0..15624), the NB201 string (``"|nor_conv_3x3~0|+|skip_connect~0|none~1|+|..."``),
-    or a 6-tuple of op ids in the project's edge order.
-
-    Raises:
-        OracleError: anything else (the message says which forms are accepted).
-    """
-    from archgym.workloads.layers import WorkloadError
-    from archgym.workloads.nb201 import arch_to_str
-
-    try:
-        text = arch_to_str(arch)
-    except WorkloadError as exc:
-        raise OracleError(f"not an NB201 architecture: {exc}") from None
-    ops: list[str] = []
-    for node in text.split("+"):
-        for item in node.strip("|").split("|"):
-            ops.append(item.partition("~")[0])
-    if len(ops) != 6 or any(o not in NB201_OPS for o in ops):  # pragma: no cover - defensive
-        raise OracleError(f"not an NB201 architecture: {arch!r}")
-    return tuple(ops)
-
-
-def nb201_string(ops: Sequence[str]) -> str:
-    """The NB201 string of six operations in string order."""
-    o = list(ops)
-    return f"|{o[0]}~0|+|{o[1]}~0|{o[2]}~1|+|{o[3]}~0|{o[4]}~1|{o[5]}~2|"
-
-
-# --------------------------------------------------------------------------------------
-# torch models
-# --------------------------------------------------------------------------------------
-
-
-def _torch() -> Any:
-    try:
-        import torch
-    except ImportError:  # pragma: no cover - torch is a declared extra
-        raise OracleError("the trained oracle needs torch: pip install 'archgym[nas]'") from None
-    return torch
-
-
-def build_mobilenet_model(
-    choice: Mapping[str, Any],
-    dataset: str,
-    num_classes: int = 10,
-    width_scale: float = 0.125,
-) -> tuple[Any, int]:
-    """The scaled-down torch model of a MobileNet-space choice, and its input side.
-
-    Returns:
-        ``(model, input_side)``.
-    """
-    _torch()  # its clear error when torch is missing
-    from torch import nn
-
-    from archgym.workloads.mobilenet_space import build_plan, validate_choice
-
-    native, max_down = _DATASET_GEOMETRY[dataset]
-    c = validate_choice(choice)
-    side = max(4, round(native * c["resolution"] / 224))
-    plan = build_plan(
-        c,
-        num_classes=num_classes,
-        resolution=side,
-        in_channels=1,
-        width_scale=width_scale,
-        divisor=2,
-        max_downsamples=max_down,
-    )
-
-    def conv_bn(cin: int, cout: int, k: int, s: int, groups: int, relu: bool) -> Any:
-        mods = [nn.Conv2d(cin, cout, k, s, k // 2, groups=groups, bias=False), nn.BatchNorm2d(cout)]
-        if relu:
-            mods.append(nn.ReLU(inplace=True))
-        return nn.Sequential(*mods)
-
-    class Block(nn.Module):
-        def __init__(self, b: Any) -> None:
-            super().__init__()
-            layers = []
-            if b.block == "ibn":
-                if b.has_expand:
-                    layers.append(conv_bn(b.in_channels, b.expanded, 1, 1, 1, True))
-                layers.append(conv_bn(b.expanded, b.expanded, b.kernel, b.stride, b.expanded, True))
-            else:
-                layers.append(
-                    conv_bn(b.in_channels, b.expanded, b.kernel, b.stride, b.groups, True)
-                )
-            layers.append(conv_bn(b.expanded, b.out_channels, 1, 1, 1, False))
-            self.body = nn.Sequential(*layers)
-            self.residual = b.residual
-
-        def forward(self, x: Any) -> Any:
-            y = self.body(x)
-            return x + y if self.residual else y
-
-    model = nn.Sequential(
-        conv_bn(1, plan.stem_channels, 3, plan.stem_stride, 1, True),
-        *[Block(b) for b in plan.blocks],
-        conv_bn(plan.blocks[-1].out_channels, plan.head_channels, 1, 1, 1, True),
-        nn.AdaptiveAvgPool2d(1),
-        nn.Flatten(),
-        nn.Linear(plan.head_channels, num_classes),
-    )
-    return model, side
-
-
-def build_nb201_model(
-    ops: Sequence[str], num_classes: int = 10, channels: int = 8, cells_per_stage: int = 1
-) -> Any:
-    """A NAS-Bench-201 network with the given cell, ``channels`` stem channels and
-    ``cells_per_stage`` cells per stage (the benchmark uses 16 and 5)."""
-    _torch()  # its clear error when torch is missing
-    from torch import nn
-
-    class ReLUConvBN(nn.Sequential):
-        def __init__(self, cin: int, cout: int, k: int, s: int) -> None:
-            super().__init__(
-                nn.ReLU(inplace=False),
-                nn.Conv2d(cin, cout, k, s, k // 2, bias=False),
-                nn.BatchNorm2d(cout),
-            )
-
-    class Zero(nn.Module):
-        def forward(self, x: Any) -> Any:
-            return x.mul(0.0)
-
-    def make_op(name: str, c: int) -> Any:
-        if name == "none":
-            return Zero()
-        if name == "skip_connect":
-            return nn.Identity()
-        if name == "nor_conv_1x1":
-            return ReLUConvBN(c, c, 1, 1)
-        if name == "nor_conv_3x3":
-            return ReLUConvBN(c, c, 3, 1)
-        return nn.AvgPool2d(3, 1, 1, count_include_pad=False)
-
-    edges = [(0, 1), (0, 2), (1, 2), (0, 3), (1, 3), (2, 3)]
-
-    class Cell(nn.Module):
-        def __init__(self, c: int) -> None:
-            super().__init__()
-            self.ops = nn.ModuleList(make_op(o, c) for o in ops)
-
-        def forward(self, x: Any) -> Any:
-            nodes = [x]
-            for j in (1, 2, 3):
-                nodes.append(sum(self.ops[e](nodes[i]) for e, (i, t) in enumerate(edges) if t == j))
-            return nodes[3]
-
-    class Reduction(nn.Module):
-        def __init__(self, cin: int, cout: int) -> None:
-            super().__init__()
-            self.a = ReLUConvBN(cin, cout, 3, 2)
-            self.b = ReLUConvBN(cout, cout, 3, 1)
-            self.short = nn.Sequential(nn.AvgPool2d(2, 2), nn.Conv2d(cin, cout, 1, bias=False))
-
-        def forward(self, x: Any) -> Any:
-            return self.b(self.a(x)) + self.short(x)
-
-    c = channels
-    layers: list[Any] = [nn.Conv2d(1, c, 3, 1, 1, bias=False), nn.BatchNorm2d(c)]
-    for stage in range(3):
-        if stage:
-            layers.append(Reduction(c, 2 * c))
-            c *= 2
-        layers.extend(Cell(c) for _ in range(cells_per_stage))
-    layers += [
-        nn.BatchNorm2d(c),
-        nn.ReLU(),
-        nn.AdaptiveAvgPool2d(1),
-        nn.Flatten(),
-        nn.Linear(c, num_classes),
-    ]
-    return nn.Sequential(*layers)
-
-
-# --------------------------------------------------------------------------------------
-# Training
-# --------------------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def _deterministic_torch(seed: int, num_threads: int) -> Iterator[None]:
-    torch = _torch()
-    prev_threads = torch.get_num_threads()
-    prev_det = torch.are_deterministic_algorithms_enabled()
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        torch.set_num_threads(num_threads)
-        torch.use_deterministic_algorithms(True)
-        try:
-            yield
-        finally:
-            torch.use_deterministic_algorithms(prev_det)
-            torch.set_num_threads(prev_threads)
-
-
-def train_model(
-    model: Any,
-    x_train: np.ndarray,
-    y_train: np.ndarray,
-    x_eval: np.ndarray,
-    y_eval: np.ndarray,
-    settings: TrainSettings,
-    seed: int,
-) -> dict[str, float]:
-    """Train ``model`` with ``settings`` and return its accuracy on ``x_eval``.
-
-    Call inside the oracle's deterministic context (the model must have been built
-    there too for bit-identical results).
-
-    Returns:
-        ``{"accuracy": percent, "train_loss": mean loss of the last epoch}``.
-    """
-    torch = _torch()
-    cl = torch.channels_last
-    model = model.to(memory_format=cl)  # 2-3x faster (depthwise) convolutions on the CPU
-    xt = torch.from_numpy(np.array(x_train, dtype=np.float32)).contiguous(memory_format=cl)
-    yt = torch.from_numpy(np.array(y_train, dtype=np.int64))
-    n = len(xt)
-    bs = settings.batch_size
-    steps_per_epoch = math.ceil(n / bs)
-    total = max(1, steps_per_epoch * settings.epochs)
-    if settings.optimizer == "adam":
-        opt = torch.optim.Adam(model.parameters(), lr=settings.lr)
-    elif settings.optimizer == "sgd":
-        opt = torch.optim.SGD(model.parameters(), lr=settings.lr, momentum=0.9, nesterov=True)
-    else:
-        raise OracleError(f"unknown optimizer {settings.optimizer!r}; known: 'adam', 'sgd'")
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda step: 0.5 * (1 + math.cos(math.pi * step / total))
-    )
-    gen = torch.Generator().manual_seed(seed)
-    loss_fn = torch.nn.CrossEntropyLoss()
-    model.train()
-    last_loss = float("nan")
-    for _ in range(settings.epochs):
-        perm = torch.randperm(n, generator=gen)
-        running, count = 0.0, 0
-        for i in range(0, n, bs):
-            idx = perm[i : i + bs]
-            opt.zero_grad(set_to_none=True)
-            loss = loss_fn(model(xt[idx]), yt[idx])
-            loss.backward()
-            opt.step()
-            sched.step()
-            running += float(loss.detach()) * len(idx)
-            count += len(idx)
-        last_loss = running / max(count, 1)
-    model.eval()
-    correct = 0
-    xe = torch.from_numpy(np.array(x_eval, dtype=np.float32)).contiguous(memory_format=cl)
-    ye = torch.from_numpy(np.array(y_eval, dtype=np.int64))
-    with torch.no_grad():
-        for i in range(0, len(xe), 500):
-            correct += int((model(xe[i : i + 500]).argmax(1) == ye[i : i + 500]).sum())
-    acc = 100.0 * correct / max(len(xe), 1)
-    if not math.isfinite(last_loss):
-        # A diverged run is a real result (chance-level accuracy), but say so.
-        warnings.warn(
-            "training diverged (non-finite loss); the accuracy is reported as measured",
-            stacklevel=2,
-        )
-    return {"accuracy": acc, "train_loss": last_loss}
-
-
-# --------------------------------------------------------------------------------------
-# The disk cache
-# --------------------------------------------------------------------------------------
-
-
-def _key(payload: Mapping[str, Any]) -> str:
-    blob = json.dumps(payload, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(blob.encode()).hexdigest()
-
-
-class _JsonlCache:
-    """Append-only JSON-lines cache of trained results (see the module docstring).
-
-    Every record carries ``sha256``, the SHA-256 of its own canonical JSON without that
-    field, and is stored as exactly that canonical line. A record whose checksum or
-    canonical form does not match (a flipped digit, a duplicated key, an edited value), or
-    whose key does not match its inputs, is never served: it is skipped with a warning and
-    its architecture trained again (the fresh record is appended and wins). Appends and
-    the clean-up of a torn final line hold an exclusive ``flock`` on ``<file>.lock``, so
-    concurrent writers (processes of a sweep) never interleave or cut each other's
-    records. A record that cannot be written whole (a full disk) is cut back out of the
-    file and reported, never counted as written.
-    """
-
-    FIELDS = ("key", "inputs", "accuracy", "sha256")
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._mtime: tuple[int, int] | None = None
-        self._data: dict[str, dict[str, Any]] = {}
-        #: Records skipped at the last load (bad checksum, form or content), and
-        #: records that could not be written (disk full, ...).
-        self.n_rejected = 0
-        self.n_write_failures = 0
-
-    @staticmethod
-    def seal(rec: Mapping[str, Any]) -> bytes:
-        """The canonical line of a record, its ``sha256`` included, newline ended."""
-        body = {k: v for k, v in rec.items() if k != "sha256"}
-        canon = json.dumps(body, sort_keys=True, separators=(",", ":"))
-        sealed = {**body, "sha256": hashlib.sha256(canon.encode()).hexdigest()}
-        line = json.dumps(sealed, sort_keys=True, separators=(",", ":"))
-        return (line + "\n").encode()
-
-    @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            import fcntl
-        except ImportError:  # pragma: no cover - not POSIX
-            yield
-            return
-        fd = os.open(self.path.with_name(self.path.name + ".lock"), os.O_RDWR | os.O_CREAT)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            yield
-        finally:
-            os.close(fd)
-
-    def _problem(self, line: bytes) -> str | None:
-        """Why a stored line must not be served (None: it is sound)."""
-        try:
-            rec = json.loads(line)
-        except ValueError:
-            return "is not JSON"
-        if not isinstance(rec, dict) or any(f not in rec for f in self.FIELDS):
-            return f"lacks fields {self.FIELDS}"
-        try:
-            canonical = self.seal(rec)
-        except (TypeError, ValueError):
-            return "holds a value JSON cannot hold"
-        if canonical != line + b"\n":
-            return "fails its checksum"
-        acc = rec["accuracy"]
-        if (
-            not isinstance(acc, (int, float))
-            or isinstance(acc, bool)
-            or not math.isfinite(acc)
-            or not 0.0 <= acc <= 100.0
-        ):
-            return f"has accuracy {acc!r}"
-        if not isinstance(rec["inputs"], dict) or _key(rec["inputs"]) != rec["key"]:
-            return "has a key that does not match its content"
-        return None
-
-    def _load(self) -> None:
-        try:
-            st = self.path.stat()
-        except FileNotFoundError:
-            self._data, self._mtime = {}, None
-            return
-        if (st.st_mtime_ns, st.st_size) == self._mtime:
-            return
-        with self._locked():
-            raw = self.path.read_bytes()
-            lines = raw.split(b"\n")
-            tail = lines.pop()  # b"" when the file ends with a newline
-            if tail:
-                # Records are appended whole under the lock: a final line without its
-                # newline is an append cut short by a killed process.
-                warnings.warn(
-                    f"{self.path}: dropping an incomplete final line (an interrupted write)",
-                    stacklevel=3,
-                )
-                with open(self.path, "r+b") as fh:
-                    fh.truncate(len(raw) - len(tail))
-            st = self.path.stat()
-        data: dict[str, dict[str, Any]] = {}
-        rejected = []
-        for lineno, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            problem = self._problem(line)
-            if problem is not None:
-                rejected.append(f"line {lineno} {problem}")
-                continue
-            rec = json.loads(line)
-            data[rec["key"]] = rec
-        if rejected:
-            warnings.warn(
-                f"{self.path}: {len(rejected)} damaged record(s) ignored and retrained "
-                f"({'; '.join(rejected[:3])}{'; ...' if len(rejected) > 3 else ''})",
-                stacklevel=3,
-            )
-        self.n_rejected = len(rejected)
-        self._data = data
-        self._mtime = (st.st_mtime_ns, st.st_size)
-
-    def get(self, key: str) -> dict[str, Any] | None:
-        self._load()
-        return self._data.get(key)
-
-    def put(self, rec: dict[str, Any]) -> bool:
-        """Append ``rec`` (sealed with its checksum); returns whether it was written whole.
-
-        A failed write (a full disk, a quota, an I/O error) is cut back out of the file
-        and reported with a warning: the result stays valid, it is only not cached."""
-        self._load()
-        line = self.seal(rec)
-        with self._locked():
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-            try:
-                start = os.fstat(fd).st_size
-                try:
-                    view = memoryview(line)
-                    while view:
-                        n = os.write(fd, view)
-                        if n <= 0:
-                            raise OSError("short write")
-                        view = view[n:]
-                    os.fsync(fd)
-                except OSError as exc:
-                    with contextlib.suppress(OSError):
-                        os.ftruncate(fd, start)
-                    self.n_write_failures += 1
-                    warnings.warn(
-                        f"{self.path}: result not cached ({exc.strerror or exc}); it will "
-                        "be trained again next time",
-                        stacklevel=2,
-                    )
-                    return False
-            finally:
-                os.close(fd)
-            st = self.path.stat()
-        self._data[rec["key"]] = json.loads(line)
-        if self._mtime is not None and self._mtime[1] == start:  # nobody else appended
-            self._mtime = (st.st_mtime_ns, st.st_size)
-        return True
-
-
-# --------------------------------------------------------------------------------------
-# The oracle
-# --------------------------------------------------------------------------------------
 
 
 class TrainedAccuracy(AccuracyOracle):
@@ -618,8 +147,8 @@ class TrainedAccuracy(AccuracyOracle):
     ) -> None:
         if space not in ("mobilenet", "nb201"):
             raise OracleError(f"unknown space {space!r}; known: 'mobilenet', 'nb201'")
-        if dataset not in _DATASET_GEOMETRY:
-            raise OracleError(f"unknown dataset {dataset!r}; known: {sorted(_DATASET_GEOMETRY)}")
+        if dataset not in DATASET_GEOMETRY:
+            raise OracleError(f"unknown dataset {dataset!r}; known: {sorted(DATASET_GEOMETRY)}")
         if split not in ("val", "test"):
             raise OracleError(f"split must be 'val' or 'test', got {split!r}")
         if width_scale is None:
@@ -641,10 +170,10 @@ class TrainedAccuracy(AccuracyOracle):
             num_threads=int(num_threads),
         )
         if cache_dir is False:
-            self._cache: _JsonlCache | None = None
+            self._cache: JsonlCache | None = None
         else:
             folder = default_cache_dir() if cache_dir in (None, True) else Path(cache_dir)  # type: ignore[arg-type]
-            self._cache = _JsonlCache(folder / f"trained_v{CACHE_VERSION}.jsonl")
+            self._cache = JsonlCache(folder / f"trained_v{CACHE_VERSION}.jsonl")
         self._data: DatasetSplits | None = None
         self._resized: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self.n_trained = 0
@@ -704,7 +233,7 @@ class TrainedAccuracy(AccuracyOracle):
         if side not in self._resized:
             xtr, xev = d.x_train[:ntr], xe_all[:nev]
             if side != d.image_size:
-                torch = _torch()
+                torch = torch_module()
                 f = torch.nn.functional
 
                 def rs(a: np.ndarray) -> np.ndarray:
@@ -732,7 +261,7 @@ class TrainedAccuracy(AccuracyOracle):
         canon = self.canonical(arch)
         d = self._splits()
         t0 = time.perf_counter()
-        with _deterministic_torch(self.seed, self.settings.num_threads):
+        with deterministic_torch(self.seed, self.settings.num_threads):
             if self.space == "mobilenet":
                 model, side = build_mobilenet_model(
                     canon, self.dataset, d.num_classes, self.settings.width_scale
@@ -792,7 +321,7 @@ class TrainedAccuracy(AccuracyOracle):
 
     def describe(self) -> dict[str, Any]:
         s = self.settings
-        native, max_down = _DATASET_GEOMETRY[self.dataset]
+        native, max_down = DATASET_GEOMETRY[self.dataset]
         if self.space == "mobilenet":
             scaled = (
                 f"same blocks as the chosen architecture; widths x{s.width_scale} (multiples of 2); "

@@ -316,18 +316,10 @@ class Knob:
 
 
 @dataclass(frozen=True)
-class Categorical(Knob):
-    """An unordered knob, e.g. a dataflow ``("os", "ws", "is")`` or a block type.
-
-    Attributes:
-        name: The knob name.
-        choices: The choices, in the order that defines their indices.
-    """
+class _Listed(Knob):
+    """A knob whose choices are given as a list (:class:`Categorical`, :class:`Ordinal`)."""
 
     choices: Sequence[Any]
-
-    kind: ClassVar[str] = "categorical"
-    ordered: ClassVar[bool] = False
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -335,7 +327,20 @@ class Categorical(Knob):
 
 
 @dataclass(frozen=True)
-class Ordinal(Knob):
+class Categorical(_Listed):
+    """An unordered knob, e.g. a dataflow ``("os", "ws", "is")`` or a block type.
+
+    Attributes:
+        name: The knob name.
+        choices: The choices, in the order that defines their indices.
+    """
+
+    kind: ClassVar[str] = "categorical"
+    ordered: ClassVar[bool] = False
+
+
+@dataclass(frozen=True)
+class Ordinal(_Listed):
     """An ordered knob with arbitrary values, e.g. memory sizes ``(0.5, 1, 2, 4)``.
 
     Values may be non-numeric (``("small", "medium", "large")``) or irregular numbers;
@@ -346,14 +351,8 @@ class Ordinal(Knob):
         choices: The choices, in increasing order.
     """
 
-    choices: Sequence[Any]
-
     kind: ClassVar[str] = "ordinal"
     ordered: ClassVar[bool] = True
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        self._finalize(_normalise_choices(self.name, self.choices))
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import time
 import numpy as np
 import pytest
 
-from archgym.oracles import OracleError, trained
+from archgym.oracles import OracleError, trained, trained_cache
 from archgym.oracles import datasets as ds
 from archgym.oracles.trained import TrainedAccuracy, parse_nb201
 from archgym.workloads.mobilenet_space import default_choice
@@ -119,10 +119,10 @@ def test_damaged_cache_records_are_retrained_never_served(tmp_path, damage) -> N
         text = line[:-1] + ',"accuracy":99.5}\n'  # the last one wins in json.loads
     elif damage == "key":
         rec["inputs"]["seed"] = 99  # content no longer matches the key
-        text = trained._JsonlCache.seal(rec).decode()  # noqa: SLF001 - a valid checksum
+        text = trained_cache.JsonlCache.seal(rec).decode()  # a valid checksum
     else:
         rec["accuracy"] = 250.0
-        text = trained._JsonlCache.seal(rec).decode()  # noqa: SLF001
+        text = trained_cache.JsonlCache.seal(rec).decode()
     path.write_text(text)
     _retrains_to(tmp_path, arch, acc, damage)
 
@@ -138,20 +138,24 @@ def test_concurrent_writers_lose_no_record(tmp_path) -> None:
     for p in procs:
         p.join(60)
         assert p.exitcode == 0
-    cache = trained._JsonlCache(path)  # noqa: SLF001
+    cache = trained_cache.JsonlCache(path)
     for w in range(4):
         for i in range(40):
-            rec = cache.get(trained._key({"w": w, "i": i}))  # noqa: SLF001
+            rec = cache.get(trained_cache.cache_key({"w": w, "i": i}))
             assert rec is not None and rec["accuracy"] == (w * 40 + i) % 100
     assert cache.n_rejected == 0
 
 
 def _writer(path, w: int, n: int) -> None:
-    cache = trained._JsonlCache(path)  # noqa: SLF001
+    cache = trained_cache.JsonlCache(path)
     for i in range(n):
         inputs = {"w": w, "i": i}
         cache.put(
-            {"key": trained._key(inputs), "inputs": inputs, "accuracy": (w * n + i) % 100}  # noqa: SLF001
+            {
+                "key": trained_cache.cache_key(inputs),
+                "inputs": inputs,
+                "accuracy": (w * n + i) % 100,
+            }
         )
         cache.get("x")  # readers and the clean-up of torn lines interleave with writers
 
@@ -161,8 +165,8 @@ def test_a_full_disk_is_reported_not_counted_as_written(tmp_path, monkeypatch) -
     import os
 
     path = tmp_path / "c.jsonl"
-    cache = trained._JsonlCache(path)  # noqa: SLF001
-    good = {"key": trained._key({"a": 1}), "inputs": {"a": 1}, "accuracy": 50.0}  # noqa: SLF001
+    cache = trained_cache.JsonlCache(path)
+    good = {"key": trained_cache.cache_key({"a": 1}), "inputs": {"a": 1}, "accuracy": 50.0}
     assert cache.put(good)
     size = path.stat().st_size
     real_write = os.write
@@ -171,13 +175,13 @@ def test_a_full_disk_is_reported_not_counted_as_written(tmp_path, monkeypatch) -
         real_write(fd, bytes(data[:10]))  # part of it fits, then the disk is full
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(trained.os, "write", full)
-    bad = {"key": trained._key({"a": 2}), "inputs": {"a": 2}, "accuracy": 60.0}  # noqa: SLF001
+    monkeypatch.setattr(trained_cache.os, "write", full)
+    bad = {"key": trained_cache.cache_key({"a": 2}), "inputs": {"a": 2}, "accuracy": 60.0}
     with pytest.warns(UserWarning, match="not cached .*No space left"):
         assert cache.put(bad) is False
-    monkeypatch.setattr(trained.os, "write", real_write)
+    monkeypatch.setattr(trained_cache.os, "write", real_write)
     assert path.stat().st_size == size and cache.n_write_failures == 1
-    fresh = trained._JsonlCache(path)  # noqa: SLF001
+    fresh = trained_cache.JsonlCache(path)
     assert fresh.get(good["key"]) is not None and fresh.get(bad["key"]) is None
 
 

@@ -466,7 +466,7 @@ def test_enumeration_cache_is_hit_and_corruption_rebuilds(tiny, cache_tmp):
 
 def test_nb201_table_disk_cache_is_used_and_a_corrupt_one_rebuilt(cache_tmp, monkeypatch):
     from archgym.costmodel import WorkloadTable
-    from archgym.scenarios import networks
+    from archgym.scenarios import nb201_network as networks
 
     reps = np.array([0, 5, 77, 1234])
     monkeypatch.setattr(networks, "_NB201_TABLES", {})

@@ -17,6 +17,11 @@ def _build_nets() -> SimpleNamespace:
     import torch
     import torch.nn as nn
 
+    # The block tables (expansion, kernel, stride, channels, repeats) are the library's; the
+    # networks built from them here are independent of the zoo's builders.
+    from archgym.workloads.zoo_efficientnet import EFFICIENTNET_B0_STAGES
+    from archgym.workloads.zoo_mobilenet import MOBILENET_V2_STAGES
+
     def conv_bn(
         cin: int, cout: int, k: int, s: int = 1, groups: int = 1, act: Any = None
     ) -> nn.Sequential:
@@ -84,20 +89,11 @@ def _build_nets() -> SimpleNamespace:
     class MobileNetV2(nn.Module):
         def __init__(self, num_classes: int = 1000) -> None:
             super().__init__()
-            settings = [
-                (1, 16, 1, 1),
-                (6, 24, 2, 2),
-                (6, 32, 3, 2),
-                (6, 64, 4, 2),
-                (6, 96, 3, 1),
-                (6, 160, 3, 2),
-                (6, 320, 1, 1),
-            ]
             layers: list[nn.Module] = [conv_bn(3, 32, 3, 2, act=nn.ReLU6)]
             c = 32
-            for t, out, n, s in settings:
+            for e, k, s, out, n in MOBILENET_V2_STAGES:
                 for i in range(n):
-                    layers.append(InvertedResidual(c, out, t, 3, s if i == 0 else 1, nn.ReLU6))
+                    layers.append(InvertedResidual(c, out, e, k, s if i == 0 else 1, nn.ReLU6))
                     c = out
             layers.append(conv_bn(c, 1280, 1, act=nn.ReLU6))
             self.features = nn.Sequential(*layers)
@@ -110,18 +106,9 @@ def _build_nets() -> SimpleNamespace:
     class EfficientNetB0(nn.Module):
         def __init__(self, num_classes: int = 1000) -> None:
             super().__init__()
-            stages = [
-                (1, 3, 1, 16, 1),
-                (6, 3, 2, 24, 2),
-                (6, 5, 2, 40, 2),
-                (6, 3, 2, 80, 3),
-                (6, 5, 1, 112, 3),
-                (6, 5, 2, 192, 4),
-                (6, 3, 1, 320, 1),
-            ]
             layers: list[nn.Module] = [conv_bn(3, 32, 3, 2, act=nn.SiLU)]
             c = 32
-            for e, k, s, out, n in stages:
+            for e, k, s, out, n in EFFICIENTNET_B0_STAGES:
                 for i in range(n):
                     layers.append(
                         InvertedResidual(c, out, e, k, s if i == 0 else 1, nn.SiLU, se=True)

@@ -275,6 +275,31 @@ def test_ceil_mode_pooling() -> None:
     assert pool.output_size == (4, 4) and pool.padding == (0, 0)
 
 
+def test_functional_pools_equal_their_modules() -> None:
+    # F.max_pool2d(x, kernel, stride, padding, dilation, ceil_mode) and
+    # F.avg_pool2d(x, kernel, stride, padding, ceil_mode): the positional ceil_mode sits at a
+    # different place in each, and both give the layers of the equivalent modules
+    class Functional(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.conv = nn.Conv2d(3, 4, 1)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            y = F.max_pool2d(self.conv(x), 3, 2, 0, 1, True)
+            return F.avg_pool2d(y, 3, 2, 0, True)
+
+    modules = nn.Sequential(
+        nn.Conv2d(3, 4, 1),
+        nn.MaxPool2d(3, 2, 0, 1, ceil_mode=True),
+        nn.AvgPool2d(3, 2, 0, ceil_mode=True),
+    )
+    functional = from_torch(Functional(), (1, 3, 8, 8))
+    assert structure(functional) == structure(from_torch(modules, (1, 3, 8, 8)))
+    _, mp, ap = functional
+    assert (mp.mode, mp.padding, mp.output_size) == ("max", (1, 1), (4, 4))
+    assert (ap.mode, ap.padding, ap.output_size) == ("avg", (1, 1), (2, 2))  # floor: 1x1
+
+
 def test_channel_cat_is_a_concat_layer() -> None:
     class Net(nn.Module):
         def __init__(self) -> None:

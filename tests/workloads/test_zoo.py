@@ -100,6 +100,31 @@ def test_list_zoo_and_registry() -> None:
     assert workloads.list_zoo() == ALL
     assert set(workloads.ZOO) == set(ALL)
     assert all(callable(b) for b in workloads.ZOO.values())
+    # every builder stays reachable at workloads.zoo.<name>, whichever family module holds it
+    from archgym.workloads import zoo
+
+    for name, builder in workloads.ZOO.items():
+        assert getattr(zoo, name) is builder and name in zoo.__all__
+
+
+def test_fused_inverted_bottleneck_keeps_its_stride() -> None:
+    """The one inverted-bottleneck builder of the MobileNets and EfficientNets: a fused block
+    strides on its KxK expansion, or on its 1x1 projection when told to (the 2019
+    EfficientNet-EdgeTPU code) or when there is no expansion convolution."""
+    from archgym.workloads.zoo_graph import _Net
+    from archgym.workloads.zoo_mobilenet import _inverted_residual
+
+    def block(expand: int, **kw) -> list:
+        net = _Net(16, 8)
+        _inverted_residual(net, "b_", 16, expand, 3, 2, "relu", fused=True, **kw)
+        return [(layer.name, layer.stride, layer.output_size) for layer in net.layers]
+
+    assert block(4) == [("b_fused", (2, 2), (4, 4)), ("b_project", (1, 1), (4, 4))]
+    assert block(4, stride_on_projection=True) == [
+        ("b_fused", (1, 1), (8, 8)),
+        ("b_project", (2, 2), (4, 4)),
+    ]
+    assert block(1) == [("b_project", (2, 2), (4, 4))]
 
 
 @pytest.mark.parametrize("name", ALL)
