@@ -11,10 +11,14 @@ turns a source run (an :class:`~archgym.agents.base.History` or its tidy-log
 * the target's objective columns, read from the log;
 * the target's slacks. When the log holds the metric a target budget is on
   (``area_mm2`` for ``slack_area_mm2``) the slack is recomputed against the target budget
-  (``target_budget - metric``), so a source that differs from the target only by its
-  budgets transfers exactly. Otherwise the source's own ``slack_<metric>`` column is used
-  as it is (its budget may differ: the multi-task model learns the offset), and a budget
-  with neither column has no source data.
+  by the scoring owner, :func:`archgym.scenarios.evaluation.budget_slack` (``budget -
+  value``; ``value - budget`` for a floor on ``throughput``), so a source that differs
+  from the target only by its budgets transfers exactly: its slacks are the ones the
+  target's own evaluation gives. Otherwise the source's own ``slack_<metric>`` column is
+  used as it is (its budget may differ: the multi-task model learns the offset), and a
+  budget with neither column has no source data. Relative slacks are
+  :func:`~archgym.scenarios.evaluation.relative_slack` of those, as for the target's own
+  observations.
 
 The agent (:mod:`archgym.agents.bayesopt`) then either warm-starts its initial design
 with the source's best designs (:func:`source_seeds`) or fits multi-task GPs over source
@@ -29,6 +33,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from archgym.scenarios.evaluation import budget_slack, relative_slack
 
 from .base import AgentError, History
 
@@ -49,6 +55,8 @@ class TransferData:
             the metric and the target budget), ``"copied"`` (the source's slack column)
             or ``"missing"``.
         dropped: source rows dropped because a knob value is not in the target space.
+        relative_slack: ``n x m`` slacks divided by ``|target budget|`` (``None`` when
+            built without budgets).
     """
 
     X: np.ndarray
@@ -57,6 +65,7 @@ class TransferData:
     feasible: np.ndarray
     slack_source: dict[str, str] = field(default_factory=dict)
     dropped: int = 0
+    relative_slack: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.X.shape[0])
@@ -89,18 +98,6 @@ def _encode_rows(space: Any, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarra
         ok &= idx >= 0
         out[:, j] = np.where(idx >= 0, idx, 0)
     return out[ok], ok
-
-
-def _slack_sign(metric: np.ndarray, slack: np.ndarray) -> float:
-    """+1 if the source logged ``slack = budget - metric`` (an upper bound), -1 if
-    ``slack = metric - budget`` (a lower bound), judged by which sum is constant."""
-    good = np.isfinite(metric) & np.isfinite(slack)
-    if good.sum() < 2:
-        return 1.0
-    up = slack[good] + metric[good]  # constant (= budget) for an upper bound
-    lo = metric[good] - slack[good]  # constant for a lower bound
-    scale = max(float(np.abs(metric[good]).max()), 1e-12)
-    return 1.0 if np.ptp(up) <= np.ptp(lo) + 1e-9 * scale else -1.0
 
 
 def prepare_transfer(
@@ -163,11 +160,7 @@ def prepare_transfer(
         scol = f"slack_{metric}"
         if metric in rows.columns:
             value = rows[metric].to_numpy(np.float64)
-            sign = (
-                _slack_sign(value, rows[scol].to_numpy(np.float64)) if scol in rows.columns else 1.0
-            )
-            with np.errstate(invalid="ignore"):
-                slack[:, j] = sign * (float(budgets[metric]) - value)
+            slack[:, j] = budget_slack(metric, value, float(budgets[metric]))
             how[metric] = "recomputed"
         elif scol in rows.columns:
             slack[:, j] = rows[scol].to_numpy(np.float64)
@@ -185,7 +178,8 @@ def prepare_transfer(
     feasible = finite_obj & slack_ok & ~nonfinite_metric
     if copied_or_missing or not names:
         feasible &= src_feasible
-    return TransferData(X, obj, slack, feasible, how, dropped=int((~ok).sum()))
+    rel = relative_slack(slack, [float(budgets[m]) for m in names])
+    return TransferData(X, obj, slack, feasible, how, int((~ok).sum()), rel)
 
 
 def source_seeds(

@@ -18,7 +18,6 @@ from ._registration import register_when_gymnasium_loads
 from .accelerator import (
     DATAFLOWS,
     DTYPES,
-    PRESETS,
     AcceleratorConfig,
     ConfigBatch,
     ConfigError,
@@ -62,11 +61,13 @@ def __getattr__(name: str) -> Any:
         return importlib.import_module(f"{__name__}.{name}")
     if name in _LAZY_SCENARIOS:
         return getattr(importlib.import_module(f"{__name__}.scenarios"), name)
+    if name == "PRESETS":  # read from archgym/data/presets.yaml on first use
+        return importlib.import_module(f"{__name__}.accelerator").PRESETS
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | _LAZY_MODULES | _LAZY_SCENARIOS)
+    return sorted(set(globals()) | _LAZY_MODULES | _LAZY_SCENARIOS | {"PRESETS"})
 
 
 # ``gymnasium.make("archgym/DesignEnv-v0")`` works after ``import archgym``; Gymnasium

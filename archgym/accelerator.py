@@ -12,6 +12,7 @@ the CMOS technology node ``node_nm`` that scales its energy and area (see
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
@@ -19,33 +20,38 @@ from typing import Any
 import numpy as np
 
 from .accelerator_fields import (
-    _ACCEPTANCE_FIELDS,
     _DTYPE_BYTES_ARR,
-    ACCEPTED,
     DATAFLOWS,
     DTYPE_BYTES,
     DTYPES,
     FIELD_SPECS,
     HOST_OPS,
-    MAX_ONCHIP_KIB,
     NODES_NM,
-    REJECTED_CORE,
-    REJECTED_PE,
-    Acceptance,
     ConfigError,
     FieldSpec,
     _mask,
     _python_value,
     host_ops_names,
+)
+from .accelerator_fields import SPECS as SPECS
+from .accelerator_fields import host_ops_mask as host_ops_mask
+from .acceptance import (
+    ACCEPTED,
+    MAX_ONCHIP_KIB,
+    REJECTED_CORE,
+    REJECTED_FIELD,
+    REJECTED_PE,
+    RULES,
+    Acceptance,
+    design_acceptance,
+    rejection_message,
     tile_acceptance,
     validate_fields,
 )
 
-# Old paths of names that moved to accelerator_fields (kept importable from here).
-from .accelerator_fields import SPECS as SPECS
-from .accelerator_fields import host_ops_mask as host_ops_mask
-from .accelerator_fields import min_core_mem_kib as min_core_mem_kib
-from .accelerator_fields import min_pe_mem_kib as min_pe_mem_kib
+# Old paths of names that moved to accelerator_fields / acceptance (kept importable here).
+from .acceptance import min_core_mem_kib as min_core_mem_kib
+from .acceptance import min_pe_mem_kib as min_pe_mem_kib
 
 __all__ = [
     "AcceleratorConfig",
@@ -65,6 +71,10 @@ __all__ = [
     "ACCEPTED",
     "REJECTED_PE",
     "REJECTED_CORE",
+    "REJECTED_FIELD",
+    "RULES",
+    "design_acceptance",
+    "rejection_message",
     "HOST_OPS",
 ]
 
@@ -201,13 +211,14 @@ class AcceleratorConfig:
     @classmethod
     def preset(cls, name: str, **changes: Any) -> AcceleratorConfig:
         """A named preset (see ``PRESETS``), optionally with some fields changed."""
-        if name not in PRESETS:
-            raise ConfigError(f"unknown accelerator preset {name!r}; presets: {sorted(PRESETS)}")
-        return PRESETS[name].replace(**changes) if changes else PRESETS[name]
+        presets = _presets()
+        if name not in presets:
+            raise ConfigError(f"unknown accelerator preset {name!r}; presets: {sorted(presets)}")
+        return presets[name].replace(**changes) if changes else presets[name]
 
     @classmethod
     def presets(cls) -> list[str]:
-        return sorted(PRESETS)
+        return sorted(_presets())
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -273,10 +284,25 @@ def _load_presets(text: str | None = None) -> dict[str, AcceleratorConfig]:
     return presets
 
 
-#: Named presets, loaded from ``archgym/data/presets.yaml`` (one entry a chip, with the
-#: sources of its values). All are stated at 45 nm; pass ``node_nm`` to
-#: ``AcceleratorConfig.preset`` to move one to another node.
-PRESETS: dict[str, AcceleratorConfig] = _load_presets()
+#: Named presets, from ``archgym/data/presets.yaml`` (one entry a chip, with the sources of
+#: its values), read on first use so that ``import archgym`` parses no YAML. All are stated
+#: at 45 nm; pass ``node_nm`` to ``AcceleratorConfig.preset`` to move one to another node.
+PRESETS: dict[str, AcceleratorConfig]
+_PRESETS_LOCK = threading.Lock()
+
+
+def _presets() -> dict[str, AcceleratorConfig]:
+    """:data:`PRESETS`, read once (the first use sets the module attribute)."""
+    with _PRESETS_LOCK:
+        if "PRESETS" not in globals():
+            globals()["PRESETS"] = _load_presets()
+    return globals()["PRESETS"]  # type: ignore[no-any-return]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "PRESETS":
+        return _presets()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # ------------------------------------------------------------------------------------------
@@ -377,7 +403,7 @@ class ConfigBatch:
             ConfigError: an unknown field, or (``validate=True``) any invalid design; the
                 message names the field, the first offending design and what is allowed.
         """
-        base = PRESETS["edgetpu"]
+        base = _presets()["edgetpu"]
         _refuse_unknown(arrays, [f.name for f in fields(cls)], "accelerator")
         values = {s.name: arrays.get(s.name, getattr(base, s.name)) for s in FIELD_SPECS}
         return cls(**validate_fields(values, check=validate))
@@ -392,9 +418,9 @@ class ConfigBatch:
         validate_fields({s.name: getattr(self, s.name) for s in FIELD_SPECS})
 
     def acceptance(self) -> Acceptance:
-        """Whether each design's memories hold one tile, without raising
-        (:func:`tile_acceptance`, the rule :meth:`validate` raises on)."""
-        return tile_acceptance({f: getattr(self, f) for f in _ACCEPTANCE_FIELDS}, len(self))
+        """Whether the accelerator accepts each design, without raising
+        (:func:`design_acceptance`, the rules :meth:`validate` raises on)."""
+        return design_acceptance({s.name: getattr(self, s.name) for s in FIELD_SPECS}, len(self))
 
     @property
     def dtype_bytes(self) -> np.ndarray:

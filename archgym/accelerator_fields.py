@@ -1,16 +1,16 @@
 """The fields of an accelerator design: what each may hold (:class:`FieldSpec`,
-:data:`FIELD_SPECS`), the one validation path (:func:`validate_fields`, used by
-:class:`~archgym.accelerator.AcceleratorConfig` and
-:class:`~archgym.accelerator.ConfigBatch`) and the acceptance rule (:func:`tile_acceptance`).
+:data:`FIELD_SPECS`: kind, bounds, batch dtype), their value lists (datatypes, nodes, host
+ops) and the conversion of given values to a batch's arrays, refusing every wrong type.
+Which designs are accepted is :mod:`archgym.acceptance`.
 
 Everything here is re-exported by :mod:`archgym.accelerator`, its public home.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
@@ -24,18 +24,10 @@ __all__ = [
     "NODES_NM",
     "FIELD_SPECS",
     "FieldSpec",
-    "MAX_ONCHIP_KIB",
-    "validate_fields",
-    "Acceptance",
-    "tile_acceptance",
-    "ACCEPTED",
-    "REJECTED_PE",
-    "REJECTED_CORE",
+    "SPECS",
     "HOST_OPS",
     "host_ops_mask",
     "host_ops_names",
-    "min_pe_mem_kib",
-    "min_core_mem_kib",
 ]
 
 #: Dataflows, in the order of their integer codes (the names of ``dataflows.REGISTRY``).
@@ -96,23 +88,6 @@ class ConfigError(ValueError):
     """An accelerator configuration is invalid; the message names the field and what is allowed."""
 
 
-def min_pe_mem_kib(lanes: Any, dtype_bytes: Any) -> Any:
-    """Smallest PE-local memory that holds one tile: a double-buffered stationary operand
-    per lane plus one 32-bit accumulator per lane."""
-    return (2 * np.asarray(lanes) * np.asarray(dtype_bytes) + 4 * np.asarray(lanes)) / 1024.0
-
-
-def min_core_mem_kib(rows: Any, cols: Any, lanes: Any, dtype_bytes: Any) -> Any:
-    """Smallest per-core memory that holds one tile: the input stripe of one fold
-    (``rows * lanes`` elements) and its output stripe (``cols`` elements), double-buffered."""
-    return (
-        2
-        * (np.asarray(rows) * np.asarray(lanes) + np.asarray(cols))
-        * np.asarray(dtype_bytes)
-        / 1024.0
-    )
-
-
 @dataclass(frozen=True)
 class FieldSpec:
     """One field of a design: its kind, its documented bounds and its batch dtype.
@@ -134,6 +109,19 @@ class FieldSpec:
     choices: tuple[Any, ...] = ()
     dtype: Any = np.float64
     why: str = ""
+
+    def within(self, a: Any) -> Any:
+        """Which values of an ``"int"`` or ``"float"`` field keep its bounds (a bool, or an
+        array of them shaped like ``a``); NaN never does, nor, for a float, infinity."""
+        if np.ndim(a) == 0:  # one value (a scalar field of a batch): Python arithmetic
+            x = float(a)
+            lo_ok = x > self.lo if self.lo_open else x >= self.lo
+            return np.bool_(lo_ok and x <= self.hi and (self.kind != "float" or math.isfinite(x)))
+        lo_ok = a > self.lo if self.lo_open else a >= self.lo
+        ok = lo_ok & (a <= self.hi)  # NaN fails both
+        if self.kind == "float":
+            ok &= np.isfinite(a)
+        return ok
 
     def rule(self) -> str:
         """What is allowed, in words."""
@@ -182,11 +170,6 @@ FIELD_SPECS: tuple[FieldSpec, ...] = (
 )
 #: The specs by field name.
 SPECS: dict[str, FieldSpec] = {s.name: s for s in FIELD_SPECS}
-#: Largest on-chip memory of a whole design (PE-local and core memories of every core),
-#: in KiB: 1 TiB.
-MAX_ONCHIP_KIB = float(1 << 30)
-
-_ACCEPTANCE_FIELDS = ("rows", "cols", "lanes", "pe_mem_kib", "core_mem_kib", "dtype")
 
 
 def _where(single: bool, i: int, value: Any) -> str:
@@ -328,114 +311,6 @@ def _first(flat: np.ndarray) -> Any:
     return flat[0].item() if flat.size else None
 
 
-def _check_ranges(arrays: Mapping[str, np.ndarray], single: bool) -> None:
-    """Every field within its spec's bounds (choices were checked when converted)."""
-    for spec in FIELD_SPECS:
-        if spec.kind not in ("int", "float"):
-            continue
-        a = arrays[spec.name]
-        lo_ok = a > spec.lo if spec.lo_open else a >= spec.lo
-        ok = lo_ok & (a <= spec.hi)  # NaN fails both
-        if spec.kind == "float":
-            ok &= np.isfinite(a)
-        if not ok.all():
-            i = int(np.flatnonzero(~ok)[0])
-            v = a[i].item()
-            raise ConfigError(
-                f"{_name(spec.name, single)} must be {spec.rule()} ({spec.why}); "
-                f"{_where(single, i, v)}"
-            )
-
-
-class Acceptance(NamedTuple):
-    """Whether the memories of a batch of designs hold one tile (:func:`tile_acceptance`).
-
-    Attributes:
-        code: ``(n,)`` int64: :data:`ACCEPTED` (0), :data:`REJECTED_PE` (1: the PE-local
-            memory is too small; checked first) or :data:`REJECTED_CORE` (2: the core
-            memory is too small).
-        need_pe_kib: ``(n,)`` float64 smallest PE-local memory that holds one tile.
-        need_core_kib: ``(n,)`` float64 smallest core memory that holds one tile.
-    """
-
-    code: np.ndarray
-    need_pe_kib: np.ndarray
-    need_core_kib: np.ndarray
-
-    @property
-    def accepted(self) -> np.ndarray:
-        """``(n,)`` bool."""
-        return self.code == ACCEPTED
-
-
-#: Acceptance codes of :class:`Acceptance`.
-ACCEPTED, REJECTED_PE, REJECTED_CORE = 0, 1, 2
-
-
-def tile_acceptance(values: Mapping[str, Any], n: int | None = None) -> Acceptance:
-    """The accelerator's acceptance check, vectorised and non-raising: the one rule that
-    :func:`validate_fields` (hence :class:`AcceleratorConfig` and
-    :meth:`ConfigBatch.validate`) raises on and that a scenario turns into infeasible rows.
-
-    Args:
-        values: ``rows``, ``cols``, ``lanes``, ``pe_mem_kib``, ``core_mem_kib`` and
-            ``dtype`` (integer codes into :data:`DTYPES`), each a scalar or an ``(n,)`` array.
-        n: the batch length the scalars broadcast to (default: the arrays' common length).
-
-    Returns:
-        The :class:`Acceptance` of each design, arrays of shape ``(n,)``.
-    """
-    keys = _ACCEPTANCE_FIELDS
-    arrs = {k: np.asarray(values[k]) for k in keys}
-    if n is None:
-        shape = np.broadcast_shapes(*(a.shape for a in arrs.values()))
-        n = shape[0] if shape else 1
-    b = _DTYPE_BYTES_ARR[arrs["dtype"].astype(np.int64)]
-    need_pe = np.broadcast_to(min_pe_mem_kib(arrs["lanes"], b), (n,))
-    need_core = np.broadcast_to(
-        min_core_mem_kib(arrs["rows"], arrs["cols"], arrs["lanes"], b), (n,)
-    )
-    code = np.zeros(n, np.int64)
-    code[np.broadcast_to(arrs["core_mem_kib"] < need_core, (n,))] = REJECTED_CORE
-    code[np.broadcast_to(arrs["pe_mem_kib"] < need_pe, (n,))] = REJECTED_PE
-    return Acceptance(code, need_pe, need_core)
-
-
-def _check_memories(arrays: Mapping[str, np.ndarray], single: bool) -> None:
-    """The memories hold one tile (:func:`tile_acceptance`), and all of them together at
-    most 1 TiB (float64 arithmetic: exact far beyond these bounds, no integer overflow)."""
-    rows, cols = arrays["rows"].astype(np.float64), arrays["cols"].astype(np.float64)
-    cores, lanes = arrays["cores"].astype(np.float64), arrays["lanes"].astype(np.float64)
-    pe, core = arrays["pe_mem_kib"], arrays["core_mem_kib"]
-    acc = tile_acceptance(arrays, len(rows))
-    bad = np.flatnonzero(acc.code == REJECTED_PE)
-    if bad.size:
-        i = int(bad[0])
-        raise ConfigError(
-            f"{_name('pe_mem_kib', single)} is too small to hold one tile "
-            f"(lanes={int(lanes[i])}, dtype={DTYPES[int(arrays['dtype'][i])]}): "
-            f"{_where(single, i, float(pe[i]))} KiB, needs >= {float(acc.need_pe_kib[i]):.4g} KiB"
-        )
-    bad = np.flatnonzero(acc.code == REJECTED_CORE)
-    if bad.size:
-        i = int(bad[0])
-        raise ConfigError(
-            f"{_name('core_mem_kib', single)} is too small to hold one tile of a "
-            f"{int(rows[i])}x{int(cols[i])} array (lanes={int(lanes[i])}, "
-            f"dtype={DTYPES[int(arrays['dtype'][i])]}): {_where(single, i, float(core[i]))} "
-            f"KiB, needs >= {float(acc.need_core_kib[i]):.4g} KiB"
-        )
-    total = rows * cols * cores * pe + cores * core
-    bad = np.flatnonzero(~(total <= MAX_ONCHIP_KIB))
-    if bad.size:
-        i = int(bad[0])
-        raise ConfigError(
-            f"{_name('pe_mem_kib', single)} / {_name('core_mem_kib', single)}: the on-chip "
-            f"memory of all {int(cores[i])} cores ({float(total[i]) / 2**30:.4g} TiB) exceeds "
-            f"1 TiB; {'design ' + str(i) if not single else 'this design'}"
-        )
-
-
 def _python_value(spec: FieldSpec, v: Any) -> Any:
     """A batch element as the Python value an ``AcceleratorConfig`` holds."""
     if spec.kind == "int":
@@ -449,52 +324,3 @@ def _python_value(spec: FieldSpec, v: Any) -> Any:
     if isinstance(spec.choices[0], str):
         return spec.choices[int(v)]
     return type(spec.choices[0])(v)
-
-
-def validate_fields(
-    values: Mapping[str, Any], single: bool = False, check: bool = True
-) -> dict[str, np.ndarray]:
-    """The one validation path of accelerator designs (batches and single configs).
-
-    Args:
-        values: Per-field values: scalars or 1-D arrays (broadcast to one length), every
-            field of :data:`FIELD_SPECS`.
-        single: Word messages for one :class:`AcceleratorConfig` (``got X``) rather
-            than a batch (``design i has X``).
-        check: Also check bounds and memories (False: convert types only).
-
-    Returns:
-        The fields as arrays of their batch dtypes, broadcast to one length ``(n,)``.
-
-    Raises:
-        ConfigError: naming the field, the design and what is allowed, for every value
-            of a wrong type (no coercion), NaN, inf, out of bounds or too large to
-            represent, and memories too small for one tile or above 1 TiB in all.
-    """
-    out = {spec.name: _convert(spec, values[spec.name], single) for spec in FIELD_SPECS}
-    try:
-        n_shape = np.broadcast_shapes(*(a.shape for a in out.values()))
-    except ValueError:
-        raise ConfigError(
-            f"field arrays do not broadcast to one length: { {k: a.shape for k, a in out.items()} }"
-        ) from None
-    n = n_shape[0] if n_shape else 1
-    out = {k: np.ascontiguousarray(np.broadcast_to(a, (n,))) for k, a in out.items()}
-    if check:
-        _check_ranges(out, single)
-        _check_engine(out, single)
-        _check_memories(out, single)
-    return out
-
-
-def _check_engine(out: Mapping[str, np.ndarray], single: bool) -> None:
-    """A depthwise engine has both dimensions or none."""
-    bad = np.flatnonzero((out["dw_pixels"] == 0) != (out["dw_channels"] == 0))
-    if bad.size:
-        i = int(bad[0])
-        raise ConfigError(
-            f"{_name('dw_pixels', single)} and {_name('dw_channels', single)} must both be 0 "
-            f"(no depthwise engine) or both >= 1; "
-            f"{'this design' if single else 'design ' + str(i)} has "
-            f"dw_pixels={int(out['dw_pixels'][i])}, dw_channels={int(out['dw_channels'][i])}"
-        )

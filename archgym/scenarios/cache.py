@@ -23,6 +23,7 @@ from .._io import atomic_open, cache_dir  # cache_dir re-exported from archgym._
 
 __all__ = [
     "COSTMODEL_SOURCES",
+    "LAYER_SOURCES",
     "cache_dir",
     "code_fingerprint",
     "stable_hash",
@@ -47,6 +48,16 @@ COSTMODEL_SOURCES: tuple[str, ...] = (
     "costmodel/table.py",
     "dataflows.py",
     "loopnest.py",
+)
+
+#: The sources of a lowered workload's layers (relative to the repository's ``workloads``
+#: folder, installed as ``archgym.workloads``): a cache of a lowered network lists these.
+LAYER_SOURCES: tuple[str, ...] = (
+    "workloads/layers.py",
+    "workloads/layers_base.py",
+    "workloads/layers_mac.py",
+    "workloads/layers_vector.py",
+    "workloads/workload.py",
 )
 
 _PACKAGE_ROOT = Path(__file__).resolve().parent.parent

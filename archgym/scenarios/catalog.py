@@ -3,26 +3,8 @@
 :func:`load` (``archgym.scenarios.load``) builds a catalog scenario, optionally with some
 fields overridden; :func:`resolve_scenario` is the one place an id, a document or a
 scenario object becomes a scenario; :func:`register` adds your own. The shipped entries
-are plain documents in :mod:`archgym.scenarios.catalog_entries`:
-
-======================================  ==========================================================
-family                                  ids
-======================================  ==========================================================
-hardware only, one workload, area       ``hw-<net>-area`` (+ ``-tight``, ``-loose``) for
-budget (the Apollo setting)             ``mobilenet_v2``, ``mobilenet_edgetpu``, ``resnet50``,
-                                        ``bert_base``
-hardware only, a suite of workloads     ``hw-suite-area``
-hardware only, multi-objective          ``hw-mobilenet_v2-mo``
-NB201 x small hardware space            ``nb201-codesign`` (DEFAULT, + ``-tight``, ``-loose``),
-                                        ``nb201-codesign-mo``
-MobileNet-like space x hardware         ``mobilenet-codesign``, ``mobilenet-codesign-mo`` (a small
-                                        real-training demo: Fashion-MNIST accuracy)
-Accel-NASBench (ImageNet) x hardware    ``anb-codesign-edgetpu``, ``anb-codesign-tpu`` (flagship),
-                                        ``anb-codesign-energy``, ``anb-codesign-throughput``,
-                                        ``anb-codesign-mo``; best-known optima, see
-                                        :func:`best_known`
-tiny (tests, smoke runs)                ``tiny``, ``tiny-mo``, ``tiny-codesign``
-======================================  ==========================================================
+are plain documents in :mod:`archgym.scenarios.catalog_entries` (its docstring lists the
+families and their ids; :func:`list_scenarios` lists every id).
 """
 
 from __future__ import annotations
@@ -41,7 +23,8 @@ from .catalog_entries import (  # noqa: F401 - the knob lists, re-exported at th
     MOBILENET_HARDWARE,
     NB201_HARDWARE,
 )
-from .scenario import _ALIASES, BUDGET_METRICS, Scenario, ScenarioError
+from .evaluation import BUDGET_METRICS, METRIC_ALIASES
+from .scenario import Scenario, ScenarioError
 
 __all__ = [
     "DEFAULT",
@@ -158,7 +141,7 @@ def load(scenario_id: str | Scenario | Mapping[str, Any], **overrides: Any) -> S
         return scenario_id if isinstance(scenario_id, Scenario) else Scenario.from_dict(doc)
     allowed = (
         list(BUDGET_METRICS)
-        + [a for a, m in _ALIASES.items() if m in BUDGET_METRICS]
+        + [a for a, m in METRIC_ALIASES.items() if m in BUDGET_METRICS]
         + list(_OVERRIDES)
     )
     unknown = [k for k in overrides if k not in allowed]
@@ -173,8 +156,8 @@ def load(scenario_id: str | Scenario | Mapping[str, Any], **overrides: Any) -> S
     for k, v in overrides.items():
         if k in ("id", "description"):
             continue
-        if k in BUDGET_METRICS or k in _ALIASES:
-            metric = _ALIASES.get(k, k)
+        if k in BUDGET_METRICS or k in METRIC_ALIASES:
+            metric = METRIC_ALIASES.get(k, k)
             if v is None:
                 budgets.pop(metric, None)
             else:
@@ -340,7 +323,7 @@ def budget_levels(
     """
     base = load(scenario_id)
     budgets = dict(base.budgets)
-    targets = list(budgets) if metric is None else [_ALIASES.get(metric, metric)]
+    targets = list(budgets) if metric is None else [METRIC_ALIASES.get(metric, metric)]
     for m in targets:
         if m not in budgets:
             raise ScenarioError(

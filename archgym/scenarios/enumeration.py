@@ -4,9 +4,10 @@
 :attr:`Scenario.max_enumerable` designs). It factorises the work: the cost model runs
 once per distinct ``(hardware design, lowered network)`` pair — isomorphic NB201 cells
 share one lowered network — and the results are broadcast over the network designs that
-share it. The objective, slacks and feasibility are computed by the same code as
-:meth:`Scenario.evaluate`, so the optimum is exactly what evaluating every design one by
-one would give (a test checks this).
+share it. It goes through the same public pieces as :meth:`Scenario.evaluate`: the
+cost-model call :func:`~archgym.scenarios.metrics.simulate` and
+:meth:`Scenario.score_metrics` (metric columns, objectives, slacks, feasibility), so the
+optimum is exactly what evaluating every design one by one would give (a test checks this).
 
 Results are cached on disk (``cache_dir("enumeration")``) keyed by the scenario id, a
 hash of its definition, the archgym version and a hash of the cost-model and scenario
@@ -25,12 +26,22 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from archgym.costmodel import area_mm2
+
 from ..pareto import hypervolume_slicing as hypervolume  # the old names, re-exported
 from ..pareto import pareto_mask
 from ..pareto import strictly_dominated as _strictly_dominated
-from .cache import COSTMODEL_SOURCES, code_fingerprint, load_npz, save_npz, stable_hash
+from .cache import (
+    COSTMODEL_SOURCES,
+    LAYER_SOURCES,
+    code_fingerprint,
+    load_npz,
+    save_npz,
+    stable_hash,
+)
 from .cache import cache_dir as default_cache_dir
 from .hardware import HardwareSpace, ScenarioError
+from .metrics import REJECTED_METRICS, simulate
 
 if TYPE_CHECKING:
     from .scenario import Scenario
@@ -47,6 +58,9 @@ __all__ = [
 #: as sub-packages) whose change invalidates cached enumerations.
 ENUMERATION_SOURCES: tuple[str, ...] = (
     "accelerator.py",
+    "accelerator_fields.py",
+    "acceptance.py",
+    "data/presets.yaml",
     *COSTMODEL_SOURCES,
     "technology.py",
     "data/technology.yaml",
@@ -55,6 +69,7 @@ ENUMERATION_SOURCES: tuple[str, ...] = (
     "space/sampling.py",
     "space/composition.py",
     "scenarios/scenario.py",
+    "scenarios/metrics.py",
     "scenarios/hardware.py",
     "scenarios/networks.py",
     "scenarios/network_space.py",
@@ -62,11 +77,22 @@ ENUMERATION_SOURCES: tuple[str, ...] = (
     "scenarios/enumeration.py",
     "scenarios/evaluation.py",
     "oracles/tabular.py",
-    "workloads/layers.py",
-    "workloads/workload.py",
+    "data/nb201/nb201_cifar10valid_all15625_NAS-Landscapes.csv.gz",
+    "data/nb201/nb201_ImageNet16-120_valacc_9445unique.csv.gz",
+    "pareto.py",
+    *LAYER_SOURCES,
     "workloads/zoo.py",
+    "workloads/zoo_graph.py",
+    "workloads/zoo_classic.py",
+    "workloads/zoo_efficientnet.py",
+    "workloads/zoo_inception.py",
+    "workloads/zoo_mobilenet.py",
+    "workloads/zoo_resnet.py",
+    "workloads/zoo_transformer.py",
     "workloads/nb201.py",
+    "workloads/nb201_arch.py",
     "workloads/mobilenet_space.py",
+    "workloads/mobilenet_knobs.py",
     "workloads/accel_nasbench.py",
 )
 _FORMAT = 1
@@ -336,8 +362,6 @@ def _json_default(obj: Any) -> Any:
 
 
 def _enumerate(sc: Scenario, batch_size: int, progress: bool) -> EnumerationResult:
-    from archgym.costmodel import area_mm2
-
     hwspace = sc.hardware.space
     H = hwspace.size if hwspace is not None else 1
     if sc.network is not None:
@@ -345,7 +369,7 @@ def _enumerate(sc: Scenario, batch_size: int, progress: bool) -> EnumerationResu
         N, R = len(rows_all), table.n_workloads
         per_hw = R
     else:
-        known = sc._table
+        known = sc.workload_table
         assert known is not None
         table = known
         rows_all, acc_all = None, None
@@ -377,32 +401,22 @@ def _enumerate(sc: Scenario, batch_size: int, progress: bool) -> EnumerationResu
         area_h = area_mm2(cb)
         ok = np.flatnonzero(code_h == 0)
         W = 1 if sc.network is not None else table.n_workloads
-        lat = np.full((m, R, W), np.inf)
-        en = np.full((m, R, W), np.inf)
-        ut = np.full((m, R, W), np.nan)
-        th = np.zeros((m, R, W))
+        per = {k: np.full((m, R, W), fill) for k, fill in REJECTED_METRICS.items()}
         if ok.size:
             if sc.network is not None:
-                sim = sc._simulate(cb.take(np.repeat(ok, R)), table, np.tile(np.arange(R), ok.size))
+                rows = np.tile(np.arange(R), ok.size)
+                sim = simulate(cb.take(np.repeat(ok, R)), table, sc.mode, rows)
             else:
-                sim = sc._simulate(cb.take(ok), table, None)
-            lat[ok] = sim["latency_ms"].reshape(ok.size, R, W)
-            en[ok] = sim["energy_mj"].reshape(ok.size, R, W)
-            ut[ok] = sim["utilization"].reshape(ok.size, R, W)
-            th[ok] = sim["throughput"].reshape(ok.size, R, W)
-        if rows_all is not None:
-            lat, en, ut = lat[:, rows_all], en[:, rows_all], ut[:, rows_all]
-            th = th[:, rows_all]
-        hw = {
-            "latency_ms": lat.reshape(m * N, W),
-            "energy_mj": en.reshape(m * N, W),
-            "utilization": ut.reshape(m * N, W),
-            "throughput": th.reshape(m * N, W),
-            "area_mm2": np.repeat(area_h, N),
+                sim = simulate(cb.take(ok), table, sc.mode)
+            for key, values in per.items():
+                values[ok] = sim[key].reshape(ok.size, R, W)
+        hw: dict[str, np.ndarray] = {
+            key: (values if rows_all is None else values[:, rows_all]).reshape(m * N, W)
+            for key, values in per.items()
         }
+        hw["area_mm2"] = np.repeat(area_h, N)
         accuracy = None if acc_all is None else np.tile(acc_all, m)
-        aux = {"code": np.repeat(code_h, N)}
-        data, _ = sc._finish({}, hw, accuracy, aux)
+        data, _ = sc.score_metrics(hw, accuracy, np.repeat(code_h, N))
         n_rejected += int((code_h != 0).sum()) * N
         feas = data["feasible"]
         nf = int(feas.sum())
@@ -430,13 +444,36 @@ def _enumerate(sc: Scenario, batch_size: int, progress: bool) -> EnumerationResu
                 fl = np.concatenate([front_flat, fl])
                 mask = pareto_mask(F, fl)
                 front_F, front_flat = F[mask], fl[mask]
-    best_index = best_design = None
-    best_metrics: dict[str, Any] = {}
-    if best_flat >= 0:
-        best_index = sc.space.unravel(np.int64(best_flat))
-        ev = sc.evaluate(best_index)
-        best_metrics = ev.row(0)
-        best_design = ev.design(0)
+    return EnumerationResult(
+        scenario_id=sc.id,
+        size=sc.size,
+        n_feasible=n_feasible,
+        n_rejected=n_rejected,
+        best_flat=best_flat,
+        best_value=best_value,
+        **_optimum_fields(sc, best_flat),
+        objective_names=sc.objective_names,
+        **_front_fields(sc, front_F, front_flat),
+        elapsed_s=0.0,
+        extra={"smallest": smallest} if not n_feasible else {},
+    )
+
+
+def _optimum_fields(sc: Scenario, best_flat: int) -> dict[str, Any]:
+    """``best_index``, ``best_design`` and ``best_metrics`` of the design numbered
+    ``best_flat`` (re-evaluated, so its row is exactly what ``evaluate`` gives)."""
+    if best_flat < 0:
+        return {"best_index": None, "best_design": None, "best_metrics": {}}
+    best_index = sc.space.unravel(np.int64(best_flat))
+    ev = sc.evaluate(best_index)
+    return {"best_index": best_index, "best_design": ev.design(0), "best_metrics": ev.row(0)}
+
+
+def _front_fields(sc: Scenario, front_F: np.ndarray, front_flat: np.ndarray) -> dict[str, Any]:
+    """The Pareto-front fields of a result: the front sorted by its objectives (first
+    objective first, descending; ties by flat number), its indices, the reference point
+    and the hypervolume (multi-objective scenarios; empty or ``None`` otherwise)."""
+    k = sc.num_objectives
     if k > 1 and len(front_flat):
         order = np.lexsort([front_flat] + [-front_F[:, j] for j in range(k - 1, -1, -1)])
         front_F, front_flat = front_F[order], front_flat[order]
@@ -444,23 +481,10 @@ def _enumerate(sc: Scenario, batch_size: int, progress: bool) -> EnumerationResu
     else:
         pareto_index = np.zeros((0, sc.dim), np.int64)
     ref = sc.ref_point if k > 1 else None
-    hv = hypervolume(front_F, ref) if k > 1 and ref is not None else None
-    return EnumerationResult(
-        scenario_id=sc.id,
-        size=sc.size,
-        n_feasible=n_feasible,
-        n_rejected=n_rejected,
-        best_flat=best_flat,
-        best_index=best_index,
-        best_design=best_design,
-        best_value=best_value,
-        best_metrics=best_metrics,
-        objective_names=sc.objective_names,
-        pareto_flat=front_flat,
-        pareto_index=pareto_index,
-        pareto_objectives=front_F,
-        ref_point=ref,
-        hypervolume=hv,
-        elapsed_s=0.0,
-        extra={"smallest": smallest} if not n_feasible else {},
-    )
+    return {
+        "pareto_flat": front_flat,
+        "pareto_index": pareto_index,
+        "pareto_objectives": front_F,
+        "ref_point": ref,
+        "hypervolume": hypervolume(front_F, ref) if k > 1 and ref is not None else None,
+    }

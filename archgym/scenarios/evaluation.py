@@ -13,8 +13,8 @@ Sign conventions (one for every agent and environment):
   column per objective in :attr:`Evaluation.objectives` (all maximised); its scalar
   ``objective`` is the first of them, or the ``weights``-weighted sum when weights are given.
 * **slack** — ``slack_<metric> = budget - value`` (for ``throughput``, a floor:
-  ``value - budget``); a design is feasible iff every slack is ``>= 0`` (and the
-  accelerator accepts it).
+  ``value - budget``), computed by :func:`budget_slack`; a design is feasible iff every
+  slack is ``>= 0`` (and the accelerator accepts it).
 * **relative slack** — ``slack / |budget|`` (:func:`relative_slack`): unitless, so budgets
   in different units weigh alike; same sign as the slack.
 * **violation** — ``sum over budgets of max(0, -slack) / budget``, plus
@@ -33,7 +33,15 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from archgym.accelerator import DTYPES, REJECTED_CORE, REJECTED_PE
+from archgym.accelerator import (
+    DTYPES,
+    REJECTED_CORE,
+    REJECTED_FIELD,
+    REJECTED_PE,
+    rejection_message,
+)
+
+from .hardware import ScenarioError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -44,10 +52,14 @@ __all__ = [
     "Evaluation",
     "RewardModel",
     "METRICS",
+    "BUDGET_METRICS",
+    "METRIC_ALIASES",
+    "metric_name",
     "REJECTED_VIOLATION",
     "NONFINITE_VIOLATION",
     "SCALARIZATIONS",
     "score",
+    "budget_slack",
     "relative_slack",
     "violation_from_slack",
 ]
@@ -61,6 +73,18 @@ METRICS: dict[str, int] = {
     "utilization": +1,
     "throughput": +1,
 }
+#: Metrics a budget can be put on: an upper bound on the minimised ones, a floor on
+#: ``throughput`` (inferences per second).
+BUDGET_METRICS: tuple[str, ...] = ("area_mm2", "latency_ms", "energy_mj", "throughput")
+#: Other names accepted for a metric (``latency`` for ``latency_ms``, ...).
+METRIC_ALIASES: dict[str, str] = {
+    "latency": "latency_ms",
+    "energy": "energy_mj",
+    "area": "area_mm2",
+    "acc": "accuracy",
+    "inferences_per_s": "throughput",
+}
+_ALIASES = METRIC_ALIASES  # the old private name
 #: Violation added for a design the accelerator rejects (its latency and energy are inf).
 REJECTED_VIOLATION = 1.0
 #: Violation a reward uses in place of a non-finite one.
@@ -79,6 +103,18 @@ _BUDGET_BIT0 = 8
 # ------------------------------------------------------------------------------------------
 
 
+def metric_name(name: str, allowed: Sequence[str], what: str) -> str:
+    """The metric ``name`` (or its alias in :data:`METRIC_ALIASES`) stands for.
+
+    Raises:
+        ScenarioError: it is not one of ``allowed`` (the message names ``what`` and lists them).
+    """
+    key = METRIC_ALIASES.get(str(name), str(name))
+    if key not in allowed:
+        raise ScenarioError(f"unknown {what} {name!r}; allowed: {', '.join(allowed)}")
+    return key
+
+
 def relative_slack(slack: np.ndarray, budgets: Sequence[float] | np.ndarray) -> np.ndarray:
     """``slack / |budget|``, column by column.
 
@@ -94,6 +130,26 @@ def relative_slack(slack: np.ndarray, budgets: Sequence[float] | np.ndarray) -> 
     b = np.asarray(budgets, np.float64).reshape(-1)
     scale = np.where(np.isfinite(b) & (b != 0), np.abs(b), 1.0)
     return s.reshape(len(s), len(b)) / scale
+
+
+def budget_slack(metric: str, values: np.ndarray, budget: float) -> np.ndarray:
+    """The slack of values against a budget on ``metric``, with the sign every archgym
+    slack has (``>= 0`` meets the budget).
+
+    A budget is an upper bound (``budget - value``), except on a maximised metric of
+    :data:`METRICS` (``throughput``), where it is a floor (``value - budget``). A metric
+    archgym does not know (a custom problem's) is an upper bound.
+
+    Args:
+        metric: the budgeted metric.
+        values: ``(n,)`` its values (``inf``/NaN for designs without one).
+        budget: the budget.
+
+    Returns:
+        ``(n,)`` slacks (NaN where the value is NaN).
+    """
+    with np.errstate(invalid="ignore"):
+        return values - budget if METRICS.get(metric, -1) > 0 else budget - values
 
 
 def score(
@@ -136,9 +192,8 @@ def score(
     violation = np.where(code & (_REJ_PE | _REJ_CORE), REJECTED_VIOLATION, 0.0)
     for b, (m, budget) in enumerate(budgets.items()):
         v = data[m]
+        slack = budget_slack(m, v, budget)
         with np.errstate(invalid="ignore"):
-            floor = METRICS[m] > 0  # a floor on a maximised metric (throughput)
-            slack = v - budget if floor else budget - v
             over = ~(slack >= 0)
             part = np.where(np.isfinite(v), np.maximum(-slack, 0.0) / budget, 0.0)
         data[f"slack_{m}"] = slack
@@ -456,7 +511,9 @@ class Evaluation:
             return ""
         a = self._aux
         parts: list[str] = []
-        if code & (_REJ_PE | _REJ_CORE):
+        if code & (_REJ_PE | _REJ_CORE) == REJECTED_FIELD:  # another rule of the accelerator
+            parts.append("rejected: " + rejection_message(a["cfg"], i, len(self)))
+        elif code & (_REJ_PE | _REJ_CORE):
             cfg = a["cfg"]
 
             def val(f: str) -> Any:

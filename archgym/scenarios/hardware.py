@@ -1,9 +1,8 @@
 """The hardware half of a scenario: knobs mapped onto accelerator fields, and the
-vectorised acceptance of a batch of designs (:func:`archgym.accelerator.tile_acceptance`)."""
+vectorised acceptance of a batch of designs (:func:`archgym.accelerator.design_acceptance`)."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -13,12 +12,14 @@ from archgym.accelerator import (
     DATAFLOWS,
     DTYPES,
     FIELD_SPECS,
-    NODES_NM,
     PRESETS,
+    SPECS,
     AcceleratorConfig,
     ConfigBatch,
     ConfigError,
-    tile_acceptance,
+    FieldSpec,
+    design_acceptance,
+    rejection_message,
 )
 from archgym.space import Categorical, DesignSpace, Knob, Ordinal, PowerOfTwo, SpaceError
 
@@ -88,6 +89,19 @@ def _space_from_spec(spec: Any, what: str) -> DesignSpace | None:
     raise ScenarioError(
         f"{what}: expected a DesignSpace, a mapping of knob -> choices or a knob list, got {type(spec).__name__}"
     )
+
+
+def _is_number(c: Any, kind: str) -> bool:
+    """An int (``kind == "int"``), else an int or a float; never a bool."""
+    types = (int, np.integer) if kind == "int" else (int, float, np.integer, np.floating)
+    return isinstance(c, types) and not isinstance(c, (bool, np.bool_))
+
+
+def _within(spec: FieldSpec, c: Any) -> bool:
+    try:
+        return bool(spec.within(np.float64(c)))
+    except OverflowError:  # an int beyond float64
+        return False
 
 
 class HardwareSpace:
@@ -162,22 +176,14 @@ class HardwareSpace:
                     f"knob {k.name!r}: unknown value {bad[0]!r}; allowed values: {', '.join(allowed)}"
                 )
             return np.array([allowed.index(c) for c in k.choices], np.int64)
-        ok_type = (
-            (lambda c: isinstance(c, (int, np.integer)) and not isinstance(c, bool))
-            if kind == "int"
-            else (
-                lambda c: (
-                    isinstance(c, (int, float, np.integer, np.floating)) and not isinstance(c, bool)
-                )
-            )
-        )
-        bad = [c for c in k.choices if not ok_type(c) or not (c > 0) or not math.isfinite(c)]
-        if k.name == "node_nm":
-            bad = [c for c in k.choices if not ok_type(c) or c not in NODES_NM]
+        spec = SPECS[k.name]
+        if spec.kind == "choice":  # node_nm
+            bad = [c for c in k.choices if not _is_number(c, kind) or c not in spec.choices]
+            need = f"technology nodes {list(spec.choices)}"
+        else:  # the field's own bounds (FieldSpec.within), as ConfigBatch.validate checks them
+            bad = [c for c in k.choices if not _is_number(c, kind) or not _within(spec, c)]
+            need = f"{spec.rule()} ({spec.why})"
         if bad:
-            need = "integers >= 1" if kind == "int" else "finite numbers > 0"
-            if k.name == "node_nm":
-                need = f"technology nodes {list(NODES_NM)}"
             raise SpaceError(
                 f"knob {k.name!r}: value {bad[0]!r} is invalid; allowed values: {need}"
             )
@@ -196,11 +202,20 @@ class HardwareSpace:
 
     @staticmethod
     def check(cfg: Mapping[str, Any], n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The accelerator's acceptance checks of a batch
-        (:func:`archgym.accelerator.tile_acceptance`): ``(code, need_pe_kib,
-        need_core_kib)``, each ``(n,)``; ``code`` is 0 (accepted), 1 (PE memory too small)
-        or 2 (core memory too small)."""
-        return tuple(tile_acceptance(cfg, n))  # type: ignore[return-value]
+        """The accelerator's acceptance of a batch (:func:`archgym.accelerator.design_acceptance`,
+        the rules ``ConfigBatch.validate`` raises on): ``(code, need_pe_kib, need_core_kib)``,
+        each ``(n,)``; ``code`` is 0 (accepted), 1 (PE memory too small to hold one tile),
+        2 (core memory too small) or 3 (another rule: a field out of its bounds, a
+        half-configured depthwise engine, more than 1 TiB on chip; see :meth:`rejection`)."""
+        acc = design_acceptance(cfg, n)
+        return acc.code, acc.need_pe_kib, acc.need_core_kib
+
+    @staticmethod
+    def rejection(cfg: Mapping[str, Any], i: int, n: int) -> str:
+        """Why the accelerator rejects design ``i`` of a batch (``""``: it accepts it): the
+        message ``ConfigBatch.validate`` raises for it
+        (:func:`archgym.accelerator.rejection_message`)."""
+        return rejection_message(cfg, i, n)
 
     def batch(self, cfg: Mapping[str, Any], n: int) -> ConfigBatch:
         """The designs as a ``ConfigBatch`` of length ``n`` (not validated: see :meth:`check`)."""

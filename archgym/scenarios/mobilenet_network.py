@@ -9,18 +9,14 @@ real on the CPU).
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
-import numpy as np
-
-from archgym.costmodel import WorkloadTable
 from archgym.oracles import registry as oracle_registry
-from archgym.space import DesignSpace, SpaceError
+from archgym.space import SpaceError
 
 from .cache import stable_hash
-from .network_space import _ORACLES, NetworkSpace, _check_batch, _restrict_doc, _restricted
+from .network_space import _ORACLES, MemoisedNetwork
 
 __all__ = ["MobileNetNetwork"]
 
@@ -61,7 +57,7 @@ def _make_oracle(name: str, options: Mapping[str, Any]) -> Any:
     return oracle
 
 
-class MobileNetNetwork(NetworkSpace):
+class MobileNetNetwork(MemoisedNetwork):
     """The Edge-TPU MobileNet-like space (43 knobs: 6 per stage, then the resolution).
 
     Args:
@@ -91,10 +87,7 @@ class MobileNetNetwork(NetworkSpace):
     ) -> None:
         from archgym.workloads.mobilenet_space import mobilenet_design_space
 
-        self.batch = _check_batch(batch)
-        self._full = mobilenet_design_space()
-        self._space = _restricted(self._full, restrict)
-        self.restrict = _restrict_doc(self._full, self._space)
+        super().__init__(mobilenet_design_space(), restrict, batch, memo_size)
         self.oracle_name = (
             oracle if isinstance(oracle, str) else (None if oracle is None else "custom")
         )
@@ -105,13 +98,6 @@ class MobileNetNetwork(NetworkSpace):
         self.oracle_options = dict(oracle_options or {})
         self._oracle = oracle if not isinstance(oracle, (str, type(None))) else None
         self.num_classes = int(num_classes)
-        self.memo_size = int(memo_size)
-        self._workloads: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
-        self._acc: OrderedDict[tuple[Any, ...], float] = OrderedDict()
-
-    @property
-    def space(self) -> DesignSpace:
-        return self._space
 
     @property
     def oracle(self) -> Any:
@@ -120,59 +106,17 @@ class MobileNetNetwork(NetworkSpace):
             self._oracle = _make_oracle(str(self.oracle_name), self.oracle_options)
         return self._oracle
 
-    def _keys(self, X: np.ndarray) -> tuple[list[tuple[Any, ...]], np.ndarray, np.ndarray]:
-        """Distinct choice keys, the distinct rows of ``X`` and the inverse map."""
-        X = np.asarray(X, np.int64)
-        uniq, inv = np.unique(X, axis=0, return_inverse=True)
-        cols = [a[uniq[:, j]].tolist() for j, a in enumerate(k.array for k in self._space.knobs)]
-        keys = list(zip(*cols, strict=True)) if cols else []
-        return keys, uniq, inv.reshape(-1)
-
-    def _choice(self, key: tuple[Any, ...]) -> dict[str, Any]:
-        return dict(zip(self._space.names, key, strict=True))
-
-    def _remember(self, memo: OrderedDict, key: tuple[Any, ...], value: Any) -> None:
-        memo[key] = value
-        while len(memo) > self.memo_size:
-            memo.popitem(last=False)
-
-    def workloads(self, X: np.ndarray) -> tuple[WorkloadTable, np.ndarray]:
+    def _lower(self, choice: dict[str, Any]) -> Any:
         from archgym.workloads.mobilenet_space import mobilenet_workload
 
-        keys, _, inv = self._keys(X)
-        wls = []
-        for key in keys:
-            wl = self._workloads.get(key)
-            if wl is None:
-                wl = mobilenet_workload(
-                    self._choice(key), num_classes=self.num_classes, batch=self.batch
-                )
-                self._remember(self._workloads, key, wl)
-            wls.append(wl)
-        return WorkloadTable.from_workloads(wls), inv
-
-    def accuracy(self, X: np.ndarray) -> np.ndarray:
-        keys, _, inv = self._keys(X)
-        missing = [k for k in keys if k not in self._acc]
-        if missing:
-            values = np.asarray(
-                self.oracle.evaluate([self._choice(k) for k in missing]), np.float64
-            )
-            for k, v in zip(missing, values.tolist(), strict=True):
-                self._remember(self._acc, k, float(v))
-        return np.array([self._acc[k] for k in keys], np.float64)[inv]
+        return mobilenet_workload(choice, num_classes=self.num_classes, batch=self.batch)
 
     def to_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {"kind": self.kind, "oracle": self.oracle_name}
-        if self.oracle_options:
-            d["oracle_options"] = dict(self.oracle_options)
-        if self.restrict:
-            d["restrict"] = self.restrict
-        if self.num_classes != 1000:
-            d["num_classes"] = self.num_classes
-        if self.batch != 1:
-            d["batch"] = self.batch
-        return d
+        return self._document(
+            oracle=self.oracle_name,
+            oracle_options=dict(self.oracle_options) or None,
+            num_classes=None if self.num_classes == 1000 else self.num_classes,
+        )
 
     def describe(self) -> str:
         what = {

@@ -19,7 +19,15 @@ import numpy as np
 from archgym.costmodel import WorkloadTable
 from archgym.space import Categorical, DesignSpace, SpaceError
 
-from .cache import COSTMODEL_SOURCES, cache_dir, code_fingerprint, load_npz, save_npz, stable_hash
+from .cache import (
+    COSTMODEL_SOURCES,
+    LAYER_SOURCES,
+    cache_dir,
+    code_fingerprint,
+    load_npz,
+    save_npz,
+    stable_hash,
+)
 from .network_space import NetworkSpace, _check_batch, _restrict_doc, _restricted
 
 __all__ = [
@@ -53,8 +61,8 @@ NB201_ACCURACY_DATASETS: dict[str, str] = {
 # Source files whose change changes a lowered NB201 table.
 _NB201_SOURCES = (
     "workloads/nb201.py",
-    "workloads/layers.py",
-    "workloads/workload.py",
+    "workloads/nb201_arch.py",
+    *LAYER_SOURCES,
     *COSTMODEL_SOURCES,
     "scenarios/nb201_network.py",
 )
@@ -323,12 +331,7 @@ class NB201Network(NetworkSpace):
         return table, rows, self.accuracy(X)
 
     def to_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {"kind": self.kind, "dataset": self.dataset}
-        if self.restrict:
-            d["restrict"] = self.restrict
-        if self.batch != 1:
-            d["batch"] = self.batch
-        return d
+        return self._document(dataset=self.dataset)
 
     def describe(self) -> str:
         n = self._space.size

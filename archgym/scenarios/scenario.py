@@ -7,8 +7,12 @@ dimension (:attr:`Scenario.dim`), bounds, variable kinds, number of objectives a
 constraints and, for multi-objective scenarios, a reference point; and it evaluates a
 whole batch of designs in one vectorised call to the cost model.
 
-Scoring (objectives, slacks, relative slacks, violation, feasibility, reward) and its
-sign conventions live in :mod:`archgym.scenarios.evaluation`: the objective is MAXIMISED,
+The pieces it is made of, one module each: the hardware half
+(:mod:`archgym.scenarios.hardware`), the network half (:mod:`archgym.scenarios.networks`),
+the metrics of a batch (:mod:`archgym.scenarios.metrics`: fixed workloads, cost-model
+calls, metric columns), its document form (:mod:`archgym.scenarios.documents`: to/from
+dict and YAML) and scoring. Scoring (objectives, slacks, relative slacks, violation,
+feasibility, reward) and its sign conventions live in :mod:`archgym.scenarios.evaluation`: the objective is MAXIMISED,
 ``slack = budget - value`` is ``>= 0`` when feasible. :meth:`Scenario.evaluate` returns an
 :class:`~archgym.scenarios.evaluation.Evaluation` carrying them as arrays.
 
@@ -33,22 +37,26 @@ from __future__ import annotations
 
 import math
 import os
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 import numpy as np
 
-from archgym.accelerator import (
-    ConfigBatch,
-)
-from archgym.costmodel import WorkloadTable, area_mm2, simulate_batch
+from archgym.costmodel import WorkloadTable, area_mm2
 from archgym.space import DesignSpace, SpaceError
 
-from .cache import stable_hash
 from .documents import ScenarioDocument
-from .evaluation import METRICS, REJECTED_VIOLATION, Evaluation, score
+from .evaluation import (  # BUDGET_METRICS and _ALIASES re-exported at their old place
+    _ALIASES,  # noqa: F401
+    BUDGET_METRICS,
+    METRICS,
+    REJECTED_VIOLATION,
+    Evaluation,
+    metric_name,
+    score,
+)
 from .hardware import HARDWARE_FIELDS, HardwareSpace, ScenarioError, _space_from_spec
+from .metrics import AGGREGATES, hardware_metrics, load_workloads, metric_columns
 from .networks import NetworkSpace, network_from_spec
 
 if TYPE_CHECKING:
@@ -64,69 +72,6 @@ __all__ = [
     "BUDGET_METRICS",
     "REJECTED_VIOLATION",
 ]
-
-
-#: Metrics a budget can be put on: an upper bound on the minimised ones, a floor on
-#: ``throughput`` (inferences per second).
-BUDGET_METRICS: tuple[str, ...] = ("area_mm2", "latency_ms", "energy_mj", "throughput")
-_ALIASES = {
-    "latency": "latency_ms",
-    "energy": "energy_mj",
-    "area": "area_mm2",
-    "acc": "accuracy",
-    "inferences_per_s": "throughput",
-}
-_AGGREGATES = ("geomean", "mean", "max", "sum")
-_DEDUP_MIN = 64  # batches at least this big are de-duplicated before the cost model
-
-
-def _metric(name: str, allowed: Sequence[str], what: str) -> str:
-    key = _ALIASES.get(str(name), str(name))
-    if key not in allowed:
-        raise ScenarioError(f"unknown {what} {name!r}; allowed: {', '.join(allowed)}")
-    return key
-
-
-def _label(text: str) -> str:
-    return re.sub(r"[^0-9A-Za-z]+", "_", text).strip("_")
-
-
-# ------------------------------------------------------------------------------------------
-# Scenario
-# ------------------------------------------------------------------------------------------
-
-_ZOO_CACHE: dict[str, Any] = {}
-
-
-def _load_workload(spec: Any, batch: int = 1) -> tuple[str, Any, Any]:
-    """``(label, workload, document)`` of a workload spec (a zoo name or a mapping); the
-    scenario's ``batch`` applies unless the spec sets its own."""
-    from archgym.workloads import Workload, WorkloadError, load
-
-    if isinstance(spec, Workload):
-        return _label(spec.name), (spec if spec.batch != 1 else spec.with_batch(batch)), None
-    if isinstance(spec, str):
-        spec = {"name": spec}
-    if not isinstance(spec, Mapping) or "name" not in spec:
-        raise ScenarioError(
-            f"a workload is a zoo name or a mapping with 'name' and options, got {spec!r}"
-        )
-    doc = dict(spec)
-    options = {k: v for k, v in doc.items() if k not in ("name", "label")}
-    if batch != 1 and "batch" not in options:
-        options["batch"] = batch
-    key = stable_hash([doc["name"], options])
-    if key not in _ZOO_CACHE:
-        try:
-            _ZOO_CACHE[key] = load(doc["name"], **options)
-        except WorkloadError as exc:
-            raise ScenarioError(str(exc)) from None
-    label = doc.get("label") or (
-        doc["name"]
-        if not options
-        else f"{doc['name']}_" + "_".join(f"{k}{v}" for k, v in sorted(options.items()))
-    )
-    return _label(str(label)), _ZOO_CACHE[key], doc if len(doc) > 1 else doc["name"]
 
 
 class Scenario(ScenarioDocument):
@@ -216,29 +161,12 @@ class Scenario(ScenarioDocument):
             self.workload_labels: tuple[str, ...] = ()
             self._table: WorkloadTable | None = None
         else:
-            if workloads is None:
-                raise ScenarioError(
-                    "a hardware-only scenario needs 'workloads' (a zoo name or a list of them)"
-                )
-            specs = (
-                [workloads]
-                if isinstance(workloads, (str, Mapping)) or not isinstance(workloads, Sequence)
-                else list(workloads)
+            self.workload_labels, self._workload_docs, self._table = load_workloads(
+                workloads, self.batch
             )
-            if not specs:
-                raise ScenarioError("'workloads' is empty")
-            loaded = [_load_workload(s, self.batch) for s in specs]
-            labels = [lab for lab, _, _ in loaded]
-            if len(set(labels)) != len(labels):
-                raise ScenarioError(
-                    f"duplicate workload labels {labels}; give each a distinct 'label'"
-                )
-            self.workload_labels = tuple(labels)
-            self._workload_docs = [doc for _, _, doc in loaded]
-            self._table = WorkloadTable.from_workloads([w for _, w, _ in loaded])
-        if aggregate not in _AGGREGATES:
+        if aggregate not in AGGREGATES:
             raise ScenarioError(
-                f"unknown aggregate {aggregate!r}; choose one of {list(_AGGREGATES)}"
+                f"unknown aggregate {aggregate!r}; choose one of {list(AGGREGATES)}"
             )
         self.aggregate = aggregate
         if mode not in ("default", "scalesim"):
@@ -260,13 +188,13 @@ class Scenario(ScenarioDocument):
         if not objs:
             raise ScenarioError("objective is empty")
         self.objective_names: tuple[str, ...] = tuple(
-            _metric(m, metrics, "objective metric") for m in objs
+            metric_name(m, metrics, "objective metric") for m in objs
         )
         if len(set(self.objective_names)) != len(self.objective_names):
             raise ScenarioError(f"duplicate objective metric in {list(self.objective_names)}")
         self.budgets: dict[str, float] = {}
         for m, v in (budgets or {}).items():
-            key = _metric(m, BUDGET_METRICS, "budget metric")
+            key = metric_name(m, BUDGET_METRICS, "budget metric")
             if v is None:
                 continue
             if (
@@ -414,6 +342,13 @@ class Scenario(ScenarioDocument):
         """Labels of the fixed workloads (empty for NAS scenarios)."""
         return self.workload_labels
 
+    @property
+    def workload_table(self) -> WorkloadTable | None:
+        """The fixed workloads as one :class:`~archgym.costmodel.WorkloadTable` (in the
+        order of :attr:`workloads`), or ``None`` for a scenario with a network space (its
+        workloads come from :meth:`NetworkSpace.workloads`)."""
+        return self._table
+
     # ------------------------------------------------------------------ evaluation
     def _as_indices(self, designs: Any) -> np.ndarray:
         """Any accepted design form as a validated ``batch x dim`` int64 array."""
@@ -488,65 +423,9 @@ class Scenario(ScenarioDocument):
         code, _, _ = HardwareSpace.check(cfg, n)
         return {"area_mm2": area_mm2(self.hardware.batch(cfg, n)), "accepted": code == 0}
 
-    def _simulate(
-        self, cb: ConfigBatch, table: WorkloadTable, rows: np.ndarray | None
-    ) -> dict[str, np.ndarray]:
-        """``latency_ms``, ``energy_mj``, ``utilization`` of accepted designs as ``m x W``
-        arrays: every design on every workload of ``table`` (``rows=None``), or design
-        ``i`` on workload ``rows[i]`` (``W = 1``). One ``simulate_batch`` call."""
-        m = len(cb)
-        keys = ("latency_ms", "energy_mj", "utilization", "throughput")
-        if rows is not None or table.n_workloads == 1:
-            rep = simulate_batch(cb, table, self.mode, workload_index=rows)
-            out = {k: rep[k][:, None] for k in keys}
-            out["area_mm2"] = rep["area_mm2"]
-            return out
-        W = table.n_workloads
-        idx = np.repeat(np.arange(m), W)
-        rep = simulate_batch(
-            cb.take(idx), table, self.mode, workload_index=np.tile(np.arange(W), m)
-        )
-        out = {k: rep[k].reshape(m, W) for k in keys}
-        out["area_mm2"] = rep["area_mm2"][::W]
-        return out
-
-    def _hardware_metrics(
-        self, Xh: np.ndarray, n: int, table: WorkloadTable, rows: np.ndarray | None
-    ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-        """Per-design hardware metrics (``n x W`` latency/energy/utilization, ``(n,)``
-        area) with rejected designs at ``inf``/``nan``; and the rejection details."""
-        cfg = self.hardware.arrays(Xh)
-        code, need_pe, need_core = HardwareSpace.check(cfg, n)
-        cb = self.hardware.batch(cfg, n)
-        ok = code == 0
-        W = 1 if rows is not None else table.n_workloads
-        out = {
-            "latency_ms": np.full((n, W), np.inf),
-            "energy_mj": np.full((n, W), np.inf),
-            "utilization": np.full((n, W), np.nan),
-            "throughput": np.zeros((n, W)),
-            "area_mm2": area_mm2(cb) if not ok.all() else np.empty(n),
-        }
-        idx = np.flatnonzero(ok)
-        if idx.size:
-            if rows is not None and idx.size >= _DEDUP_MIN:
-                key = np.concatenate([Xh[idx], rows[idx, None]], axis=1)
-                _, first, inv = np.unique(key, axis=0, return_index=True, return_inverse=True)
-                sub = idx[first]
-                res = self._simulate(cb.take(sub), table, rows[sub])
-                res = {k: v[inv.reshape(-1)] for k, v in res.items()}
-            else:
-                res = self._simulate(
-                    cb.take(idx) if idx.size < n else cb, table, None if rows is None else rows[idx]
-                )
-            for k, v in res.items():
-                out[k][idx] = v
-        return out, {"cfg": cfg, "code": code, "need_pe": need_pe, "need_core": need_core}
-
     def _evaluate_indices(
         self, X: np.ndarray, with_values: bool = True
     ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-        n = X.shape[0]
         Xh, Xn = X[:, : self._n_hw], X[:, self._n_hw :]
         if self.network is not None:
             table, rows = self.network.workloads(Xn)
@@ -554,64 +433,45 @@ class Scenario(ScenarioDocument):
         else:
             assert self._table is not None
             table, rows, accuracy = self._table, None, None
-        hw, aux = self._hardware_metrics(Xh, n, table, rows)
+        hw, aux = hardware_metrics(self.hardware, Xh, table, rows, self.mode)
         data: dict[str, np.ndarray] = {}
         if with_values:
             for j, k in enumerate(self.space.knobs):
                 data[k.name] = k.array[X[:, j]]
-        return self._finish(data, hw, accuracy, aux)
-
-    def _aggregate(self, v: np.ndarray) -> np.ndarray:
-        if v.shape[1] == 1:
-            return v[:, 0]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            if self.aggregate == "geomean":
-                return np.exp(np.log(v).mean(axis=1))
-            if self.aggregate == "mean":
-                return v.mean(axis=1)
-            if self.aggregate == "max":
-                return v.max(axis=1)
-            return v.sum(axis=1)
-
-    def _aggregate_throughput(self, t: np.ndarray) -> np.ndarray:
-        """Throughput over several workloads, consistent with the latency aggregate:
-        the geometric or arithmetic mean, the worst (for ``max`` latency), or the rate of
-        running one call of each in turn (for ``sum``, equal batches)."""
-        if t.shape[1] == 1:
-            return t[:, 0]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            if self.aggregate == "geomean":
-                return np.exp(np.log(t).mean(axis=1))
-            if self.aggregate == "mean":
-                return t.mean(axis=1)
-            if self.aggregate == "max":
-                return t.min(axis=1)
-            return t.shape[1] / (1.0 / t).sum(axis=1)
-
-    def _finish(
-        self,
-        data: dict[str, np.ndarray],
-        hw: Mapping[str, np.ndarray],
-        accuracy: np.ndarray | None,
-        aux: dict[str, Any],
-    ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-        """Objectives, slacks, feasibility and violation from the metrics."""
-        code = aux["code"]
-        if accuracy is not None:
-            data["accuracy"] = accuracy
-        data["latency_ms"] = self._aggregate(hw["latency_ms"])
-        data["energy_mj"] = self._aggregate(hw["energy_mj"])
-        data["throughput"] = self._aggregate_throughput(hw["throughput"])
-        data["area_mm2"] = hw["area_mm2"]
-        util = hw["utilization"]
-        data["utilization"] = util[:, 0] if util.shape[1] == 1 else util.mean(axis=1)
-        if len(self.workload_labels) > 1:
-            for w, lab in enumerate(self.workload_labels):
-                data[f"latency_ms_{lab}"] = hw["latency_ms"][:, w]
-            for w, lab in enumerate(self.workload_labels):
-                data[f"energy_mj_{lab}"] = hw["energy_mj"][:, w]
-        aux["code"] = score(data, code, self.objective_names, self.budgets, self.weights)
+        data, aux["code"] = self.score_metrics(hw, accuracy, aux["code"], data)
         return data, aux
+
+    def score_metrics(
+        self,
+        metrics: Mapping[str, np.ndarray],
+        accuracy: np.ndarray | None,
+        code: np.ndarray,
+        data: dict[str, np.ndarray] | None = None,
+    ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """The columns of an :class:`Evaluation` of a batch from its per-workload metrics.
+
+        The one path from metrics to scores: :meth:`evaluate` and the exhaustive
+        enumeration both call it. The metric columns are
+        :func:`~archgym.scenarios.metrics.metric_columns` (aggregated with this
+        scenario's ``aggregate`` over its workloads); the scores are
+        :func:`~archgym.scenarios.evaluation.score` (its objectives, budgets, weights).
+
+        Args:
+            metrics: ``n x W`` ``latency_ms``, ``energy_mj``, ``utilization``,
+                ``throughput`` and ``(n,)`` ``area_mm2``
+                (:func:`~archgym.scenarios.metrics.hardware_metrics`).
+            accuracy: ``(n,)`` accuracies (network scenarios), else ``None``.
+            code: ``(n,)`` int64 acceptance codes of the hardware (0 accepted).
+            data: columns to put first (the knob values); default none.
+
+        Returns:
+            ``(columns, reason_codes)``: every column by name, each ``(n,)``, and the
+            ``(n,)`` int64 codes of why each design is infeasible (0 when feasible).
+        """
+        data = metric_columns(
+            {} if data is None else data, metrics, accuracy, self.workload_labels, self.aggregate
+        )
+        return data, score(data, code, self.objective_names, self.budgets, self.weights)
 
     # ------------------------------------------------------------------ sampling, helpers
     def sample(self, n: int, seed: Any = None) -> np.ndarray:

@@ -76,8 +76,7 @@ def test_acceptance_is_one_rule_for_configs_batches_and_scenarios() -> None:
     acc = cb.acceptance()
     assert set(np.unique(acc.code)) == {0, REJECTED_PE, REJECTED_CORE}
     # the scenario's vectorised check is the same function
-    cfg = {f: getattr(cb, f) for f in ("rows", "cols", "lanes", "pe_mem_kib", "core_mem_kib")}
-    cfg["dtype"] = cb.dtype
+    cfg = dict(vars(cb))  # every field, as HardwareSpace.arrays gives them
     np.testing.assert_array_equal(HardwareSpace.check(cfg, n)[0], acc.code)
     np.testing.assert_array_equal(tile_acceptance(cfg).code, acc.code)
     # a single configuration raises exactly where the batch rejects, naming the memory
