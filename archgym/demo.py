@@ -98,6 +98,7 @@ def run_demo(
 
     from . import analysis, plotting, scenarios
     from .experiments import sweep
+    from .experiments.logs import write_frame_atomic
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -169,8 +170,8 @@ def run_demo(
         "regret_time_plot": out / "regret_time.png",
         "pareto_plot": out / "pareto.png",
     }
-    table.to_csv(files["results"], index=False)
-    ranking.to_csv(files["ranking"])
+    write_frame_atomic(files["results"], table)
+    write_frame_atomic(files["ranking"], ranking, index=True)
     reference = "exact optimum" if exact is not None else None
     for key, x in (("regret_plot", "evaluations"), ("regret_time_plot", "time")):
         plotting.plot_curves(

@@ -11,16 +11,10 @@ from archgym.demo import run_demo
 
 
 def test_demo_writes_a_results_table_and_plots(tmp_path, capsys):
-    res = run_demo(
-        out=tmp_path,
-        scenario_id="tiny-codesign",
-        agents=["random", "ga"],
-        budget=12,
-        seeds=3,
-        progress=False,
-        workers=1,
-        settings={"ga": {"pop_size": 4}},
-    )
+    # random search and a GA with a population of 4, three seeds of 12 evaluations each
+    demo = dict(scenario_id="tiny-codesign", agents=["random", "ga"], budget=12, seeds=3)
+    settings = {"ga": {"pop_size": 4}}
+    res = run_demo(out=tmp_path, **demo, progress=False, workers=1, settings=settings)
     table = pd.read_csv(res["files"]["results"])
     assert list(table["agent"]) == ["random", "ga", "exact optimum (enumeration)"]
     assert (table["seeds"].iloc[:2] == 3).all()
@@ -45,16 +39,7 @@ def test_demo_writes_a_results_table_and_plots(tmp_path, capsys):
     ga_walls = [s["wall_s"] for n, s in summaries.items() if "-ga-" in n]
     assert ga["median_wall_s"] == np.median(ga_walls)
     # a second call reuses the finished runs: same table, same wall times
-    again = run_demo(
-        out=tmp_path,
-        scenario_id="tiny-codesign",
-        agents=["random", "ga"],
-        budget=12,
-        seeds=3,
-        progress=False,
-        workers=1,
-        settings={"ga": {"pop_size": 4}},
-    )
+    again = run_demo(out=tmp_path, **demo, progress=False, workers=1, settings=settings)
     pd.testing.assert_frame_equal(again["table"], res["table"])
     # from the command line: the printed table explains the initial-design column
     args = ["demo", "--scenario", "tiny-codesign", "--agents", "random", "--budget", "6"]

@@ -45,6 +45,11 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+def _flat(label: str) -> str:
+    """An axis label read as one line (long labels are wrapped to fit their axes)."""
+    return " ".join(label.split())
+
+
 def _png(path: Path) -> None:
     data = path.read_bytes()
     assert data[:8] == PNG and len(data) > 2000
@@ -56,7 +61,9 @@ def test_regret_and_best_so_far_curves(runs: Path, tmp_path: Path) -> None:
     _png(tmp_path / "regret.png")
     ax = fig.axes[0]
     assert ax.get_xlabel() == "evaluations"
-    assert ax.get_ylabel().startswith("normalized regret: (optimum − best so far) / |optimum|")
+    assert _flat(ax.get_ylabel()).startswith(
+        "normalized regret: (optimum − best so far) / |optimum|"
+    )
     assert ax.get_yscale() == "log"
     assert "normalized regret vs evaluations" in fig._suptitle.get_text()
     assert len(ax.get_lines()) == 2  # one per setting
@@ -112,7 +119,7 @@ def test_lottery_plot(runs: Path, tmp_path: Path) -> None:
     _png(tmp_path / "lottery.png")
     ax = fig.axes[0]
     assert ax.get_xlabel() == "agent"
-    assert ax.get_ylabel().startswith("final normalized regret: (optimum − best so far)")
+    assert _flat(ax.get_ylabel()).startswith("final normalized regret: (optimum − best so far)")
     assert "hyperparameter lottery" in fig._suptitle.get_text()
     assert {t.get_text() for t in ax.get_legend().get_texts()} == {
         "toy(explore=0.1)",
@@ -192,7 +199,7 @@ def test_a_regret_curve_that_reaches_zero_stays_visible(tiny_runs: Path, tmp_pat
     fig = plotting.plot_regret(frame, best_value=exact, reference="exact optimum", n_boot=50)
     ax = fig.axes[0]
     assert ax.get_yscale() == "log"
-    label = ax.get_ylabel()
+    label = _flat(ax.get_ylabel())
     assert "(exact optimum − best so far) / |exact optimum|" in label
     assert "0 drawn at" in label and "▼ = reached 0" in label
     floor = float(label.split("0 drawn at ")[1].split(",")[0])
@@ -249,7 +256,7 @@ def test_numeric_legends_sort_by_value() -> None:
 def test_lottery_without_exact_says_what_the_regret_is_relative_to(tiny_runs: Path) -> None:
     frame = analysis.load_runs(tiny_runs / "so")
     fig = plotting.plot_lottery(frame)
-    label = fig.axes[0].get_ylabel()
+    label = _flat(fig.axes[0].get_ylabel())
     assert "best found by any run" in label and "exact" not in label
 
 
@@ -303,3 +310,21 @@ def test_regret_plot_of_runs_without_a_feasible_design_still_saves(tmp_path):
     fig.savefig(tmp_path / "regret.png")
     assert (tmp_path / "regret.png").stat().st_size > 0
     assert any("no feasible" in t.get_text() for t in fig.axes[0].texts)
+
+
+def test_long_axis_labels_stay_clear_of_the_title(runs: Path) -> None:
+    # notebook 04: two panels whose regret labels, taller than their axes, ran over the title
+    frame = analysis.load_runs(runs / "so")
+    two = frame.assign(scenario=np.where(frame["seed"] == 0, "first", "second"))
+    two.attrs = dict(frame.attrs)
+    reference = "best-known (not a certified optimum)"
+    for fig in (
+        plotting.plot_regret(two, best_value=-0.86, by="agent", reference=reference, n_boot=50),
+        plotting.plot_lottery(two, best_value=-0.86, reference=reference),
+    ):
+        fig.draw_without_rendering()
+        title = fig._suptitle.get_window_extent()
+        whole = fig.bbox
+        for ax in fig.axes:
+            box = ax.yaxis.label.get_window_extent()
+            assert box.y1 <= title.y0 and box.y0 >= whole.y0, (ax.get_ylabel(), box, title)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from pathlib import Path
 
 import pandas as pd
 
@@ -48,10 +47,7 @@ def export_dataset(
             subset=[c for c in ["scenario", *knobs] if c in out.columns]
         ).reset_index(drop=True)
     if path is not None:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if path.suffix == ".parquet":
-            out.to_parquet(path, index=False)
-        else:
-            out.to_csv(path, index=False)
+        from archgym.experiments.logs import write_frame_atomic
+
+        write_frame_atomic(path, out)
     return out

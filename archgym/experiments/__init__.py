@@ -18,6 +18,7 @@ The same from the shell: ``archgym run``, ``archgym sweep``, ``archgym compare``
 ``archgym plot``, ``archgym transfer``, ``archgym export``.
 """
 
+import importlib.machinery
 import sys
 import types
 import warnings
@@ -86,6 +87,7 @@ def _old_sweep_module() -> types.ModuleType:
         return getattr(sweep_driver, name)
 
     mod.__dict__["__getattr__"] = forward  # a module __getattr__ (PEP 562)
+    mod.__spec__ = importlib.machinery.ModuleSpec(mod.__name__, None)  # for find_spec
     return mod
 
 

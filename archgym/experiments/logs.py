@@ -13,15 +13,26 @@ Floats are written with their shortest round-trip representation, so a log read 
 holds exactly the values that were evaluated (this is what lets a resumed run continue
 bit for bit). Knob values that CSV turns into text (tuples such as a kernel size) are
 turned back into the space's choices by :func:`restore_knobs`.
+
+Every file of a run folder or a sweep folder is written here, each whole file atomically
+(:func:`archgym._io.atomic_open`: a temporary file renamed over it): ``settings.json``,
+``summary.json`` and ``sweep.json`` (:func:`write_json_atomic`), the journal
+(:class:`LogWriter`, appended; cut back to its valid prefix by :func:`read_log_prefix`),
+its Parquet mirror (:func:`write_parquet_mirror`), ``error.txt`` (:func:`write_error`,
+:func:`clear_error`), a sweep's ``index.csv`` (:func:`write_index`) and other tables
+(:func:`write_frame_atomic`). The one exception is a run directory's ``.lock``, an
+``flock`` whose holder writes its PID into the locked file
+(:mod:`archgym.experiments.rundir`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +47,8 @@ __all__ = [
     "SETTINGS_JSON",
     "SUMMARY_JSON",
     "ERROR_TXT",
+    "INDEX_CSV",
+    "SWEEP_JSON",
     "WALL_TIME_COLUMNS",
     "LogWriter",
     "read_log",
@@ -44,6 +57,11 @@ __all__ = [
     "frames_equal",
     "read_json",
     "write_json_atomic",
+    "write_bytes_atomic",
+    "write_frame_atomic",
+    "write_error",
+    "clear_error",
+    "write_index",
     "have_pyarrow",
     "read_json_checked",
     "write_parquet_mirror",
@@ -54,6 +72,9 @@ LOG_PARQUET = "log.parquet"
 SETTINGS_JSON = "settings.json"
 SUMMARY_JSON = "summary.json"
 ERROR_TXT = "error.txt"
+#: A sweep folder's table of its cells and its configuration.
+INDEX_CSV = "index.csv"
+SWEEP_JSON = "sweep.json"
 #: Columns that hold wall-clock times: the only ones allowed to differ between two runs
 #: with the same settings and seed.
 WALL_TIME_COLUMNS: tuple[str, ...] = ("ask_s", "eval_s")
@@ -75,6 +96,65 @@ def write_json_atomic(path: str | os.PathLike[str], doc: Any) -> None:
     with atomic_open(path, "w") as fh:
         json.dump(doc, fh, indent=2, sort_keys=False, default=_json_default)
         fh.write("\n")
+
+
+def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file and a rename."""
+    with atomic_open(path, "wb") as fh:
+        fh.write(data)
+
+
+def write_frame_atomic(
+    path: str | os.PathLike[str], frame: pd.DataFrame, *, index: bool = False
+) -> None:
+    """Write a table to ``path`` atomically: Parquet for ``.parquet`` (needs pyarrow), else
+    CSV; the folder is made if needed."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix == ".parquet":
+        with atomic_open(path, "wb") as fh:
+            frame.to_parquet(fh, index=index)
+    else:
+        with atomic_open(path, "w") as fh:
+            frame.to_csv(fh, index=index)
+
+
+def write_error(directory: str | os.PathLike[str], text: str) -> None:
+    """Write what stopped a run (a traceback, or one line) to its ``error.txt``, ending
+    with a newline; the directory is made if needed."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    with atomic_open(directory / ERROR_TXT, "w") as fh:
+        fh.write(text if text.endswith("\n") else text + "\n")
+
+
+def clear_error(directory: str | os.PathLike[str]) -> None:
+    """Remove a run's ``error.txt`` (the run has now finished), if there is one."""
+    with contextlib.suppress(FileNotFoundError):
+        (Path(directory) / ERROR_TXT).unlink()
+
+
+def write_index(out: str | os.PathLike[str], index: pd.DataFrame) -> None:
+    """Write a sweep's ``<out>/index.csv`` atomically, under an ``flock`` on
+    ``index.csv.lock`` so two sweeps into one folder never interleave."""
+    out = Path(out)
+    with _index_lock(out):
+        write_frame_atomic(out / INDEX_CSV, index)
+
+
+@contextlib.contextmanager
+def _index_lock(out: Path) -> Iterator[None]:
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        yield
+        return
+    fd = os.open(out / (INDEX_CSV + ".lock"), os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def _json_default(value: Any) -> Any:
@@ -304,7 +384,7 @@ def read_log_prefix(
     text = _complete_text(path)
     lines = text.splitlines(keepends=True)
     if not lines:
-        path.write_text("")
+        write_bytes_atomic(path, b"")
         return pd.DataFrame(), 0
     frame = _parse(text, knobs) if len(lines) > 1 else pd.DataFrame()
     n_rows = len(frame)
@@ -325,12 +405,11 @@ def read_log_prefix(
         keep = i
     kept = frame.iloc[:keep].reset_index(drop=True) if n_rows else frame
     # cut the file back to the header and the rows kept (no field of a log holds a
-    # newline: knob values and metrics are scalars)
+    # newline: knob values and metrics are scalars), atomically: a kill while cutting
+    # leaves the journal as it was
     new_text = "".join(lines[: 1 + keep])
     if new_text != path.read_text():
-        with open(path, "w", newline="") as fh:
-            fh.write(new_text)
-            fh.flush()
+        write_bytes_atomic(path, new_text.encode("utf-8"))
     return kept, n_rows - keep
 
 

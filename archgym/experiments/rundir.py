@@ -31,6 +31,7 @@ from .logs import (
     read_json,
     read_log,
     restore_knobs,
+    write_bytes_atomic,  # kept importable from here (its old home)
 )
 from .spec import RunError, RunResult, RunSpec
 from .summary import summarize
@@ -169,14 +170,6 @@ def _locked_as_found(directory: Path) -> Iterator[None]:
             except OSError:
                 break
         raise
-
-
-def write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and a rename."""
-    from .._io import atomic_open
-
-    with atomic_open(path, "wb") as fh:
-        fh.write(data)
 
 
 def default_run_dir(spec: RunSpec, root: str | os.PathLike[str] = "runs") -> Path:

@@ -47,6 +47,7 @@ from .logs import (
     read_log,
     read_log_prefix,
     restore_knobs,
+    write_bytes_atomic,
     write_json_atomic,
 )
 from .resolve import _agent_name, _scenario_record, resolve_agent
@@ -56,7 +57,6 @@ from .rundir import (
     _locked_as_found,
     default_run_dir,
     load_run,
-    write_bytes_atomic,
 )
 from .spec import RunError, RunResult, RunSpec, _encode_setting, agent_label
 from .summary import META_COLUMNS, format_summary, scenario_info, summarize

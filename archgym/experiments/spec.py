@@ -147,6 +147,19 @@ class RunSpec:
         """The agent and its settings, e.g. ``bo(n_init=5)`` (groups runs over seeds)."""
         return agent_label(self.agent, self.agent_settings)
 
+    def describe(self) -> dict[str, Any]:
+        """What names the run in its ``summary.json``: ``run_id``, ``scenario``,
+        ``scenario_overrides``, ``agent``, ``label``, ``seed`` and ``budget``."""
+        return {
+            "run_id": self.run_id,
+            "scenario": self.scenario,
+            "scenario_overrides": self.scenario_overrides,
+            "agent": self.agent,
+            "label": self.label,
+            "seed": self.seed,
+            "budget": self.budget,
+        }
+
     @classmethod
     def from_settings(cls, doc: Mapping[str, Any]) -> RunSpec:
         """The spec recorded in a ``settings.json`` document."""

@@ -89,15 +89,7 @@ def summarize(
     metrics = [c for c in frame.columns if c not in knobs and c not in META_COLUMNS]
     doc: dict[str, Any] = {}
     if spec is not None:
-        doc.update(
-            run_id=spec.run_id,
-            scenario=spec.scenario,
-            scenario_overrides=spec.scenario_overrides,
-            agent=spec.agent,
-            label=spec.label,
-            seed=spec.seed,
-            budget=spec.budget,
-        )
+        doc.update(spec.describe())
     n = len(frame)
     feas = frame["feasible"].to_numpy(bool) if "feasible" in frame.columns else np.ones(n, bool)
     doc.update(n_evals=n, n_feasible=int(feas.sum()), complete=spec is None or n >= spec.budget)

@@ -4,7 +4,6 @@ whether an earlier sweep finished it."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import time
@@ -13,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from .logs import ERROR_TXT, SETTINGS_JSON, SUMMARY_JSON, read_json
+from .logs import SETTINGS_JSON, SUMMARY_JSON, clear_error, read_json, write_error
 from .runner import RunBusyError, RunSpec, run_spec
 from .sweep_config import Cell
 from .sweep_threads import _limit_threads
@@ -88,8 +87,7 @@ def run_cell(
         spec = RunSpec.from_settings(spec_doc)
         agent = _agent_with_share(spec, path, threads)
         res = run_spec(spec, path, fmt=fmt, agent=agent)
-        with contextlib.suppress(FileNotFoundError):
-            (path / ERROR_TXT).unlink()
+        clear_error(path)
         best = res.summary.get("best")
         return {
             "status": "done",
@@ -110,8 +108,7 @@ def run_cell(
             "pid": exc.pid,
         }
     except Exception as exc:  # noqa: BLE001 - isolate the cell; the traceback is kept
-        path.mkdir(parents=True, exist_ok=True)
-        (path / ERROR_TXT).write_text(traceback.format_exc())
+        write_error(path, traceback.format_exc())
         return {
             "status": "error",
             "n_evals": None,

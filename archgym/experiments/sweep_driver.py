@@ -68,19 +68,17 @@ in :mod:`.sweep_cell`, thread shares in :mod:`.sweep_threads`, the backends in
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from .._io import atomic_open
-from .logs import write_json_atomic
+from .logs import INDEX_CSV, SWEEP_JSON, write_index, write_json_atomic
 from .sweep_cell import _MAX_WORKER_DEATHS as _MAX_WORKER_DEATHS
 from .sweep_cell import _finished, run_cell
 from .sweep_config import (
@@ -111,8 +109,6 @@ __all__ = [
     "INDEX_CSV",
     "start_local_ray",
 ]
-
-INDEX_CSV = "index.csv"
 
 
 @dataclass
@@ -168,28 +164,10 @@ def _index_row(cell: Cell, result: Mapping[str, Any] | None) -> dict[str, Any]:
 def _write_index(
     out: Path, cells: Sequence[Cell], results: Mapping[str, Mapping[str, Any]]
 ) -> pd.DataFrame:
-    """Write ``<out>/index.csv`` atomically (a unique temporary file, then a rename), under
-    an ``flock`` on ``index.csv.lock`` so two sweeps into one folder never interleave."""
+    """Write ``<out>/index.csv`` (:func:`.logs.write_index`: atomically, under a lock)."""
     index = pd.DataFrame([_index_row(c, results.get(c.spec.run_id)) for c in cells])
-    with _index_lock(out):
-        with atomic_open(out / INDEX_CSV, "w") as fh:
-            index.to_csv(fh, index=False)
+    write_index(out, index)
     return index
-
-
-@contextlib.contextmanager
-def _index_lock(out: Path) -> Iterator[None]:
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - not POSIX
-        yield
-        return
-    fd = os.open(out / (INDEX_CSV + ".lock"), os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)
 
 
 def sweep(
@@ -237,7 +215,7 @@ def sweep(
         config = load_config(config, scenarios=scenarios, scenario_overrides=scenario_overrides)
     out_dir = Path(out or config.out or "runs/sweep")
     out_dir.mkdir(parents=True, exist_ok=True)
-    write_json_atomic(out_dir / "sweep.json", config.document or {})
+    write_json_atomic(out_dir / SWEEP_JSON, config.document or {})
     cells = expand_grid(config, out_dir)
     results: dict[str, dict[str, Any]] = {}
     todo = []

@@ -12,7 +12,7 @@ from typing import Any
 
 from archgym.plugins import loaded_plugins
 
-from .logs import ERROR_TXT
+from .logs import write_error
 from .sweep_cell import _BUSY_POLL_S, _MAX_WORKER_DEATHS, _finished, _init_worker, run_cell
 from .sweep_config import Cell
 from .sweep_threads import _thread_env, worker_threads
@@ -195,8 +195,7 @@ def _run_local(
                         queue.appendleft(cell)
                     else:
                         msg = _death_message(code, deaths[rid])
-                        cell.dir.mkdir(parents=True, exist_ok=True)
-                        (cell.dir / ERROR_TXT).write_text(msg + "\n")
+                        write_error(cell.dir, msg)
                         on_done(cell, {"status": "error", "error": msg})
         finally:
             for w in pool:

@@ -12,9 +12,10 @@ from typing import Any
 
 from archgym.plugins import loaded_plugins
 
-from .logs import ERROR_TXT
+from .logs import write_error
 from .sweep_cell import _BUSY_POLL_S, _MAX_WORKER_DEATHS, _finished, _ray_cell
 from .sweep_config import Cell, SweepError
+from .sweep_threads import environ_set
 
 __all__ = ["start_local_ray"]
 
@@ -30,23 +31,17 @@ def _loopback_ray_env() -> Iterator[None]:
     default for a local ``ray.init()`` (Ray >= 2.52 makes a token in
     ``~/.ray/auth_token``); ``RAY_AUTH_MODE`` is left as the user set it (Ray reads it when
     it is imported, so it cannot be changed here)."""
-    want = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", "RAY_USAGE_STATS_ENABLED": "0"}
-    old = {k: os.environ.get(k) for k in want}
-    os.environ.update(want)
     import sys
 
+    want = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", "RAY_USAGE_STATS_ENABLED": "0"}
     constants = sys.modules.get("ray._private.ray_constants")
     old_flag = getattr(constants, "ENABLE_RAY_CLUSTER", None) if constants else None
     if constants is not None:  # ray imported before: its constant is read already
         setattr(constants, "ENABLE_RAY_CLUSTER", False)  # noqa: B010 (not in ray's stubs)
     try:
-        yield
+        with environ_set(want):
+            yield
     finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
         if constants is not None:
             setattr(constants, "ENABLE_RAY_CLUSTER", old_flag)  # noqa: B010 (not in ray's stubs)
 
@@ -155,8 +150,7 @@ def _run_ray(
                     result = ray.get(ref)
                 except Exception as exc:  # noqa: BLE001 - a worker died
                     msg = f"{type(exc).__name__}: {exc}".splitlines()[0][:500]
-                    cell.dir.mkdir(parents=True, exist_ok=True)
-                    (cell.dir / ERROR_TXT).write_text(str(exc) + "\n")
+                    write_error(cell.dir, str(exc))
                     result = {"status": "error", "error": msg}
                 if result.get("status") == "busy":  # another live process runs it: later
                     time.sleep(_BUSY_POLL_S)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 __all__ = ["available_cores", "worker_threads"]
@@ -61,17 +61,22 @@ def _limit_threads(n: int) -> None:
 
 
 @contextlib.contextmanager
-def _thread_env(n: int) -> Iterator[None]:
-    """Set the thread variables to ``n`` for child processes (read by BLAS / OpenMP when a
-    worker imports them), restoring them afterwards."""
-    old = {v: os.environ.get(v) for v in _THREAD_VARS}
-    for v in _THREAD_VARS:
-        os.environ[v] = str(n)
+def environ_set(values: Mapping[str, str]) -> Iterator[None]:
+    """Set environment variables for the block (child processes started in it inherit
+    them), then put back the values they had, removing those that were not set."""
+    old = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
     try:
         yield
     finally:
-        for v, val in old.items():
-            if val is None:
-                os.environ.pop(v, None)
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
             else:
-                os.environ[v] = val
+                os.environ[k] = v
+
+
+def _thread_env(n: int) -> contextlib.AbstractContextManager[None]:
+    """Set the thread variables to ``n`` for child processes (read by BLAS / OpenMP when a
+    worker imports them), restoring them afterwards."""
+    return environ_set({v: str(n) for v in _THREAD_VARS})

@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 from archgym import analysis
 from archgym.analysis.curves import metric_frame
 
-from .figures import _colors, _floor_for, _grid, _label, _regret_label, _save
+from .figures import _colors, _floor_for, _grid, _label, _regret_label, _save, _wrap_ylabel
 
 __all__ = ["plot_curves", "plot_regret", "plot_hypervolume"]
 
@@ -148,7 +148,7 @@ def plot_curves(
         label = ylabel
         if floor is not None and metric == "regret":
             label += f"\n(0 drawn at {floor:g}" + (", ▼ = reached 0)" if reached else ")")
-        ax.set_ylabel(label)
+        ax.set_ylabel(_wrap_ylabel(label))
         ax.set_title(scen or metric)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7, loc="best")

@@ -59,7 +59,23 @@ def _colors(keys: Sequence[Any]) -> dict[Any, Any]:
 def _regret_label(reference: str | None, worst: bool = False) -> str:
     """The y label of a regret: what it is normalised by, named."""
     ref = reference or "optimum"
-    return f"normalized regret: ({ref} − best so far) / |{ref}|"
+    return f"normalized regret:\n({ref} − best so far) / |{ref}|"
+
+
+#: Characters per line of a y label: about 2.3 in of 10 pt text, less than the height of the
+#: axes of a panel of :func:`_grid` (a longer vertical label would run past its axes, over
+#: the figure title).
+_YLABEL_CHARS = 30
+
+
+def _wrap_ylabel(text: str, width: int = _YLABEL_CHARS) -> str:
+    """``text`` with each of its lines wrapped at spaces to at most ``width`` characters."""
+    import textwrap
+
+    lines = []
+    for line in text.split("\n"):
+        lines += textwrap.wrap(line, width, break_long_words=False) or [""]
+    return "\n".join(lines)
 
 
 def _floor_for(values: np.ndarray) -> float:

@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 
 from archgym import analysis
 
-from .figures import _colors, _floor_for, _grid, _label, _regret_label, _save
+from .figures import _colors, _floor_for, _grid, _label, _regret_label, _save, _wrap_ylabel
 
 __all__ = ["plot_lottery"]
 
@@ -80,12 +80,12 @@ def plot_lottery(
         ax.set_xticks(np.arange(len(agents)))
         ax.set_xticklabels(agents)
         ax.set_xlabel("agent")
-        ax.set_ylabel(ylabel)
+        ax.set_ylabel(_wrap_ylabel(ylabel))
         if metric == "regret" and (sub["value"] > 0).all():
             ax.set_yscale("log")
         elif metric == "regret" and (sub["value"] > 0).any():
             ax.set_yscale("symlog", linthresh=_floor_for(sub["value"].to_numpy(float)) * 10)
-            ax.set_ylabel(ylabel + " (symlog: 0 shown)")
+            ax.set_ylabel(_wrap_ylabel(ylabel + " (symlog: 0 shown)"))
         ax.set_title(scen or metric)
         ax.grid(axis="y", alpha=0.3)
         handles, names = ax.get_legend_handles_labels()

@@ -281,16 +281,8 @@ def test_transfer_study_with_a_transfer_capable_agent(
     from archgym.experiments import transfer_study
 
     monkeypatch.syspath_prepend(str(TESTS))
-    res = transfer_study(
-        SCEN,
-        ["toy-tight"],
-        agent="toy-transfer",
-        budget=12,
-        seeds=[0, 1],
-        regret=0.05,
-        source_budget=20,
-        out=tmp_path / "tr",
-    )
+    study = dict(agent="toy-transfer", budget=12, seeds=[0, 1], regret=0.05, source_budget=20)
+    res = transfer_study(SCEN, ["toy-tight"], **study, out=tmp_path / "tr")
     import sweep_toy
 
     assert res.best_values["toy-tight"] == sweep_toy.toy_tight().enumerate().best_value
@@ -307,16 +299,7 @@ def test_transfer_study_with_a_transfer_capable_agent(
     best_src = src.summary["best"]["design"]
     assert {k: first[k] for k in best_src} == best_src
     # a second study resumes every run (nothing is evaluated again)
-    again = transfer_study(
-        SCEN,
-        ["toy-tight"],
-        agent="toy-transfer",
-        budget=12,
-        seeds=[0, 1],
-        regret=0.05,
-        source_budget=20,
-        out=tmp_path / "tr",
-    )
+    again = transfer_study(SCEN, ["toy-tight"], **study, out=tmp_path / "tr")
     assert all(r.resumed_rows == r.spec.budget for r in again.runs.values())
     pd.testing.assert_frame_equal(res.table, again.table)
     # the transfer run can be resumed from its settings.json alone (the source is loaded by directory)
