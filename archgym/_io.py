@@ -29,6 +29,9 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[An
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
     try:
+        # mkstemp creates the file 0600; give it the mode a plain open() would (0666 less the
+        # umask) so that run folders on a shared file system stay readable by the group
+        os.chmod(tmp, 0o666 & ~_umask())
         with os.fdopen(fd, mode) as fh:
             yield fh
         os.replace(tmp, path)
@@ -38,6 +41,21 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[An
         except OSError:
             pass
         raise
+
+
+def _umask() -> int:
+    """The process's umask: from ``/proc/self/status`` where there is one (reading it with
+    ``os.umask`` means setting it for a moment, which other threads would see)."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def dump_yaml(doc: Any, path: str | os.PathLike[str] | None = None) -> str:
