@@ -204,3 +204,20 @@ def test_no_import_cycle_between_modules():
 
     cycles = sorted(m for m in edges if m in reaches(m))
     assert not cycles, cycles
+
+
+def test_every_package_folder_is_in_the_wheel() -> None:
+    """``pyproject.toml`` lists its packages by hand (three live outside ``archgym/``): a
+    sub-package folder missing from that list would be absent from a non-editable install
+    while every test here (editable) still passes."""
+    import tomllib
+
+    root = Path(__file__).resolve().parent.parent
+    conf = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]
+    listed = set(conf["packages"])
+    found = set()
+    for dotted, folder in conf["package-dir"].items():
+        for init in (root / folder).rglob("__init__.py"):
+            rel = init.parent.relative_to(root / folder).parts
+            found.add(".".join((dotted, *rel)))
+    assert found <= listed, sorted(found - listed)
