@@ -140,7 +140,6 @@ class BOAgent(Agent):
             k=self._k,
             ref_point=self._ref_point,
             budget_names=self._budget_names,
-            budget_values=self._budget_values,
             transfer=self._transfer,
             seed=self.seed,
             known_ok=self._known_ok if self._known_fn is not None else None,

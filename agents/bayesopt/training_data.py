@@ -29,7 +29,6 @@ import torch
 from botorch.utils.multi_objective.hypervolume import infer_reference_point
 from botorch.utils.multi_objective.pareto import is_non_dominated
 
-from archgym.scenarios.evaluation import relative_slack
 from archgym.space import DesignSpace
 
 from ..base import Observations
@@ -59,7 +58,6 @@ class TrainingDataBuilder:
         k: number of objectives.
         ref_point: ``(k,)`` hypervolume reference point (several objectives), or None.
         budget_names: the budgets, in slack order.
-        budget_values: ``(m,)`` their values.
         transfer: the source run's data, or None.
         seed: the agent's seed (the source rows' subsample).
         known_ok: ``known_ok(X) -> (n,) bool``, whether designs pass the known-cheap
@@ -71,7 +69,6 @@ class TrainingDataBuilder:
     k: int
     ref_point: np.ndarray | None
     budget_names: list[str]
-    budget_values: np.ndarray
     transfer: TransferData | None
     seed: int
     known_ok: Callable[[np.ndarray], np.ndarray] | None = None
@@ -162,6 +159,8 @@ class TrainingDataBuilder:
             src = self.source_subset(td)
             Xs = torch.as_tensor(space.normalize(td.X[src]), dtype=_DTYPE)
             obj_s, S_s = td.objectives[src], td.slack[src]
+            assert td.relative_slack is not None  # set by agents.transfer_data
+            R_s = td.relative_slack[src]
         # objective transforms
         obj_log = []
         for j in range(k):
@@ -205,7 +204,7 @@ class TrainingDataBuilder:
         m = S.shape[1]
         T = self.slack_t(S, R)
         if td is not None:
-            Ts = self.slack_t(S_s, relative_slack(S_s, self.budget_values))
+            Ts = self.slack_t(S_s, R_s)
             has = [
                 j < len(self.budget_names)
                 and td.slack_source.get(self.budget_names[j], "missing") != "missing"

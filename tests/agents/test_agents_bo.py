@@ -204,7 +204,7 @@ def test_slack_transform_keeps_sign() -> None:
     agent = BOAgent(**FAST).setup(ToyAccelerator(), seed=0)
     S = np.array([[1.0], [0.0], [-0.3], [-50.0], [np.inf], [-np.inf], [np.nan]])
     builder = agent._data_builder  # noqa: SLF001 - the transforms the GPs see
-    T = builder.slack_t(S, relative_slack(S, builder.budget_values))
+    T = builder.slack_t(S, relative_slack(S, agent._budget_values))  # noqa: SLF001
     assert (np.sign(T[:4, 0]) == np.sign(S[:4, 0])).all()
     assert np.isnan(T[4:, 0]).all()
     Ti = builder.impute(T)
