@@ -283,9 +283,8 @@ def _read_mirror(path: Path, csv_path: Path) -> pd.DataFrame | None:
     return None
 
 
-def _complete_text(path: Path) -> str:
-    """The file's text up to and including its last newline (a torn last line dropped)."""
-    data = path.read_bytes()
+def _complete_text(data: bytes) -> str:
+    """A file's text up to and including its last newline (a torn last line dropped)."""
     cut = data.rfind(b"\n")
     if cut < 0:
         return ""
@@ -354,7 +353,7 @@ def read_log(path: str | os.PathLike[str], knobs: Sequence[str] | None = None) -
         return pd.read_parquet(path)
     if not path.exists():
         return pd.DataFrame()
-    text = _complete_text(path)
+    text = _complete_text(path.read_bytes())
     if not text.strip():
         return pd.DataFrame()
     return _parse(text, knobs)
@@ -381,11 +380,9 @@ def read_log_prefix(
     path = Path(path)
     if not path.exists():
         return pd.DataFrame(), 0
-    text = _complete_text(path)
+    data = path.read_bytes()
+    text = _complete_text(data)
     lines = text.splitlines(keepends=True)
-    if not lines:
-        write_bytes_atomic(path, b"")
-        return pd.DataFrame(), 0
     frame = _parse(text, knobs) if len(lines) > 1 else pd.DataFrame()
     n_rows = len(frame)
     keep = 0
@@ -407,9 +404,9 @@ def read_log_prefix(
     # cut the file back to the header and the rows kept (no field of a log holds a
     # newline: knob values and metrics are scalars), atomically: a kill while cutting
     # leaves the journal as it was
-    new_text = "".join(lines[: 1 + keep])
-    if new_text != path.read_text():
-        write_bytes_atomic(path, new_text.encode("utf-8"))
+    new_data = "".join(lines[: 1 + keep]).encode("utf-8")
+    if new_data != data:
+        write_bytes_atomic(path, new_data)
     return kept, n_rows - keep
 
 
