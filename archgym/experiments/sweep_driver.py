@@ -79,7 +79,6 @@ from typing import Any
 import pandas as pd
 
 from .logs import INDEX_CSV, SWEEP_JSON, write_index, write_json_atomic
-from .sweep_cell import _MAX_WORKER_DEATHS as _MAX_WORKER_DEATHS
 from .sweep_cell import _finished, run_cell
 from .sweep_config import (
     Cell,
@@ -90,7 +89,6 @@ from .sweep_config import (
     scenario_entry_of,
 )
 from .sweep_local import _run_local
-from .sweep_ray import _is_loopback as _is_loopback
 from .sweep_ray import _run_ray, start_local_ray
 from .sweep_threads import available_cores, worker_threads
 
