@@ -223,7 +223,7 @@ class Agent(ABC):
         if self.space is None:
             raise AgentError(f"{self.name}: call setup(scenario, seed) or run(...) before ask")
         n = self.settings.batch_size if n is None else n
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        if not is_int(n) or n < 1:
             raise AgentError(f"{self.name}: ask(n) needs an integer n >= 1, got {n!r}")
         return int(n)
 

@@ -31,7 +31,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .base import AgentError, AgentSettings
+from .base import AgentError, AgentSettings, is_int
 from .peer import VIOLATION_PENALTY, PeerAgent, slack_to_violation
 
 __all__ = ["NevergradAgent", "NevergradSettings", "slack_to_nevergrad", "VIOLATION_PENALTY"]
@@ -68,7 +68,7 @@ class NevergradSettings(AgentSettings):
                 f"nevergrad: optimizer must be a registry name, got {self.optimizer!r}"
             )
         b = self.budget_hint
-        if isinstance(b, bool) or not isinstance(b, int | np.integer) or b < 1:
+        if not is_int(b) or b < 1:
             raise AgentError(f"nevergrad: budget_hint must be an integer >= 1, got {b!r}")
 
 

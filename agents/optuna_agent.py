@@ -46,7 +46,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .base import AgentError, AgentSettings, torch_threads
+from .base import AgentError, AgentSettings, is_int, torch_threads
 from .peer import VIOLATION_PENALTY, PeerAgent, slack_to_violation
 
 __all__ = ["OptunaAgent", "OptunaSettings", "SAMPLERS", "slack_to_optuna", "VIOLATION_PENALTY"]
@@ -87,7 +87,7 @@ class OptunaSettings(AgentSettings):
         for name in ("n_startup_trials", "population_size"):
             v = getattr(self, name)
             low = 0 if name == "n_startup_trials" else 2
-            if isinstance(v, bool) or not isinstance(v, int | np.integer) or v < low:
+            if not is_int(v) or v < low:
                 raise AgentError(f"optuna: {name} must be an integer >= {low}, got {v!r}")
 
 

@@ -275,11 +275,12 @@ def design_acceptance(values: Mapping[str, Any], n: int | None = None) -> Accept
     with np.errstate(over="ignore", invalid="ignore"):  # out-of-bounds values break a rule
         tile = tile_acceptance(v, n)
         n = len(tile.code)
-        rule = np.full(n, -1, np.int64)
-        broken = [(r, b) for r, b in enumerate(rule_.breaks(v, tile) for rule_ in RULES) if b.any()]
-        for r, b in reversed(broken):  # the first rule a design breaks wins
-            rule[np.broadcast_to(b, (n,))] = r
-    code = np.where(rule < 0, ACCEPTED, _RULE_CODES[rule]) if broken else np.zeros(n, np.int64)
+        broken = np.empty((len(RULES), n), bool)  # rule x design
+        for r, rule_ in enumerate(RULES):
+            broken[r] = rule_.breaks(v, tile)
+    # the first rule a design breaks wins
+    rule = np.where(broken.any(axis=0), broken.argmax(axis=0), -1)
+    code = np.where(rule < 0, ACCEPTED, _RULE_CODES[rule])
     return Acceptance(code, tile.need_pe_kib, tile.need_core_kib, rule)
 
 

@@ -49,7 +49,7 @@ __all__ += list(_LAZY_PUBLIC)
 _LAZY: dict[str, str] = {
     **_LAZY_PUBLIC,
     "ZOO": ".zoo:ZOO",
-    "UnsupportedOpError": ".torch_lowering:UnsupportedOpError",
+    "UnsupportedOpError": ".torch_program:UnsupportedOpError",
     **{
         module: f".{module}"
         for module in (

@@ -3,8 +3,8 @@
 The importers live by concept and this module re-exports their public names:
 
 * :mod:`.torch_import` — :func:`from_torch` (``torch.fx`` tracing, hook fallback), built on
-  :mod:`.torch_ops` (which op is which layer kind) and :mod:`.torch_lowering` (a traced
-  program to layers, :class:`UnsupportedOpError`);
+  :mod:`.torch_ops` (which op is which layer kind), :mod:`.torch_program` (the walk over a
+  traced program, :class:`UnsupportedOpError`) and :mod:`.torch_lowering` (its ops to layers);
 * :mod:`.file_import` — :func:`from_file` and the schema of a layer list
   (:func:`layers_from_document`).
 """

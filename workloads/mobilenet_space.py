@@ -71,7 +71,8 @@ __all__ += mobilenet_knobs.__all__
 
 
 def make_divisible(value: float, divisor: int = 8, min_value: int | None = None) -> int:
-    """Round ``value`` to a multiple of ``divisor`` the MobileNet way.
+    """Round ``value`` to a multiple of ``divisor`` the MobileNet way (the rule of the
+    TF-slim / model-garden MobileNet and EfficientNet code, which the zoo builds with too).
 
     The result is at least ``min_value`` (default ``divisor``) and never more than 10 %
     below ``value``.

@@ -39,8 +39,6 @@ from .torch_program import (
     _Unrepresentable,
 )
 
-__all__ = ["UnsupportedOpError"]
-
 
 def _pair(v: Any) -> tuple[int, int]:
     if isinstance(v, int):

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import math
 
+from .mobilenet_space import make_divisible
 from .workload import Workload
-from .zoo_graph import _BN_NOTE, _check_positive, _make_divisible, _Net, _published_meta
+from .zoo_graph import _BN_NOTE, _check_positive, _Net, _published_meta
 from .zoo_mobilenet import _inverted_residual, _inverted_residual_stages
 
 #: EfficientNet-B0's MBConv stages (Tan & Le 2019, Table 1): (expansion, kernel, stride of
@@ -80,7 +81,7 @@ def _efficientnet_edgetpu(
     _check_positive(input_size=input_size, num_classes=num_classes)
 
     def rf(c: int) -> int:  # efficientnet_model.round_filters (depth_divisor 8)
-        return c if wc == 1.0 else _make_divisible(c * wc)
+        return c if wc == 1.0 else make_divisible(c * wc)
 
     net = _Net(3, input_size)
     net.conv("stem", rf(32), 3, stride=2, act="relu")

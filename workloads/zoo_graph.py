@@ -171,16 +171,6 @@ class _Net:
         return Workload(self.layers, name=name, meta=meta)
 
 
-def _make_divisible(value: float, divisor: int = 8, min_value: int | None = None) -> int:
-    """Round a channel count to a multiple of ``divisor`` without going down by more than 10 %
-    (the rule of the TF-slim / model-garden MobileNet and EfficientNet code)."""
-    min_value = min_value or divisor
-    new = max(min_value, int(value + divisor / 2) // divisor * divisor)
-    if new < 0.9 * value:
-        new += divisor
-    return int(new)
-
-
 def _check_positive(**values: float) -> None:
     for key, val in values.items():
         if isinstance(val, bool) or not isinstance(val, int | float) or val <= 0:

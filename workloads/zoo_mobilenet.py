@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from .mobilenet_space import make_divisible
 from .workload import Workload
-from .zoo_graph import _check_positive, _make_divisible, _Net, _published_meta
+from .zoo_graph import _check_positive, _Net, _published_meta
 
 
 def mobilenet_v1(
@@ -146,7 +147,7 @@ def mobilenet_v2(
     Args:
         input_size: input resolution (square).
         num_classes: classifier outputs.
-        width_multiplier: channels ``_make_divisible(c * alpha, 8)``; the last 1x1 conv keeps
+        width_multiplier: channels ``make_divisible(c * alpha, 8)``; the last 1x1 conv keeps
             1280 channels unless ``alpha > 1`` (as in the reference implementation).
 
     Returns:
@@ -157,9 +158,9 @@ def mobilenet_v2(
     )
     a = width_multiplier
     net = _Net(3, input_size)
-    net.conv("conv0", _make_divisible(32 * a), 3, stride=2, act="relu6")
-    _inverted_residual_stages(net, MOBILENET_V2_STAGES, "relu6", lambda c: _make_divisible(c * a))
-    net.conv("conv_last", _make_divisible(1280 * a) if a > 1.0 else 1280, 1, act="relu6")
+    net.conv("conv0", make_divisible(32 * a), 3, stride=2, act="relu6")
+    _inverted_residual_stages(net, MOBILENET_V2_STAGES, "relu6", lambda c: make_divisible(c * a))
+    net.conv("conv_last", make_divisible(1280 * a) if a > 1.0 else 1280, 1, act="relu6")
     net.global_pool("avgpool")
     net.linear("logits", num_classes)
     meta = _published_meta(
@@ -216,7 +217,7 @@ def mobilenet_edgetpu(
     )
 
     def rf(c: int) -> int:
-        return c if width_multiplier == 1.0 else _make_divisible(c * width_multiplier)
+        return c if width_multiplier == 1.0 else make_divisible(c * width_multiplier)
 
     # (in, out, kernel, repeats, expansion, stride, kind, id_skip)
     blocks = [

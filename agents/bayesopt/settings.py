@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..base import AgentError, AgentSettings
+from ..base import AgentError, AgentSettings, is_int
 
 __all__ = ["BOSettings", "TRANSFER_METHODS"]
 
@@ -122,7 +122,7 @@ class BOSettings(AgentSettings):
             "max_source": (self.max_source, 1),
         }
         for name, (value, low) in ints.items():
-            if not isinstance(value, int | np.integer) or isinstance(value, bool) or value < low:
+            if not is_int(value) or value < low:
                 raise AgentError(f"bo: {name} must be an integer >= {low}, got {value!r}")
         if not isinstance(self.refit_growth, int | float) or not 0 <= self.refit_growth <= 1:
             raise AgentError(

@@ -84,7 +84,6 @@ METRIC_ALIASES: dict[str, str] = {
     "acc": "accuracy",
     "inferences_per_s": "throughput",
 }
-_ALIASES = METRIC_ALIASES  # the old private name
 #: Violation added for a design the accelerator rejects (its latency and energy are inf).
 REJECTED_VIOLATION = 1.0
 #: Violation a reward uses in place of a non-finite one.

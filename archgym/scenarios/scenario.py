@@ -46,8 +46,7 @@ from archgym.costmodel import WorkloadTable, area_mm2
 from archgym.space import DesignSpace, SpaceError
 
 from .documents import ScenarioDocument
-from .evaluation import (  # BUDGET_METRICS and _ALIASES re-exported at their old place
-    _ALIASES,  # noqa: F401
+from .evaluation import (  # BUDGET_METRICS re-exported at its old place
     BUDGET_METRICS,
     METRICS,
     REJECTED_VIOLATION,
@@ -396,7 +395,7 @@ class Scenario(ScenarioDocument):
                 of range (the message names the knob and its allowed values).
         """
         X = self._as_indices(designs)
-        data, aux = self._evaluate_indices(X, with_values=True)
+        data, aux = self._evaluate_indices(X)
         return Evaluation(self, X, data, aux)
 
     def __call__(self, designs: Any) -> np.ndarray:
@@ -423,9 +422,7 @@ class Scenario(ScenarioDocument):
         code, _, _ = HardwareSpace.check(cfg, n)
         return {"area_mm2": area_mm2(self.hardware.batch(cfg, n)), "accepted": code == 0}
 
-    def _evaluate_indices(
-        self, X: np.ndarray, with_values: bool = True
-    ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    def _evaluate_indices(self, X: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         Xh, Xn = X[:, : self._n_hw], X[:, self._n_hw :]
         if self.network is not None:
             table, rows = self.network.workloads(Xn)
@@ -434,10 +431,7 @@ class Scenario(ScenarioDocument):
             assert self._table is not None
             table, rows, accuracy = self._table, None, None
         hw, aux = hardware_metrics(self.hardware, Xh, table, rows, self.mode)
-        data: dict[str, np.ndarray] = {}
-        if with_values:
-            for j, k in enumerate(self.space.knobs):
-                data[k.name] = k.array[X[:, j]]
+        data = {k.name: k.array[X[:, j]] for j, k in enumerate(self.space.knobs)}
         data, aux["code"] = self.score_metrics(hw, accuracy, aux["code"], data)
         return data, aux
 
