@@ -64,7 +64,8 @@ def dump_yaml(doc: Any, path: str | os.PathLike[str] | None = None) -> str:
 
     text: str = yaml.safe_dump(doc, sort_keys=False, default_flow_style=None)
     if path is not None:
-        Path(path).write_text(text)
+        with atomic_open(path) as fh:
+            fh.write(text)
     return text
 
 
